@@ -1,0 +1,24 @@
+-- Deploy tributary:functions/_backoff
+-- requires: functions/_settings
+--
+-- Delay before the attempt after `p_attempt` failed: p_base * 2^(p_attempt - 1), capped at
+-- settings.retry_backoff_cap, then jittered down to between 50% and 100% of that ("equal
+-- jitter") so steps that failed together do not retry together. Locks nothing.
+BEGIN;
+
+CREATE OR REPLACE FUNCTION tributary._backoff(p_attempt integer, p_base interval)
+RETURNS interval
+LANGUAGE sql
+VOLATILE
+SET search_path = ''
+AS $$
+  SELECT LEAST(
+           (tributary._settings()).retry_backoff_cap,
+           p_base * pg_catalog.power(2, LEAST(GREATEST(p_attempt - 1, 0), 40))
+         ) * (0.5 + 0.5 * pg_catalog.random())
+$$;
+
+COMMENT ON FUNCTION tributary._backoff(integer, interval) IS
+  'Internal: retry delay after attempt p_attempt failed: base * 2^(attempt-1), capped at settings.retry_backoff_cap, jittered to 50-100%.';
+
+COMMIT;

@@ -1,0 +1,74 @@
+-- Deploy tributary:functions/_settle_workflows
+-- requires: tables/steps
+--
+-- Called after steps reached a final state (completed, discarded, cancelled): subtracts them
+-- from their workflows' steps_unfinished. The transaction that brings a workflow to 0 finalizes
+-- it: cancelled if cancel_workflow() was called, failed if a step was discarded, completed
+-- otherwise; then notifies tributary_workflow_finalized with {"workflow_id", "state"}. The
+-- decrement happens under the workflow row's lock, so finalization happens exactly once even
+-- when the last steps finish in concurrent transactions. Locks the workflow rows in id order.
+BEGIN;
+
+CREATE OR REPLACE FUNCTION tributary._settle_workflows(p_step_ids bigint[])
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = ''
+AS $$
+DECLARE
+  v_done bigint[];
+  v_payloads text[];
+BEGIN
+  IF pg_catalog.cardinality(p_step_ids) = 0 THEN
+    RETURN;
+  END IF;
+
+  PERFORM 1
+  FROM tributary.workflows AS w
+  WHERE w.id IN (SELECT s.workflow_id FROM tributary.steps AS s WHERE s.id = ANY (p_step_ids))
+  ORDER BY w.id
+  FOR UPDATE;
+
+  WITH finished AS (
+    SELECT s.workflow_id, pg_catalog.count(*)::integer AS n
+    FROM tributary.steps AS s
+    WHERE s.id = ANY (p_step_ids)
+    GROUP BY s.workflow_id
+  ), counted AS (
+    UPDATE tributary.workflows AS w
+    SET steps_unfinished = w.steps_unfinished - finished.n
+    FROM finished
+    WHERE w.id = finished.workflow_id
+    RETURNING w.id, w.steps_unfinished, w.state
+  )
+  SELECT pg_catalog.array_agg(counted.id) INTO v_done
+  FROM counted
+  WHERE counted.steps_unfinished = 0 AND counted.state = 'running';
+
+  IF v_done IS NULL THEN
+    RETURN;
+  END IF;
+
+  WITH finalized AS (
+    UPDATE tributary.workflows AS w
+    SET state = CASE
+                  WHEN w.cancelled_at IS NOT NULL THEN 'cancelled'
+                  WHEN EXISTS (SELECT 1 FROM tributary.steps AS s
+                               WHERE s.workflow_id = w.id AND s.state = 'discarded') THEN 'failed'
+                  ELSE 'completed'
+                END,
+        finalized_at = tributary.now()
+    WHERE w.id = ANY (v_done)
+    RETURNING pg_catalog.json_build_object('workflow_id', w.id, 'state', w.state)::text AS payload
+  )
+  SELECT pg_catalog.array_agg(finalized.payload) INTO v_payloads FROM finalized;
+
+  PERFORM pg_catalog.pg_notify('tributary_workflow_finalized', p.payload)
+  FROM pg_catalog.unnest(v_payloads) AS p(payload);
+END;
+$$;
+
+COMMENT ON FUNCTION tributary._settle_workflows(bigint[]) IS
+  'Internal: counts steps that reached a final state against their workflows and finalizes (exactly once) each workflow left with nothing unfinished.';
+
+COMMIT;

@@ -1,0 +1,53 @@
+-- Deploy tributary:functions/_unlock_dependents
+-- requires: tables/step_dependencies
+-- requires: functions/_notify_available
+--
+-- Called after steps completed: decrements remaining_deps of each pending dependent once per
+-- completed dependency, makes the ones that reach 0 available, and notifies their queues.
+-- O(out-degree): only the edges of the completed steps are read. Locks the dependents in id
+-- order (so concurrent batches cannot deadlock on each other); in a wide fan-in the aggregating
+-- step's row is the one hot row.
+BEGIN;
+
+CREATE OR REPLACE FUNCTION tributary._unlock_dependents(p_step_ids bigint[])
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = ''
+AS $$
+DECLARE
+  v_queues text[];
+BEGIN
+  PERFORM 1
+  FROM tributary.steps AS s
+  WHERE s.id IN (SELECT d.step_id FROM tributary.step_dependencies AS d
+                 WHERE d.depends_on_step_id = ANY (p_step_ids))
+    AND s.state = 'pending'
+  ORDER BY s.id
+  FOR UPDATE;
+
+  WITH done AS (
+    SELECT d.step_id, pg_catalog.count(*)::integer AS n
+    FROM tributary.step_dependencies AS d
+    WHERE d.depends_on_step_id = ANY (p_step_ids)
+    GROUP BY d.step_id
+  ), unlocked AS (
+    UPDATE tributary.steps AS s
+    SET remaining_deps = s.remaining_deps - done.n,
+        state = CASE WHEN s.remaining_deps = done.n THEN 'available' ELSE 'pending' END
+    FROM done
+    WHERE s.id = done.step_id AND s.state = 'pending'
+    RETURNING s.queue, s.state, s.scheduled_at
+  )
+  SELECT pg_catalog.array_agg(DISTINCT u.queue) INTO v_queues
+  FROM unlocked AS u
+  WHERE u.state = 'available' AND u.scheduled_at <= tributary.now();
+
+  PERFORM tributary._notify_available(v_queues);
+END;
+$$;
+
+COMMENT ON FUNCTION tributary._unlock_dependents(bigint[]) IS
+  'Internal: after steps completed, counts down their dependents'' remaining_deps and makes those at 0 available. O(out-degree).';
+
+COMMIT;

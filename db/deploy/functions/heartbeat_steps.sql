@@ -1,0 +1,37 @@
+-- Deploy tributary:functions/heartbeat_steps
+-- requires: tables/steps
+-- requires: functions/_settings
+--
+-- Batch heartbeat for a worker holding several steps: extends the lease of every (step,
+-- attempt) that still holds its step within its deadline, and returns the ids it extended; a
+-- step missing from the answer was lost (cancelled, rescued, finished, timed out). Locks the
+-- rows in id order.
+BEGIN;
+
+CREATE OR REPLACE FUNCTION tributary.heartbeat_steps(p_step_ids bigint[], p_attempts integer[])
+RETURNS SETOF bigint
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = ''
+AS $$
+DECLARE
+  v_now timestamptz := tributary.now();
+BEGIN
+  IF pg_catalog.cardinality(p_step_ids) IS DISTINCT FROM pg_catalog.cardinality(p_attempts) THEN
+    RAISE EXCEPTION 'step ids and attempts must have the same length' USING ERRCODE = 'TB012';
+  END IF;
+  PERFORM 1 FROM tributary.steps AS s WHERE s.id = ANY (p_step_ids) ORDER BY s.id FOR UPDATE;
+  RETURN QUERY
+  UPDATE tributary.steps AS s
+  SET lease_expires_at = v_now + (tributary._settings()).lease_duration
+  FROM unnest(p_step_ids, p_attempts) AS i(id, attempt)
+  WHERE s.id = i.id AND s.attempt = i.attempt AND s.state = 'running'
+    AND (s.deadline_at IS NULL OR s.deadline_at > v_now)
+  RETURNING s.id;
+END;
+$$;
+
+COMMENT ON FUNCTION tributary.heartbeat_steps(bigint[], integer[]) IS
+  'Batch heartbeat: extends the leases still held (within their deadline) and returns those step ids; a missing id was lost.';
+
+COMMIT;

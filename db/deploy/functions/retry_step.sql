@@ -1,0 +1,48 @@
+-- Deploy tributary:functions/retry_step
+-- requires: functions/_reopen_steps
+--
+-- Admin: re-runs one discarded or cancelled step and the steps that were cancelled downstream
+-- of it, keeping every completed result. Raises TB006 for an unknown step, and TB011 when the
+-- step is not discarded/cancelled or depends on a step that is itself discarded/cancelled (retry
+-- that one, or the workflow). Returns the number of steps reopened.
+BEGIN;
+
+CREATE OR REPLACE FUNCTION tributary.retry_step(p_step_id bigint)
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = ''
+AS $$
+DECLARE
+  v_step tributary.steps;
+  v_blocker text;
+BEGIN
+  SELECT * INTO v_step FROM tributary.steps AS s WHERE s.id = p_step_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'step % does not exist', p_step_id USING ERRCODE = 'TB006';
+  END IF;
+  IF v_step.state NOT IN ('discarded', 'cancelled') THEN
+    RAISE EXCEPTION 'step % (task "%") is %: only discarded or cancelled steps can be retried',
+                    p_step_id, v_step.task_name, v_step.state
+      USING ERRCODE = 'TB011';
+  END IF;
+  SELECT p.task_name INTO v_blocker
+  FROM tributary.step_dependencies AS d
+  JOIN tributary.steps AS p ON p.id = d.depends_on_step_id
+  WHERE d.step_id = p_step_id AND p.state IN ('discarded', 'cancelled')
+  ORDER BY p.id
+  LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'step % (task "%") cannot run: it depends on task "%", which is not completed',
+                    p_step_id, v_step.task_name, v_blocker
+      USING ERRCODE = 'TB011',
+            HINT = 'Retry that step, or the whole workflow with retry_workflow().';
+  END IF;
+  RETURN tributary._reopen_steps(v_step.workflow_id, ARRAY[p_step_id]);
+END;
+$$;
+
+COMMENT ON FUNCTION tributary.retry_step(bigint) IS
+  'Admin: re-runs a discarded/cancelled step and the steps cancelled downstream of it, keeping completed results. TB006 unknown step, TB011 wrong state. Returns steps reopened.';
+
+COMMIT;

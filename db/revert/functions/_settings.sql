@@ -1,0 +1,4 @@
+-- Revert tributary:functions/_settings
+BEGIN;
+DROP FUNCTION tributary._settings();
+COMMIT;

@@ -1,0 +1,4 @@
+-- Revert tributary:functions/complete_step
+BEGIN;
+DROP FUNCTION tributary.complete_step(bigint, integer, jsonb);
+COMMIT;

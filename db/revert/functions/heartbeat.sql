@@ -1,0 +1,4 @@
+-- Revert tributary:functions/heartbeat
+BEGIN;
+DROP FUNCTION tributary.heartbeat(bigint, integer);
+COMMIT;

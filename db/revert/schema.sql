@@ -1,0 +1,4 @@
+-- Revert tributary:schema
+BEGIN;
+DROP SCHEMA tributary;
+COMMIT;

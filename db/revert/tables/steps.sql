@@ -1,0 +1,4 @@
+-- Revert tributary:tables/steps
+BEGIN;
+DROP TABLE tributary.steps;
+COMMIT;

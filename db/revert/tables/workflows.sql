@@ -1,0 +1,4 @@
+-- Revert tributary:tables/workflows
+BEGIN;
+DROP TABLE tributary.workflows;
+COMMIT;

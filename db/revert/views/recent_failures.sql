@@ -1,0 +1,4 @@
+-- Revert tributary:views/recent_failures
+BEGIN;
+DROP VIEW tributary.recent_failures;
+COMMIT;
