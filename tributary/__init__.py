@@ -1,0 +1,1 @@
+"""Tributary: DAG workflows run by PostgreSQL."""
