@@ -1,6 +1,12 @@
 -- Test-only helpers, loaded into test databases after the schema is deployed; production never
 -- deploys this schema. pgTAP test files call these to build graphs and to move the engine clock.
-CREATE EXTENSION IF NOT EXISTS pgtap;
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_available_extensions WHERE name = 'pgtap') THEN
+    CREATE EXTENSION IF NOT EXISTS pgtap;
+  END IF;
+END
+$$;
 DROP SCHEMA IF EXISTS tributary_test CASCADE;
 CREATE SCHEMA tributary_test;
 
@@ -81,5 +87,48 @@ BEGIN
   END IF;
   PERFORM tributary.complete_step(v_step.id, v_step.attempt + 1, p_result);
   RETURN v_step.attempt + 1;
+END;
+$$;
+
+-- Claims the one claimable step of task p_task_name (must be the next in its queue) for
+-- p_worker_id without completing it; returns the attempt it now holds.
+CREATE FUNCTION tributary_test.claim(p_workflow_id bigint, p_task_name text, p_worker_id text DEFAULT 'test-worker')
+RETURNS integer
+LANGUAGE plpgsql
+AS $$
+DECLARE
+  v_step tributary.steps;
+  v_claimed bigint;
+  v_attempt integer;
+BEGIN
+  SELECT * INTO STRICT v_step FROM tributary.steps WHERE workflow_id = p_workflow_id AND task_name = p_task_name;
+  SELECT c.step_id, c.attempt INTO v_claimed, v_attempt FROM tributary.claim_step(v_step.queue, p_worker_id, 1) AS c;
+  IF v_claimed IS DISTINCT FROM v_step.id THEN
+    RAISE EXCEPTION 'tributary_test.claim: claimed step % instead of % (%)', v_claimed, v_step.id, p_task_name;
+  END IF;
+  RETURN v_attempt;
+END;
+$$;
+
+-- Claims and completes every claimable step of queue p_queue (including the dependents each
+-- completion makes claimable) until none is left; each result is {"task": <task name>}. Returns
+-- how many steps it completed.
+CREATE FUNCTION tributary_test.drain(p_queue text DEFAULT 'default')
+RETURNS integer
+LANGUAGE plpgsql
+AS $$
+DECLARE
+  v_claimed record;
+  v_count integer := 0;
+BEGIN
+  LOOP
+    SELECT c.step_id, c.attempt, c.task_name INTO v_claimed
+    FROM tributary.claim_step(p_queue, 'drain-worker', 1) AS c;
+    EXIT WHEN NOT FOUND;
+    PERFORM tributary.complete_step(v_claimed.step_id, v_claimed.attempt,
+                                    jsonb_build_object('task', v_claimed.task_name));
+    v_count := v_count + 1;
+  END LOOP;
+  RETURN v_count;
 END;
 $$;
