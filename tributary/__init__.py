@@ -1,1 +1,67 @@
-"""Tributary: DAG workflows run by PostgreSQL."""
+"""Tributary: DAG workflows run by PostgreSQL.
+
+The engine is SQL (schema ``tributary``); this package registers typed workers, creates
+workflows and reports step outcomes to the engine.
+"""
+
+from tributary.args import InsertOpts, StepArgs, StepInsertOpts
+from tributary.client import Client, StepOutcome, WorkflowResult
+from tributary.config import Config, QueueConfig
+from tributary.encryption import EncryptHook, SecretBoxEncryptor
+from tributary.errors import (
+    CycleDetected,
+    DecryptionError,
+    DependencyNotFound,
+    Discard,
+    DuplicateTaskName,
+    EmptyWorkflow,
+    InvalidTask,
+    StaleAttempt,
+    StepCancelled,
+    TributaryError,
+    UnknownDependency,
+    WaitTimeout,
+    WorkerDefinitionError,
+    WorkflowValidationError,
+)
+from tributary.hooks import Hook, LoggingHook, MetricsHook, TaskPayload, WorkPayload
+from tributary.step import Step
+from tributary.worker import Worker, Workers, add_worker
+from tributary.workflow import WorkflowBuilder
+
+__all__ = [
+    "Client",
+    "Config",
+    "CycleDetected",
+    "DecryptionError",
+    "DependencyNotFound",
+    "Discard",
+    "DuplicateTaskName",
+    "EmptyWorkflow",
+    "EncryptHook",
+    "Hook",
+    "InsertOpts",
+    "InvalidTask",
+    "LoggingHook",
+    "MetricsHook",
+    "QueueConfig",
+    "SecretBoxEncryptor",
+    "StaleAttempt",
+    "Step",
+    "StepArgs",
+    "StepCancelled",
+    "StepInsertOpts",
+    "StepOutcome",
+    "TaskPayload",
+    "TributaryError",
+    "UnknownDependency",
+    "WaitTimeout",
+    "WorkPayload",
+    "Worker",
+    "WorkerDefinitionError",
+    "Workers",
+    "WorkflowBuilder",
+    "WorkflowResult",
+    "WorkflowValidationError",
+    "add_worker",
+]

@@ -1,0 +1,219 @@
+"""The client: creates workflows, waits for them, and runs workers for its queues."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from tributary import _sql, migrate
+from tributary.config import Config
+from tributary.errors import WaitTimeout
+from tributary.payload import from_json
+from tributary.workflow import WorkflowBuilder
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+FINALIZED_CHANNEL = "tributary_workflow_finalized"
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """A step as ``Client.wait``/``get_workflow`` report it."""
+
+    id: int
+    kind: str
+    state: str
+    attempt: int
+    result: Any
+    errors: list[dict[str, Any]]
+    cancel_reason: str | None
+
+
+@dataclass(frozen=True)
+class WorkflowResult:
+    """A workflow's state and every step's outcome, keyed by task name."""
+
+    id: int
+    name: str
+    state: str
+    steps: dict[str, StepOutcome] = field(default_factory=dict)
+    finalized_at: datetime | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.state != "running"
+
+    def result(self, task_name: str, as_type: type[T] | None = None) -> Any:
+        """The result of ``task_name``, validated as ``as_type`` when given."""
+        raw = self.steps[task_name].result
+        return raw if as_type is None else from_json(raw, as_type)
+
+
+def _seconds(value: float | timedelta | None) -> float | None:
+    return value.total_seconds() if isinstance(value, timedelta) else value
+
+
+class Client:
+    """Entry point: ``Client(dsn_or_pool, Config(...))``.
+
+    Creates workflows (``new_workflow(...).add_task(...).execute()``), waits for them
+    (``wait``), and runs the configured workers (``start``/``stop``/``run_forever``).
+    """
+
+    def __init__(self, dsn_or_pool: str | ConnectionPool[Any], config: Config | None = None) -> None:
+        self.config = config or Config()
+        if isinstance(dsn_or_pool, ConnectionPool):
+            self._pool = dsn_or_pool
+            self._owns_pool = False
+        else:
+            self._pool = ConnectionPool(dsn_or_pool, min_size=1, max_size=4, open=True, name="tributary")
+            self._owns_pool = True
+        self.conninfo: str = self._pool.conninfo
+        self._runtime_thread: threading.Thread | None = None
+        self._runtime: Any = None
+        if self.config.auto_migrate:
+            migrate.up(self.conninfo)
+
+    # -- connections -------------------------------------------------------------------------
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection in a transaction, committed when the block ends without error."""
+        with self._pool.connection() as conn:
+            yield conn
+
+    def close(self) -> None:
+        """Stops the workers if running and closes the pool this client opened."""
+        self.stop()
+        if self._owns_pool:
+            self._pool.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- workflows ---------------------------------------------------------------------------
+    def new_workflow(
+        self,
+        name: str,
+        *,
+        scheduled_at: datetime | None = None,
+        metadata: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> WorkflowBuilder:
+        """A builder for a workflow named ``name``; add tasks, then ``execute()``."""
+        return WorkflowBuilder(
+            self, name, scheduled_at=scheduled_at, metadata=metadata, idempotency_key=idempotency_key
+        )
+
+    def get_workflow(self, workflow_id: int, conn: psycopg.Connection[Any] | None = None) -> WorkflowResult:
+        """The workflow's current state and its steps' outcomes (results opened by the hooks)."""
+        if conn is None:
+            with self.connection() as own:
+                doc = _sql.call(own, _sql.GET_WORKFLOW, (workflow_id,))[0][0]
+        else:
+            doc = _sql.call(conn, _sql.GET_WORKFLOW, (workflow_id,))[0][0]
+        return self._to_result(doc)
+
+    def _to_result(self, doc: dict[str, Any]) -> WorkflowResult:
+        steps: dict[str, StepOutcome] = {}
+        for task_name, step in doc["steps"].items():
+            result = step["result"]
+            if result is not None and step["state"] == "completed":
+                for hook in self.config.hooks:
+                    result = hook.read_result(doc["id"], task_name, result)
+            steps[task_name] = StepOutcome(
+                id=step["id"],
+                kind=step["kind"],
+                state=step["state"],
+                attempt=step["attempt"],
+                result=result,
+                errors=step["errors"],
+                cancel_reason=step["cancel_reason"],
+            )
+        finalized = doc.get("finalized_at")
+        return WorkflowResult(
+            id=doc["id"],
+            name=doc["name"],
+            state=doc["state"],
+            steps=steps,
+            finalized_at=datetime.fromisoformat(finalized) if finalized else None,
+        )
+
+    def wait(self, workflow_id: int, timeout: float | timedelta | None = None) -> WorkflowResult:
+        """Blocks until the workflow finalizes and returns it; LISTENs, does not busy-poll.
+
+        Raises :class:`~tributary.errors.WaitTimeout` after ``timeout`` seconds.
+        """
+        limit = _seconds(timeout)
+        deadline = None if limit is None else time.monotonic() + limit
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            conn.execute(f"LISTEN {FINALIZED_CHANNEL}")
+            while True:
+                current = self.get_workflow(workflow_id, conn)
+                if current.finished:
+                    return current
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise WaitTimeout(f"workflow {workflow_id} still {current.state} after {limit} s")
+                # A periodic re-check guards against a missed notification; it is not the mechanism.
+                slice_ = 5.0 if remaining is None else min(5.0, remaining)
+                for note in conn.notifies(timeout=slice_):
+                    if json.loads(note.payload).get("workflow_id") == workflow_id:
+                        break
+
+    def cancel_workflow(self, workflow_id: int, reason: str = "workflow cancelled") -> bool:
+        """Cancels every unfinished step; False when the workflow had already finished."""
+        with self.connection() as conn:
+            return bool(_sql.call(conn, _sql.CANCEL_WORKFLOW, (workflow_id, reason))[0][0])
+
+    def retry_workflow(self, workflow_id: int) -> int:
+        """Re-runs discarded/cancelled steps (keeping completed results); returns how many."""
+        with self.connection() as conn:
+            return int(_sql.call(conn, _sql.RETRY_WORKFLOW, (workflow_id,))[0][0])
+
+    # -- workers -----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Starts working the configured queues in a background thread; returns at once."""
+        from tributary.runner import Runtime
+
+        if self._runtime_thread is not None:
+            return
+        runtime = Runtime(self)
+        started = threading.Event()
+        self._runtime = runtime
+        self._runtime_thread = threading.Thread(
+            target=runtime.run_in_thread, args=(started,), name="tributary-runtime", daemon=True
+        )
+        self._runtime_thread.start()
+        started.wait(timeout=30)
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stops claiming, lets running steps finish within ``shutdown_grace``, gives back the rest."""
+        thread, runtime = self._runtime_thread, self._runtime
+        if thread is None or runtime is None:
+            return
+        runtime.request_stop()
+        grace = self.config.shutdown_grace.total_seconds()
+        thread.join(timeout if timeout is not None else grace + 30)
+        self._runtime_thread = None
+        self._runtime = None
+
+    def run_forever(self) -> None:
+        """Works the queues in this thread until SIGTERM/SIGINT, then shuts down gracefully."""
+        from tributary.runner import Runtime
+
+        Runtime(self).run_until_signal()

@@ -1,0 +1,65 @@
+"""Client configuration: queues and their concurrency, default options, timings, hooks."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from tributary.args import InsertOpts
+from tributary.hooks import Hook
+from tributary.worker import Workers
+
+
+@dataclass(frozen=True)
+class QueueConfig:
+    """A queue this client works: at most ``max_workers`` of its steps run at once."""
+
+    max_workers: int = 10
+
+    def __post_init__(self) -> None:
+        if self.max_workers < 1:
+            raise ValueError("max_workers must be at least 1")
+
+
+def _default_worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+@dataclass
+class Config:
+    """Everything a :class:`~tributary.client.Client` needs besides its database.
+
+    ``max_attempts``, ``retry_backoff_base``, ``timeout``, ``priority`` and ``queue`` are the
+    client-level defaults of step options: a step type's ``insert_opts()`` and a task's
+    ``insert_opts`` override them, and they override the database's ``tributary.settings``.
+    """
+
+    queues: dict[str, QueueConfig] = field(default_factory=dict)
+    workers: Workers = field(default_factory=Workers)
+    hooks: list[Hook] = field(default_factory=list)
+    max_attempts: int | None = None
+    retry_backoff_base: timedelta | None = None
+    timeout: timedelta | None = None
+    priority: int | None = None
+    queue: str | None = None
+    fetch_poll_interval: timedelta = timedelta(seconds=1)
+    fetch_cooldown: timedelta = timedelta(milliseconds=1)
+    claim_batch_size: int = 100
+    complete_batch_size: int = 500
+    heartbeat_interval: timedelta = timedelta(seconds=10)
+    rescue_interval: timedelta = timedelta(seconds=30)
+    shutdown_grace: timedelta = timedelta(seconds=30)
+    worker_id: str = field(default_factory=_default_worker_id)
+    auto_migrate: bool = False
+
+    def insert_defaults(self) -> InsertOpts:
+        """The client-level step options."""
+        return InsertOpts(
+            queue=self.queue,
+            priority=self.priority,
+            max_attempts=self.max_attempts,
+            timeout=self.timeout,
+            retry_backoff=self.retry_backoff_base,
+        )

@@ -1,0 +1,152 @@
+"""Exceptions raised by Tributary.
+
+Every error the engine raises in SQL carries a SQLSTATE of class ``TB``; :func:`from_sql_error`
+maps each one to its own exception class here, in one place. Errors found in Python (a worker
+registry mistake, a payload that does not decrypt) have their own classes too. All derive from
+:class:`TributaryError`.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+
+class TributaryError(Exception):
+    """Root of every error Tributary raises."""
+
+
+class MigrationError(TributaryError):
+    """The schema could not be deployed or reverted."""
+
+
+class EngineError(TributaryError):
+    """An error raised by the engine in SQL; ``sqlstate``, ``detail`` and ``hint`` come from it."""
+
+    sqlstate: str = ""
+
+    def __init__(self, message: str, *, detail: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+        self.hint = hint
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.detail:
+            parts.append(f"DETAIL: {self.detail}")
+        return "\n".join(parts)
+
+
+class WorkflowValidationError(EngineError):
+    """A workflow was refused at creation; the message names the offending task."""
+
+
+class CycleDetected(WorkflowValidationError):
+    sqlstate = "TB001"
+
+
+class UnknownDependency(WorkflowValidationError):
+    sqlstate = "TB002"
+
+
+class DuplicateTaskName(WorkflowValidationError):
+    sqlstate = "TB003"
+
+
+class EmptyWorkflow(WorkflowValidationError):
+    sqlstate = "TB004"
+
+
+class InvalidTask(WorkflowValidationError):
+    sqlstate = "TB005"
+
+
+class StepNotFound(EngineError):
+    sqlstate = "TB006"
+
+
+class StaleAttempt(EngineError):
+    """The attempt no longer holds its step (lease lost, rescued, already reported)."""
+
+    sqlstate = "TB007"
+
+
+class StepCancelled(EngineError):
+    """The step was cancelled while the attempt ran."""
+
+    sqlstate = "TB008"
+
+
+class WorkflowNotFound(EngineError):
+    sqlstate = "TB009"
+
+
+class WorkflowSealed(EngineError):
+    sqlstate = "TB010"
+
+
+class InvalidState(EngineError):
+    sqlstate = "TB011"
+
+
+class InvalidArgument(EngineError):
+    sqlstate = "TB012"
+
+
+_BY_SQLSTATE: dict[str, type[EngineError]] = {
+    cls.sqlstate: cls
+    for cls in (
+        CycleDetected,
+        UnknownDependency,
+        DuplicateTaskName,
+        EmptyWorkflow,
+        InvalidTask,
+        StepNotFound,
+        StaleAttempt,
+        StepCancelled,
+        WorkflowNotFound,
+        WorkflowSealed,
+        InvalidState,
+        InvalidArgument,
+    )
+}
+
+
+def from_sql_error(error: psycopg.Error) -> Exception:
+    """The Tributary exception for an engine error, or ``error`` itself for any other."""
+    cls = _BY_SQLSTATE.get(error.sqlstate or "")
+    if cls is None:
+        return error
+    diag = error.diag
+    return cls(diag.message_primary or str(error), detail=diag.message_detail, hint=diag.message_hint)
+
+
+class WorkerDefinitionError(TributaryError):
+    """A step args class or worker is defined or registered wrongly (no kind, two workers...)."""
+
+
+class UnknownKind(TributaryError):
+    """A claimed step's kind has no registered worker."""
+
+
+class ArgsDecodeError(TributaryError):
+    """A claimed step's args do not validate against its args class."""
+
+
+class DependencyNotFound(TributaryError, KeyError):
+    """``step.dependency(name)`` named a task that is not a dependency of the step."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class DecryptionError(TributaryError):
+    """A sealed payload could not be opened: unknown key, wrong key, or bound to another step."""
+
+
+class WaitTimeout(TributaryError, TimeoutError):
+    """``client.wait`` gave up before the workflow finalized."""
+
+
+class Discard(TributaryError):
+    """Raise from a handler to fail the step at once, without retries."""

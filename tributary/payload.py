@@ -1,0 +1,43 @@
+"""How Python values become the JSON stored in the database, and back.
+
+Results may be a pydantic model, any JSON-compatible value, or ``bytes``. Bytes holding a UTF-8
+JSON document (what ``json.dumps(...).encode()`` gives) are stored as that JSON document, so
+dependents and psql see structured data; any other bytes are stored as
+``{"$bytes": "<base64>"}`` and come back as bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any, TypeVar, cast
+
+from pydantic import BaseModel, TypeAdapter
+
+T = TypeVar("T")
+
+BYTES_KEY = "$bytes"
+
+
+def to_json(value: Any) -> Any:
+    """A JSON-compatible value for ``value`` (model, bytes or plain JSON data)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, bytes | bytearray | memoryview):
+        raw = bytes(value)
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return {BYTES_KEY: base64.b64encode(raw).decode("ascii")}
+    return value
+
+
+def from_json(raw: Any, as_type: type[T]) -> T:
+    """``raw`` JSON read back as ``as_type`` (a pydantic model, bytes, or any type pydantic knows)."""
+    if as_type is bytes:
+        if isinstance(raw, dict) and set(raw) == {BYTES_KEY}:
+            return cast(T, base64.b64decode(raw[BYTES_KEY]))
+        return cast(T, json.dumps(raw).encode("utf-8"))
+    if isinstance(as_type, type) and issubclass(as_type, BaseModel):
+        return cast(T, as_type.model_validate(raw))
+    return TypeAdapter(as_type).validate_python(raw)

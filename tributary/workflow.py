@@ -1,0 +1,97 @@
+"""Building a workflow in Python and creating it with one call to ``tributary.create_workflow``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+
+from tributary import _sql
+from tributary.args import InsertOpts, StepArgs
+from tributary.hooks import TaskPayload
+
+if TYPE_CHECKING:
+    from tributary.client import Client
+
+
+@dataclass(frozen=True)
+class _Task:
+    name: str
+    args: StepArgs
+    depends_on: tuple[str, ...]
+    insert_opts: InsertOpts | None
+
+
+class WorkflowBuilder:
+    """Collects tasks; ``execute()`` creates the workflow in one round trip.
+
+    Validation (unique names, known dependencies, no cycle) happens in the database; its errors
+    come out as :class:`~tributary.errors.WorkflowValidationError` subclasses naming the task.
+    """
+
+    def __init__(
+        self,
+        client: Client,
+        name: str,
+        *,
+        scheduled_at: datetime | None = None,
+        metadata: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> None:
+        self._client = client
+        self.name = name
+        self.scheduled_at = scheduled_at
+        self.metadata = metadata
+        self.idempotency_key = idempotency_key
+        self._tasks: list[_Task] = []
+
+    def add_task(
+        self,
+        name: str,
+        args: StepArgs,
+        depends_on: Sequence[str] = (),
+        insert_opts: InsertOpts | None = None,
+    ) -> WorkflowBuilder:
+        """Adds a step named ``name`` running ``args``; it waits for the tasks in ``depends_on``."""
+        if isinstance(depends_on, str):
+            depends_on = (depends_on,)
+        self._tasks.append(_Task(name, args, tuple(depends_on), insert_opts))
+        return self
+
+    def task_specs(self) -> list[dict[str, Any]]:
+        """The ``create_workflow`` tasks array: options resolved, hooks applied to args."""
+        config = self._client.config
+        client_defaults = config.insert_defaults()
+        specs: list[dict[str, Any]] = []
+        for task in self._tasks:
+            opts = (task.insert_opts or InsertOpts()).over(task.args.insert_opts().over(client_defaults))
+            payload = TaskPayload(task.name, task.args.kind, task.args.model_dump(mode="json"))
+            for hook in config.hooks:
+                hook.before_insert(payload)
+            specs.append(
+                {
+                    "name": task.name,
+                    "kind": task.args.kind,
+                    "args": payload.args,
+                    "depends_on": list(task.depends_on),
+                    **opts.as_task_fields(),
+                }
+            )
+        return specs
+
+    def execute(self, conn: psycopg.Connection[Any] | None = None) -> int:
+        """Creates the workflow and returns its id.
+
+        With ``conn``, runs in that connection's current transaction: the workflow exists only
+        if the caller commits it.
+        """
+        params = _sql.create_workflow_params(
+            self.name, self.task_specs(), self.scheduled_at, self.metadata, self.idempotency_key
+        )
+        if conn is not None:
+            return int(_sql.call(conn, _sql.CREATE_WORKFLOW, params)[0][0])
+        with self._client.connection() as own:
+            return int(_sql.call(own, _sql.CREATE_WORKFLOW, params)[0][0])
