@@ -154,9 +154,7 @@ class EphemeralCluster:
                 try:
                     user = pwd.getpwnam("postgres")
                 except KeyError as exc:
-                    raise TributaryError(
-                        "running as root and there is no 'postgres' OS user to run initdb as"
-                    ) from exc
+                    raise TributaryError("running as root and there is no 'postgres' OS user to run initdb as") from exc
                 os.chown(tmpdir, user.pw_uid, user.pw_gid)
                 self._run_as = _RunAs(user.pw_uid, user.pw_gid, str(tmpdir))
             if self._port is None:

@@ -19,6 +19,7 @@ from tributary import _sql, migrate
 from tributary.config import Config
 from tributary.errors import WaitTimeout
 from tributary.payload import from_json
+from tributary.runner import Runtime
 from tributary.workflow import WorkflowBuilder
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,8 @@ class Client:
         else:
             self._pool = ConnectionPool(dsn_or_pool, min_size=1, max_size=4, open=True, name="tributary")
             self._owns_pool = True
-        self.conninfo: str = self._pool.conninfo
+        conninfo = self._pool.conninfo
+        self.conninfo: str = conninfo() if callable(conninfo) else conninfo
         self._runtime_thread: threading.Thread | None = None
         self._runtime: Any = None
         if self.config.auto_migrate:
@@ -188,8 +190,6 @@ class Client:
     # -- workers -----------------------------------------------------------------------------
     def start(self) -> None:
         """Starts working the configured queues in a background thread; returns at once."""
-        from tributary.runner import Runtime
-
         if self._runtime_thread is not None:
             return
         runtime = Runtime(self)
@@ -214,6 +214,4 @@ class Client:
 
     def run_forever(self) -> None:
         """Works the queues in this thread until SIGTERM/SIGINT, then shuts down gracefully."""
-        from tributary.runner import Runtime
-
         Runtime(self).run_until_signal()

@@ -90,9 +90,7 @@ def _source() -> _Source:
     root = Path(__file__).resolve().parent.parent  # source checkout, editable install
     if (root / "sqitch.plan").is_file():
         return _Source(root / "sqitch.plan", root / "db" / "deploy", root / "db" / "revert")
-    raise MigrationError(
-        "sqitch.plan not found: neither packaged in tributary/_sql nor at the repository root"
-    )
+    raise MigrationError("sqitch.plan not found: neither packaged in tributary/_sql nor at the repository root")
 
 
 def _parse_plan(text: str) -> list[Change]:
@@ -200,9 +198,7 @@ def _exists(conn: psycopg.Connection[Any], relation: str) -> bool:
 
 
 def _recorded(conn: psycopg.Connection[Any]) -> dict[str, tuple[datetime, str]]:
-    rows = conn.execute(
-        "SELECT change, applied_at, script_sha1 FROM tributary_migrator.changes"
-    ).fetchall()
+    rows = conn.execute("SELECT change, applied_at, script_sha1 FROM tributary_migrator.changes").fetchall()
     return {name: (applied_at, sha1) for name, applied_at, sha1 in rows}
 
 
@@ -231,9 +227,7 @@ def _applied(conn: psycopg.Connection[Any], changes: list[Change]) -> dict[str, 
     return _sqitch_applied(conn, changes)
 
 
-def _open_registry(
-    conn: psycopg.Connection[Any], changes: list[Change], source: _Source
-) -> dict[str, datetime]:
+def _open_registry(conn: psycopg.Connection[Any], changes: list[Change], source: _Source) -> dict[str, datetime]:
     """Create the registry if missing (adopting a sqitch deployment); return what is applied."""
     if _exists(conn, "tributary_migrator.changes"):
         recorded = _recorded(conn)
@@ -245,8 +239,7 @@ def _open_registry(
         for change in changes:
             if change.name in adopted:
                 conn.execute(
-                    "INSERT INTO tributary_migrator.changes (change, script_sha1, applied_at)"
-                    " VALUES (%s, %s, %s)",
+                    "INSERT INTO tributary_migrator.changes (change, script_sha1, applied_at) VALUES (%s, %s, %s)",
                     (change.name, _sha1(_script(source.deploy, change)), adopted[change.name]),
                 )
     if adopted:
@@ -254,9 +247,7 @@ def _open_registry(
     return adopted
 
 
-def _warn_drift(
-    changes: list[Change], recorded: dict[str, tuple[datetime, str]], source: _Source
-) -> None:
+def _warn_drift(changes: list[Change], recorded: dict[str, tuple[datetime, str]], source: _Source) -> None:
     """Log applied changes this plan does not know, and applied scripts edited since."""
     unknown = sorted(set(recorded) - {change.name for change in changes})
     if unknown:
@@ -264,8 +255,7 @@ def _warn_drift(
     edited = [
         change.name
         for change in changes
-        if change.name in recorded
-        and recorded[change.name][1] != _sha1(_script(source.deploy, change))
+        if change.name in recorded and recorded[change.name][1] != _sha1(_script(source.deploy, change))
     ]
     if edited:
         logger.warning(
@@ -287,9 +277,7 @@ def _run(conn: psycopg.Connection[Any], what: str, change: Change, script: bytes
         raise MigrationError(f"{what} of change {change.name!r} failed: {exc}") from exc
     if conn.info.transaction_status != pq.TransactionStatus.IDLE:
         _end_transaction(conn)
-        raise MigrationError(
-            f"{what} script of change {change.name!r} left a transaction open (missing COMMIT?)"
-        )
+        raise MigrationError(f"{what} script of change {change.name!r} left a transaction open (missing COMMIT?)")
 
 
 # --- API ------------------------------------------------------------------------------------
@@ -321,10 +309,7 @@ def status(target: Target) -> list[ChangeStatus]:
     changes = plan()
     with _session(target) as conn:
         applied = _applied(conn, changes)
-    return [
-        ChangeStatus(change.name, change.name in applied, applied.get(change.name))
-        for change in changes
-    ]
+    return [ChangeStatus(change.name, change.name in applied, applied.get(change.name)) for change in changes]
 
 
 def down(target: Target, to: str | None = None) -> list[str]:

@@ -154,7 +154,9 @@ class Runtime:
         )
         await self._pool.open()
         self._fetchers = {name: _QueueFetcher(name, q.max_workers) for name, q in self.config.queues.items()}
-        fetch_tasks = [asyncio.create_task(self._fetch_loop(f), name=f"fetch-{f.name}") for f in self._fetchers.values()]
+        fetch_tasks = [
+            asyncio.create_task(self._fetch_loop(f), name=f"fetch-{f.name}") for f in self._fetchers.values()
+        ]
         completer = asyncio.create_task(self._complete_loop(), name="completer")
         helpers = [
             asyncio.create_task(self._listen_loop(), name="listener"),
@@ -237,9 +239,9 @@ class Runtime:
                     for fetcher in self._fetchers.values():
                         fetcher.wake.set()
                     async for note in conn.notifies():
-                        fetcher = self._fetchers.get(note.payload)
-                        if fetcher is not None:
-                            fetcher.wake.set()
+                        woken = self._fetchers.get(note.payload)
+                        if woken is not None:
+                            woken.wake.set()
             except (psycopg.Error, OSError) as error:
                 logger.warning("LISTEN connection lost (%s); polling until it is back", error)
                 await asyncio.sleep(1)
@@ -387,9 +389,7 @@ class Runtime:
             if not runs:
                 continue
             try:
-                rows = await self._call(
-                    _sql.HEARTBEAT, ([r.row.step_id for r in runs], [r.row.attempt for r in runs])
-                )
+                rows = await self._call(_sql.HEARTBEAT, ([r.row.step_id for r in runs], [r.row.attempt for r in runs]))
             except (psycopg.Error, OSError) as error:
                 logger.warning("heartbeat failed: %s", error)
                 continue
@@ -419,9 +419,9 @@ class Runtime:
 
     async def _release(self, runs: list[_Running]) -> None:
         try:
-            released = (
-                await self._call(_sql.RELEASE, ([r.row.step_id for r in runs], [r.row.attempt for r in runs]))
-            )[0][0]
+            released = (await self._call(_sql.RELEASE, ([r.row.step_id for r in runs], [r.row.attempt for r in runs])))[
+                0
+            ][0]
             logger.warning("gave back %d unfinished steps at shutdown", released)
         except (psycopg.Error, OSError) as error:
             logger.error("could not give back %d steps (%s); their leases will expire", len(runs), error)

@@ -49,8 +49,6 @@ class Step(Generic[ArgsT]):
         """
         if name not in self.dependency_results:
             known = ", ".join(sorted(self.dependency_results)) or "none"
-            raise DependencyNotFound(
-                f'task "{self.task_name}" has no dependency "{name}" (its dependencies: {known})'
-            )
+            raise DependencyNotFound(f'task "{self.task_name}" has no dependency "{name}" (its dependencies: {known})')
         raw = self.dependency_results[name]
         return raw if as_type is None else from_json(raw, as_type)
