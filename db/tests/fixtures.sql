@@ -132,3 +132,47 @@ BEGIN
   RETURN v_count;
 END;
 $$;
+
+-- Runs p_sql (one or more statements) in a subtransaction and returns the error it raised as
+-- {"sqlstate", "message", "detail", "hint"} (absent fields omitted), or NULL when it succeeded.
+-- For asserting an error's DETAIL or HINT, which throws_ok cannot see.
+CREATE FUNCTION tributary_test.error_of(p_sql text)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+  v_sqlstate text;
+  v_message text;
+  v_detail text;
+  v_hint text;
+BEGIN
+  EXECUTE p_sql;
+  RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+                          v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+  RETURN jsonb_strip_nulls(jsonb_build_object('sqlstate', v_sqlstate, 'message', v_message,
+                                              'detail', NULLIF(v_detail, ''), 'hint', NULLIF(v_hint, '')));
+END;
+$$;
+
+-- Inserts workflow p_name and its tasks with plain INSERTs, the direct-insert path (not
+-- create_workflow): p_tasks is a JSON array of {"name", "kind" (default 'noop'), "depends_on"}
+-- inserted in array order by one INSERT statement. The graph is resolved at COMMIT, or at
+-- SET CONSTRAINTS ALL IMMEDIATE inside a test. Returns the workflow id.
+CREATE FUNCTION tributary_test.insert_workflow(p_name text, p_tasks jsonb)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+  v_id bigint;
+BEGIN
+  INSERT INTO tributary.workflows (name) VALUES (p_name) RETURNING id INTO v_id;
+  INSERT INTO tributary.steps (workflow_id, task_name, kind, depends_on)
+  SELECT v_id, t.task->>'name', coalesce(t.task->>'kind', 'noop'),
+         ARRAY(SELECT jsonb_array_elements_text(coalesce(t.task->'depends_on', '[]'::jsonb)))
+  FROM jsonb_array_elements(p_tasks) WITH ORDINALITY AS t(task, ord)
+  ORDER BY t.ord;
+  RETURN v_id;
+END;
+$$;

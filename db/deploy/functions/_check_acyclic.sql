@@ -19,6 +19,7 @@ DECLARE
   v_indeg integer[];       -- node index -> dependencies not yet removed
   v_offset integer[];      -- children of node i are v_children[v_offset[i] .. v_offset[i+1]-1]
   v_children integer[];
+  v_parents integer[];      -- v_parents[k] is the node whose child is v_children[k]
   v_queue integer[];
   v_head integer := 1;
   v_tail integer := 0;
@@ -41,27 +42,28 @@ BEGIN
   FROM tributary.steps AS s WHERE s.workflow_id = p_workflow_id;
   v_n := pg_catalog.cardinality(v_ids);
 
-  WITH node AS (
-    SELECT u.id, u.idx::integer AS idx FROM pg_catalog.unnest(v_ids) WITH ORDINALITY AS u(id, idx)
-  ), edge AS (
-    SELECT parent.idx AS p, child.idx AS c
-    FROM tributary.step_dependencies AS d
-    JOIN node AS child ON child.id = d.step_id
-    JOIN node AS parent ON parent.id = d.depends_on_step_id
-  ), degree AS (
-    SELECT node.idx, coalesce(outdeg.n, 0) AS outdeg
-    FROM node
-    LEFT JOIN (SELECT edge.p, pg_catalog.count(*) AS n FROM edge GROUP BY edge.p) AS outdeg ON outdeg.p = node.idx
-  )
-  SELECT
-    (SELECT pg_catalog.array_agg(coalesce(i.n, 0)::integer ORDER BY node.idx)
-       FROM node LEFT JOIN (SELECT edge.c, pg_catalog.count(*) AS n FROM edge GROUP BY edge.c) AS i ON i.c = node.idx),
-    (SELECT pg_catalog.array_agg(o.off ORDER BY o.idx)
-       FROM (SELECT degree.idx, (pg_catalog.sum(degree.outdeg) OVER (ORDER BY degree.idx) - degree.outdeg + 1)::integer AS off
-             FROM degree) AS o),
-    (SELECT coalesce(pg_catalog.array_agg(edge.c ORDER BY edge.p, edge.c), '{}') FROM edge)
-  INTO v_indeg, v_offset, v_children;
-  v_offset := v_offset || (pg_catalog.cardinality(v_children) + 1);
+  -- The workflow's edges as (parent index, child index), sorted by parent: the children of a
+  -- node are then one slice of v_children.
+  SELECT coalesce(pg_catalog.array_agg(e.c ORDER BY e.p, e.c), '{}'),
+         coalesce(pg_catalog.array_agg(e.p ORDER BY e.p, e.c), '{}')
+  INTO v_children, v_parents
+  FROM (
+    SELECT child.idx::integer AS c, parent.idx::integer AS p
+    FROM pg_catalog.unnest(v_ids) WITH ORDINALITY AS child(id, idx)
+    JOIN tributary.step_dependencies AS d ON d.step_id = child.id
+    JOIN pg_catalog.unnest(v_ids) WITH ORDINALITY AS parent(id, idx) ON parent.id = d.depends_on_step_id
+  ) AS e;
+
+  v_indeg := pg_catalog.array_fill(0, ARRAY[v_n]);
+  v_offset := pg_catalog.array_fill(0, ARRAY[v_n + 1]);
+  FOR k IN 1 .. pg_catalog.cardinality(v_children) LOOP
+    v_indeg[v_children[k]] := v_indeg[v_children[k]] + 1;
+    v_offset[v_parents[k] + 1] := v_offset[v_parents[k] + 1] + 1;
+  END LOOP;
+  v_offset[1] := 1;
+  FOR i IN 1 .. v_n LOOP
+    v_offset[i + 1] := v_offset[i + 1] + v_offset[i];
+  END LOOP;
 
   -- Kahn: repeatedly remove a node whose dependencies are all removed.
   v_queue := pg_catalog.array_fill(0, ARRAY[v_n]);

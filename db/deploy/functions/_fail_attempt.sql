@@ -21,13 +21,14 @@ DECLARE
   v_entry jsonb;
   v_retry_at timestamptz;
 BEGIN
-  v_entry := pg_catalog.jsonb_build_object(
-               'attempt', p_step.attempt, 'at', v_now, 'worker_id', p_step.worker_id,
-               'retryable', coalesce(p_retryable, true))
-             || CASE pg_catalog.jsonb_typeof(p_error)
-                  WHEN 'object' THEN p_error
-                  ELSE pg_catalog.jsonb_build_object('message', coalesce(p_error #>> '{}', 'unknown error'))
-                END;
+  -- The caller's error first, the engine's facts last: they win over keys of the same name.
+  v_entry := CASE pg_catalog.jsonb_typeof(p_error)
+               WHEN 'object' THEN p_error
+               ELSE pg_catalog.jsonb_build_object('message', coalesce(p_error #>> '{}', 'unknown error'))
+             END
+             || pg_catalog.jsonb_build_object(
+                  'attempt', p_step.attempt, 'at', v_now, 'worker_id', p_step.worker_id,
+                  'retryable', coalesce(p_retryable, true));
 
   IF coalesce(p_retryable, true) AND p_step.attempt < p_step.max_attempts THEN
     v_retry_at := v_now + tributary._backoff(p_step.attempt, p_step.retry_backoff);

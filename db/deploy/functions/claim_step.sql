@@ -5,7 +5,8 @@
 -- passed, highest priority first, then oldest scheduled_at, then id. Rows are locked with
 -- FOR UPDATE SKIP LOCKED, so concurrent claimers never wait on each other nor claim a step
 -- twice. Each claimed step becomes running with attempt + 1, a lease of
--- settings.lease_duration and, when it has a timeout, a deadline. Returns each step with its
+-- settings.lease_duration and, when it has a timeout, a deadline (the lease never outlives it,
+-- so rescue_expired_steps() takes back an attempt that ran past its timeout). Returns each step with its
 -- args and the results of its direct dependencies as one jsonb object keyed by task name.
 -- Reads only the ready index (steps_ready_idx): pending and finished steps are never scanned.
 BEGIN;
@@ -57,7 +58,7 @@ BEGIN
         attempt = s.attempt + 1,
         attempted_at = v_now,
         worker_id = p_worker_id,
-        lease_expires_at = v_now + v_lease,
+        lease_expires_at = LEAST(v_now + v_lease, v_now + s.timeout),
         deadline_at = v_now + s.timeout
     FROM ready
     WHERE s.id = ready.id

@@ -54,7 +54,7 @@ BEGIN
   RETURN QUERY
   SELECT i.id,
          CASE
-           WHEN i.id = ANY (v_completed) THEN 'completed'
+           WHEN i.id = ANY (v_completed) AND s.attempt = i.attempt THEN 'completed'
            WHEN s.id IS NULL THEN 'not_found'
            WHEN s.state = 'completed' AND s.attempt = i.attempt THEN 'already_completed'
            WHEN s.state = 'cancelled' AND s.attempt = i.attempt THEN 'cancelled'

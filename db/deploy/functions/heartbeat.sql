@@ -2,7 +2,8 @@
 -- requires: tables/steps
 -- requires: functions/_settings
 --
--- Extends the lease of a running step to now() + settings.lease_duration. Returns false -- and
+-- Extends the lease of a running step to now() + settings.lease_duration (never past its
+-- deadline). Returns false -- and
 -- extends nothing -- when the attempt no longer holds the step (cancelled, rescued, retried,
 -- finished) or its deadline (timeout) has passed: the worker should stop. Raises TB006 for an
 -- unknown step. Locks the step row.
@@ -18,7 +19,7 @@ DECLARE
   v_now timestamptz := tributary.now();
 BEGIN
   UPDATE tributary.steps AS s
-  SET lease_expires_at = v_now + (tributary._settings()).lease_duration
+  SET lease_expires_at = LEAST(v_now + (tributary._settings()).lease_duration, s.deadline_at)
   WHERE s.id = p_step_id AND s.attempt = p_attempt AND s.state = 'running'
     AND (s.deadline_at IS NULL OR s.deadline_at > v_now);
   IF FOUND THEN

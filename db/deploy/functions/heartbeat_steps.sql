@@ -23,7 +23,7 @@ BEGIN
   PERFORM 1 FROM tributary.steps AS s WHERE s.id = ANY (p_step_ids) ORDER BY s.id FOR UPDATE;
   RETURN QUERY
   UPDATE tributary.steps AS s
-  SET lease_expires_at = v_now + (tributary._settings()).lease_duration
+  SET lease_expires_at = LEAST(v_now + (tributary._settings()).lease_duration, s.deadline_at)
   FROM unnest(p_step_ids, p_attempts) AS i(id, attempt)
   WHERE s.id = i.id AND s.attempt = i.attempt AND s.state = 'running'
     AND (s.deadline_at IS NULL OR s.deadline_at > v_now)

@@ -16,6 +16,9 @@ AS $$
 DECLARE
   v_count integer;
 BEGIN
+  IF p_limit IS NULL OR p_limit < 1 THEN
+    RAISE EXCEPTION 'limit must be at least 1, got %', p_limit USING ERRCODE = 'TB012';
+  END IF;
   WITH doomed AS (
     SELECT w.id FROM tributary.workflows AS w
     WHERE w.finalized_at < tributary.now() - p_older_than

@@ -19,6 +19,9 @@ DECLARE
   v_step tributary.steps;
   v_count integer := 0;
 BEGIN
+  IF p_limit IS NULL OR p_limit < 1 THEN
+    RAISE EXCEPTION 'limit must be at least 1, got %', p_limit USING ERRCODE = 'TB012';
+  END IF;
   FOR v_step IN
     SELECT * FROM tributary.steps AS s
     WHERE s.state = 'running' AND s.lease_expires_at < v_now
