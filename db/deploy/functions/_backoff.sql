@@ -12,10 +12,11 @@ LANGUAGE sql
 VOLATILE
 SET search_path = ''
 AS $$
-  SELECT LEAST(
-           (tributary._settings()).retry_backoff_cap,
-           p_base * pg_catalog.power(2, LEAST(GREATEST(p_attempt - 1, 0), 40))
-         ) * (0.5 + 0.5 * pg_catalog.random())
+  -- In seconds (double precision), so a large attempt number reaches the cap, never an overflow.
+  SELECT pg_catalog.make_interval(secs => LEAST(
+           pg_catalog.date_part('epoch', (tributary._settings()).retry_backoff_cap),
+           pg_catalog.date_part('epoch', p_base) * pg_catalog.power(2::double precision, LEAST(GREATEST(p_attempt - 1, 0), 1000))
+         ) * (0.5 + 0.5 * pg_catalog.random()))
 $$;
 
 COMMENT ON FUNCTION tributary._backoff(integer, interval) IS

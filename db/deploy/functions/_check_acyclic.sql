@@ -27,6 +27,9 @@ DECLARE
   v_child integer;
   v_path integer[];
   v_next integer;
+  v_pick integer[];        -- node index -> one of its dependencies left after Kahn
+  v_seen integer[];        -- node index -> its position in the walk, 0 if not walked
+  v_length integer := 0;
   v_cycle text;
 BEGIN
   IF NOT EXISTS (
@@ -89,22 +92,27 @@ BEGIN
     RETURN;
   END IF;
 
-  -- A cycle exists among the nodes left. Walk from one of them to a left-over dependency until a
-  -- node repeats: the part of the walk from that node on is a cycle.
-  SELECT i INTO v_node FROM pg_catalog.generate_subscripts(v_indeg, 1) AS i WHERE v_indeg[i] > 0 LIMIT 1;
-  v_path := ARRAY[v_node];
-  LOOP
-    SELECT parent.idx::integer INTO v_next
-    FROM tributary.step_dependencies AS d
-    JOIN pg_catalog.unnest(v_ids) WITH ORDINALITY AS parent(id, idx) ON parent.id = d.depends_on_step_id
-    WHERE d.step_id = v_ids[v_node] AND v_indeg[parent.idx] > 0
-    ORDER BY parent.idx
-    LIMIT 1;
-    EXIT WHEN v_next = ANY (v_path);
-    v_path := v_path || v_next;
-    v_node := v_next;
+  -- A cycle exists among the nodes left (indegree still > 0); each has a dependency that is
+  -- left too. Walk from one of them along such dependencies until a node repeats: the walk from
+  -- that node on is a cycle. O(steps + edges).
+  v_pick := pg_catalog.array_fill(0, ARRAY[v_n]);
+  FOR k IN 1 .. pg_catalog.cardinality(v_children) LOOP
+    IF v_indeg[v_children[k]] > 0 AND v_indeg[v_parents[k]] > 0 THEN
+      v_pick[v_children[k]] := v_parents[k];
+    END IF;
   END LOOP;
-  v_path := v_path[pg_catalog.array_position(v_path, v_next):] || v_next;
+  v_seen := pg_catalog.array_fill(0, ARRAY[v_n]);
+  SELECT i INTO v_node FROM pg_catalog.generate_subscripts(v_indeg, 1) AS i WHERE v_indeg[i] > 0 LIMIT 1;
+  v_path := '{}';
+  LOOP
+    v_length := v_length + 1;
+    v_seen[v_node] := v_length;
+    v_path[v_length] := v_node;
+    v_node := v_pick[v_node];
+    EXIT WHEN v_seen[v_node] > 0;
+  END LOOP;
+  v_next := v_node;
+  v_path := v_path[v_seen[v_node]:v_length] || v_node;
 
   SELECT pg_catalog.string_agg(pg_catalog.format('%I', s.task_name), ' -> ' ORDER BY p.ord) INTO v_cycle
   FROM pg_catalog.unnest(v_path) WITH ORDINALITY AS p(idx, ord)

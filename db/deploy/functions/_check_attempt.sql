@@ -16,7 +16,7 @@ AS $$
 DECLARE
   v_step tributary.steps;
 BEGIN
-  SELECT * INTO v_step FROM tributary.steps AS s WHERE s.id = p_step_id FOR UPDATE;
+  SELECT * INTO v_step FROM tributary.steps AS s WHERE s.id = p_step_id FOR NO KEY UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'step % does not exist', p_step_id
       USING ERRCODE = 'TB006';

@@ -6,8 +6,8 @@
 -- step downstream of them, except those that still depend on a discarded/cancelled step outside
 -- that set (they could never run). Completed steps keep their results. Each reopened step gets
 -- at least one more attempt (attempt numbers keep growing, so old attempts stay fenced out), is
--- available when all its dependencies are completed and pending otherwise; the workflow is
--- running again. Returns the number of steps reopened. Locks the steps, then the workflow.
+-- available when all its dependencies are completed and pending otherwise, not before its own
+-- scheduled_at (so never before the workflow's); the workflow is running again. Returns the number of steps reopened. Locks the steps, then the workflow.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary._reopen_steps(p_workflow_id bigint, p_step_ids bigint[])
@@ -56,14 +56,14 @@ BEGIN
     RETURN 0;
   END IF;
 
-  PERFORM 1 FROM tributary.steps AS s WHERE s.id = ANY (v_reopen) ORDER BY s.id FOR UPDATE;
+  PERFORM 1 FROM tributary.steps AS s WHERE s.id = ANY (v_reopen) ORDER BY s.id FOR NO KEY UPDATE;
 
   WITH reopened AS (
     UPDATE tributary.steps AS s
     SET state = CASE WHEN r.n = 0 THEN 'available' ELSE 'pending' END,
         remaining_deps = r.n,
         max_attempts = GREATEST(s.max_attempts, s.attempt + 1),
-        scheduled_at = v_now,
+        scheduled_at = GREATEST(v_now, s.scheduled_at),
         cancel_reason = NULL,
         finalized_at = NULL
     FROM (

@@ -20,7 +20,7 @@ DECLARE
   v_total integer;
   v_bad record;
 BEGIN
-  PERFORM 1 FROM tributary.workflows AS w WHERE w.id = p_workflow_id FOR UPDATE;
+  PERFORM 1 FROM tributary.workflows AS w WHERE w.id = p_workflow_id FOR NO KEY UPDATE;
 
   SELECT pg_catalog.count(*) INTO v_total FROM tributary.steps AS s WHERE s.workflow_id = p_workflow_id;
   IF v_total = 0 THEN

@@ -27,7 +27,7 @@ BEGIN
   FROM tributary.workflows AS w
   WHERE w.id IN (SELECT s.workflow_id FROM tributary.steps AS s WHERE s.id = ANY (p_step_ids))
   ORDER BY w.id
-  FOR UPDATE;
+  FOR NO KEY UPDATE;
 
   WITH finished AS (
     SELECT s.workflow_id, pg_catalog.count(*)::integer AS n

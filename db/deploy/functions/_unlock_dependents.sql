@@ -24,7 +24,7 @@ BEGIN
                  WHERE d.depends_on_step_id = ANY (p_step_ids))
     AND s.state = 'pending'
   ORDER BY s.id
-  FOR UPDATE;
+  FOR NO KEY UPDATE;
 
   WITH done AS (
     SELECT d.step_id, pg_catalog.count(*)::integer AS n

@@ -4,7 +4,8 @@
 -- Cancels every unfinished step of a workflow (pending, available and running ones) with
 -- p_reason, and finalizes the workflow as cancelled. A worker running one of its steps learns
 -- it from heartbeat() (false) or complete_step()/fail_step() (TB008). Returns false when the
--- workflow had already finished (nothing changes), TB009 when it does not exist. Locks the
+-- workflow had already finished (nothing changes), TB009 when it does not exist, TB011 when it
+-- was inserted directly in the current transaction and is not resolved yet. Locks the
 -- unfinished steps in id order, then the workflow row.
 BEGIN;
 
@@ -20,15 +21,22 @@ AS $$
 DECLARE
   v_now timestamptz := tributary.now();
   v_cancelled bigint[];
+  v_unresolved boolean;
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM tributary.workflows AS w WHERE w.id = p_workflow_id) THEN
+  SELECT w.steps_total IS NULL INTO v_unresolved FROM tributary.workflows AS w WHERE w.id = p_workflow_id;
+  IF NOT FOUND THEN
     RAISE EXCEPTION 'workflow % does not exist', p_workflow_id USING ERRCODE = 'TB009';
+  END IF;
+  IF v_unresolved THEN
+    RAISE EXCEPTION 'workflow % is not resolved yet: it was inserted directly in this transaction', p_workflow_id
+      USING ERRCODE = 'TB011',
+            HINT = 'Roll the transaction back instead, or cancel the workflow after COMMIT.';
   END IF;
 
   PERFORM 1 FROM tributary.steps AS s
   WHERE s.workflow_id = p_workflow_id AND s.state IN ('pending', 'available', 'running')
   ORDER BY s.id
-  FOR UPDATE;
+  FOR NO KEY UPDATE;
 
   WITH cancelled AS (
     UPDATE tributary.steps AS s

@@ -3,7 +3,7 @@
 --
 -- Claims up to p_max_steps claimable steps of a queue for p_worker_id: available, scheduled_at
 -- passed, highest priority first, then oldest scheduled_at, then id. Rows are locked with
--- FOR UPDATE SKIP LOCKED, so concurrent claimers never wait on each other nor claim a step
+-- FOR NO KEY UPDATE SKIP LOCKED, so concurrent claimers never wait on each other nor claim a step
 -- twice. Each claimed step becomes running with attempt + 1, a lease of
 -- settings.lease_duration and, when it has a timeout, a deadline (the lease never outlives it,
 -- so rescue_expired_steps() takes back an attempt that ran past its timeout). Returns each step with its
@@ -51,7 +51,7 @@ BEGIN
     WHERE s.state = 'available' AND s.queue = p_queue AND s.scheduled_at <= v_now
     ORDER BY s.priority DESC, s.scheduled_at, s.id
     LIMIT p_max_steps
-    FOR UPDATE SKIP LOCKED
+    FOR NO KEY UPDATE SKIP LOCKED
   ), claimed AS (
     UPDATE tributary.steps AS s
     SET state = 'running',
@@ -77,6 +77,6 @@ END;
 $$;
 
 COMMENT ON FUNCTION tributary.claim_step(text, text, integer) IS
-  'Claims up to p_max_steps ready steps of a queue (FOR UPDATE SKIP LOCKED; priority desc, scheduled_at, id): running, attempt+1, leased. Returns args and the direct dependencies'' results keyed by task name.';
+  'Claims up to p_max_steps ready steps of a queue (FOR NO KEY UPDATE SKIP LOCKED; priority desc, scheduled_at, id): running, attempt+1, leased. Returns args and the direct dependencies'' results keyed by task name.';
 
 COMMIT;

@@ -28,7 +28,7 @@ BEGIN
       USING ERRCODE = 'TB012';
   END IF;
 
-  PERFORM 1 FROM tributary.steps AS s WHERE s.id = ANY (p_step_ids) ORDER BY s.id FOR UPDATE;
+  PERFORM 1 FROM tributary.steps AS s WHERE s.id = ANY (p_step_ids) ORDER BY s.id FOR NO KEY UPDATE;
 
   WITH input AS (
     SELECT i.id, i.attempt, i.result

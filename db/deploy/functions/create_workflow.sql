@@ -1,5 +1,6 @@
 -- Deploy tributary:functions/create_workflow
 -- requires: functions/_resolve_workflow
+-- requires: functions/_diagnose_task_options
 -- requires: triggers/steps_check_direct_insert
 -- requires: triggers/workflows_resolve_at_commit
 --
@@ -32,6 +33,7 @@ DECLARE
   v_count integer;
   v_bad record;
   v_id bigint;
+  v_diagnosis record;
 BEGIN
   IF p_tasks IS NULL OR pg_catalog.jsonb_typeof(p_tasks) <> 'array' THEN
     RAISE EXCEPTION 'tasks must be a JSON array of task objects'
@@ -43,7 +45,9 @@ BEGIN
       USING ERRCODE = 'TB004', HINT = 'A workflow needs at least one task.';
   END IF;
 
-  SELECT t.ord, t.task->>'name' AS name, problem.text INTO v_bad
+  SELECT t.ord, CASE WHEN pg_catalog.jsonb_typeof(t.task->'name') = 'string' THEN t.task->>'name' END AS name,
+         problem.text
+  INTO v_bad
   FROM pg_catalog.jsonb_array_elements(p_tasks) WITH ORDINALITY AS t(task, ord)
   CROSS JOIN LATERAL (SELECT CASE
     WHEN pg_catalog.jsonb_typeof(t.task) <> 'object' THEN 'not a JSON object'
@@ -104,47 +108,63 @@ BEGIN
       USING ERRCODE = 'TB003', HINT = 'Task names must be unique within a workflow.';
   END IF;
 
+  -- Our own rows are resolved here, not by the direct-insert triggers.
+  PERFORM pg_catalog.set_config('tributary.creating_workflow', 'on', true);
   INSERT INTO tributary.workflows (name, metadata, idempotency_key, scheduled_at, steps_total, steps_unfinished)
   VALUES (p_name, coalesce(p_metadata, '{}'), p_idempotency_key, v_scheduled_at, v_count, v_count)
   ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
   RETURNING id INTO v_id;
   IF v_id IS NULL THEN
+    PERFORM pg_catalog.set_config('tributary.creating_workflow', 'off', true);
     SELECT w.id INTO STRICT v_id FROM tributary.workflows AS w WHERE w.idempotency_key = p_idempotency_key;
     RETURN v_id;
   END IF;
 
-  INSERT INTO tributary.steps (
-    workflow_id, task_name, kind, args, depends_on, queue, priority, max_attempts, timeout,
-    retry_backoff, state, remaining_deps, scheduled_at
-  )
-  SELECT v_id,
-         t.task->>'name',
-         t.task->>'kind',
-         coalesce(t.task->'args', '{}'),
-         deps.names,
-         coalesce(t.task->>'queue', v_settings.default_queue),
-         coalesce((t.task->>'priority')::integer, v_settings.default_priority),
-         coalesce((t.task->>'max_attempts')::integer, v_settings.default_max_attempts),
-         coalesce(CASE pg_catalog.jsonb_typeof(t.task->'timeout')
-                    WHEN 'number' THEN pg_catalog.make_interval(secs => (t.task->>'timeout')::double precision)
-                    WHEN 'string' THEN (t.task->>'timeout')::interval
-                  END, v_settings.default_timeout),
-         coalesce(CASE pg_catalog.jsonb_typeof(t.task->'retry_backoff')
-                    WHEN 'number' THEN pg_catalog.make_interval(secs => (t.task->>'retry_backoff')::double precision)
-                    WHEN 'string' THEN (t.task->>'retry_backoff')::interval
-                  END, v_settings.retry_backoff_base),
-         CASE WHEN deps.n = 0 THEN 'available' ELSE 'pending' END,
-         deps.n,
-         GREATEST(coalesce((t.task->>'scheduled_at')::timestamptz, v_scheduled_at), v_scheduled_at)
-  FROM pg_catalog.jsonb_array_elements(p_tasks) WITH ORDINALITY AS t(task, ord)
-  CROSS JOIN LATERAL (
-    SELECT coalesce(pg_catalog.array_agg(e.name), '{}') AS names,
-           pg_catalog.count(DISTINCT e.name)::integer AS n
-    FROM pg_catalog.jsonb_array_elements_text(
-           CASE pg_catalog.jsonb_typeof(t.task->'depends_on') WHEN 'array' THEN t.task->'depends_on' ELSE '[]' END
-         ) AS e(name)
-  ) AS deps
-  ORDER BY t.ord;
+  BEGIN
+    INSERT INTO tributary.steps (
+      workflow_id, task_name, kind, args, depends_on, queue, priority, max_attempts, timeout,
+      retry_backoff, state, remaining_deps, scheduled_at
+    )
+    SELECT v_id,
+           t.task->>'name',
+           t.task->>'kind',
+           coalesce(t.task->'args', '{}'),
+           deps.names,
+           coalesce(t.task->>'queue', v_settings.default_queue),
+           coalesce((t.task->>'priority')::numeric::integer, v_settings.default_priority),
+           coalesce((t.task->>'max_attempts')::numeric::integer, v_settings.default_max_attempts),
+           coalesce(CASE pg_catalog.jsonb_typeof(t.task->'timeout')
+                      WHEN 'number' THEN pg_catalog.make_interval(secs => (t.task->>'timeout')::double precision)
+                      WHEN 'string' THEN (t.task->>'timeout')::interval
+                    END, v_settings.default_timeout),
+           coalesce(CASE pg_catalog.jsonb_typeof(t.task->'retry_backoff')
+                      WHEN 'number' THEN pg_catalog.make_interval(secs => (t.task->>'retry_backoff')::double precision)
+                      WHEN 'string' THEN (t.task->>'retry_backoff')::interval
+                    END, v_settings.retry_backoff_base),
+           CASE WHEN deps.n = 0 THEN 'available' ELSE 'pending' END,
+           deps.n,
+           GREATEST(coalesce((t.task->>'scheduled_at')::timestamptz, v_scheduled_at), v_scheduled_at)
+    FROM pg_catalog.jsonb_array_elements(p_tasks) WITH ORDINALITY AS t(task, ord)
+    CROSS JOIN LATERAL (
+      SELECT coalesce(pg_catalog.array_agg(e.name), '{}') AS names,
+             pg_catalog.count(DISTINCT e.name)::integer AS n
+      FROM pg_catalog.jsonb_array_elements_text(
+             CASE pg_catalog.jsonb_typeof(t.task->'depends_on') WHEN 'array' THEN t.task->'depends_on' ELSE '[]' END
+           ) AS e(name)
+    ) AS deps
+    ORDER BY t.ord;
+  EXCEPTION WHEN data_exception OR check_violation THEN
+    SELECT * INTO v_diagnosis FROM tributary._diagnose_task_options(p_tasks);
+    IF v_diagnosis.problem IS NULL THEN
+      RAISE;
+    END IF;
+    RAISE EXCEPTION 'task % in workflow "%": %',
+                    coalesce('"' || v_diagnosis.task_name || '"', '#' || v_diagnosis.task_ordinal), p_name, v_diagnosis.problem
+      USING ERRCODE = 'TB005',
+            DETAIL = pg_catalog.format('task #%s of the tasks array', v_diagnosis.task_ordinal),
+            HINT = 'Intervals are strings such as ''5 minutes'' or numbers of seconds; scheduled_at is an ISO timestamp.';
+  END;
+  PERFORM pg_catalog.set_config('tributary.creating_workflow', 'off', true);
 
   PERFORM tributary._resolve_workflow(v_id);
   RETURN v_id;

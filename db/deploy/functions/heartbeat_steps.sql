@@ -20,7 +20,7 @@ BEGIN
   IF pg_catalog.cardinality(p_step_ids) IS DISTINCT FROM pg_catalog.cardinality(p_attempts) THEN
     RAISE EXCEPTION 'step ids and attempts must have the same length' USING ERRCODE = 'TB012';
   END IF;
-  PERFORM 1 FROM tributary.steps AS s WHERE s.id = ANY (p_step_ids) ORDER BY s.id FOR UPDATE;
+  PERFORM 1 FROM tributary.steps AS s WHERE s.id = ANY (p_step_ids) ORDER BY s.id FOR NO KEY UPDATE;
   RETURN QUERY
   UPDATE tributary.steps AS s
   SET lease_expires_at = LEAST(v_now + (tributary._settings()).lease_duration, s.deadline_at)

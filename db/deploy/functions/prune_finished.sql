@@ -24,7 +24,7 @@ BEGIN
     WHERE w.finalized_at < tributary.now() - p_older_than
     ORDER BY w.finalized_at
     LIMIT p_limit
-    FOR UPDATE SKIP LOCKED
+    FOR NO KEY UPDATE SKIP LOCKED
   ), deleted AS (
     DELETE FROM tributary.workflows AS w USING doomed WHERE w.id = doomed.id RETURNING w.id
   )

@@ -27,7 +27,7 @@ BEGIN
     WHERE s.state = 'running' AND s.lease_expires_at < v_now
     ORDER BY s.lease_expires_at, s.id
     LIMIT p_limit
-    FOR UPDATE SKIP LOCKED
+    FOR NO KEY UPDATE SKIP LOCKED
   LOOP
     PERFORM tributary._fail_attempt(
       v_step,

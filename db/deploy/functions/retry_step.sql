@@ -3,8 +3,8 @@
 --
 -- Admin: re-runs one discarded or cancelled step and the steps that were cancelled downstream
 -- of it, keeping every completed result. Raises TB006 for an unknown step, and TB011 when the
--- step is not discarded/cancelled or depends on a step that is itself discarded/cancelled (retry
--- that one, or the workflow). Returns the number of steps reopened.
+-- step is not discarded/cancelled, depends on a step that is itself discarded/cancelled (retry
+-- that one, or the workflow), or belongs to a cancelled workflow (retry the workflow). Returns the number of steps reopened.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary.retry_step(p_step_id bigint)
@@ -17,9 +17,14 @@ DECLARE
   v_step tributary.steps;
   v_blocker text;
 BEGIN
-  SELECT * INTO v_step FROM tributary.steps AS s WHERE s.id = p_step_id FOR UPDATE;
+  SELECT * INTO v_step FROM tributary.steps AS s WHERE s.id = p_step_id FOR NO KEY UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'step % does not exist', p_step_id USING ERRCODE = 'TB006';
+  END IF;
+  IF EXISTS (SELECT 1 FROM tributary.workflows AS w WHERE w.id = v_step.workflow_id AND w.cancelled_at IS NOT NULL) THEN
+    RAISE EXCEPTION 'workflow % was cancelled: its steps are retried together', v_step.workflow_id
+      USING ERRCODE = 'TB011',
+            HINT = 'Use retry_workflow() to run the cancelled workflow again.';
   END IF;
   IF v_step.state NOT IN ('discarded', 'cancelled') THEN
     RAISE EXCEPTION 'step % (task "%") is %: only discarded or cancelled steps can be retried',

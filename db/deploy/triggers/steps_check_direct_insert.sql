@@ -1,11 +1,12 @@
 -- Deploy tributary:triggers/steps_check_direct_insert
 -- requires: tables/steps
 --
--- A step inserted directly (a plain INSERT, so remaining_deps is NULL) joins a workflow whose
--- graph is resolved at COMMIT. This trigger refuses a duplicate task name (TB003) and a step
--- added to a workflow that is already resolved (TB010), starts the step in its initial state
--- whatever engine columns the caller set, and keeps it from running before its workflow's
--- scheduled_at. create_workflow() inserts resolved steps and does not fire it.
+-- A step inserted directly (a plain INSERT) joins a workflow whose graph is resolved at COMMIT.
+-- This trigger refuses a duplicate task name (TB003) and a step added to a workflow that is
+-- already resolved (TB010), starts the step unresolved in its initial state whatever engine
+-- columns the caller set, and keeps it from running before its workflow's scheduled_at.
+-- create_workflow() inserts resolved steps itself and marks that with the transaction-local
+-- setting tributary.creating_workflow, which keeps this trigger from firing for its rows.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary.tg_steps__check_direct_insert()
@@ -34,6 +35,7 @@ BEGIN
   END IF;
 
   NEW.state := 'pending';
+  NEW.remaining_deps := NULL;
   NEW.attempt := 0;
   NEW.attempted_at := NULL;
   NEW.worker_id := NULL;
@@ -54,7 +56,7 @@ COMMENT ON FUNCTION tributary.tg_steps__check_direct_insert() IS
 CREATE TRIGGER _100_check_direct_insert
   BEFORE INSERT ON tributary.steps
   FOR EACH ROW
-  WHEN (NEW.remaining_deps IS NULL)
+  WHEN (pg_catalog.current_setting('tributary.creating_workflow', true) IS DISTINCT FROM 'on')
   EXECUTE FUNCTION tributary.tg_steps__check_direct_insert();
 
 COMMENT ON TRIGGER _100_check_direct_insert ON tributary.steps IS
