@@ -1,0 +1,165 @@
+-- Structure of schema tributary: tables and their column types, the few indexes (partial ones
+-- for claim and rescue), named CHECK constraints, the two triggers of the direct-insert path and
+-- the rules every function follows (search_path = '', no SECURITY DEFINER, a COMMENT).
+BEGIN;
+SELECT plan(96);
+
+SELECT has_schema('tributary');
+SELECT isnt(obj_description('tributary'::regnamespace, 'pg_namespace'), NULL, 'schema tributary has a COMMENT');
+
+-- Tables and views -------------------------------------------------------------------------------
+SELECT has_table('tributary', t, format('table tributary.%s exists', t))
+FROM unnest(ARRAY['workflows', 'steps', 'step_dependencies', 'settings']) AS t;
+SELECT has_view('tributary', v, format('view tributary.%s exists', v))
+FROM unnest(ARRAY['workflow_progress', 'queue_depths', 'recent_failures']) AS v;
+
+SELECT columns_are('tributary', 'workflows', ARRAY[
+  'id', 'name', 'state', 'metadata', 'idempotency_key', 'scheduled_at', 'created_at', 'steps_total',
+  'steps_unfinished', 'cancelled_at', 'finalized_at']);
+SELECT columns_are('tributary', 'steps', ARRAY[
+  'id', 'workflow_id', 'task_name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
+  'timeout', 'retry_backoff', 'state', 'attempt', 'remaining_deps', 'scheduled_at', 'created_at',
+  'attempted_at', 'worker_id', 'lease_expires_at', 'deadline_at', 'result', 'errors', 'cancel_reason',
+  'finalized_at']);
+SELECT columns_are('tributary', 'step_dependencies', ARRAY['step_id', 'depends_on_step_id']);
+SELECT columns_are('tributary', 'settings', ARRAY[
+  'singleton', 'default_queue', 'default_priority', 'default_max_attempts', 'default_timeout',
+  'retry_backoff_base', 'retry_backoff_cap', 'lease_duration']);
+
+-- 11 columns
+SELECT col_type_is('tributary', 'workflows', c, t, format('workflows.%s is %s', c, t))
+FROM (VALUES ('id', 'bigint'), ('name', 'text'), ('state', 'text'), ('metadata', 'jsonb'),
+             ('idempotency_key', 'text'), ('scheduled_at', 'timestamp with time zone'),
+             ('created_at', 'timestamp with time zone'), ('steps_total', 'integer'),
+             ('steps_unfinished', 'integer'), ('cancelled_at', 'timestamp with time zone'),
+             ('finalized_at', 'timestamp with time zone')) AS v(c, t);
+-- 24 columns
+SELECT col_type_is('tributary', 'steps', c, t, format('steps.%s is %s', c, t))
+FROM (VALUES ('id', 'bigint'), ('workflow_id', 'bigint'), ('task_name', 'text'), ('kind', 'text'),
+             ('args', 'jsonb'), ('depends_on', 'text[]'), ('queue', 'text'), ('priority', 'integer'),
+             ('max_attempts', 'integer'), ('timeout', 'interval'), ('retry_backoff', 'interval'),
+             ('state', 'text'), ('attempt', 'integer'), ('remaining_deps', 'integer'),
+             ('scheduled_at', 'timestamp with time zone'), ('created_at', 'timestamp with time zone'),
+             ('attempted_at', 'timestamp with time zone'), ('worker_id', 'text'),
+             ('lease_expires_at', 'timestamp with time zone'), ('deadline_at', 'timestamp with time zone'),
+             ('result', 'jsonb'), ('errors', 'jsonb'), ('cancel_reason', 'text'),
+             ('finalized_at', 'timestamp with time zone')) AS v(c, t);
+-- 2 columns
+SELECT col_type_is('tributary', 'step_dependencies', c, 'bigint', format('step_dependencies.%s is bigint', c))
+FROM unnest(ARRAY['step_id', 'depends_on_step_id']) AS c;
+-- 8 columns
+SELECT col_type_is('tributary', 'settings', c, t, format('settings.%s is %s', c, t))
+FROM (VALUES ('singleton', 'boolean'), ('default_queue', 'text'), ('default_priority', 'integer'),
+             ('default_max_attempts', 'integer'), ('default_timeout', 'interval'),
+             ('retry_backoff_base', 'interval'), ('retry_backoff_cap', 'interval'),
+             ('lease_duration', 'interval')) AS v(c, t);
+
+-- Indexes: few on purpose (state and lease updates stay HOT-friendly) ------------------------------
+SELECT indexes_are('tributary', 'steps', ARRAY[
+  'steps_pkey', 'steps_task_name_unique_in_workflow', 'steps_ready_idx', 'steps_lease_expiry_idx']);
+SELECT indexes_are('tributary', 'step_dependencies', ARRAY['step_dependencies_pkey', 'step_dependencies_depends_on_idx']);
+SELECT indexes_are('tributary', 'workflows', ARRAY[
+  'workflows_pkey', 'workflows_idempotency_key_unique', 'workflows_finalized_at_idx']);
+SELECT is(pg_get_indexdef('tributary.steps_ready_idx'::regclass),
+  'CREATE INDEX steps_ready_idx ON tributary.steps USING btree (queue, priority DESC, scheduled_at, id) WHERE (state = ''available''::text)',
+  'steps_ready_idx: available steps only, in claim order per queue');
+SELECT is(pg_get_indexdef('tributary.steps_lease_expiry_idx'::regclass),
+  'CREATE INDEX steps_lease_expiry_idx ON tributary.steps USING btree (lease_expires_at) WHERE (state = ''running''::text)',
+  'steps_lease_expiry_idx: running steps only, by lease expiry');
+SELECT is(pg_get_indexdef('tributary.step_dependencies_depends_on_idx'::regclass),
+  'CREATE INDEX step_dependencies_depends_on_idx ON tributary.step_dependencies USING btree (depends_on_step_id)',
+  'step_dependencies_depends_on_idx: dependents of a step by depends_on_step_id');
+SELECT is(pg_get_indexdef('tributary.workflows_idempotency_key_unique'::regclass),
+  'CREATE UNIQUE INDEX workflows_idempotency_key_unique ON tributary.workflows USING btree (idempotency_key) WHERE (idempotency_key IS NOT NULL)',
+  'idempotency keys are unique where given');
+
+-- Named CHECK constraints -------------------------------------------------------------------------
+SELECT set_has(
+  $$SELECT conname::text FROM pg_constraint WHERE conrelid = 'tributary.workflows'::regclass AND contype = 'c'$$,
+  $$SELECT unnest(ARRAY['workflows_state_valid', 'workflows_name_not_blank', 'workflows_metadata_is_object',
+        'workflows_finalized_at_set_iff_final', 'workflows_cancelled_state_has_cancelled_at',
+        'workflows_counters_resolved_together', 'workflows_counters_in_range',
+        'workflows_final_means_nothing_unfinished'])$$,
+  'workflows has its named CHECK constraints');
+SELECT set_has(
+  $$SELECT conname::text FROM pg_constraint WHERE conrelid = 'tributary.steps'::regclass AND contype = 'c'$$,
+  $$SELECT unnest(ARRAY['steps_state_valid', 'steps_task_name_not_blank', 'steps_kind_not_blank', 'steps_queue_not_blank',
+        'steps_depends_on_has_no_nulls', 'steps_max_attempts_positive', 'steps_timeout_positive',
+        'steps_retry_backoff_not_negative', 'steps_attempt_within_max', 'steps_remaining_deps_not_negative',
+        'steps_available_means_no_remaining_deps', 'steps_lease_set_iff_running',
+        'steps_result_only_when_completed', 'steps_errors_is_array', 'steps_cancel_reason_iff_cancelled',
+        'steps_finalized_at_set_iff_final'])$$,
+  'steps has its named CHECK constraints');
+SELECT set_has(
+  $$SELECT conname::text FROM pg_constraint WHERE conrelid = 'tributary.step_dependencies'::regclass AND contype = 'c'$$,
+  $$SELECT unnest(ARRAY['step_dependencies_not_self'])$$,
+  'step_dependencies has its named CHECK constraint');
+SELECT set_has(
+  $$SELECT conname::text FROM pg_constraint WHERE conrelid = 'tributary.settings'::regclass AND contype = 'c'$$,
+  $$SELECT unnest(ARRAY['settings_one_row', 'settings_queue_not_blank', 'settings_max_attempts_positive',
+        'settings_timeout_positive', 'settings_backoff_positive', 'settings_lease_positive'])$$,
+  'settings has its named CHECK constraints');
+SELECT is_empty(
+  $$SELECT conrelid::regclass::text || '.' || conname FROM pg_constraint
+    WHERE connamespace = 'tributary'::regnamespace AND contype = 'c' AND conname ~ '_check\d*$'$$,
+  'no CHECK constraint in tributary carries a generated name');
+
+-- Triggers of the direct-insert path --------------------------------------------------------------
+SELECT has_trigger('tributary', 'steps', '_100_check_direct_insert', 'steps has trigger _100_check_direct_insert');
+SELECT is(
+  (SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'tributary.steps'::regclass AND tgname = '_100_check_direct_insert'),
+  'CREATE TRIGGER _100_check_direct_insert BEFORE INSERT ON tributary.steps FOR EACH ROW WHEN ((current_setting(''tributary.creating_workflow''::text, true) IS DISTINCT FROM ''on''::text)) EXECUTE FUNCTION tributary.tg_steps__check_direct_insert()',
+  '_100_check_direct_insert: BEFORE INSERT per row, for every insert not made by create_workflow');
+SELECT has_trigger('tributary', 'workflows', '_100_resolve_at_commit', 'workflows has trigger _100_resolve_at_commit');
+SELECT is(
+  (SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'tributary.workflows'::regclass AND tgname = '_100_resolve_at_commit'),
+  'CREATE CONSTRAINT TRIGGER _100_resolve_at_commit AFTER INSERT ON tributary.workflows DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.steps_total IS NULL)) EXECUTE FUNCTION tributary.tg_workflows__resolve_at_commit()',
+  '_100_resolve_at_commit: a constraint trigger deferred to COMMIT, only for unresolved workflows');
+SELECT has_trigger('tributary', 'workflows', '_050_reset_direct_insert', 'workflows has trigger _050_reset_direct_insert');
+SELECT is(
+  (SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'tributary.workflows'::regclass AND tgname = '_050_reset_direct_insert'),
+  'CREATE TRIGGER _050_reset_direct_insert BEFORE INSERT ON tributary.workflows FOR EACH ROW WHEN ((current_setting(''tributary.creating_workflow''::text, true) IS DISTINCT FROM ''on''::text)) EXECUTE FUNCTION tributary.tg_workflows__reset_direct_insert()',
+  '_050_reset_direct_insert: BEFORE INSERT per row, for every insert not made by create_workflow');
+
+-- Functions ---------------------------------------------------------------------------------------
+SELECT has_function('tributary', f, format('function tributary.%s exists', f))
+FROM unnest(ARRAY['now', 'create_workflow', 'claim_step', 'complete_step', 'fail_step', 'heartbeat',
+                  'rescue_expired_steps', 'cancel_workflow', 'retry_step', 'retry_workflow',
+                  'prune_finished']) AS f;
+SELECT function_returns('tributary', 'create_workflow', 'bigint', 'create_workflow returns the workflow id (bigint)');
+SELECT volatility_is('tributary', 'now', ARRAY[]::name[], 'stable');
+SELECT volatility_is('tributary', '_backoff', ARRAY['integer', 'interval'], 'volatile');
+SELECT volatility_is('tributary', 'create_workflow', ARRAY['text', 'jsonb', 'timestamp with time zone', 'jsonb', 'text'], 'volatile');
+
+-- One query each, so functions added later are covered too.
+SELECT is(
+  (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc AS p
+   WHERE p.pronamespace = 'tributary'::regnamespace
+     AND NOT coalesce(p.proconfig @> ARRAY['search_path=""'], false)),
+  NULL,
+  'every function in tributary has SET search_path = ''''');
+SELECT is(
+  (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc AS p
+   WHERE p.pronamespace = 'tributary'::regnamespace AND p.prosecdef),
+  NULL,
+  'no function in tributary is SECURITY DEFINER');
+SELECT is(
+  (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc AS p
+   WHERE p.pronamespace = 'tributary'::regnamespace AND obj_description(p.oid, 'pg_proc') IS NULL),
+  NULL,
+  'every function in tributary has a COMMENT');
+SELECT is(
+  (SELECT array_agg(c.relname::text ORDER BY 1) FROM pg_class AS c
+   WHERE c.relnamespace = 'tributary'::regnamespace AND c.relkind IN ('r', 'v', 'm', 'p')
+     AND obj_description(c.oid, 'pg_class') IS NULL),
+  NULL,
+  'every table and view in tributary has a COMMENT');
+SELECT is(
+  (SELECT array_agg(t.tgname::text ORDER BY 1) FROM pg_trigger AS t JOIN pg_class AS c ON c.oid = t.tgrelid
+   WHERE c.relnamespace = 'tributary'::regnamespace AND NOT t.tgisinternal
+     AND obj_description(t.oid, 'pg_trigger') IS NULL),
+  NULL,
+  'every trigger in tributary has a COMMENT');
+
+SELECT * FROM finish();
+ROLLBACK;
