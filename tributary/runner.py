@@ -22,6 +22,7 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -30,6 +31,7 @@ from psycopg_pool import AsyncConnectionPool
 from pydantic import ValidationError
 
 from tributary import _sql
+from tributary.encryption import is_sealed
 from tributary.errors import (
     ArgsDecodeError,
     DecryptionError,
@@ -281,9 +283,8 @@ class Runtime:
         finally:
             self._running.pop(row.step_id, None)
             fetcher.release_slot()
-        if run.lost or run.released:
-            logger.info("step %s attempt %d lost its lease; result dropped", row.step_id, row.attempt)
-            return
+        # Report even after a lost lease: the engine fences stale attempts, and an attempt whose
+        # lease lapsed but was not rescued yet is still the one that holds the step.
         if error is None:
             assert self._completions is not None
             await self._completions.put((row.step_id, row.attempt, work.result))
@@ -293,6 +294,10 @@ class Runtime:
     async def _run_handler(self, row: _sql.ClaimedRow, work: WorkPayload) -> None:
         for hook in self.config.hooks:
             hook.before_work(work)
+        if is_sealed(work.args) or any(is_sealed(v) for v in work.dependency_results.values()):
+            raise DecryptionError(
+                f'task "{row.task_name}" has sealed payloads but no EncryptHook opened them (is the hook configured?)'
+            )
         worker = self.config.workers.get(row.kind)
         if worker is None:
             raise UnknownKind(f'no worker is registered for kind "{row.kind}" (task "{row.task_name}")')
@@ -394,7 +399,10 @@ class Runtime:
                 logger.warning("heartbeat failed: %s", error)
                 continue
             held = {row[0] for row in rows}
+            now = datetime.now(UTC)
             for run in runs:
+                if run.row.deadline_at is not None and run.row.deadline_at <= now:
+                    continue  # past its timeout: the handler's own timeout reports it
                 if run.row.step_id not in held and self._running.get(run.row.step_id) is run:
                     run.lost = True
                     logger.warning(
