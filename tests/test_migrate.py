@@ -102,14 +102,9 @@ def test_adopts_a_sqitch_deployed_database(empty_dsn: str) -> None:
     with psycopg.connect(empty_dsn, autocommit=True) as conn:
         conn.execute("DROP SCHEMA tributary_migrator CASCADE")
         conn.execute("CREATE SCHEMA sqitch")
-        conn.execute(
-            "CREATE TABLE sqitch.changes"
-            " (change text, project text, committed_at timestamptz DEFAULT now())"
-        )
+        conn.execute("CREATE TABLE sqitch.changes (change text, project text, committed_at timestamptz DEFAULT now())")
         for name in names():
-            conn.execute(
-                "INSERT INTO sqitch.changes (change, project) VALUES (%s, 'tributary')", (name,)
-            )
+            conn.execute("INSERT INTO sqitch.changes (change, project) VALUES (%s, 'tributary')", (name,))
     assert all(status.applied for status in migrate.status(empty_dsn))
     assert migrate.up(empty_dsn) == []
     assert len(migrate.down(empty_dsn)) == len(names())
@@ -144,9 +139,7 @@ def test_parse_plan_rejects_garbage() -> None:
         migrate._parse_plan("%project=tributary\nthis is not a change\n")
 
 
-def test_a_failing_script_stops_the_run(
-    empty_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_failing_script_stops_the_run(empty_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     scripts = {
         "schema": "BEGIN; CREATE SCHEMA tributary; COMMIT;",
         "tables/things@v1": "BEGIN; CREATE TABLE tributary.things (id int); COMMIT;",
@@ -166,7 +159,5 @@ def test_a_failing_script_stops_the_run(
     assert [status.applied for status in migrate.status(empty_dsn)] == [True, True, True, False]
     with psycopg.connect(empty_dsn) as conn:
         assert conn.execute("SELECT to_regclass('tributary.x')").fetchone() == (None,)
-        columns = conn.execute(
-            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'things'"
-        ).fetchone()
+        columns = conn.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = 'things'").fetchone()
     assert columns == (2,)

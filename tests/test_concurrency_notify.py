@@ -1,0 +1,151 @@
+"""Wake-ups on tributary_step_available, seen by a real LISTENing connection.
+
+The engine notifies once per queue per transaction that made steps claimable now (payload: the
+queue name), never for a step that only becomes claimable later, never from a rolled-back
+transaction. Each check sends a sentinel notification after the action and collects what
+arrived before it (notifications are delivered in commit order), so "exactly these" is
+asserted without sleeping.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+from functools import partial
+
+import pytest
+from psycopg.types.json import Jsonb
+
+from tests.engine_helpers import (
+    AVAILABLE_CHANNEL,
+    WAIT_SECONDS,
+    Conn,
+    claim,
+    complete_step,
+    complete_steps,
+    create_workflow,
+    drain_notifications,
+    run_in_threads,
+    step_ids,
+    task,
+)
+from tests.fix_database import Connect
+
+
+@pytest.fixture
+def listener(connect: Connect) -> Conn:
+    conn = connect()
+    conn.execute(f"LISTEN {AVAILABLE_CHANNEL}")
+    return conn
+
+
+@pytest.fixture
+def actor(connect: Connect) -> Conn:
+    return connect()
+
+
+def woken(listener: Conn, actor: Conn) -> list[str]:
+    """Queues notified since the last call, in commit order."""
+    return drain_notifications(listener, actor, AVAILABLE_CHANNEL)
+
+
+def db_now(conn: Conn) -> datetime:
+    row = conn.execute("SELECT now()").fetchone()
+    assert row is not None
+    return row[0]  # type: ignore[no-any-return]
+
+
+def test_fifty_roots_in_one_transaction_notify_their_queue_once(listener: Conn, actor: Conn) -> None:
+    create_workflow(
+        actor,
+        "wide",
+        [task(f"r{i}", queue="q1") for i in range(50)] + [task("then", queue="q2", depends_on=["r0"])],
+    )
+    assert woken(listener, actor) == ["q1"]  # q2's step is pending: no wake-up for it
+
+    with actor.transaction():
+        create_workflow(actor, "wide-2", [task(f"r{i}", queue="q1") for i in range(50)])
+        create_workflow(actor, "wide-3", [task(f"r{i}", queue="q1") for i in range(50)])
+    assert woken(listener, actor) == ["q1"]
+
+
+def test_rolled_back_creation_notifies_nothing(listener: Conn, actor: Conn) -> None:
+    actor.execute("BEGIN")
+    create_workflow(actor, "undone", [task("r", queue="q1")])
+    actor.execute("ROLLBACK")
+    assert woken(listener, actor) == []
+
+
+def test_concurrent_transactions_each_notify(listener: Conn, connect: Connect) -> None:
+    """Coalescing is per transaction: four parallel creations wake the queue four times."""
+    creators = [connect() for _ in range(4)]
+    barrier = threading.Barrier(len(creators))
+
+    def create(conn: Conn, n: int) -> int:
+        barrier.wait(timeout=WAIT_SECONDS)
+        return create_workflow(conn, f"par-{n}", [task(f"r{i}", queue="q1") for i in range(10)])
+
+    run_in_threads([partial(create, c, n) for n, c in enumerate(creators)])
+    assert woken(listener, creators[0]) == ["q1"] * 4
+
+
+def test_completion_that_unlocks_dependents_notifies_their_queue(listener: Conn, actor: Conn) -> None:
+    workflow_id = create_workflow(
+        actor,
+        "unlock",
+        [
+            task("root", queue="q1"),
+            task("other", queue="q1"),
+            task("left", queue="q2", depends_on=["root"]),
+            task("right", queue="q2", depends_on=["root"]),
+            task("join", queue="q3", depends_on=["left", "right"]),
+        ],
+    )
+    assert woken(listener, actor) == ["q1"]
+    ids = step_ids(actor, workflow_id)
+
+    claimed = {s.task_name: s for s in claim(actor, "q1", "w", 2)}
+    assert woken(listener, actor) == []  # claiming wakes nobody
+    complete_step(actor, claimed["other"].step_id, 1)
+    assert woken(listener, actor) == []  # no dependents
+    complete_step(actor, ids["root"], 1)
+    assert woken(listener, actor) == ["q2"]  # two q2 steps unlocked: one wake-up
+
+    left_right = claim(actor, "q2", "w", 2)
+    assert {s.task_name for s in left_right} == {"left", "right"}
+    complete_step(actor, ids["left"], 1)
+    assert woken(listener, actor) == []  # join still waits for right
+    assert complete_steps(actor, [s for s in left_right if s.task_name == "right"]) == {ids["right"]: "completed"}
+    assert woken(listener, actor) == ["q3"]
+
+
+def test_no_notification_for_steps_scheduled_in_the_future(listener: Conn, actor: Conn) -> None:
+    later = db_now(actor) + timedelta(hours=1)
+    create_workflow(actor, "later", [task("r", queue="q1")], scheduled_at=later)
+    assert woken(listener, actor) == []
+
+    create_workflow(actor, "later-task", [task("r", queue="q1", scheduled_at=later.isoformat())])
+    assert woken(listener, actor) == []
+
+    workflow_id = create_workflow(
+        actor,
+        "later-dependent",
+        [task("now", queue="q2"), task("then", queue="q3", depends_on=["now"], scheduled_at=later.isoformat())],
+    )
+    assert woken(listener, actor) == ["q2"]
+    [now] = claim(actor, "q2", "w")
+    complete_step(actor, now.step_id, now.attempt)
+    assert woken(listener, actor) == []  # "then" is available, but only in an hour
+    state = actor.execute(
+        "SELECT state FROM tributary.steps WHERE id = %s", (step_ids(actor, workflow_id)["then"],)
+    ).fetchone()
+    assert state == ("available",)
+
+
+@pytest.mark.parametrize(("backoff", "expected"), [(60, []), (0, ["q4"])])
+def test_retry_notifies_only_when_due_now(listener: Conn, actor: Conn, backoff: int, expected: list[str]) -> None:
+    create_workflow(actor, "retry", [task("r", queue="q4", retry_backoff=backoff)])
+    assert woken(listener, actor) == ["q4"]
+    [step] = claim(actor, "q4", "w")
+    actor.execute("SELECT tributary.fail_step(%s, %s, %s)", (step.step_id, step.attempt, Jsonb("flaky")))
+    assert woken(listener, actor) == expected

@@ -1,0 +1,215 @@
+"""EncryptHook(SecretBoxEncryptor(key)): args and results are sealed in the database, plaintext in code.
+
+Every test looks for a marker string in the text of the whole step rows, so plaintext leaking
+into args, results or error messages is caught wherever it lands.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import nacl.utils
+import pytest
+
+from tests.client_helpers import (
+    WAIT_SECONDS,
+    Conn,
+    fast_config,
+    runtime_alive,
+    started,
+    step_rows,
+    steps_text,
+)
+from tributary import (
+    Client,
+    DecryptionError,
+    EncryptHook,
+    InsertOpts,
+    SecretBoxEncryptor,
+    Step,
+    StepArgs,
+    Worker,
+)
+from tributary.encryption import is_sealed
+
+SECRET = "4111-1111-1111-1111-SECRET"
+#: Room for retries, so "discarded after one attempt" shows the failure was not retryable.
+MANY_ATTEMPTS = InsertOpts(max_attempts=5)
+
+
+def new_key() -> bytes:
+    return nacl.utils.random(32)
+
+
+def key_id(key: bytes) -> str:
+    """The key id envelopes sealed with ``key`` carry."""
+    return str(SecretBoxEncryptor(key).seal(None, "probe")["kid"])
+
+
+def encrypting(*keys: bytes) -> EncryptHook:
+    first, *older = keys
+    return EncryptHook(SecretBoxEncryptor(first, *older))
+
+
+class Charge(StepArgs):
+    kind = "charge"
+    card: str
+    amount: int
+
+
+class Receipt(StepArgs):
+    kind = "receipt"
+
+
+class ChargeWorker(Worker[Charge]):
+    def __init__(self) -> None:
+        self.seen: list[Charge] = []
+        self.lock = threading.Lock()
+
+    def work(self, step: Step[Charge]) -> dict[str, Any]:
+        with self.lock:
+            self.seen.append(step.args)
+        return {"charged": step.args.card, "amount": step.args.amount}
+
+
+class ReceiptWorker(Worker[Receipt]):
+    def __init__(self) -> None:
+        self.seen: list[Any] = []
+
+    async def work(self, step: Step[Receipt]) -> str:
+        charge = step.dependency("charge")
+        self.seen.append(charge)
+        return f"receipt for {charge['charged']} ({charge['amount']})"
+
+
+def charge_workflow(client: Client, card: str = SECRET) -> int:
+    return (
+        client.new_workflow("payment")
+        .add_task("charge", Charge(card=card, amount=42), insert_opts=MANY_ATTEMPTS)
+        .add_task("receipt", Receipt(), depends_on=["charge"])
+        .execute()
+    )
+
+
+def test_args_and_results_are_sealed_in_the_table_and_plain_in_code(dsn: str, conn: Conn) -> None:
+    charge, receipt = ChargeWorker(), ReceiptWorker()
+    with Client(dsn, fast_config(charge, receipt, hooks=[encrypting(new_key())])) as client:
+        workflow_id = charge_workflow(client)
+        # Sealed from the moment it is inserted, before any worker runs.
+        assert SECRET not in steps_text(conn, workflow_id)
+        with started(client):
+            result = client.wait(workflow_id, timeout=WAIT_SECONDS)
+
+    assert result.state == "completed"
+    assert charge.seen == [Charge(card=SECRET, amount=42)]
+    assert receipt.seen == [{"charged": SECRET, "amount": 42}]
+    assert result.steps["charge"].result == {"charged": SECRET, "amount": 42}
+    assert result.steps["receipt"].result == f"receipt for {SECRET} (42)"
+
+    rows = step_rows(conn, workflow_id)
+    for name, row in rows.items():
+        assert is_sealed(row["args"]), name
+        assert is_sealed(row["result"]), name
+    assert SECRET not in steps_text(conn, workflow_id)
+
+
+def test_key_rotation_opens_old_envelopes_and_seals_with_the_new_key(dsn: str, conn: Conn) -> None:
+    old, new = new_key(), new_key()
+    with Client(dsn, fast_config(hooks=[encrypting(old)])) as old_client:
+        workflow_id = charge_workflow(old_client)
+    assert {row["args"]["kid"] for row in step_rows(conn, workflow_id).values()} == {key_id(old)}
+
+    charge, receipt = ChargeWorker(), ReceiptWorker()
+    with Client(dsn, fast_config(charge, receipt, hooks=[encrypting(new, old)])) as client:
+        with started(client):
+            result = client.wait(workflow_id, timeout=WAIT_SECONDS)
+        second_id = charge_workflow(client, card="5500-NEW")
+
+    assert result.state == "completed"
+    assert charge.seen == [Charge(card=SECRET, amount=42)]
+    assert result.steps["receipt"].result == f"receipt for {SECRET} (42)"
+    rows = step_rows(conn, workflow_id)
+    assert {row["result"]["kid"] for row in rows.values()} == {key_id(new)}
+    assert {row["args"]["kid"] for row in step_rows(conn, second_id).values()} == {key_id(new)}
+    assert SECRET not in steps_text(conn, workflow_id)
+
+    # A client that only has the old key cannot read what the new key sealed.
+    with (
+        Client(dsn, fast_config(hooks=[encrypting(old)])) as old_client,
+        pytest.raises(DecryptionError, match="which this worker does not have"),
+    ):
+        old_client.get_workflow(workflow_id)
+
+
+def test_worker_with_the_wrong_key_discards_the_step_and_keeps_running(dsn: str, conn: Conn) -> None:
+    writer_key, worker_key = new_key(), new_key()
+    with Client(dsn, fast_config(hooks=[encrypting(writer_key)])) as writer:
+        foreign_id = charge_workflow(writer)
+
+    charge, receipt = ChargeWorker(), ReceiptWorker()
+    with Client(dsn, fast_config(charge, receipt, hooks=[encrypting(worker_key)])) as client, started(client):
+        foreign = client.wait(foreign_id, timeout=WAIT_SECONDS)
+        assert runtime_alive(client)
+        own_id = charge_workflow(client, card="own-card")
+        own = client.wait(own_id, timeout=WAIT_SECONDS)
+
+    step = foreign.steps["charge"]
+    assert (foreign.state, step.state, step.attempt) == ("failed", "discarded", 1)
+    assert len(step.errors) == 1
+    assert "does not have" in step.errors[0]["message"]
+    assert step.errors[0]["type"] == "DecryptionError"
+    assert step.errors[0]["retryable"] is False
+    assert foreign.steps["receipt"].state == "cancelled"
+    assert charge.seen == [Charge(card="own-card", amount=42)]
+    assert SECRET not in steps_text(conn, foreign_id)
+
+    assert own.state == "completed"
+    assert own.steps["receipt"].result == "receipt for own-card (42)"
+
+
+def test_ciphertext_copied_onto_another_step_does_not_open(dsn: str, conn: Conn) -> None:
+    charge = ChargeWorker()
+    with Client(dsn, fast_config(charge, hooks=[encrypting(new_key())])) as client:
+        workflow_id = (
+            client.new_workflow("two charges")
+            .add_task("mine", Charge(card="mine", amount=1), insert_opts=MANY_ATTEMPTS)
+            .add_task("theirs", Charge(card=SECRET, amount=2), insert_opts=MANY_ATTEMPTS)
+            .execute()
+        )
+        # Someone with write access to the table swaps "theirs" args for "mine" before it is claimed.
+        conn.execute(
+            "UPDATE tributary.steps SET args = (SELECT args FROM tributary.steps WHERE workflow_id = %s"
+            " AND task_name = 'mine') WHERE workflow_id = %s AND task_name = 'theirs'",
+            (workflow_id, workflow_id),
+        )
+        with started(client):
+            result = client.wait(workflow_id, timeout=WAIT_SECONDS)
+
+    assert result.steps["mine"].state == "completed"
+    theirs = result.steps["theirs"]
+    assert (theirs.state, theirs.attempt) == ("discarded", 1)
+    assert "does not open" in theirs.errors[0]["message"]
+    assert theirs.errors[0]["type"] == "DecryptionError"
+    assert charge.seen == [Charge(card="mine", amount=1)]
+
+
+def test_worker_without_the_hook_fails_sealed_args_validation_without_crashing(dsn: str, conn: Conn) -> None:
+    with Client(dsn, fast_config(hooks=[encrypting(new_key())])) as writer:
+        sealed_id = charge_workflow(writer)
+
+    charge, receipt = ChargeWorker(), ReceiptWorker()
+    with Client(dsn, fast_config(charge, receipt)) as client, started(client):
+        sealed = client.wait(sealed_id, timeout=WAIT_SECONDS)
+        assert runtime_alive(client)
+        plain_id = charge_workflow(client, card="plain-card")
+        plain = client.wait(plain_id, timeout=WAIT_SECONDS)
+
+    step = sealed.steps["charge"]
+    assert (sealed.state, step.state, step.attempt) == ("failed", "discarded", 1)
+    assert step.errors[0]["type"] == "ArgsDecodeError"
+    assert "do not validate as Charge" in step.errors[0]["message"]
+    assert step.errors[0]["retryable"] is False
+    assert charge.seen == [Charge(card="plain-card", amount=42)]
+    assert SECRET not in steps_text(conn, sealed_id)
+    assert plain.state == "completed"

@@ -1,0 +1,181 @@
+"""Each example under examples/ runs end to end against a fresh test database and does what its
+docstring says."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import psycopg
+from psycopg.rows import TupleRow
+
+from examples import (
+    ai_pipeline,
+    batch_partial_failure,
+    conditional_branching,
+    delayed_workflow,
+    encryption,
+    etl_chain,
+    fan_out_fan_in,
+    non_retryable,
+    queues,
+    retries,
+)
+
+
+def _stored_steps(conn: psycopg.Connection[TupleRow], workflow_id: int) -> dict[str, tuple[Any, ...]]:
+    """Each step's row as stored: task_name -> (queue, max_attempts, timeout, args, result)."""
+    rows = conn.execute(
+        "SELECT task_name, queue, max_attempts, timeout, args::text, result::text"
+        " FROM tributary.steps WHERE workflow_id = %s",
+        (workflow_id,),
+    ).fetchall()
+    return {row[0]: row[1:] for row in rows}
+
+
+def test_etl_chain_passes_results_by_task_name(dsn: str) -> None:
+    outcome = etl_chain.main(dsn)
+
+    assert outcome.state == "completed"
+    assert {name: step.state for name, step in outcome.steps.items()} == {
+        "extract": "completed",
+        "transform": "completed",
+        "load": "completed",
+    }
+    transformed = outcome.result("transform", etl_chain.Transformed)
+    # 1000 EUR + 2500 USD * 0.92 + 400 GBP * 1.17, in euro cents.
+    assert [o.amount_cents for o in transformed.orders] == [1000, 2300, 468]
+    assert {o.currency for o in transformed.orders} == {"EUR"}
+    assert transformed.total_cents == 3768
+    # load saw transform's result (not extract's): its rows and total come from it.
+    assert outcome.result("load", etl_chain.Loaded) == etl_chain.Loaded(table="orders_eur", rows=3, total_cents=3768)
+
+
+def test_fan_out_fan_in_aggregates_every_branch(dsn: str) -> None:
+    outcome = fan_out_fan_in.main(dsn)
+
+    assert outcome.state == "completed"
+    expected = [
+        fan_out_fan_in.PartResult(part=i, count=4, sum_of_squares=sum(n * n for n in range(1 + i, 21, 5)))
+        for i in range(5)
+    ]
+    for i, part in enumerate(expected):
+        assert outcome.result(f"process_{i}", fan_out_fan_in.PartResult) == part
+    aggregated = outcome.result("aggregate", fan_out_fan_in.Aggregated)
+    assert aggregated.parts == expected  # all five results, each read by its task name
+    assert aggregated.total == sum(n * n for n in range(1, 21)) == 2870
+
+
+def test_conditional_branching_runs_only_the_chosen_branch(dsn: str) -> None:
+    outcome = conditional_branching.main(dsn)
+
+    assert outcome.state == "completed"
+    assert outcome.result("decision") == {"path": "a"}
+    assert outcome.result("process_a") == {"order_id": 42, "approved": True, "by": "auto"}
+    assert outcome.steps["process_b"].state == "completed"
+    assert outcome.result("process_b") == {"skipped": True}
+
+
+def test_retries_succeed_on_third_attempt_with_both_errors_recorded(dsn: str) -> None:
+    outcome = retries.main(dsn)
+
+    assert outcome.state == "completed"
+    step = outcome.steps["fetch_quote"]
+    assert step.state == "completed"
+    assert step.attempt == 3
+    assert step.result == {"symbol": "ACME", "price_cents": 18_250, "attempt": 3}
+    assert [(e["attempt"], e["message"], e["type"], e["retryable"]) for e in step.errors] == [
+        (1, "quote service unavailable (attempt 1)", "ConnectionError", True),
+        (2, "quote service unavailable (attempt 2)", "ConnectionError", True),
+    ]
+
+
+def test_non_retryable_bad_request_is_a_result_and_discard_fails_the_workflow(dsn: str) -> None:
+    outcome = non_retryable.main(dsn)
+
+    fetch = outcome.steps["fetch_order"]
+    assert (fetch.state, fetch.attempt, fetch.errors) == ("completed", 1, [])
+    assert fetch.result == {"error": "bad_request", "status": 400, "detail": "order id must be a number"}
+
+    charge = outcome.steps["charge"]
+    assert (charge.state, charge.attempt) == ("discarded", 1)  # max_attempts is 5: Discard skips retries
+    assert len(charge.errors) == 1
+    assert charge.errors[0]["message"] == "amount must be positive, got -500"
+    assert charge.errors[0]["retryable"] is False
+
+    ship = outcome.steps["ship"]
+    assert (ship.state, ship.attempt) == ("cancelled", 0)
+    assert ship.cancel_reason is not None
+    assert "charge" in ship.cancel_reason
+    assert "discarded" in ship.cancel_reason
+    assert outcome.state == "failed"
+
+
+def test_batch_partial_failure_lets_the_dependent_step_decide(dsn: str) -> None:
+    outcome = batch_partial_failure.main(dsn)
+
+    assert outcome.state == "completed"
+    assert outcome.steps["send_invites"].attempt == 1  # item failures did not fail the step
+    batch = outcome.result("send_invites", batch_partial_failure.BatchResult)
+    assert batch.successful == ["ana@example.com", "cy@example.com", "di@example.com"]
+    assert batch.failed == ["bo@bounce.example", "not-an-address"]
+    review = outcome.result("review", batch_partial_failure.Review)
+    assert review == batch_partial_failure.Review(action="retry_failed", retry=batch.failed)  # 2/5 <= 0.5
+
+
+def test_encryption_keeps_plaintext_out_of_the_database(dsn: str, conn: psycopg.Connection[TupleRow]) -> None:
+    run = encryption.main(dsn)
+
+    assert run.workflow.state == "completed"
+    assert run.seen_cards == [run.card_number]  # the handler got the plaintext args
+    charge = run.workflow.result("charge", encryption.Charge)  # wait() opens the sealed result
+    assert charge == encryption.Charge(charge_id=f"ch_{run.workflow.id}_1111", card_last4="1111", amount_cents=1999)
+    assert run.workflow.result("receipt") == {"sent_to": "ana@example.com", "charge_id": charge.charge_id}
+
+    stored = _stored_steps(conn, run.workflow.id)
+    assert set(stored) == {"charge", "receipt"}
+    for _queue, _attempts, _timeout, args, result in stored.values():
+        for text in (args, result):
+            assert '"tributary_sealed": 1' in text
+            for secret in (run.card_number, charge.charge_id, "ana@example.com"):
+                assert secret not in text
+
+
+def test_queues_never_exceed_and_reach_their_max_workers(dsn: str) -> None:
+    run = queues.main(dsn)
+
+    assert run.workflow.state == "completed"
+    assert run.max_workers == {"cpu_heavy": 4, "io_heavy": 20, "gpu": 2}
+    assert run.total == {"cpu_heavy": 16, "io_heavy": 40, "gpu": 12}  # routed by insert_opts()
+    for queue, limit in run.max_workers.items():
+        assert run.peak[queue] <= limit, f"{queue} ran {run.peak[queue]} handlers at once (max {limit})"
+    assert run.peak["cpu_heavy"] == 4
+    assert run.peak["gpu"] == 2
+    assert run.peak["io_heavy"] > 4  # not throttled by the smaller queues
+
+
+def test_ai_pipeline_stores_each_step_types_options(dsn: str, conn: psycopg.Connection[TupleRow]) -> None:
+    outcome = ai_pipeline.main(dsn)
+
+    assert outcome.state == "completed"
+    assert outcome.result("train") == {"model_type": "transformer", "trained_on": 2, "attempt": 1}
+    stored = {name: row[:3] for name, row in _stored_steps(conn, outcome.id).items()}
+    assert stored == {
+        "ingest": ("default", 5, None),  # database defaults (tributary.settings)
+        "preprocess": ("cpu_heavy", 5, timedelta(minutes=10)),
+        "train": ("gpu", 3, timedelta(minutes=60)),
+    }
+
+
+def test_delayed_workflow_runs_nothing_before_scheduled_at(dsn: str) -> None:
+    run = delayed_workflow.main(dsn)
+
+    assert run.workflow.state == "completed"
+    assert set(run.starts) == {"first_reminder", "second_reminder"}
+    for task, started in run.starts.items():
+        assert started >= run.scheduled_at, f"{task} started {run.scheduled_at - started} early"
+    assert run.starts["second_reminder"] >= run.starts["first_reminder"]
+    assert run.workflow.finalized_at is not None
+    assert run.workflow.finalized_at >= run.scheduled_at
+    # It did start: within a few poll intervals of scheduled_at, not much later.
+    assert run.starts["first_reminder"] - run.scheduled_at < timedelta(seconds=2)

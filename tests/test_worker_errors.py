@@ -1,0 +1,298 @@
+"""What the worker runtime does when a step cannot run or its handler fails.
+
+Each test runs a real client (runtime thread, real database) and asserts what the engine
+recorded: step state, attempt count, the per-attempt error history and the workflow's state,
+and that the runtime keeps working afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from datetime import timedelta
+
+from psycopg.types.json import Jsonb
+
+from tests.client_helpers import (
+    WAIT_SECONDS,
+    Conn,
+    fast_config,
+    runtime_alive,
+    started,
+    step_rows,
+)
+from tributary import Client, Discard, InsertOpts, Step, StepArgs, Worker
+
+QUICK_BACKOFF = timedelta(milliseconds=20)
+
+
+class Echo(StepArgs):
+    kind = "echo"
+    text: str = "hi"
+
+
+class EchoWorker(Worker[Echo]):
+    def work(self, step: Step[Echo]) -> str:
+        return step.args.text
+
+
+class Orphan(StepArgs):
+    """A step type no worker is registered for."""
+
+    kind = "orphan"
+
+
+class Count(StepArgs):
+    kind = "count"
+    n: int
+
+
+class CountWorker(Worker[Count]):
+    def work(self, step: Step[Count]) -> int:
+        return step.args.n
+
+
+def test_unknown_kind_is_discarded_and_the_worker_keeps_running(dsn: str, conn: Conn) -> None:
+    with Client(dsn, fast_config(EchoWorker())) as client, started(client):
+        orphan_id = client.new_workflow("orphan").add_task("lost", Orphan()).execute()
+        result = client.wait(orphan_id, timeout=WAIT_SECONDS)
+        assert result.state == "failed"
+        step = result.steps["lost"]
+        assert (step.state, step.attempt) == ("discarded", 1)
+        assert len(step.errors) == 1
+        assert 'no worker is registered for kind "orphan"' in step.errors[0]["message"]
+        assert step.errors[0]["type"] == "UnknownKind"
+        assert step.errors[0]["retryable"] is False
+
+        assert runtime_alive(client)
+        later_id = client.new_workflow("later").add_task("echo", Echo(text="still here")).execute()
+        later = client.wait(later_id, timeout=WAIT_SECONDS)
+        assert later.state == "completed"
+        assert later.steps["echo"].result == "still here"
+
+
+def test_args_failing_validation_are_discarded_with_a_clear_message(dsn: str, conn: Conn) -> None:
+    # Written by a plain SQL caller, so nothing validated the args on the way in.
+    row = conn.execute(
+        "SELECT tributary.create_workflow('bad-args', %s)",
+        (Jsonb([{"name": "counter", "kind": "count", "args": {"n": "not a number"}}]),),
+    ).fetchone()
+    assert row is not None
+    workflow_id = int(row[0])
+    with Client(dsn, fast_config(CountWorker())) as client, started(client):
+        result = client.wait(workflow_id, timeout=WAIT_SECONDS)
+        assert runtime_alive(client)
+    step = result.steps["counter"]
+    assert (result.state, step.state, step.attempt) == ("failed", "discarded", 1)
+    message = step.errors[0]["message"]
+    assert 'args of task "counter" do not validate as Count' in message
+    assert "n\n" in message  # pydantic names the field
+    assert "not a number" in message
+    assert step.errors[0]["type"] == "ArgsDecodeError"
+
+
+class Flaky(StepArgs):
+    kind = "flaky"
+    failures: int
+
+
+class FlakyWorker(Worker[Flaky]):
+    def work(self, step: Step[Flaky]) -> str:
+        if step.attempt <= step.args.failures:
+            raise ValueError(f"boom on attempt {step.attempt}")
+        return f"ok on attempt {step.attempt}"
+
+
+def test_handler_exception_is_retried_with_each_attempt_recorded(dsn: str) -> None:
+    with Client(dsn, fast_config(FlakyWorker())) as client, started(client):
+        workflow_id = (
+            client.new_workflow("flaky")
+            .add_task("flaky", Flaky(failures=2), insert_opts=InsertOpts(max_attempts=5, retry_backoff=QUICK_BACKOFF))
+            .execute()
+        )
+        result = client.wait(workflow_id, timeout=WAIT_SECONDS)
+    step = result.steps["flaky"]
+    assert (result.state, step.state, step.attempt, step.result) == ("completed", "completed", 3, "ok on attempt 3")
+    assert [e["attempt"] for e in step.errors] == [1, 2]
+    for number, error in enumerate(step.errors, start=1):
+        assert error["message"] == f"boom on attempt {number}"
+        assert error["type"] == "ValueError"
+        assert error["retryable"] is True
+        assert "Traceback (most recent call last)" in error["traceback"]
+        assert f"ValueError: boom on attempt {number}" in error["traceback"]
+        assert "in work" in error["traceback"]
+
+
+def test_retries_stop_at_max_attempts(dsn: str) -> None:
+    with Client(dsn, fast_config(FlakyWorker())) as client, started(client):
+        workflow_id = (
+            client.new_workflow("flaky")
+            .add_task("flaky", Flaky(failures=9), insert_opts=InsertOpts(max_attempts=2, retry_backoff=QUICK_BACKOFF))
+            .execute()
+        )
+        result = client.wait(workflow_id, timeout=WAIT_SECONDS)
+    step = result.steps["flaky"]
+    assert (result.state, step.state, step.attempt) == ("failed", "discarded", 2)
+    assert [e["message"] for e in step.errors] == ["boom on attempt 1", "boom on attempt 2"]
+
+
+class Refuse(StepArgs):
+    kind = "refuse"
+
+
+class RefuseWorker(Worker[Refuse]):
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def work(self, step: Step[Refuse]) -> None:
+        self.calls += 1
+        raise Discard("input is malformed, retrying will not help")
+
+
+def test_discard_fails_at_once_and_cancels_downstream(dsn: str) -> None:
+    refuse = RefuseWorker()
+    with Client(dsn, fast_config(refuse, EchoWorker())) as client, started(client):
+        workflow_id = (
+            client.new_workflow("discard")
+            .add_task("refuse", Refuse(), insert_opts=InsertOpts(max_attempts=5))
+            .add_task("next", Echo(), depends_on=["refuse"])
+            .add_task("last", Echo(), depends_on=["next"])
+            .add_task("independent", Echo(text="unaffected"))
+            .execute()
+        )
+        result = client.wait(workflow_id, timeout=WAIT_SECONDS)
+    assert result.state == "failed"
+    refused = result.steps["refuse"]
+    assert (refused.state, refused.attempt, refuse.calls) == ("discarded", 1, 1)
+    assert refused.errors[0]["message"] == "input is malformed, retrying will not help"
+    assert refused.errors[0]["type"] == "Discard"
+    assert refused.errors[0]["retryable"] is False
+    for name in ("next", "last"):
+        assert result.steps[name].state == "cancelled"
+        assert result.steps[name].attempt == 0
+        assert result.steps[name].cancel_reason is not None
+    assert result.steps["next"].cancel_reason == 'upstream step "refuse" was discarded'
+    assert result.steps["independent"].state == "completed"
+
+
+class Slow(StepArgs):
+    kind = "slow"
+    first_seconds: float
+
+
+class SlowAsyncWorker(Worker[Slow]):
+    def __init__(self) -> None:
+        self.cancelled_attempts: list[int] = []
+
+    async def work(self, step: Step[Slow]) -> str:
+        try:
+            await asyncio.sleep(step.args.first_seconds if step.attempt == 1 else 0.01)
+        except asyncio.CancelledError:
+            self.cancelled_attempts.append(step.attempt)
+            raise
+        return f"done on attempt {step.attempt}"
+
+
+def test_async_handler_past_its_timeout_is_cancelled_then_retried(dsn: str) -> None:
+    worker = SlowAsyncWorker()
+    opts = InsertOpts(timeout=timedelta(seconds=0.3), retry_backoff=QUICK_BACKOFF)
+    with Client(dsn, fast_config(worker)) as client, started(client):
+        workflow_id = client.new_workflow("slow").add_task("slow", Slow(first_seconds=5), insert_opts=opts).execute()
+        began = time.monotonic()
+        result = client.wait(workflow_id, timeout=WAIT_SECONDS)
+        elapsed = time.monotonic() - began
+    step = result.steps["slow"]
+    assert (result.state, step.state, step.attempt, step.result) == ("completed", "completed", 2, "done on attempt 2")
+    assert worker.cancelled_attempts == [1]
+    assert len(step.errors) == 1
+    assert step.errors[0]["reason"] == "timeout"
+    assert step.errors[0]["attempt"] == 1
+    assert "timed out after 0.3 s" in step.errors[0]["message"]
+    assert elapsed < 3, "the timed-out attempt was not cut short"
+
+
+class SlowSyncWorker(Worker[Slow]):
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.finished_attempts: list[int] = []
+
+    def work(self, step: Step[Slow]) -> str:
+        if step.attempt == 1:
+            self.release.wait(step.args.first_seconds)
+        self.finished_attempts.append(step.attempt)
+        return f"done on attempt {step.attempt}"
+
+
+def test_sync_handler_past_its_timeout_is_abandoned_and_the_attempt_fails(dsn: str) -> None:
+    worker = SlowSyncWorker()
+    opts = InsertOpts(timeout=timedelta(seconds=0.3), retry_backoff=QUICK_BACKOFF)
+    try:
+        with Client(dsn, fast_config(worker)) as client, started(client):
+            workflow_id = (
+                client.new_workflow("slow").add_task("slow", Slow(first_seconds=5), insert_opts=opts).execute()
+            )
+            result = client.wait(workflow_id, timeout=WAIT_SECONDS)
+            # The abandoned first attempt is still blocked in its thread: the retry did not wait for it.
+            assert worker.finished_attempts == [2]
+    finally:
+        worker.release.set()
+    step = result.steps["slow"]
+    assert (result.state, step.state, step.attempt, step.result) == ("completed", "completed", 2, "done on attempt 2")
+    assert [(e["attempt"], e["reason"]) for e in step.errors] == [(1, "timeout")]
+
+
+def test_sync_handler_timing_out_on_its_last_attempt_fails_the_workflow(dsn: str) -> None:
+    worker = SlowSyncWorker()
+    opts = InsertOpts(timeout=timedelta(seconds=0.3), max_attempts=1)
+    try:
+        with Client(dsn, fast_config(worker, EchoWorker())) as client, started(client):
+            workflow_id = (
+                client.new_workflow("slow")
+                .add_task("slow", Slow(first_seconds=5), insert_opts=opts)
+                .add_task("after", Echo(), depends_on=["slow"])
+                .execute()
+            )
+            result = client.wait(workflow_id, timeout=WAIT_SECONDS)
+    finally:
+        worker.release.set()
+    assert result.state == "failed"
+    assert (result.steps["slow"].state, result.steps["slow"].errors[0]["reason"]) == ("discarded", "timeout")
+    assert result.steps["after"].state == "cancelled"
+
+
+class Endless(StepArgs):
+    kind = "endless"
+
+
+class EndlessWorker(Worker[Endless]):
+    def __init__(self) -> None:
+        self.started = threading.Event()
+        self.cancelled = threading.Event()
+
+    async def work(self, step: Step[Endless]) -> None:
+        self.started.set()
+        try:
+            await asyncio.sleep(WAIT_SECONDS * 3)
+        except asyncio.CancelledError:
+            self.cancelled.set()
+            raise
+
+
+def test_cancelling_a_workflow_cancels_its_running_handler(dsn: str, conn: Conn) -> None:
+    worker = EndlessWorker()
+    config = fast_config(worker, heartbeat_interval=timedelta(milliseconds=100))
+    with Client(dsn, config) as client, started(client):
+        workflow_id = client.new_workflow("endless").add_task("endless", Endless()).execute()
+        assert worker.started.wait(WAIT_SECONDS), "the handler never started"
+        assert client.cancel_workflow(workflow_id, "operator stopped it") is True
+        assert worker.cancelled.wait(3), "the running handler was not cancelled"
+        result = client.wait(workflow_id, timeout=WAIT_SECONDS)
+        assert runtime_alive(client)
+    step = result.steps["endless"]
+    assert (result.state, step.state, step.cancel_reason) == ("cancelled", "cancelled", "operator stopped it")
+    assert step.attempt == 1
+    assert step.errors == []
+    # After the runtime stopped: no late result or failure reached the row.
+    row = step_rows(conn, workflow_id)["endless"]
+    assert (row["state"], row["result"], row["errors"]) == ("cancelled", None, [])
