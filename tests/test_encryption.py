@@ -194,7 +194,7 @@ def test_ciphertext_copied_onto_another_step_does_not_open(dsn: str, conn: Conn)
     assert charge.seen == [Charge(card="mine", amount=1)]
 
 
-def test_worker_without_the_hook_fails_sealed_args_validation_without_crashing(dsn: str, conn: Conn) -> None:
+def test_worker_without_the_hook_refuses_sealed_args_without_crashing(dsn: str, conn: Conn) -> None:
     with Client(dsn, fast_config(hooks=[encrypting(new_key())])) as writer:
         sealed_id = charge_workflow(writer)
 
@@ -207,8 +207,8 @@ def test_worker_without_the_hook_fails_sealed_args_validation_without_crashing(d
 
     step = sealed.steps["charge"]
     assert (sealed.state, step.state, step.attempt) == ("failed", "discarded", 1)
-    assert step.errors[0]["type"] == "ArgsDecodeError"
-    assert "do not validate as Charge" in step.errors[0]["message"]
+    assert step.errors[0]["type"] == "DecryptionError"
+    assert "no EncryptHook opened them" in step.errors[0]["message"]
     assert step.errors[0]["retryable"] is False
     assert charge.seen == [Charge(card="plain-card", amount=42)]
     assert SECRET not in steps_text(conn, sealed_id)

@@ -45,7 +45,7 @@ class Config:
     priority: int | None = None
     queue: str | None = None
     fetch_poll_interval: timedelta = timedelta(seconds=1)
-    fetch_cooldown: timedelta = timedelta(milliseconds=1)
+    fetch_cooldown: timedelta = timedelta(0)
     claim_batch_size: int = 100
     complete_batch_size: int = 500
     heartbeat_interval: timedelta = timedelta(seconds=10)

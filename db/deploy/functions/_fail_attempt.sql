@@ -20,6 +20,7 @@ DECLARE
   v_now timestamptz := tributary.now();
   v_entry jsonb;
   v_retry_at timestamptz;
+  v_cancelled bigint[];
 BEGIN
   -- The caller's error first, the engine's facts last: they win over keys of the same name.
   v_entry := CASE pg_catalog.jsonb_typeof(p_error)
@@ -52,9 +53,10 @@ BEGIN
       lease_expires_at = NULL,
       deadline_at = NULL
   WHERE id = p_step.id;
+  v_cancelled := tributary._cancel_downstream(
+    p_step.id, pg_catalog.format('upstream step "%s" was discarded', p_step.task_name));
   PERFORM tributary._settle_workflows(
-    p_step.id || tributary._cancel_downstream(
-      p_step.id, pg_catalog.format('upstream step "%s" was discarded', p_step.task_name)));
+    pg_catalog.array_fill(p_step.workflow_id, ARRAY[1 + pg_catalog.cardinality(v_cancelled)]));
   RETURN 'discarded';
 END;
 $$;

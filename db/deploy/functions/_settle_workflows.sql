@@ -1,43 +1,42 @@
 -- Deploy tributary:functions/_settle_workflows
 -- requires: tables/steps
 --
--- Called after steps reached a final state (completed, discarded, cancelled): subtracts them
--- from their workflows' steps_unfinished. The transaction that brings a workflow to 0 finalizes
+-- Called after steps reached a final state (completed, discarded, cancelled), with the workflow
+-- id of each such step (repeated once per step): subtracts them from their workflows'
+-- steps_unfinished. The transaction that brings a workflow to 0 finalizes
 -- it: cancelled if cancel_workflow() was called, failed if a step was discarded, completed
 -- otherwise; then notifies tributary_workflow_finalized with {"workflow_id", "state"}. The
 -- decrement happens under the workflow row's lock, so finalization happens exactly once even
 -- when the last steps finish in concurrent transactions. Locks the workflow rows in id order.
 BEGIN;
 
-CREATE OR REPLACE FUNCTION tributary._settle_workflows(p_step_ids bigint[])
+CREATE OR REPLACE FUNCTION tributary._settle_workflows(p_workflow_ids bigint[])
 RETURNS void
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
 AS $$
 DECLARE
+  v_workflows bigint[];
+  v_counts integer[];
   v_done bigint[];
   v_payloads text[];
 BEGIN
-  IF pg_catalog.cardinality(p_step_ids) = 0 THEN
+  SELECT pg_catalog.array_agg(f.id ORDER BY f.id), pg_catalog.array_agg(f.n ORDER BY f.id)
+  INTO v_workflows, v_counts
+  FROM (SELECT u.id, pg_catalog.count(*)::integer AS n
+        FROM pg_catalog.unnest(p_workflow_ids) AS u(id)
+        GROUP BY u.id) AS f;
+  IF v_workflows IS NULL THEN
     RETURN;
   END IF;
 
-  PERFORM 1
-  FROM tributary.workflows AS w
-  WHERE w.id IN (SELECT s.workflow_id FROM tributary.steps AS s WHERE s.id = ANY (p_step_ids))
-  ORDER BY w.id
-  FOR NO KEY UPDATE;
+  PERFORM 1 FROM tributary.workflows AS w WHERE w.id = ANY (v_workflows) ORDER BY w.id FOR NO KEY UPDATE;
 
-  WITH finished AS (
-    SELECT s.workflow_id, pg_catalog.count(*)::integer AS n
-    FROM tributary.steps AS s
-    WHERE s.id = ANY (p_step_ids)
-    GROUP BY s.workflow_id
-  ), counted AS (
+  WITH counted AS (
     UPDATE tributary.workflows AS w
     SET steps_unfinished = w.steps_unfinished - finished.n
-    FROM finished
+    FROM unnest(v_workflows, v_counts) AS finished(workflow_id, n)
     WHERE w.id = finished.workflow_id
     RETURNING w.id, w.steps_unfinished, w.state
   )
@@ -69,6 +68,6 @@ END;
 $$;
 
 COMMENT ON FUNCTION tributary._settle_workflows(bigint[]) IS
-  'Internal: counts steps that reached a final state against their workflows and finalizes (exactly once) each workflow left with nothing unfinished.';
+  'Internal: given the workflow id of each step that reached a final state, counts them against their workflows and finalizes (exactly once) each workflow left with nothing unfinished.';
 
 COMMIT;

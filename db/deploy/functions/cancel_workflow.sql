@@ -55,7 +55,7 @@ BEGIN
   END IF;
 
   UPDATE tributary.workflows SET cancelled_at = v_now WHERE id = p_workflow_id;
-  PERFORM tributary._settle_workflows(v_cancelled);
+  PERFORM tributary._settle_workflows(pg_catalog.array_fill(p_workflow_id, ARRAY[pg_catalog.cardinality(v_cancelled)]));
   RETURN true;
 END;
 $$;

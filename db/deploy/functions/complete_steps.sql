@@ -6,7 +6,7 @@
 -- stores its result, unlocks dependents and finalizes workflows, all set-based in one
 -- transaction. Never raises for a step it cannot complete: each input step gets an outcome --
 -- completed, already_completed (a repeated call), cancelled (cancelled during that attempt),
--- stale (another attempt holds or finished it) or not_found. Locks the steps in id order.
+-- stale (another attempt holds or finished it) or not_found. Locks the steps it completes.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary.complete_steps(
@@ -21,6 +21,7 @@ SET search_path = ''
 AS $$
 DECLARE
   v_completed bigint[];
+  v_workflow_ids bigint[];
 BEGIN
   IF pg_catalog.cardinality(p_step_ids) IS DISTINCT FROM pg_catalog.cardinality(p_attempts)
      OR (p_results IS NOT NULL AND pg_catalog.cardinality(p_results) <> pg_catalog.cardinality(p_step_ids)) THEN
@@ -28,8 +29,8 @@ BEGIN
       USING ERRCODE = 'TB012';
   END IF;
 
-  PERFORM 1 FROM tributary.steps AS s WHERE s.id = ANY (p_step_ids) ORDER BY s.id FOR NO KEY UPDATE;
-
+  -- No explicit lock order is needed: each step is held by one attempt, so two batches that
+  -- could complete anything never share a step.
   WITH input AS (
     SELECT i.id, i.attempt, i.result
     FROM unnest(p_step_ids, p_attempts, p_results) AS i(id, attempt, result)
@@ -42,15 +43,21 @@ BEGIN
         deadline_at = NULL
     FROM input
     WHERE s.id = input.id AND s.attempt = input.attempt AND s.state = 'running'
-    RETURNING s.id
+    RETURNING s.id, s.workflow_id
   )
-  SELECT coalesce(pg_catalog.array_agg(done.id ORDER BY done.id), '{}') INTO v_completed FROM done;
+  SELECT coalesce(pg_catalog.array_agg(done.id), '{}'), pg_catalog.array_agg(done.workflow_id)
+  INTO v_completed, v_workflow_ids
+  FROM done;
 
   IF pg_catalog.cardinality(v_completed) > 0 THEN
     PERFORM tributary._unlock_dependents(v_completed);
-    PERFORM tributary._settle_workflows(v_completed);
+    PERFORM tributary._settle_workflows(v_workflow_ids);
   END IF;
 
+  IF pg_catalog.cardinality(v_completed) = pg_catalog.cardinality(p_step_ids) THEN
+    RETURN QUERY SELECT u.id, 'completed'::text FROM pg_catalog.unnest(p_step_ids) AS u(id);
+    RETURN;
+  END IF;
   RETURN QUERY
   SELECT i.id,
          CASE
