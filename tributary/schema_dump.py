@@ -1,7 +1,8 @@
 """A normalized ``pg_dump --schema-only`` of schema ``tributary``, to compare deployments.
 
 Used by the schema drift test and by ``scripts/update-schema-snapshot``. Comment lines, ``SET``
-lines, psql ``\\restrict`` lines (random per dump) and blank lines are dropped, so two dumps differ only when the schema does.
+lines, psql ``\\restrict`` lines (random per dump) and blank lines are dropped, so two dumps
+differ only when the schema does.
 """
 
 from __future__ import annotations
