@@ -3,6 +3,8 @@ COMMENT ON SCHEMA tributary IS 'Tributary: DAG workflows run by PostgreSQL. Crea
 CREATE FUNCTION tributary._backoff(p_attempt integer, p_base interval) RETURNS interval
     LANGUAGE sql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
   -- In seconds (double precision), so a large attempt number reaches the cap, never an overflow.
   SELECT pg_catalog.make_interval(secs => LEAST(
@@ -14,8 +16,11 @@ COMMENT ON FUNCTION tributary._backoff(p_attempt integer, p_base interval) IS 'I
 CREATE FUNCTION tributary._cancel_downstream(p_step_id bigint, p_reason text) RETURNS bigint[]
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 DECLARE
+  v_now timestamptz := tributary.now();
   v_cancelled bigint[];
 BEGIN
   WITH RECURSIVE downstream(id) AS (
@@ -28,7 +33,7 @@ BEGIN
     UPDATE tributary.steps AS s
     SET state = 'cancelled',
         cancel_reason = p_reason,
-        finalized_at = tributary.now(),
+        finalized_at = v_now,
         lease_expires_at = NULL,
         deadline_at = NULL
     WHERE s.id IN (SELECT downstream.id FROM downstream)
@@ -43,6 +48,8 @@ COMMENT ON FUNCTION tributary._cancel_downstream(p_step_id bigint, p_reason text
 CREATE FUNCTION tributary._check_acyclic(p_workflow_id bigint) RETURNS void
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 DECLARE
   v_ids bigint[];          -- node index -> step id
@@ -174,20 +181,28 @@ COMMENT ON COLUMN tributary.settings.retry_backoff_base IS 'Default delay before
 COMMENT ON COLUMN tributary.settings.retry_backoff_cap IS 'Longest delay between two attempts.';
 COMMENT ON COLUMN tributary.settings.lease_duration IS 'How long a claim holds a step without a heartbeat before rescue_expired_steps() may take it back.';
 CREATE FUNCTION tributary._settings() RETURNS tributary.settings
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
-  SELECT s FROM tributary.settings AS s WHERE s.singleton
+DECLARE
+  v_settings tributary.settings;
+BEGIN
+  SELECT * INTO v_settings FROM tributary.settings AS s WHERE s.singleton;
+  RETURN v_settings;
+END;
 $$;
 COMMENT ON FUNCTION tributary._settings() IS 'Internal: the row of tributary.settings (engine-wide defaults).';
 CREATE FUNCTION tributary.now() RETURNS timestamp with time zone
-    LANGUAGE sql STABLE PARALLEL SAFE
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
-  SELECT coalesce(
-    NULLIF(pg_catalog.current_setting('tributary.fake_now', true), '')::timestamptz,
-    pg_catalog.now()
-  )
+BEGIN
+  RETURN coalesce(NULLIF(pg_catalog.current_setting('tributary.fake_now', true), '')::timestamptz, pg_catalog.now());
+END;
 $$;
 COMMENT ON FUNCTION tributary.now() IS 'The engine clock: now(), or the tributary.fake_now setting when tests set it. Every timestamp the engine writes comes from here.';
 CREATE TABLE tributary.steps (
@@ -257,6 +272,8 @@ COMMENT ON COLUMN tributary.steps.finalized_at IS 'When the step completed, was 
 CREATE FUNCTION tributary._check_attempt(p_step_id bigint, p_attempt integer) RETURNS tributary.steps
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 DECLARE
   v_step tributary.steps;
@@ -284,6 +301,8 @@ COMMENT ON FUNCTION tributary._check_attempt(p_step_id bigint, p_attempt integer
 CREATE FUNCTION tributary._diagnose_task_options(p_tasks jsonb, OUT task_ordinal integer, OUT task_name text, OUT problem text) RETURNS record
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 DECLARE
   v_task jsonb;
@@ -336,6 +355,8 @@ COMMENT ON FUNCTION tributary._diagnose_task_options(p_tasks jsonb, OUT task_ord
 CREATE FUNCTION tributary._fail_attempt(p_step tributary.steps, p_error jsonb, p_retryable boolean) RETURNS text
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 DECLARE
   v_now timestamptz := tributary.now();
@@ -383,6 +404,8 @@ COMMENT ON FUNCTION tributary._fail_attempt(p_step tributary.steps, p_error json
 CREATE FUNCTION tributary._notify_available(p_queues text[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 BEGIN
   PERFORM pg_catalog.pg_notify('tributary_step_available', q)
@@ -393,6 +416,8 @@ COMMENT ON FUNCTION tributary._notify_available(p_queues text[]) IS 'Internal: N
 CREATE FUNCTION tributary._reopen_steps(p_workflow_id bigint, p_step_ids bigint[]) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 DECLARE
   v_now timestamptz := tributary.now();
@@ -471,8 +496,11 @@ COMMENT ON FUNCTION tributary._reopen_steps(p_workflow_id bigint, p_step_ids big
 CREATE FUNCTION tributary._resolve_workflow(p_workflow_id bigint) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 DECLARE
+  v_now timestamptz := tributary.now();
   v_total integer;
   v_bad record;
 BEGIN
@@ -525,15 +553,18 @@ BEGIN
   WHERE id = p_workflow_id;
   PERFORM tributary._notify_available(pg_catalog.array_agg(DISTINCT s.queue))
   FROM tributary.steps AS s
-  WHERE s.workflow_id = p_workflow_id AND s.state = 'available' AND s.scheduled_at <= tributary.now();
+  WHERE s.workflow_id = p_workflow_id AND s.state = 'available' AND s.scheduled_at <= v_now;
 END;
 $$;
 COMMENT ON FUNCTION tributary._resolve_workflow(p_workflow_id bigint) IS 'Internal: validates a new workflow''s graph (TB004 empty, TB002 unknown dependency, TB001 cycle), writes its edges and counters, makes its root steps available.';
 CREATE FUNCTION tributary._settle_workflows(p_workflow_ids bigint[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 DECLARE
+  v_now timestamptz := tributary.now();
   v_workflows bigint[];
   v_counts integer[];
   v_done bigint[];
@@ -569,7 +600,7 @@ BEGIN
                                WHERE s.workflow_id = w.id AND s.state = 'discarded') THEN 'failed'
                   ELSE 'completed'
                 END,
-        finalized_at = tributary.now()
+        finalized_at = v_now
     WHERE w.id = ANY (v_done)
     RETURNING pg_catalog.json_build_object('workflow_id', w.id, 'state', w.state)::text AS payload
   )
@@ -582,10 +613,13 @@ COMMENT ON FUNCTION tributary._settle_workflows(p_workflow_ids bigint[]) IS 'Int
 CREATE FUNCTION tributary._unlock_dependents(p_step_ids bigint[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 DECLARE
   v_children bigint[];
   v_counts integer[];
+  v_now timestamptz := tributary.now();
   v_queues text[];
 BEGIN
   -- The dependents of the completed steps, and how many of their dependencies just completed:
@@ -613,7 +647,7 @@ BEGIN
   )
   SELECT pg_catalog.array_agg(DISTINCT u.queue) INTO v_queues
   FROM unlocked AS u
-  WHERE u.state = 'available' AND u.scheduled_at <= tributary.now();
+  WHERE u.state = 'available' AND u.scheduled_at <= v_now;
   PERFORM tributary._notify_available(v_queues);
 END;
 $$;
@@ -621,6 +655,8 @@ COMMENT ON FUNCTION tributary._unlock_dependents(p_step_ids bigint[]) IS 'Intern
 CREATE FUNCTION tributary.cancel_workflow(p_workflow_id bigint, p_reason text DEFAULT 'workflow cancelled'::text) RETURNS boolean
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 DECLARE
   v_now timestamptz := tributary.now();
@@ -660,9 +696,11 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.cancel_workflow(p_workflow_id bigint, p_reason text) IS 'Cancels every unfinished step of a workflow (running ones learn it via heartbeat/complete_step) and finalizes it as cancelled. false if already finished; TB009 unknown workflow.';
-CREATE FUNCTION tributary.claim_step(p_queue text, p_worker_id text, p_max_steps integer DEFAULT 1) RETURNS TABLE(step_id bigint, workflow_id bigint, task_name text, kind text, args jsonb, attempt integer, max_attempts integer, queue text, priority integer, timeout interval, deadline_at timestamp with time zone, lease_expires_at timestamp with time zone, dependency_results jsonb)
+CREATE FUNCTION tributary.claim_step(p_queue text, p_worker_id text, p_max_steps integer DEFAULT 1) RETURNS TABLE(step_id bigint, workflow_id bigint, task_name text, kind text, args jsonb, attempt integer, max_attempts integer, queue text, priority integer, timeout interval, deadline_at timestamp with time zone, lease_expires_at timestamp with time zone, dependency_results jsonb, has_dependents boolean)
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 DECLARE
   v_now timestamptz := tributary.now();
@@ -691,14 +729,17 @@ BEGIN
     FROM ready
     WHERE s.id = ready.id
     RETURNING s.id, s.workflow_id, s.task_name, s.kind, s.args, s.attempt, s.max_attempts, s.queue,
-              s.priority, s.scheduled_at, s.timeout, s.deadline_at, s.lease_expires_at
+              s.priority, s.scheduled_at, s.timeout, s.deadline_at, s.lease_expires_at, s.depends_on
   )
   SELECT c.id, c.workflow_id, c.task_name, c.kind, c.args, c.attempt, c.max_attempts, c.queue,
          c.priority, c.timeout, c.deadline_at, c.lease_expires_at,
-         coalesce((SELECT pg_catalog.jsonb_object_agg(p.task_name, p.result)
-                   FROM tributary.step_dependencies AS d
-                   JOIN tributary.steps AS p ON p.id = d.depends_on_step_id
-                   WHERE d.step_id = c.id), '{}')
+         CASE WHEN pg_catalog.cardinality(c.depends_on) = 0 THEN '{}'::jsonb
+              ELSE (SELECT pg_catalog.jsonb_object_agg(p.task_name, p.result)
+                    FROM tributary.step_dependencies AS d
+                    JOIN tributary.steps AS p ON p.id = d.depends_on_step_id
+                    WHERE d.step_id = c.id)
+         END,
+         EXISTS (SELECT 1 FROM tributary.step_dependencies AS d WHERE d.depends_on_step_id = c.id)
   FROM claimed AS c
   ORDER BY c.priority DESC, c.scheduled_at, c.id;
 END;
@@ -707,6 +748,8 @@ COMMENT ON FUNCTION tributary.claim_step(p_queue text, p_worker_id text, p_max_s
 CREATE FUNCTION tributary.complete_step(p_step_id bigint, p_attempt integer, p_result jsonb DEFAULT NULL::jsonb) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 BEGIN
   PERFORM tributary._check_attempt(p_step_id, p_attempt);
@@ -717,8 +760,11 @@ COMMENT ON FUNCTION tributary.complete_step(p_step_id bigint, p_attempt integer,
 CREATE FUNCTION tributary.complete_steps(p_step_ids bigint[], p_attempts integer[], p_results jsonb[] DEFAULT NULL::jsonb[]) RETURNS TABLE(step_id bigint, outcome text)
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 DECLARE
+  v_now timestamptz := tributary.now();
   v_completed bigint[];
   v_workflow_ids bigint[];
 BEGIN
@@ -736,7 +782,7 @@ BEGIN
     UPDATE tributary.steps AS s
     SET state = 'completed',
         result = input.result,
-        finalized_at = tributary.now(),
+        finalized_at = v_now,
         lease_expires_at = NULL,
         deadline_at = NULL
     FROM input
@@ -772,6 +818,8 @@ COMMENT ON FUNCTION tributary.complete_steps(p_step_ids bigint[], p_attempts int
 CREATE FUNCTION tributary.create_workflow(p_name text, p_tasks jsonb, p_scheduled_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_metadata jsonb DEFAULT '{}'::jsonb, p_idempotency_key text DEFAULT NULL::text) RETURNS bigint
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 DECLARE
   v_settings tributary.settings := tributary._settings();
@@ -912,6 +960,8 @@ COMMENT ON FUNCTION tributary.create_workflow(p_name text, p_tasks jsonb, p_sche
 CREATE FUNCTION tributary.fail_step(p_step_id bigint, p_attempt integer, p_error jsonb, p_retryable boolean DEFAULT true) RETURNS text
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 BEGIN
   RETURN tributary._fail_attempt(tributary._check_attempt(p_step_id, p_attempt), p_error, p_retryable);
@@ -921,6 +971,8 @@ COMMENT ON FUNCTION tributary.fail_step(p_step_id bigint, p_attempt integer, p_e
 CREATE FUNCTION tributary.get_workflow(p_workflow_id bigint) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 DECLARE
   v_doc jsonb;
@@ -949,12 +1001,15 @@ COMMENT ON FUNCTION tributary.get_workflow(p_workflow_id bigint) IS 'One workflo
 CREATE FUNCTION tributary.heartbeat(p_step_id bigint, p_attempt integer) RETURNS boolean
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 DECLARE
   v_now timestamptz := tributary.now();
+  v_lease interval := (tributary._settings()).lease_duration;
 BEGIN
   UPDATE tributary.steps AS s
-  SET lease_expires_at = LEAST(v_now + (tributary._settings()).lease_duration, s.deadline_at)
+  SET lease_expires_at = LEAST(v_now + v_lease, s.deadline_at)
   WHERE s.id = p_step_id AND s.attempt = p_attempt AND s.state = 'running'
     AND (s.deadline_at IS NULL OR s.deadline_at > v_now);
   IF FOUND THEN
@@ -970,9 +1025,12 @@ COMMENT ON FUNCTION tributary.heartbeat(p_step_id bigint, p_attempt integer) IS 
 CREATE FUNCTION tributary.heartbeat_steps(p_step_ids bigint[], p_attempts integer[]) RETURNS SETOF bigint
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 DECLARE
   v_now timestamptz := tributary.now();
+  v_lease interval := (tributary._settings()).lease_duration;
 BEGIN
   IF pg_catalog.cardinality(p_step_ids) IS DISTINCT FROM pg_catalog.cardinality(p_attempts) THEN
     RAISE EXCEPTION 'step ids and attempts must have the same length' USING ERRCODE = 'TB012';
@@ -980,7 +1038,7 @@ BEGIN
   PERFORM 1 FROM tributary.steps AS s WHERE s.id = ANY (p_step_ids) ORDER BY s.id FOR NO KEY UPDATE;
   RETURN QUERY
   UPDATE tributary.steps AS s
-  SET lease_expires_at = LEAST(v_now + (tributary._settings()).lease_duration, s.deadline_at)
+  SET lease_expires_at = LEAST(v_now + v_lease, s.deadline_at)
   FROM unnest(p_step_ids, p_attempts) AS i(id, attempt)
   WHERE s.id = i.id AND s.attempt = i.attempt AND s.state = 'running'
     AND (s.deadline_at IS NULL OR s.deadline_at > v_now)
@@ -991,8 +1049,11 @@ COMMENT ON FUNCTION tributary.heartbeat_steps(p_step_ids bigint[], p_attempts in
 CREATE FUNCTION tributary.prune_finished(p_older_than interval, p_limit integer DEFAULT 1000) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 DECLARE
+  v_now timestamptz := tributary.now();
   v_count integer;
 BEGIN
   IF p_limit IS NULL OR p_limit < 1 THEN
@@ -1000,7 +1061,7 @@ BEGIN
   END IF;
   WITH doomed AS (
     SELECT w.id FROM tributary.workflows AS w
-    WHERE w.finalized_at < tributary.now() - p_older_than
+    WHERE w.finalized_at < v_now - p_older_than
     ORDER BY w.finalized_at
     LIMIT p_limit
     FOR NO KEY UPDATE SKIP LOCKED
@@ -1015,6 +1076,8 @@ COMMENT ON FUNCTION tributary.prune_finished(p_older_than interval, p_limit inte
 CREATE FUNCTION tributary.release_steps(p_step_ids bigint[], p_attempts integer[]) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 DECLARE
   v_now timestamptz := tributary.now();
@@ -1050,6 +1113,8 @@ COMMENT ON FUNCTION tributary.release_steps(p_step_ids bigint[], p_attempts inte
 CREATE FUNCTION tributary.rescue_expired_steps(p_limit integer DEFAULT 1000) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 DECLARE
   v_now timestamptz := tributary.now();
@@ -1086,6 +1151,8 @@ COMMENT ON FUNCTION tributary.rescue_expired_steps(p_limit integer) IS 'Treats r
 CREATE FUNCTION tributary.retry_step(p_step_id bigint) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 DECLARE
   v_step tributary.steps;
@@ -1124,6 +1191,8 @@ COMMENT ON FUNCTION tributary.retry_step(p_step_id bigint) IS 'Admin: re-runs a 
 CREATE FUNCTION tributary.retry_workflow(p_workflow_id bigint) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 DECLARE
   v_roots bigint[];
@@ -1144,6 +1213,8 @@ COMMENT ON FUNCTION tributary.retry_workflow(p_workflow_id bigint) IS 'Admin: re
 CREATE FUNCTION tributary.tg_steps__check_direct_insert() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 DECLARE
   v_workflow record;
@@ -1183,6 +1254,8 @@ COMMENT ON FUNCTION tributary.tg_steps__check_direct_insert() IS 'Trigger: check
 CREATE FUNCTION tributary.tg_workflows__reset_direct_insert() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 BEGIN
   NEW.state := 'running';
@@ -1197,6 +1270,8 @@ COMMENT ON FUNCTION tributary.tg_workflows__reset_direct_insert() IS 'Trigger: a
 CREATE FUNCTION tributary.tg_workflows__resolve_at_commit() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
     AS $$
 BEGIN
   IF EXISTS (SELECT 1 FROM tributary.workflows AS w WHERE w.id = NEW.id AND w.steps_total IS NULL) THEN

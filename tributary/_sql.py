@@ -29,6 +29,7 @@ class ClaimedRow(NamedTuple):
     deadline_at: datetime | None
     lease_expires_at: datetime
     dependency_results: dict[str, Any]
+    has_dependents: bool
 
 
 CREATE_WORKFLOW = "SELECT tributary.create_workflow(%s, %s, %s, %s, %s)"

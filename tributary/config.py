@@ -48,6 +48,7 @@ class Config:
     fetch_cooldown: timedelta = timedelta(0)
     claim_batch_size: int = 100
     complete_batch_size: int = 500
+    complete_flush_interval: timedelta = timedelta(milliseconds=10)
     heartbeat_interval: timedelta = timedelta(seconds=10)
     rescue_interval: timedelta = timedelta(seconds=30)
     shutdown_grace: timedelta = timedelta(seconds=30)

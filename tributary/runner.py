@@ -4,7 +4,8 @@ One asyncio event loop drives everything. Per queue, a fetcher claims up to its 
 (``max_workers``) in one ``claim_step`` call; it waits for a ``tributary_step_available``
 notification (one LISTEN connection for all queues) and polls only as a fallback. Handlers run
 on the loop (``async def work``) or in daemon threads (plain ``def work``). Completions are
-batched into ``complete_steps`` calls; running steps' leases are renewed in batched
+batched into ``complete_steps`` calls: a completion that other steps wait for is sent at once,
+others wait up to ``complete_flush_interval`` so batches grow; running steps' leases are renewed in batched
 ``heartbeat_steps`` calls; ``rescue_expired_steps`` runs at a jittered interval. The runtime
 never decides a state transition: every outcome is reported to the engine, which decides.
 """
@@ -123,6 +124,7 @@ class Runtime:
         self._fetchers: dict[str, _QueueFetcher] = {}
         self._pool: AsyncConnectionPool[Any] | None = None
         self._completions: asyncio.Queue[tuple[int, int, Any] | None] | None = None
+        self._urgent = asyncio.Event()  # a completion others wait for is queued: flush it now
         total_workers = sum(q.max_workers for q in self.config.queues.values()) or 1
         self._threads = _DaemonThreadPool(total_workers)
 
@@ -287,6 +289,8 @@ class Runtime:
         # lease lapsed but was not rescued yet is still the one that holds the step.
         if error is None:
             assert self._completions is not None
+            if row.has_dependents:
+                self._urgent.set()
             await self._completions.put((row.step_id, row.attempt, work.result))
         else:
             await self._fail(row, error)
@@ -358,11 +362,17 @@ class Runtime:
     # -- completing, heartbeats, rescue, release -----------------------------------------------
     async def _complete_loop(self) -> None:
         assert self._completions is not None
+        interval = self.config.complete_flush_interval.total_seconds()
         done = False
         while not done:
             item = await self._completions.get()
             if item is None:
                 break
+            # Let a batch build up for a moment, unless a completion others wait for is queued.
+            if interval > 0 and not self._urgent.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._urgent.wait(), interval)
+            self._urgent.clear()
             batch = [item]
             while len(batch) < self.config.complete_batch_size and not self._completions.empty():
                 nxt = self._completions.get_nowait()

@@ -22,7 +22,14 @@ def dump_schema(conninfo: str) -> str:
     params = conninfo_to_dict(conninfo)
     params.setdefault("application_name", "tributary-schema-dump")
     result = subprocess.run(
-        ["pg_dump", "--schema-only", "--no-owner", "--no-privileges", "--schema=tributary", make_conninfo(**params)],
+        [
+            "pg_dump",
+            "--schema-only",
+            "--no-owner",
+            "--no-privileges",
+            "--schema=tributary",
+            make_conninfo("", **params),
+        ],
         check=True,
         capture_output=True,
         text=True,

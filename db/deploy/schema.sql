@@ -13,6 +13,11 @@
 --
 -- Workers call claim_step / complete_step / fail_step / heartbeat; every state transition is
 -- made by those functions, never by the caller. See docs/sql-api.md and docs/states.md.
+--
+-- Every function runs with three settings of its own: search_path '' (every name is
+-- schema-qualified, nothing can be hijacked), plan_cache_mode force_custom_plan (each statement
+-- is planned for the values at hand, so a generic plan cached while the tables were small never
+-- goes on scanning them as history grows) and jit off (these short calls never repay JIT).
 BEGIN;
 
 CREATE SCHEMA tributary;

@@ -11,6 +11,8 @@ RETURNS interval
 LANGUAGE sql
 VOLATILE
 SET search_path = ''
+SET plan_cache_mode = force_custom_plan
+SET jit = off
 AS $$
   -- In seconds (double precision), so a large attempt number reaches the cap, never an overflow.
   SELECT pg_catalog.make_interval(secs => LEAST(

@@ -11,8 +11,11 @@ RETURNS bigint[]
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
+SET plan_cache_mode = force_custom_plan
+SET jit = off
 AS $$
 DECLARE
+  v_now timestamptz := tributary.now();
   v_cancelled bigint[];
 BEGIN
   WITH RECURSIVE downstream(id) AS (
@@ -25,7 +28,7 @@ BEGIN
     UPDATE tributary.steps AS s
     SET state = 'cancelled',
         cancel_reason = p_reason,
-        finalized_at = tributary.now(),
+        finalized_at = v_now,
         lease_expires_at = NULL,
         deadline_at = NULL
     WHERE s.id IN (SELECT downstream.id FROM downstream)

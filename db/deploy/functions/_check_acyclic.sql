@@ -12,6 +12,8 @@ RETURNS void
 LANGUAGE plpgsql
 STABLE
 SET search_path = ''
+SET plan_cache_mode = force_custom_plan
+SET jit = off
 AS $$
 DECLARE
   v_ids bigint[];          -- node index -> step id

@@ -12,6 +12,8 @@ RETURNS tributary.steps
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
+SET plan_cache_mode = force_custom_plan
+SET jit = off
 AS $$
 DECLARE
   v_step tributary.steps;

@@ -15,6 +15,8 @@ RETURNS text
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
+SET plan_cache_mode = force_custom_plan
+SET jit = off
 AS $$
 DECLARE
   v_now timestamptz := tributary.now();

@@ -11,6 +11,8 @@ RETURNS void
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
+SET plan_cache_mode = force_custom_plan
+SET jit = off
 AS $$
 BEGIN
   PERFORM pg_catalog.pg_notify('tributary_step_available', q)

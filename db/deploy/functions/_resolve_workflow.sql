@@ -15,8 +15,11 @@ RETURNS void
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
+SET plan_cache_mode = force_custom_plan
+SET jit = off
 AS $$
 DECLARE
+  v_now timestamptz := tributary.now();
   v_total integer;
   v_bad record;
 BEGIN
@@ -76,7 +79,7 @@ BEGIN
 
   PERFORM tributary._notify_available(pg_catalog.array_agg(DISTINCT s.queue))
   FROM tributary.steps AS s
-  WHERE s.workflow_id = p_workflow_id AND s.state = 'available' AND s.scheduled_at <= tributary.now();
+  WHERE s.workflow_id = p_workflow_id AND s.state = 'available' AND s.scheduled_at <= v_now;
 END;
 $$;
 

@@ -15,8 +15,11 @@ RETURNS void
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
+SET plan_cache_mode = force_custom_plan
+SET jit = off
 AS $$
 DECLARE
+  v_now timestamptz := tributary.now();
   v_workflows bigint[];
   v_counts integer[];
   v_done bigint[];
@@ -56,7 +59,7 @@ BEGIN
                                WHERE s.workflow_id = w.id AND s.state = 'discarded') THEN 'failed'
                   ELSE 'completed'
                 END,
-        finalized_at = tributary.now()
+        finalized_at = v_now
     WHERE w.id = ANY (v_done)
     RETURNING pg_catalog.json_build_object('workflow_id', w.id, 'state', w.state)::text AS payload
   )

@@ -14,10 +14,13 @@ RETURNS void
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
+SET plan_cache_mode = force_custom_plan
+SET jit = off
 AS $$
 DECLARE
   v_children bigint[];
   v_counts integer[];
+  v_now timestamptz := tributary.now();
   v_queues text[];
 BEGIN
   -- The dependents of the completed steps, and how many of their dependencies just completed:
@@ -47,7 +50,7 @@ BEGIN
   )
   SELECT pg_catalog.array_agg(DISTINCT u.queue) INTO v_queues
   FROM unlocked AS u
-  WHERE u.state = 'available' AND u.scheduled_at <= tributary.now();
+  WHERE u.state = 'available' AND u.scheduled_at <= v_now;
 
   PERFORM tributary._notify_available(v_queues);
 END;

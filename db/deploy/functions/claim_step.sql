@@ -7,7 +7,8 @@
 -- twice. Each claimed step becomes running with attempt + 1, a lease of
 -- settings.lease_duration and, when it has a timeout, a deadline (the lease never outlives it,
 -- so rescue_expired_steps() takes back an attempt that ran past its timeout). Returns each step with its
--- args and the results of its direct dependencies as one jsonb object keyed by task name.
+-- args and the results of its direct dependencies as one jsonb object keyed by task name, and
+-- whether other steps wait for it (a worker reports those completions first).
 -- Reads only the ready index (steps_ready_idx): pending and finished steps are never scanned.
 BEGIN;
 
@@ -29,11 +30,14 @@ RETURNS TABLE (
   timeout interval,
   deadline_at timestamptz,
   lease_expires_at timestamptz,
-  dependency_results jsonb
+  dependency_results jsonb,
+  has_dependents boolean
 )
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
+SET plan_cache_mode = force_custom_plan
+SET jit = off
 AS $$
 DECLARE
   v_now timestamptz := tributary.now();
@@ -63,14 +67,17 @@ BEGIN
     FROM ready
     WHERE s.id = ready.id
     RETURNING s.id, s.workflow_id, s.task_name, s.kind, s.args, s.attempt, s.max_attempts, s.queue,
-              s.priority, s.scheduled_at, s.timeout, s.deadline_at, s.lease_expires_at
+              s.priority, s.scheduled_at, s.timeout, s.deadline_at, s.lease_expires_at, s.depends_on
   )
   SELECT c.id, c.workflow_id, c.task_name, c.kind, c.args, c.attempt, c.max_attempts, c.queue,
          c.priority, c.timeout, c.deadline_at, c.lease_expires_at,
-         coalesce((SELECT pg_catalog.jsonb_object_agg(p.task_name, p.result)
-                   FROM tributary.step_dependencies AS d
-                   JOIN tributary.steps AS p ON p.id = d.depends_on_step_id
-                   WHERE d.step_id = c.id), '{}')
+         CASE WHEN pg_catalog.cardinality(c.depends_on) = 0 THEN '{}'::jsonb
+              ELSE (SELECT pg_catalog.jsonb_object_agg(p.task_name, p.result)
+                    FROM tributary.step_dependencies AS d
+                    JOIN tributary.steps AS p ON p.id = d.depends_on_step_id
+                    WHERE d.step_id = c.id)
+         END,
+         EXISTS (SELECT 1 FROM tributary.step_dependencies AS d WHERE d.depends_on_step_id = c.id)
   FROM claimed AS c
   ORDER BY c.priority DESC, c.scheduled_at, c.id;
 END;

@@ -17,6 +17,8 @@ RETURNS void
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
+SET plan_cache_mode = force_custom_plan
+SET jit = off
 AS $$
 BEGIN
   PERFORM tributary._check_attempt(p_step_id, p_attempt);

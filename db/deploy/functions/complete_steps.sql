@@ -18,8 +18,11 @@ RETURNS TABLE (step_id bigint, outcome text)
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
+SET plan_cache_mode = force_custom_plan
+SET jit = off
 AS $$
 DECLARE
+  v_now timestamptz := tributary.now();
   v_completed bigint[];
   v_workflow_ids bigint[];
 BEGIN
@@ -38,7 +41,7 @@ BEGIN
     UPDATE tributary.steps AS s
     SET state = 'completed',
         result = input.result,
-        finalized_at = tributary.now(),
+        finalized_at = v_now,
         lease_expires_at = NULL,
         deadline_at = NULL
     FROM input

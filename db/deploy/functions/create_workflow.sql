@@ -26,6 +26,8 @@ RETURNS bigint
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
+SET plan_cache_mode = force_custom_plan
+SET jit = off
 AS $$
 DECLARE
   v_settings tributary.settings := tributary._settings();

@@ -20,6 +20,8 @@ RETURNS text
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
+SET plan_cache_mode = force_custom_plan
+SET jit = off
 AS $$
 BEGIN
   RETURN tributary._fail_attempt(tributary._check_attempt(p_step_id, p_attempt), p_error, p_retryable);

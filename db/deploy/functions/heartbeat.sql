@@ -14,12 +14,15 @@ RETURNS boolean
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
+SET plan_cache_mode = force_custom_plan
+SET jit = off
 AS $$
 DECLARE
   v_now timestamptz := tributary.now();
+  v_lease interval := (tributary._settings()).lease_duration;
 BEGIN
   UPDATE tributary.steps AS s
-  SET lease_expires_at = LEAST(v_now + (tributary._settings()).lease_duration, s.deadline_at)
+  SET lease_expires_at = LEAST(v_now + v_lease, s.deadline_at)
   WHERE s.id = p_step_id AND s.attempt = p_attempt AND s.state = 'running'
     AND (s.deadline_at IS NULL OR s.deadline_at > v_now);
   IF FOUND THEN

@@ -13,9 +13,12 @@ RETURNS SETOF bigint
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
+SET plan_cache_mode = force_custom_plan
+SET jit = off
 AS $$
 DECLARE
   v_now timestamptz := tributary.now();
+  v_lease interval := (tributary._settings()).lease_duration;
 BEGIN
   IF pg_catalog.cardinality(p_step_ids) IS DISTINCT FROM pg_catalog.cardinality(p_attempts) THEN
     RAISE EXCEPTION 'step ids and attempts must have the same length' USING ERRCODE = 'TB012';
@@ -23,7 +26,7 @@ BEGIN
   PERFORM 1 FROM tributary.steps AS s WHERE s.id = ANY (p_step_ids) ORDER BY s.id FOR NO KEY UPDATE;
   RETURN QUERY
   UPDATE tributary.steps AS s
-  SET lease_expires_at = LEAST(v_now + (tributary._settings()).lease_duration, s.deadline_at)
+  SET lease_expires_at = LEAST(v_now + v_lease, s.deadline_at)
   FROM unnest(p_step_ids, p_attempts) AS i(id, attempt)
   WHERE s.id = i.id AND s.attempt = i.attempt AND s.state = 'running'
     AND (s.deadline_at IS NULL OR s.deadline_at > v_now)

@@ -12,8 +12,11 @@ RETURNS integer
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
+SET plan_cache_mode = force_custom_plan
+SET jit = off
 AS $$
 DECLARE
+  v_now timestamptz := tributary.now();
   v_count integer;
 BEGIN
   IF p_limit IS NULL OR p_limit < 1 THEN
@@ -21,7 +24,7 @@ BEGIN
   END IF;
   WITH doomed AS (
     SELECT w.id FROM tributary.workflows AS w
-    WHERE w.finalized_at < tributary.now() - p_older_than
+    WHERE w.finalized_at < v_now - p_older_than
     ORDER BY w.finalized_at
     LIMIT p_limit
     FOR NO KEY UPDATE SKIP LOCKED

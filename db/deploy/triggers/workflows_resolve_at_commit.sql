@@ -13,6 +13,8 @@ CREATE OR REPLACE FUNCTION tributary.tg_workflows__reset_direct_insert()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = ''
+SET plan_cache_mode = force_custom_plan
+SET jit = off
 AS $$
 BEGIN
   NEW.state := 'running';
@@ -40,6 +42,8 @@ CREATE OR REPLACE FUNCTION tributary.tg_workflows__resolve_at_commit()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = ''
+SET plan_cache_mode = force_custom_plan
+SET jit = off
 AS $$
 BEGIN
   IF EXISTS (SELECT 1 FROM tributary.workflows AS w WHERE w.id = NEW.id AND w.steps_total IS NULL) THEN
