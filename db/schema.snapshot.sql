@@ -246,7 +246,8 @@ CREATE TABLE tributary.steps (
     CONSTRAINT steps_state_valid CHECK ((state = ANY (ARRAY['pending'::text, 'available'::text, 'running'::text, 'completed'::text, 'discarded'::text, 'cancelled'::text]))),
     CONSTRAINT steps_task_name_not_blank CHECK ((task_name <> ''::text)),
     CONSTRAINT steps_timeout_positive CHECK ((timeout > '00:00:00'::interval))
-);
+)
+WITH (autovacuum_vacuum_scale_factor='0.02', autovacuum_vacuum_insert_scale_factor='0.02', autovacuum_analyze_scale_factor='0.02');
 COMMENT ON TABLE tributary.steps IS 'Steps of workflows. state: pending -> available -> running -> completed | available (retry) | discarded | cancelled.';
 COMMENT ON COLUMN tributary.steps.task_name IS 'Name of the step in its workflow; dependencies and dependency results use it.';
 COMMENT ON COLUMN tributary.steps.kind IS 'Step type; a worker registered for this kind runs it.';

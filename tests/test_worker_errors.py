@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from psycopg.types.json import Jsonb
 
@@ -174,6 +174,28 @@ def test_discard_fails_at_once_and_cancels_downstream(dsn: str) -> None:
         assert result.steps[name].cancel_reason is not None
     assert result.steps["next"].cancel_reason == 'upstream step "refuse" was discarded'
     assert result.steps["independent"].state == "completed"
+
+
+class Stamp(StepArgs):
+    kind = "stamp"
+
+
+class StampWorker(Worker[Stamp]):
+    def work(self, step: Step[Stamp]) -> dict[str, object]:
+        return {"at": datetime.now(UTC)}  # a datetime is not JSON
+
+
+def test_a_result_that_is_not_json_fails_the_step_and_the_worker_keeps_reporting(dsn: str) -> None:
+    with Client(dsn, fast_config(StampWorker(), EchoWorker())) as client, started(client):
+        stamp_id = client.new_workflow("stamp").add_task("stamp", Stamp()).execute()
+        stamped = client.wait(stamp_id, timeout=WAIT_SECONDS)
+        later_id = client.new_workflow("later").add_task("echo", Echo(text="reported")).execute()
+        later = client.wait(later_id, timeout=WAIT_SECONDS)
+    step = stamped.steps["stamp"]
+    assert (stamped.state, step.state, step.attempt) == ("failed", "discarded", 1)
+    assert step.errors[0]["type"] == "ResultEncodeError"
+    assert "not JSON" in step.errors[0]["message"]
+    assert (later.state, later.steps["echo"].result) == ("completed", "reported")
 
 
 class Slow(StepArgs):

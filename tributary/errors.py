@@ -133,6 +133,10 @@ class ArgsDecodeError(TributaryError):
     """A claimed step's args do not validate against its args class."""
 
 
+class ResultEncodeError(TributaryError):
+    """A handler's result cannot be stored as JSON (the step fails without retries)."""
+
+
 class DependencyNotFound(TributaryError, KeyError):
     """``step.dependency(name)`` named a task that is not a dependency of the step."""
 

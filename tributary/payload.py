@@ -14,13 +14,18 @@ from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, TypeAdapter
 
+from tributary.errors import ResultEncodeError
+
 T = TypeVar("T")
 
 BYTES_KEY = "$bytes"
 
 
 def to_json(value: Any) -> Any:
-    """A JSON-compatible value for ``value`` (model, bytes or plain JSON data)."""
+    """A JSON-compatible value for ``value`` (model, bytes or plain JSON data).
+
+    Raises :class:`~tributary.errors.ResultEncodeError` for a value JSON cannot hold.
+    """
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     if isinstance(value, bytes | bytearray | memoryview):
@@ -29,6 +34,12 @@ def to_json(value: Any) -> Any:
             return json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             return {BYTES_KEY: base64.b64encode(raw).decode("ascii")}
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise ResultEncodeError(
+            f"the result is not JSON ({error}); return a pydantic model, JSON data or bytes"
+        ) from error
     return value
 
 

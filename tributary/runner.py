@@ -37,6 +37,7 @@ from tributary.errors import (
     ArgsDecodeError,
     DecryptionError,
     Discard,
+    ResultEncodeError,
     StaleAttempt,
     StepCancelled,
     UnknownKind,
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 AVAILABLE_CHANNEL = "tributary_step_available"
-NON_RETRYABLE = (Discard, UnknownKind, ArgsDecodeError, DecryptionError)
+NON_RETRYABLE = (Discard, UnknownKind, ArgsDecodeError, DecryptionError, ResultEncodeError)
 
 
 class _DaemonThreadPool:
@@ -386,7 +387,7 @@ class Runtime:
         for attempt in range(1, 6):
             try:
                 outcomes = await self._call(_sql.COMPLETE, _sql.complete_params(batch))
-            except (psycopg.Error, OSError) as error:
+            except Exception as error:  # never let the completer die: its steps would never be reported
                 logger.warning("completing %d steps failed (try %d): %s", len(batch), attempt, error)
                 await asyncio.sleep(0.2 * attempt)
                 continue
