@@ -302,7 +302,6 @@ COMMENT ON FUNCTION tributary._check_attempt(p_step_id bigint, p_attempt integer
 CREATE FUNCTION tributary._diagnose_task_options(p_tasks jsonb, OUT task_ordinal integer, OUT task_name text, OUT problem text) RETURNS record
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -497,7 +496,6 @@ COMMENT ON FUNCTION tributary._reopen_steps(p_workflow_id bigint, p_step_ids big
 CREATE FUNCTION tributary._resolve_workflow(p_workflow_id bigint) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -819,7 +817,6 @@ COMMENT ON FUNCTION tributary.complete_steps(p_step_ids bigint[], p_attempts int
 CREATE FUNCTION tributary.create_workflow(p_name text, p_tasks jsonb, p_scheduled_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_metadata jsonb DEFAULT '{}'::jsonb, p_idempotency_key text DEFAULT NULL::text) RETURNS bigint
     LANGUAGE plpgsql
     SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -1050,7 +1047,6 @@ COMMENT ON FUNCTION tributary.heartbeat_steps(p_step_ids bigint[], p_attempts in
 CREATE FUNCTION tributary.prune_finished(p_older_than interval, p_limit integer DEFAULT 1000) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -1214,7 +1210,6 @@ COMMENT ON FUNCTION tributary.retry_workflow(p_workflow_id bigint) IS 'Admin: re
 CREATE FUNCTION tributary.tg_steps__check_direct_insert() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -1255,7 +1250,6 @@ COMMENT ON FUNCTION tributary.tg_steps__check_direct_insert() IS 'Trigger: check
 CREATE FUNCTION tributary.tg_workflows__reset_direct_insert() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -1271,7 +1265,6 @@ COMMENT ON FUNCTION tributary.tg_workflows__reset_direct_insert() IS 'Trigger: a
 CREATE FUNCTION tributary.tg_workflows__resolve_at_commit() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
     SET jit TO 'off'
     AS $$
 BEGIN

@@ -14,10 +14,12 @@
 -- Workers call claim_step / complete_step / fail_step / heartbeat; every state transition is
 -- made by those functions, never by the caller. See docs/sql-api.md and docs/states.md.
 --
--- Every function runs with three settings of its own: search_path '' (every name is
--- schema-qualified, nothing can be hijacked), plan_cache_mode force_custom_plan (each statement
--- is planned for the values at hand, so a generic plan cached while the tables were small never
--- goes on scanning them as history grows) and jit off (these short calls never repay JIT).
+-- Every function runs with settings of its own: search_path '' (every name is schema-qualified,
+-- nothing can be hijacked) and jit off (these calls never repay JIT compilation). The functions
+-- workers call over and over also run with plan_cache_mode force_custom_plan: each statement is
+-- planned for the values at hand, so a generic plan cached while the tables were small never
+-- goes on scanning them as history grows. Functions that insert or delete many rows do not: the
+-- setting would re-plan every foreign-key check, row by row.
 BEGIN;
 
 CREATE SCHEMA tributary;

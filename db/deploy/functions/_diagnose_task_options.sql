@@ -17,7 +17,6 @@ RETURNS record
 LANGUAGE plpgsql
 STABLE
 SET search_path = ''
-SET plan_cache_mode = force_custom_plan
 SET jit = off
 AS $$
 DECLARE

@@ -15,7 +15,6 @@ RETURNS void
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
-SET plan_cache_mode = force_custom_plan
 SET jit = off
 AS $$
 DECLARE

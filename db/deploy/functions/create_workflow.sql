@@ -26,7 +26,6 @@ RETURNS bigint
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
-SET plan_cache_mode = force_custom_plan
 SET jit = off
 AS $$
 DECLARE

@@ -12,7 +12,6 @@ RETURNS integer
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
-SET plan_cache_mode = force_custom_plan
 SET jit = off
 AS $$
 DECLARE

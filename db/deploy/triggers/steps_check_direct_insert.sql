@@ -13,7 +13,6 @@ CREATE OR REPLACE FUNCTION tributary.tg_steps__check_direct_insert()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = ''
-SET plan_cache_mode = force_custom_plan
 SET jit = off
 AS $$
 DECLARE

@@ -13,7 +13,6 @@ CREATE OR REPLACE FUNCTION tributary.tg_workflows__reset_direct_insert()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = ''
-SET plan_cache_mode = force_custom_plan
 SET jit = off
 AS $$
 BEGIN
@@ -42,7 +41,6 @@ CREATE OR REPLACE FUNCTION tributary.tg_workflows__resolve_at_commit()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = ''
-SET plan_cache_mode = force_custom_plan
 SET jit = off
 AS $$
 BEGIN
