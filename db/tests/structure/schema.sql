@@ -2,7 +2,7 @@
 -- for claim and rescue), named CHECK constraints, the two triggers of the direct-insert path and
 -- the rules every function follows (search_path = '', no SECURITY DEFINER, a COMMENT).
 BEGIN;
-SELECT plan(96);
+SELECT plan(99);
 
 SELECT has_schema('tributary');
 SELECT isnt(obj_description('tributary'::regnamespace, 'pg_namespace'), NULL, 'schema tributary has a COMMENT');
@@ -138,6 +138,29 @@ SELECT is(
      AND NOT coalesce(p.proconfig @> ARRAY['search_path=""'], false)),
   NULL,
   'every function in tributary has SET search_path = ''''');
+SELECT is(
+  (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc AS p
+   WHERE p.pronamespace = 'tributary'::regnamespace
+     AND NOT coalesce(p.proconfig @> ARRAY['jit=off'], false)),
+  NULL,
+  'every function in tributary has SET jit = off');
+SELECT is(
+  (SELECT array_agg(p.proname::text ORDER BY 1) FROM pg_proc AS p
+   WHERE p.pronamespace = 'tributary'::regnamespace
+     AND p.proname IN ('claim_step', 'complete_step', 'complete_steps', 'fail_step', 'heartbeat', 'heartbeat_steps',
+                       'release_steps', 'rescue_expired_steps', '_unlock_dependents', '_settle_workflows',
+                       '_fail_attempt', '_check_attempt', '_cancel_downstream')
+     AND NOT coalesce(p.proconfig @> ARRAY['plan_cache_mode=force_custom_plan'], false)),
+  NULL,
+  'the functions workers call over and over plan every statement for its values (force_custom_plan)');
+SELECT is(
+  (SELECT array_agg(p.proname::text ORDER BY 1) FROM pg_proc AS p
+   WHERE p.pronamespace = 'tributary'::regnamespace
+     AND p.proname IN ('create_workflow', '_resolve_workflow', 'prune_finished', 'tg_steps__check_direct_insert',
+                       'tg_workflows__resolve_at_commit', 'tg_workflows__reset_direct_insert')
+     AND coalesce(p.proconfig @> ARRAY['plan_cache_mode=force_custom_plan'], false)),
+  NULL,
+  'functions that insert or delete many rows keep cached plans (their foreign-key checks would be re-planned per row)');
 SELECT is(
   (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc AS p
    WHERE p.pronamespace = 'tributary'::regnamespace AND p.prosecdef),
