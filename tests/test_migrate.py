@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tributary import migrate
+from tributary import Client, Config, migrate
 from tributary.errors import MigrationError
 
 
@@ -161,3 +161,11 @@ def test_a_failing_script_stops_the_run(empty_dsn: str, tmp_path: Path, monkeypa
         assert conn.execute("SELECT to_regclass('tributary.x')").fetchone() == (None,)
         columns = conn.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = 'things'").fetchone()
     assert columns == (2,)
+
+
+def test_client_with_auto_migrate_deploys_the_schema(empty_dsn: str) -> None:
+    with Client(empty_dsn, Config(auto_migrate=True)) as client:
+        assert all(change.applied for change in migrate.status(empty_dsn))
+        with client.connection() as conn:
+            row = conn.execute("SELECT to_regclass('tributary.steps') IS NOT NULL").fetchone()
+    assert row == (True,)
