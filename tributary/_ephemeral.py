@@ -180,6 +180,15 @@ class EphemeralCluster:
         )
         return self
 
+    def restart(self, mode: str = "immediate") -> None:
+        """Restarts the server on the same data; mode "immediate" is a crash (recovery at start)."""
+        if self._tmpdir is None or self._bindir is None:
+            raise TributaryError("the ephemeral cluster is not started")
+        data = self._tmpdir / "data"
+        self._run(self._bindir / "pg_ctl", "-D", data, "-m", mode, "-w", "stop")
+        self._run(self._bindir / "pg_ctl", "-D", data, "-l", self._tmpdir / "server.log", "-w", "-t", "60",
+                  "start")  # fmt: skip
+
     def stop(self) -> None:
         if self._tmpdir is None:
             return

@@ -162,7 +162,17 @@ class Client:
         """
         limit = _seconds(timeout)
         deadline = None if limit is None else time.monotonic() + limit
-        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+        while True:
+            try:
+                return self._wait_listening(workflow_id, deadline, limit)
+            except psycopg.OperationalError as error:  # the server restarted or the network broke
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise WaitTimeout(f"workflow {workflow_id}: no answer from the database ({error})") from error
+                logger.warning("waiting for workflow %s: connection lost (%s); reconnecting", workflow_id, error)
+                time.sleep(0.5)
+
+    def _wait_listening(self, workflow_id: int, deadline: float | None, limit: float | None) -> WorkflowResult:
+        with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=10) as conn:
             conn.execute(f"LISTEN {FINALIZED_CHANNEL}")
             while True:
                 current = self.get_workflow(workflow_id, conn)
