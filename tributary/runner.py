@@ -126,6 +126,7 @@ class Runtime:
         self._pool: AsyncConnectionPool[Any] | None = None
         self._completions: asyncio.Queue[tuple[int, int, Any] | None] | None = None
         self._urgent = asyncio.Event()  # a completion others wait for is queued: flush it now
+        self._stopping = False
         total_workers = sum(q.max_workers for q in self.config.queues.values()) or 1
         self._threads = _DaemonThreadPool(total_workers)
 
@@ -180,12 +181,21 @@ class Runtime:
         self, fetch_tasks: list[asyncio.Task[None]], completer: asyncio.Task[None], helpers: list[asyncio.Task[None]]
     ) -> None:
         logger.info("worker %s stopping: %d steps in flight", self.config.worker_id, len(self._running))
-        for task in fetch_tasks:
+        # Fetchers stop at the top of their loop, never in the middle of a claim: a claim cut off
+        # after its commit would leave steps running that no handler runs. Only a claim stuck on
+        # an unreachable database is cancelled, after the grace period.
+        self._stopping = True
+        for fetcher in self._fetchers.values():
+            fetcher.wake.set()
+            fetcher.slot_freed.set()
+        grace = self.config.shutdown_grace.total_seconds()
+        _, stuck = await asyncio.wait(fetch_tasks, timeout=grace)
+        for task in stuck:
             task.cancel()
         await asyncio.gather(*fetch_tasks, return_exceptions=True)
         in_flight = [r.task for r in self._running.values() if r.task is not None]
         if in_flight:
-            await asyncio.wait(in_flight, timeout=self.config.shutdown_grace.total_seconds())
+            await asyncio.wait(in_flight, timeout=grace)
         leftover = list(self._running.values())
         if leftover:
             for run in leftover:
@@ -214,10 +224,11 @@ class Runtime:
     async def _fetch_loop(self, fetcher: _QueueFetcher) -> None:
         poll = self.config.fetch_poll_interval.total_seconds()
         cooldown = self.config.fetch_cooldown.total_seconds()
-        while True:
-            while fetcher.free <= 0:
+        while not self._stopping:
+            if fetcher.free <= 0:
                 fetcher.slot_freed.clear()
                 await fetcher.slot_freed.wait()
+                continue
             # Clear the wake-up signal before claiming: a step made available during the claim
             # sets it again, so it is never left to the poll fallback.
             fetcher.wake.clear()
