@@ -384,6 +384,7 @@ class Runtime:
             if interval > 0 and not self._urgent.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._urgent.wait(), interval)
+            unlocks = self._urgent.is_set()
             self._urgent.clear()
             batch = [item]
             while len(batch) < self.config.complete_batch_size and not self._completions.empty():
@@ -393,6 +394,9 @@ class Runtime:
                     break
                 batch.append(nxt)
             await self._flush(batch)
+            if unlocks:  # dependents may be claimable now: do not wait for the notification
+                for fetcher in self._fetchers.values():
+                    fetcher.wake.set()
 
     async def _flush(self, batch: list[tuple[int, int, Any]]) -> None:
         for attempt in range(1, 6):
