@@ -569,15 +569,20 @@ DECLARE
   v_done bigint[];
   v_payloads text[];
 BEGIN
-  SELECT pg_catalog.array_agg(f.id ORDER BY f.id), pg_catalog.array_agg(f.n ORDER BY f.id)
-  INTO v_workflows, v_counts
-  FROM (SELECT u.id, pg_catalog.count(*)::integer AS n
-        FROM pg_catalog.unnest(p_workflow_ids) AS u(id)
-        GROUP BY u.id) AS f;
-  IF v_workflows IS NULL THEN
+  IF p_workflow_ids[1] = ALL (p_workflow_ids) THEN  -- one workflow: the usual case
+    v_workflows := ARRAY[p_workflow_ids[1]];
+    v_counts := ARRAY[pg_catalog.cardinality(p_workflow_ids)];
+  ELSE
+    SELECT pg_catalog.array_agg(f.id ORDER BY f.id), pg_catalog.array_agg(f.n ORDER BY f.id)
+    INTO v_workflows, v_counts
+    FROM (SELECT u.id, pg_catalog.count(*)::integer AS n
+          FROM pg_catalog.unnest(p_workflow_ids) AS u(id)
+          GROUP BY u.id) AS f;
+    PERFORM 1 FROM tributary.workflows AS w WHERE w.id = ANY (v_workflows) ORDER BY w.id FOR NO KEY UPDATE;
+  END IF;
+  IF v_workflows[1] IS NULL THEN
     RETURN;
   END IF;
-  PERFORM 1 FROM tributary.workflows AS w WHERE w.id = ANY (v_workflows) ORDER BY w.id FOR NO KEY UPDATE;
   WITH counted AS (
     UPDATE tributary.workflows AS w
     SET steps_unfinished = w.steps_unfinished - finished.n
@@ -632,10 +637,12 @@ BEGIN
   IF v_children IS NULL THEN
     RETURN;
   END IF;
-  PERFORM 1 FROM tributary.steps AS s
-  WHERE s.id = ANY (v_children) AND s.state = 'pending'
-  ORDER BY s.id
-  FOR NO KEY UPDATE;
+  IF pg_catalog.cardinality(v_children) > 1 THEN  -- one row needs no lock order
+    PERFORM 1 FROM tributary.steps AS s
+    WHERE s.id = ANY (v_children) AND s.state = 'pending'
+    ORDER BY s.id
+    FOR NO KEY UPDATE;
+  END IF;
   WITH unlocked AS (
     UPDATE tributary.steps AS s
     SET remaining_deps = s.remaining_deps - done.n,
@@ -647,7 +654,9 @@ BEGIN
   SELECT pg_catalog.array_agg(DISTINCT u.queue) INTO v_queues
   FROM unlocked AS u
   WHERE u.state = 'available' AND u.scheduled_at <= v_now;
-  PERFORM tributary._notify_available(v_queues);
+  IF v_queues IS NOT NULL THEN
+    PERFORM tributary._notify_available(v_queues);
+  END IF;
 END;
 $$;
 COMMENT ON FUNCTION tributary._unlock_dependents(p_step_ids bigint[]) IS 'Internal: after steps completed, counts down their dependents'' remaining_deps and makes those at 0 available. O(out-degree).';

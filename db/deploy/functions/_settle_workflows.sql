@@ -25,16 +25,20 @@ DECLARE
   v_done bigint[];
   v_payloads text[];
 BEGIN
-  SELECT pg_catalog.array_agg(f.id ORDER BY f.id), pg_catalog.array_agg(f.n ORDER BY f.id)
-  INTO v_workflows, v_counts
-  FROM (SELECT u.id, pg_catalog.count(*)::integer AS n
-        FROM pg_catalog.unnest(p_workflow_ids) AS u(id)
-        GROUP BY u.id) AS f;
-  IF v_workflows IS NULL THEN
+  IF p_workflow_ids[1] = ALL (p_workflow_ids) THEN  -- one workflow: the usual case
+    v_workflows := ARRAY[p_workflow_ids[1]];
+    v_counts := ARRAY[pg_catalog.cardinality(p_workflow_ids)];
+  ELSE
+    SELECT pg_catalog.array_agg(f.id ORDER BY f.id), pg_catalog.array_agg(f.n ORDER BY f.id)
+    INTO v_workflows, v_counts
+    FROM (SELECT u.id, pg_catalog.count(*)::integer AS n
+          FROM pg_catalog.unnest(p_workflow_ids) AS u(id)
+          GROUP BY u.id) AS f;
+    PERFORM 1 FROM tributary.workflows AS w WHERE w.id = ANY (v_workflows) ORDER BY w.id FOR NO KEY UPDATE;
+  END IF;
+  IF v_workflows[1] IS NULL THEN
     RETURN;
   END IF;
-
-  PERFORM 1 FROM tributary.workflows AS w WHERE w.id = ANY (v_workflows) ORDER BY w.id FOR NO KEY UPDATE;
 
   WITH counted AS (
     UPDATE tributary.workflows AS w

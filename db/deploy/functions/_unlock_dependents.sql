@@ -35,10 +35,12 @@ BEGIN
     RETURN;
   END IF;
 
-  PERFORM 1 FROM tributary.steps AS s
-  WHERE s.id = ANY (v_children) AND s.state = 'pending'
-  ORDER BY s.id
-  FOR NO KEY UPDATE;
+  IF pg_catalog.cardinality(v_children) > 1 THEN  -- one row needs no lock order
+    PERFORM 1 FROM tributary.steps AS s
+    WHERE s.id = ANY (v_children) AND s.state = 'pending'
+    ORDER BY s.id
+    FOR NO KEY UPDATE;
+  END IF;
 
   WITH unlocked AS (
     UPDATE tributary.steps AS s
@@ -52,7 +54,9 @@ BEGIN
   FROM unlocked AS u
   WHERE u.state = 'available' AND u.scheduled_at <= v_now;
 
-  PERFORM tributary._notify_available(v_queues);
+  IF v_queues IS NOT NULL THEN
+    PERFORM tributary._notify_available(v_queues);
+  END IF;
 END;
 $$;
 
