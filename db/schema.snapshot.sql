@@ -1011,15 +1011,8 @@ CREATE FUNCTION tributary.heartbeat(p_step_id bigint, p_attempt integer) RETURNS
     SET plan_cache_mode TO 'force_custom_plan'
     SET jit TO 'off'
     AS $$
-DECLARE
-  v_now timestamptz := tributary.now();
-  v_lease interval := (tributary._settings()).lease_duration;
 BEGIN
-  UPDATE tributary.steps AS s
-  SET lease_expires_at = LEAST(v_now + v_lease, s.deadline_at)
-  WHERE s.id = p_step_id AND s.attempt = p_attempt AND s.state = 'running'
-    AND (s.deadline_at IS NULL OR s.deadline_at > v_now);
-  IF FOUND THEN
+  IF EXISTS (SELECT 1 FROM tributary.heartbeat_steps(ARRAY[p_step_id], ARRAY[p_attempt])) THEN
     RETURN true;
   END IF;
   IF NOT EXISTS (SELECT 1 FROM tributary.steps AS s WHERE s.id = p_step_id) THEN

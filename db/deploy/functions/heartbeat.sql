@@ -1,12 +1,10 @@
 -- Deploy tributary:functions/heartbeat
--- requires: tables/steps
--- requires: functions/_settings
+-- requires: functions/heartbeat_steps
 --
 -- Extends the lease of a running step to now() + settings.lease_duration (never past its
--- deadline). Returns false -- and
--- extends nothing -- when the attempt no longer holds the step (cancelled, rescued, retried,
+-- deadline). Returns false -- and extends nothing -- when the attempt no longer holds the step (cancelled, rescued, retried,
 -- finished) or its deadline (timeout) has passed: the worker should stop. Raises TB006 for an
--- unknown step. Locks the step row.
+-- unknown step. The lease rule lives in heartbeat_steps(); this is its one-step form.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary.heartbeat(p_step_id bigint, p_attempt integer)
@@ -17,15 +15,8 @@ SET search_path = ''
 SET plan_cache_mode = force_custom_plan
 SET jit = off
 AS $$
-DECLARE
-  v_now timestamptz := tributary.now();
-  v_lease interval := (tributary._settings()).lease_duration;
 BEGIN
-  UPDATE tributary.steps AS s
-  SET lease_expires_at = LEAST(v_now + v_lease, s.deadline_at)
-  WHERE s.id = p_step_id AND s.attempt = p_attempt AND s.state = 'running'
-    AND (s.deadline_at IS NULL OR s.deadline_at > v_now);
-  IF FOUND THEN
+  IF EXISTS (SELECT 1 FROM tributary.heartbeat_steps(ARRAY[p_step_id], ARRAY[p_attempt])) THEN
     RETURN true;
   END IF;
   IF NOT EXISTS (SELECT 1 FROM tributary.steps AS s WHERE s.id = p_step_id) THEN
