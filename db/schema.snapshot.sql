@@ -16,7 +16,11 @@ COMMENT ON FUNCTION tributary._backoff(p_attempt integer, p_base interval) IS 'I
 CREATE FUNCTION tributary._cancel_downstream(p_step_id bigint, p_reason text) RETURNS bigint[]
     LANGUAGE plpgsql
     SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -273,7 +277,11 @@ COMMENT ON COLUMN tributary.steps.finalized_at IS 'When the step completed, was 
 CREATE FUNCTION tributary._check_attempt(p_step_id bigint, p_attempt integer) RETURNS tributary.steps
     LANGUAGE plpgsql
     SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -355,7 +363,11 @@ COMMENT ON FUNCTION tributary._diagnose_task_options(p_tasks jsonb, OUT task_ord
 CREATE FUNCTION tributary._fail_attempt(p_step tributary.steps, p_error jsonb, p_retryable boolean) RETURNS text
     LANGUAGE plpgsql
     SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -404,7 +416,11 @@ COMMENT ON FUNCTION tributary._fail_attempt(p_step tributary.steps, p_error json
 CREATE FUNCTION tributary._notify_available(p_queues text[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -559,7 +575,11 @@ COMMENT ON FUNCTION tributary._resolve_workflow(p_workflow_id bigint) IS 'Intern
 CREATE FUNCTION tributary._settle_workflows(p_workflow_ids bigint[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -617,7 +637,11 @@ COMMENT ON FUNCTION tributary._settle_workflows(p_workflow_ids bigint[]) IS 'Int
 CREATE FUNCTION tributary._unlock_dependents(p_step_ids bigint[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -707,7 +731,11 @@ COMMENT ON FUNCTION tributary.cancel_workflow(p_workflow_id bigint, p_reason tex
 CREATE FUNCTION tributary.claim_step(p_queue text, p_worker_id text, p_max_steps integer DEFAULT 1) RETURNS TABLE(step_id bigint, workflow_id bigint, task_name text, kind text, args jsonb, attempt integer, max_attempts integer, queue text, priority integer, timeout interval, deadline_at timestamp with time zone, lease_expires_at timestamp with time zone, dependency_results jsonb, has_dependents boolean)
     LANGUAGE plpgsql
     SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -756,7 +784,11 @@ COMMENT ON FUNCTION tributary.claim_step(p_queue text, p_worker_id text, p_max_s
 CREATE FUNCTION tributary.complete_step(p_step_id bigint, p_attempt integer, p_result jsonb DEFAULT NULL::jsonb) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -768,7 +800,11 @@ COMMENT ON FUNCTION tributary.complete_step(p_step_id bigint, p_attempt integer,
 CREATE FUNCTION tributary.complete_steps(p_step_ids bigint[], p_attempts integer[], p_results jsonb[] DEFAULT NULL::jsonb[]) RETURNS TABLE(step_id bigint, outcome text)
     LANGUAGE plpgsql
     SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -967,7 +1003,11 @@ COMMENT ON FUNCTION tributary.create_workflow(p_name text, p_tasks jsonb, p_sche
 CREATE FUNCTION tributary.fail_step(p_step_id bigint, p_attempt integer, p_error jsonb, p_retryable boolean DEFAULT true) RETURNS text
     LANGUAGE plpgsql
     SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -1008,7 +1048,11 @@ COMMENT ON FUNCTION tributary.get_workflow(p_workflow_id bigint) IS 'One workflo
 CREATE FUNCTION tributary.heartbeat(p_step_id bigint, p_attempt integer) RETURNS boolean
     LANGUAGE plpgsql
     SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -1025,7 +1069,11 @@ COMMENT ON FUNCTION tributary.heartbeat(p_step_id bigint, p_attempt integer) IS 
 CREATE FUNCTION tributary.heartbeat_steps(p_step_ids bigint[], p_attempts integer[]) RETURNS SETOF bigint
     LANGUAGE plpgsql
     SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -1075,7 +1123,11 @@ COMMENT ON FUNCTION tributary.prune_finished(p_older_than interval, p_limit inte
 CREATE FUNCTION tributary.release_steps(p_step_ids bigint[], p_attempts integer[]) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -1112,7 +1164,11 @@ COMMENT ON FUNCTION tributary.release_steps(p_step_ids bigint[], p_attempts inte
 CREATE FUNCTION tributary.rescue_expired_steps(p_limit integer DEFAULT 1000) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -1389,7 +1445,7 @@ ALTER TABLE ONLY tributary.steps
 ALTER TABLE ONLY tributary.workflows
     ADD CONSTRAINT workflows_pkey PRIMARY KEY (id);
 CREATE INDEX step_dependencies_depends_on_idx ON tributary.step_dependencies USING btree (depends_on_step_id);
-CREATE INDEX steps_lease_expiry_idx ON tributary.steps USING btree (lease_expires_at) WHERE (state = 'running'::text);
+CREATE INDEX steps_lease_expiry_idx ON tributary.steps USING btree (lease_expires_at) WHERE (lease_expires_at IS NOT NULL);
 CREATE INDEX steps_ready_idx ON tributary.steps USING btree (queue, priority DESC, scheduled_at, id) WHERE (state = 'available'::text);
 CREATE INDEX workflows_finalized_at_idx ON tributary.workflows USING btree (finalized_at) WHERE (finalized_at IS NOT NULL);
 CREATE UNIQUE INDEX workflows_idempotency_key_unique ON tributary.workflows USING btree (idempotency_key) WHERE (idempotency_key IS NOT NULL);

@@ -17,7 +17,11 @@ RETURNS void
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
-SET plan_cache_mode = force_custom_plan
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_bitmapscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
 SET jit = off
 AS $$
 BEGIN

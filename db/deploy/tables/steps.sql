@@ -64,9 +64,11 @@ CREATE TABLE tributary.steps (
 -- claim_step: ready steps of a queue in claim order; nothing else is in this index.
 CREATE INDEX steps_ready_idx ON tributary.steps (queue, priority DESC, scheduled_at, id)
   WHERE state = 'available';
--- rescue_expired_steps: running steps by lease expiry.
+-- rescue_expired_steps: running steps by lease expiry. The predicate names the indexed column,
+-- not the state (they are equivalent, see steps_lease_set_iff_running), so a query that looks up
+-- a running step by id can never pick this index over the primary key.
 CREATE INDEX steps_lease_expiry_idx ON tributary.steps (lease_expires_at)
-  WHERE state = 'running';
+  WHERE lease_expires_at IS NOT NULL;
 
 COMMENT ON TABLE tributary.steps IS
   'Steps of workflows. state: pending -> available -> running -> completed | available (retry) | discarded | cancelled.';

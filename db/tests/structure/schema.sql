@@ -64,8 +64,8 @@ SELECT is(pg_get_indexdef('tributary.steps_ready_idx'::regclass),
   'CREATE INDEX steps_ready_idx ON tributary.steps USING btree (queue, priority DESC, scheduled_at, id) WHERE (state = ''available''::text)',
   'steps_ready_idx: available steps only, in claim order per queue');
 SELECT is(pg_get_indexdef('tributary.steps_lease_expiry_idx'::regclass),
-  'CREATE INDEX steps_lease_expiry_idx ON tributary.steps USING btree (lease_expires_at) WHERE (state = ''running''::text)',
-  'steps_lease_expiry_idx: running steps only, by lease expiry');
+  'CREATE INDEX steps_lease_expiry_idx ON tributary.steps USING btree (lease_expires_at) WHERE (lease_expires_at IS NOT NULL)',
+  'steps_lease_expiry_idx: running steps only (the ones with a lease), by lease expiry');
 SELECT is(pg_get_indexdef('tributary.step_dependencies_depends_on_idx'::regclass),
   'CREATE INDEX step_dependencies_depends_on_idx ON tributary.step_dependencies USING btree (depends_on_step_id)',
   'step_dependencies_depends_on_idx: dependents of a step by depends_on_step_id');
@@ -149,10 +149,11 @@ SELECT is(
    WHERE p.pronamespace = 'tributary'::regnamespace
      AND p.proname IN ('claim_step', 'complete_step', 'complete_steps', 'fail_step', 'heartbeat', 'heartbeat_steps',
                        'release_steps', 'rescue_expired_steps', '_unlock_dependents', '_settle_workflows',
-                       '_fail_attempt', '_check_attempt', '_cancel_downstream')
-     AND NOT coalesce(p.proconfig @> ARRAY['plan_cache_mode=force_custom_plan'], false)),
+                       '_fail_attempt', '_check_attempt', '_cancel_downstream', '_notify_available')
+     AND NOT coalesce(p.proconfig @> ARRAY['plan_cache_mode=force_generic_plan', 'enable_seqscan=off',
+                                            'enable_bitmapscan=off', 'enable_hashjoin=off', 'enable_mergejoin=off'], false)),
   NULL,
-  'the functions workers call over and over plan every statement for its values (force_custom_plan)');
+  'the functions workers call over and over plan each statement once per session, as index scans joined by nested loops');
 SELECT is(
   (SELECT array_agg(p.proname::text ORDER BY 1) FROM pg_proc AS p
    WHERE p.pronamespace = 'tributary'::regnamespace
