@@ -83,3 +83,24 @@ async def acall(conn: psycopg.AsyncConnection[Any], sql: str, params: Sequence[A
         if translated is error:
             raise
         raise translated from error
+
+
+async def acall_in_one_transaction(
+    conn: psycopg.AsyncConnection[Any], statements: Sequence[tuple[str, Sequence[Any]]]
+) -> list[list[tuple[Any, ...]]]:
+    """Runs ``statements`` on an autocommit ``conn`` in one transaction and one round trip
+    (pipeline mode, explicit BEGIN and COMMIT); returns the rows of each. If one fails, none of
+    them took effect."""
+    try:
+        async with conn.pipeline():
+            await conn.execute("BEGIN")
+            cursors = [await conn.execute(sql, params) for sql, params in statements]
+            await conn.execute("COMMIT")
+        return [await cursor.fetchall() for cursor in cursors]
+    except psycopg.Error as error:
+        if not conn.closed:
+            await conn.rollback()
+        translated = from_sql_error(error)
+        if translated is error:
+            raise
+        raise translated from error

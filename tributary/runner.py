@@ -5,7 +5,10 @@ One asyncio event loop drives everything. Per queue, a fetcher claims up to its 
 notification (one LISTEN connection for all queues) and polls only as a fallback. Handlers run
 on the loop (``async def work``) or in daemon threads (plain ``def work``). Completions are
 batched into ``complete_steps`` calls: a completion that other steps wait for is sent at once,
-others wait up to ``complete_flush_interval`` so batches grow; running steps' leases are renewed in batched
+together with a claim on its queue in the same transaction and round trip (its dependents are
+often claimable the moment it commits); others wait up to ``complete_flush_interval`` so batches
+grow. Every claim reserves the free slots it asks for first, so the fetcher and the completer
+together never run more than ``max_workers`` steps of a queue. Running steps' leases are renewed in batched
 ``heartbeat_steps`` calls; ``rescue_expired_steps`` runs at a jittered interval. The runtime
 never decides a state transition: every outcome is reported to the engine, which decides.
 """
@@ -24,7 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -97,6 +100,13 @@ class _Running:
     released: bool = False
 
 
+class _Completion(NamedTuple):
+    step_id: int
+    attempt: int
+    result: Any
+    unlocks_queue: str | None  # the step's queue when other steps wait for it
+
+
 @dataclass
 class _QueueFetcher:
     name: str
@@ -108,9 +118,16 @@ class _QueueFetcher:
     def __post_init__(self) -> None:
         self.free = self.max_workers
 
-    def release_slot(self) -> None:
-        self.free += 1
-        self.slot_freed.set()
+    def reserve(self, limit: int) -> int:
+        """Takes up to ``limit`` free slots for a claim; returns how many."""
+        taken = max(0, min(self.free, limit))
+        self.free -= taken
+        return taken
+
+    def release_slot(self, count: int = 1) -> None:
+        if count > 0:
+            self.free += count
+            self.slot_freed.set()
 
 
 class Runtime:
@@ -124,7 +141,7 @@ class Runtime:
         self._running: dict[int, _Running] = {}
         self._fetchers: dict[str, _QueueFetcher] = {}
         self._pool: AsyncConnectionPool[Any] | None = None
-        self._completions: asyncio.Queue[tuple[int, int, Any] | None] | None = None
+        self._completions: asyncio.Queue[_Completion | None] | None = None
         self._urgent = asyncio.Event()  # a completion others wait for is queued: flush it now
         self._stopping = False
         total_workers = sum(q.max_workers for q in self.config.queues.values()) or 1
@@ -232,15 +249,15 @@ class Runtime:
             # Clear the wake-up signal before claiming: a step made available during the claim
             # sets it again, so it is never left to the poll fallback.
             fetcher.wake.clear()
-            want = min(fetcher.free, self.config.claim_batch_size)
+            want = fetcher.reserve(self.config.claim_batch_size)
             try:
                 rows = await self._call(_sql.CLAIM, (fetcher.name, self.config.worker_id, want))
             except (psycopg.Error, OSError) as error:
+                fetcher.release_slot(want)
                 logger.warning("claim on queue %s failed: %s", fetcher.name, error)
                 await asyncio.sleep(poll)
                 continue
-            for raw in rows:
-                self._start_step(fetcher, _sql.ClaimedRow(*raw))
+            self._start_steps(fetcher, want, rows)
             if len(rows) < want:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(fetcher.wake.wait(), poll)
@@ -263,8 +280,13 @@ class Runtime:
                 await asyncio.sleep(1)
 
     # -- running a step ----------------------------------------------------------------------
+    def _start_steps(self, fetcher: _QueueFetcher, reserved: int, rows: list[tuple[Any, ...]]) -> None:
+        """Starts the claimed rows in slots reserved for them; gives back the slots left over."""
+        for raw in rows:
+            self._start_step(fetcher, _sql.ClaimedRow(*raw))
+        fetcher.release_slot(reserved - len(rows))
+
     def _start_step(self, fetcher: _QueueFetcher, row: _sql.ClaimedRow) -> None:
-        fetcher.free -= 1
         worker = self.config.workers.get(row.kind)
         run = _Running(row, is_async=worker.is_async if worker is not None else True)
         self._running[row.step_id] = run
@@ -303,7 +325,9 @@ class Runtime:
             assert self._completions is not None
             if row.has_dependents:
                 self._urgent.set()
-            await self._completions.put((row.step_id, row.attempt, work.result))
+            await self._completions.put(
+                _Completion(row.step_id, row.attempt, work.result, row.queue if row.has_dependents else None)
+            )
         else:
             await self._fail(row, error)
 
@@ -398,19 +422,55 @@ class Runtime:
                 for fetcher in self._fetchers.values():
                     fetcher.wake.set()
 
-    async def _flush(self, batch: list[tuple[int, int, Any]]) -> None:
+    async def _flush(self, batch: list[_Completion]) -> None:
+        params = _sql.complete_params([(c.step_id, c.attempt, c.result) for c in batch])
         for attempt in range(1, 6):
+            claims = self._reserve_claims(batch) if attempt == 1 else []
             try:
-                outcomes = await self._call(_sql.COMPLETE, _sql.complete_params(batch))
+                if claims:
+                    outcomes, *claimed = await self._call_in_one_transaction(
+                        [(_sql.COMPLETE, params)]
+                        + [(_sql.CLAIM, (f.name, self.config.worker_id, want)) for f, want in claims]
+                    )
+                else:
+                    outcomes, claimed = await self._call(_sql.COMPLETE, params), []
             except Exception as error:  # never let the completer die: its steps would never be reported
+                for fetcher, want in claims:
+                    fetcher.release_slot(want)
                 logger.warning("completing %d steps failed (try %d): %s", len(batch), attempt, error)
                 await asyncio.sleep(0.2 * attempt)
                 continue
             for step_id, outcome in outcomes:
                 if outcome != "completed":
                     logger.info("completion of step %s refused by the engine: %s", step_id, outcome)
+            for (fetcher, want), rows in zip(claims, claimed, strict=True):
+                if self._stopping:  # shutdown began during the call: give them back at once
+                    await self._release([_Running(_sql.ClaimedRow(*raw)) for raw in rows])
+                    fetcher.release_slot(want)
+                else:
+                    self._start_steps(fetcher, want, rows)
             return
         logger.error("gave up completing %d steps; their leases will expire and they will run again", len(batch))
+
+    def _reserve_claims(self, batch: list[_Completion]) -> list[tuple[_QueueFetcher, int]]:
+        """Free slots to claim with the completion of ``batch``: on the queue of each step others
+        wait for (its dependents are often claimable once it commits, and usually on its queue)."""
+        if self._stopping:
+            return []
+        claims = []
+        for name in dict.fromkeys(c.unlocks_queue for c in batch if c.unlocks_queue is not None):
+            fetcher = self._fetchers.get(name)
+            want = fetcher.reserve(self.config.claim_batch_size) if fetcher is not None else 0
+            if fetcher is not None and want > 0:
+                claims.append((fetcher, want))
+        return claims
+
+    async def _call_in_one_transaction(
+        self, statements: list[tuple[str, tuple[Any, ...]]]
+    ) -> list[list[tuple[Any, ...]]]:
+        assert self._pool is not None
+        async with self._pool.connection() as conn:
+            return await _sql.acall_in_one_transaction(conn, statements)
 
     async def _heartbeat_loop(self) -> None:
         interval = self.config.heartbeat_interval.total_seconds()
