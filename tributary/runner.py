@@ -2,7 +2,9 @@
 
 One asyncio event loop drives everything. Per queue, a fetcher claims up to its free slots
 (``max_workers``) in one ``claim_step`` call; it waits for a ``tributary_step_available``
-notification (one LISTEN connection for all queues) and polls only as a fallback. Handlers run
+notification (one LISTEN connection for all queues) and polls only as a fallback. Notifications
+sent by this runtime's own connections are ignored: the task that made such a call wakes the
+fetchers itself, at once, and a second wake-up would only cost an empty claim. Handlers run
 on the loop (``async def work``) or in daemon threads (plain ``def work``). Completions are
 batched into ``complete_steps`` calls: a completion that other steps wait for is sent at once,
 together with a claim on its queue in the same transaction and round trip (its dependents are
@@ -107,7 +109,7 @@ class _Completion(NamedTuple):
     unlocks_queue: str | None  # the step's queue when other steps wait for it
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity
 class _QueueFetcher:
     name: str
     max_workers: int
@@ -142,6 +144,7 @@ class Runtime:
         self._fetchers: dict[str, _QueueFetcher] = {}
         self._pool: AsyncConnectionPool[Any] | None = None
         self._completions: asyncio.Queue[_Completion | None] | None = None
+        self._own_backends: set[int] = set()  # backend pids of the pool: their notifications are ours
         self._urgent = asyncio.Event()  # a completion others wait for is queued: flush it now
         self._stopping = False
         total_workers = sum(q.max_workers for q in self.config.queues.values()) or 1
@@ -172,6 +175,7 @@ class Runtime:
             min_size=2,
             max_size=len(self.config.queues) + 4,
             kwargs={"autocommit": True},
+            configure=self._remember_backend,
             open=False,
             name="tributary-runtime",
         )
@@ -232,6 +236,13 @@ class Runtime:
         self._threads.shutdown()
         logger.info("worker %s stopped", self.config.worker_id)
 
+    async def _remember_backend(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        self._own_backends.add(conn.info.backend_pid)
+
+    def _wake_all(self) -> None:
+        for fetcher in self._fetchers.values():
+            fetcher.wake.set()
+
     async def _call(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         assert self._pool is not None
         async with self._pool.connection() as conn:
@@ -272,6 +283,8 @@ class Runtime:
                     for fetcher in self._fetchers.values():
                         fetcher.wake.set()
                     async for note in conn.notifies():
+                        if note.pid in self._own_backends:
+                            continue  # our own call: whoever made it has woken the fetchers
                         woken = self._fetchers.get(note.payload)
                         if woken is not None:
                             woken.wake.set()
@@ -381,6 +394,7 @@ class Runtime:
             detail["reason"] = "timeout"
         try:
             state = (await self._call(_sql.FAIL, (row.step_id, row.attempt, Jsonb(detail), retryable)))[0][0]
+            self._wake_all()  # a retry may be claimable at once
             logger.warning(
                 "step %s (%s) attempt %d failed: %s -> %s",
                 row.task_name,
@@ -417,12 +431,14 @@ class Runtime:
                     done = True
                     break
                 batch.append(nxt)
-            await self._flush(batch)
+            drained = await self._flush(batch)
             if unlocks:  # dependents may be claimable now: do not wait for the notification
                 for fetcher in self._fetchers.values():
-                    fetcher.wake.set()
+                    if fetcher not in drained:
+                        fetcher.wake.set()
 
-    async def _flush(self, batch: list[_Completion]) -> None:
+    async def _flush(self, batch: list[_Completion]) -> set[_QueueFetcher]:
+        """Completes ``batch``; returns the queues it also claimed on and found nothing more."""
         params = _sql.complete_params([(c.step_id, c.attempt, c.result) for c in batch])
         for attempt in range(1, 6):
             claims = self._reserve_claims(batch) if attempt == 1 else []
@@ -443,14 +459,18 @@ class Runtime:
             for step_id, outcome in outcomes:
                 if outcome != "completed":
                     logger.info("completion of step %s refused by the engine: %s", step_id, outcome)
+            drained: set[_QueueFetcher] = set()
             for (fetcher, want), rows in zip(claims, claimed, strict=True):
                 if self._stopping:  # shutdown began during the call: give them back at once
                     await self._release([_Running(_sql.ClaimedRow(*raw)) for raw in rows])
                     fetcher.release_slot(want)
                 else:
                     self._start_steps(fetcher, want, rows)
-            return
+                if len(rows) < want:
+                    drained.add(fetcher)
+            return drained
         logger.error("gave up completing %d steps; their leases will expire and they will run again", len(batch))
+        return set()
 
     def _reserve_claims(self, batch: list[_Completion]) -> list[tuple[_QueueFetcher, int]]:
         """Free slots to claim with the completion of ``batch``: on the queue of each step others
@@ -509,6 +529,7 @@ class Runtime:
                 logger.warning("rescue failed: %s", error)
                 continue
             if rescued:
+                self._wake_all()
                 logger.warning("rescued %d steps whose lease expired", rescued)
 
     async def _release(self, runs: list[_Running]) -> None:
