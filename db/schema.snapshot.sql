@@ -16,7 +16,7 @@ COMMENT ON FUNCTION tributary._backoff(p_attempt integer, p_base interval) IS 'I
 CREATE FUNCTION tributary._cancel_downstream(p_step_id bigint, p_reason text) RETURNS bigint[]
     LANGUAGE plpgsql
     SET search_path TO ''
-    SET plan_cache_mode TO 'force_generic_plan'
+    SET plan_cache_mode TO 'force_custom_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
     SET enable_hashjoin TO 'off'
@@ -608,6 +608,7 @@ BEGIN
     SET steps_unfinished = w.steps_unfinished - finished.n
     FROM unnest(v_workflows, v_counts) AS finished(workflow_id, n)
     WHERE w.id = finished.workflow_id
+      AND w.id = ANY (v_workflows)  -- redundant: makes every join order an index lookup
     RETURNING w.id, w.steps_unfinished, w.state
   )
   SELECT pg_catalog.array_agg(counted.id) INTO v_done
@@ -673,6 +674,7 @@ BEGIN
         state = CASE WHEN s.remaining_deps = done.n THEN 'available' ELSE 'pending' END
     FROM unnest(v_children, v_counts) AS done(step_id, n)
     WHERE s.id = done.step_id AND s.state = 'pending'
+      AND s.id = ANY (v_children)  -- redundant: makes every join order an index lookup
     RETURNING s.queue, s.state, s.scheduled_at
   )
   SELECT pg_catalog.array_agg(DISTINCT u.queue) INTO v_queues
@@ -764,6 +766,7 @@ BEGIN
         deadline_at = v_now + s.timeout
     FROM ready
     WHERE s.id = ready.id
+      AND s.id = ANY (ARRAY(SELECT r.id FROM ready AS r))  -- redundant: every join order is an index lookup
     RETURNING s.id, s.workflow_id, s.task_name, s.kind, s.args, s.attempt, s.max_attempts, s.queue,
               s.priority, s.scheduled_at, s.timeout, s.deadline_at, s.lease_expires_at, s.depends_on
   )
@@ -771,9 +774,8 @@ BEGIN
          c.priority, c.timeout, c.deadline_at, c.lease_expires_at,
          CASE WHEN pg_catalog.cardinality(c.depends_on) = 0 THEN '{}'::jsonb
               ELSE (SELECT pg_catalog.jsonb_object_agg(p.task_name, p.result)
-                    FROM tributary.step_dependencies AS d
-                    JOIN tributary.steps AS p ON p.id = d.depends_on_step_id
-                    WHERE d.step_id = c.id)
+                    FROM tributary.steps AS p
+                    WHERE p.workflow_id = c.workflow_id AND p.task_name = ANY (c.depends_on))
          END,
          EXISTS (SELECT 1 FROM tributary.step_dependencies AS d WHERE d.depends_on_step_id = c.id)
   FROM claimed AS c
@@ -831,6 +833,7 @@ BEGIN
         deadline_at = NULL
     FROM input
     WHERE s.id = input.id AND s.attempt = input.attempt AND s.state = 'running'
+      AND s.id = ANY (p_step_ids)  -- redundant: makes every join order an index lookup
     RETURNING s.id, s.workflow_id
   )
   SELECT coalesce(pg_catalog.array_agg(done.id), '{}'), pg_catalog.array_agg(done.workflow_id)
@@ -1089,6 +1092,7 @@ BEGIN
   SET lease_expires_at = LEAST(v_now + v_lease, s.deadline_at)
   FROM unnest(p_step_ids, p_attempts) AS i(id, attempt)
   WHERE s.id = i.id AND s.attempt = i.attempt AND s.state = 'running'
+    AND s.id = ANY (p_step_ids)  -- redundant: makes every join order an index lookup
     AND (s.deadline_at IS NULL OR s.deadline_at > v_now)
   RETURNING s.id;
 END;
@@ -1151,6 +1155,7 @@ BEGIN
         deadline_at = NULL
     FROM unnest(p_step_ids, p_attempts) AS i(id, attempt)
     WHERE s.id = i.id AND s.attempt = i.attempt AND s.state = 'running'
+      AND s.id = ANY (p_step_ids)  -- redundant: makes every join order an index lookup
     RETURNING s.queue
   )
   SELECT pg_catalog.count(*)::integer, pg_catalog.array_agg(DISTINCT released.queue)

@@ -4,6 +4,8 @@
 -- Called after a step was discarded or cancelled: every step downstream of it that has not
 -- finished can never run, so it is cancelled with p_reason. Returns the ids it cancelled (the
 -- caller settles their workflow). Walks only the descendants; locks the rows it updates.
+-- Planned at every call (force_custom_plan), for the tables as they are: a plan of the recursive
+-- walk cached while the tables were small could read a whole index at each level.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary._cancel_downstream(p_step_id bigint, p_reason text)
@@ -11,7 +13,7 @@ RETURNS bigint[]
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
-SET plan_cache_mode = force_generic_plan
+SET plan_cache_mode = force_custom_plan
 SET enable_seqscan = off
 SET enable_bitmapscan = off
 SET enable_hashjoin = off

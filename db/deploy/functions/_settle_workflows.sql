@@ -49,6 +49,7 @@ BEGIN
     SET steps_unfinished = w.steps_unfinished - finished.n
     FROM unnest(v_workflows, v_counts) AS finished(workflow_id, n)
     WHERE w.id = finished.workflow_id
+      AND w.id = ANY (v_workflows)  -- redundant: makes every join order an index lookup
     RETURNING w.id, w.steps_unfinished, w.state
   )
   SELECT pg_catalog.array_agg(counted.id) INTO v_done

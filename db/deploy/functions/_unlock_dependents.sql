@@ -52,6 +52,7 @@ BEGIN
         state = CASE WHEN s.remaining_deps = done.n THEN 'available' ELSE 'pending' END
     FROM unnest(v_children, v_counts) AS done(step_id, n)
     WHERE s.id = done.step_id AND s.state = 'pending'
+      AND s.id = ANY (v_children)  -- redundant: makes every join order an index lookup
     RETURNING s.queue, s.state, s.scheduled_at
   )
   SELECT pg_catalog.array_agg(DISTINCT u.queue) INTO v_queues

@@ -70,6 +70,7 @@ BEGIN
         deadline_at = v_now + s.timeout
     FROM ready
     WHERE s.id = ready.id
+      AND s.id = ANY (ARRAY(SELECT r.id FROM ready AS r))  -- redundant: every join order is an index lookup
     RETURNING s.id, s.workflow_id, s.task_name, s.kind, s.args, s.attempt, s.max_attempts, s.queue,
               s.priority, s.scheduled_at, s.timeout, s.deadline_at, s.lease_expires_at, s.depends_on
   )
@@ -77,9 +78,8 @@ BEGIN
          c.priority, c.timeout, c.deadline_at, c.lease_expires_at,
          CASE WHEN pg_catalog.cardinality(c.depends_on) = 0 THEN '{}'::jsonb
               ELSE (SELECT pg_catalog.jsonb_object_agg(p.task_name, p.result)
-                    FROM tributary.step_dependencies AS d
-                    JOIN tributary.steps AS p ON p.id = d.depends_on_step_id
-                    WHERE d.step_id = c.id)
+                    FROM tributary.steps AS p
+                    WHERE p.workflow_id = c.workflow_id AND p.task_name = ANY (c.depends_on))
          END,
          EXISTS (SELECT 1 FROM tributary.step_dependencies AS d WHERE d.depends_on_step_id = c.id)
   FROM claimed AS c

@@ -50,6 +50,7 @@ BEGIN
         deadline_at = NULL
     FROM input
     WHERE s.id = input.id AND s.attempt = input.attempt AND s.state = 'running'
+      AND s.id = ANY (p_step_ids)  -- redundant: makes every join order an index lookup
     RETURNING s.id, s.workflow_id
   )
   SELECT coalesce(pg_catalog.array_agg(done.id), '{}'), pg_catalog.array_agg(done.workflow_id)

@@ -33,6 +33,7 @@ BEGIN
   SET lease_expires_at = LEAST(v_now + v_lease, s.deadline_at)
   FROM unnest(p_step_ids, p_attempts) AS i(id, attempt)
   WHERE s.id = i.id AND s.attempt = i.attempt AND s.state = 'running'
+    AND s.id = ANY (p_step_ids)  -- redundant: makes every join order an index lookup
     AND (s.deadline_at IS NULL OR s.deadline_at > v_now)
   RETURNING s.id;
 END;

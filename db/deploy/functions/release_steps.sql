@@ -42,6 +42,7 @@ BEGIN
         deadline_at = NULL
     FROM unnest(p_step_ids, p_attempts) AS i(id, attempt)
     WHERE s.id = i.id AND s.attempt = i.attempt AND s.state = 'running'
+      AND s.id = ANY (p_step_ids)  -- redundant: makes every join order an index lookup
     RETURNING s.queue
   )
   SELECT pg_catalog.count(*)::integer, pg_catalog.array_agg(DISTINCT released.queue)

@@ -149,7 +149,7 @@ SELECT is(
    WHERE p.pronamespace = 'tributary'::regnamespace
      AND p.proname IN ('claim_step', 'complete_step', 'complete_steps', 'fail_step', 'heartbeat', 'heartbeat_steps',
                        'release_steps', 'rescue_expired_steps', '_unlock_dependents', '_settle_workflows',
-                       '_fail_attempt', '_check_attempt', '_cancel_downstream', '_notify_available')
+                       '_fail_attempt', '_check_attempt', '_notify_available')
      AND NOT coalesce(p.proconfig @> ARRAY['plan_cache_mode=force_generic_plan', 'enable_seqscan=off',
                                             'enable_bitmapscan=off', 'enable_hashjoin=off', 'enable_mergejoin=off'], false)),
   NULL,
