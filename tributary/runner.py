@@ -25,6 +25,7 @@ import random
 import signal
 import threading
 import traceback
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -102,6 +103,10 @@ class _Running:
     released: bool = False
 
 
+# Completing and claiming in one round trip needs libpq's pipeline mode (libpq 14 and later).
+_PIPELINES = psycopg.AsyncPipeline.is_supported()
+
+
 class _Completion(NamedTuple):
     step_id: int
     attempt: int
@@ -144,7 +149,8 @@ class Runtime:
         self._fetchers: dict[str, _QueueFetcher] = {}
         self._pool: AsyncConnectionPool[Any] | None = None
         self._completions: asyncio.Queue[_Completion | None] | None = None
-        self._own_backends: set[int] = set()  # backend pids of the pool: their notifications are ours
+        # The pool's connections by backend pid: their notifications are ours while they are open.
+        self._own_backends: dict[int, weakref.ref[psycopg.AsyncConnection[Any]]] = {}
         self._urgent = asyncio.Event()  # a completion others wait for is queued: flush it now
         self._stopping = False
         total_workers = sum(q.max_workers for q in self.config.queues.values()) or 1
@@ -237,7 +243,12 @@ class Runtime:
         logger.info("worker %s stopped", self.config.worker_id)
 
     async def _remember_backend(self, conn: psycopg.AsyncConnection[Any]) -> None:
-        self._own_backends.add(conn.info.backend_pid)
+        self._own_backends[conn.info.backend_pid] = weakref.ref(conn)
+
+    def _is_own(self, pid: int) -> bool:
+        ref = self._own_backends.get(pid)
+        conn = ref() if ref is not None else None
+        return conn is not None and not conn.closed
 
     def _wake_all(self) -> None:
         for fetcher in self._fetchers.values():
@@ -283,7 +294,7 @@ class Runtime:
                     for fetcher in self._fetchers.values():
                         fetcher.wake.set()
                     async for note in conn.notifies():
-                        if note.pid in self._own_backends:
+                        if self._is_own(note.pid):
                             continue  # our own call: whoever made it has woken the fetchers
                         woken = self._fetchers.get(note.payload)
                         if woken is not None:
@@ -330,7 +341,8 @@ class Runtime:
                 except Exception as raised:
                     error = error or raised
         finally:
-            self._running.pop(row.step_id, None)
+            if self._running.get(row.step_id) is run:  # not a newer attempt claimed meanwhile
+                del self._running[row.step_id]
             fetcher.release_slot()
         # Report even after a lost lease: the engine fences stale attempts, and an attempt whose
         # lease lapsed but was not rescued yet is still the one that holds the step.
@@ -422,7 +434,6 @@ class Runtime:
             if interval > 0 and not self._urgent.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._urgent.wait(), interval)
-            unlocks = self._urgent.is_set()
             self._urgent.clear()
             batch = [item]
             while len(batch) < self.config.complete_batch_size and not self._completions.empty():
@@ -431,6 +442,9 @@ class Runtime:
                     done = True
                     break
                 batch.append(nxt)
+            if not self._completions.empty():
+                self._urgent.set()  # a backlog: send the next batch without waiting
+            unlocks = any(c.unlocks_queue is not None for c in batch)
             drained = await self._flush(batch)
             if unlocks:  # dependents may be claimable now: do not wait for the notification
                 for fetcher in self._fetchers.values():
@@ -441,7 +455,7 @@ class Runtime:
         """Completes ``batch``; returns the queues it also claimed on and found nothing more."""
         params = _sql.complete_params([(c.step_id, c.attempt, c.result) for c in batch])
         for attempt in range(1, 6):
-            claims = self._reserve_claims(batch) if attempt == 1 else []
+            claims = self._reserve_claims(batch) if attempt == 1 and _PIPELINES else []
             try:
                 if claims:
                     outcomes, *claimed = await self._call_in_one_transaction(
