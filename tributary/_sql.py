@@ -5,7 +5,8 @@ Engine errors (SQLSTATE class TB) come out as the exceptions of :mod:`tributary.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -62,27 +63,29 @@ def complete_params(items: Sequence[tuple[int, int, Any]]) -> tuple[Any, ...]:
     )
 
 
-def call(conn: psycopg.Connection[Any], sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    """Runs ``sql`` on ``conn`` (in the caller's transaction) and returns its rows."""
+@contextmanager
+def _engine_errors() -> Iterator[None]:
+    """Re-raises an engine error (SQLSTATE class TB) as its exception from tributary.errors."""
     try:
-        return conn.execute(sql, params).fetchall()
+        yield
     except psycopg.Error as error:
         translated = from_sql_error(error)
         if translated is error:
             raise
         raise translated from error
+
+
+def call(conn: psycopg.Connection[Any], sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Runs ``sql`` on ``conn`` (in the caller's transaction) and returns its rows."""
+    with _engine_errors():
+        return conn.execute(sql, params).fetchall()
 
 
 async def acall(conn: psycopg.AsyncConnection[Any], sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
     """Async :func:`call`."""
-    try:
+    with _engine_errors():
         cursor = await conn.execute(sql, params)
         return await cursor.fetchall()
-    except psycopg.Error as error:
-        translated = from_sql_error(error)
-        if translated is error:
-            raise
-        raise translated from error
 
 
 async def acall_in_one_transaction(
@@ -91,16 +94,14 @@ async def acall_in_one_transaction(
     """Runs ``statements`` on an autocommit ``conn`` in one transaction and one round trip
     (pipeline mode, explicit BEGIN and COMMIT); returns the rows of each. If one fails, none of
     them took effect."""
-    try:
-        async with conn.pipeline():
-            await conn.execute("BEGIN")
-            cursors = [await conn.execute(sql, params) for sql, params in statements]
-            await conn.execute("COMMIT")
-        return [await cursor.fetchall() for cursor in cursors]
-    except psycopg.Error as error:
-        if not conn.closed:
-            await conn.rollback()
-        translated = from_sql_error(error)
-        if translated is error:
+    with _engine_errors():
+        try:
+            async with conn.pipeline():
+                await conn.execute("BEGIN")
+                cursors = [await conn.execute(sql, params) for sql, params in statements]
+                await conn.execute("COMMIT")
+            return [await cursor.fetchall() for cursor in cursors]
+        except psycopg.Error:
+            if not conn.closed:
+                await conn.rollback()
             raise
-        raise translated from error

@@ -291,8 +291,7 @@ class Runtime:
             try:
                 async with await psycopg.AsyncConnection.connect(self.client.conninfo, autocommit=True) as conn:
                     await conn.execute(f"LISTEN {AVAILABLE_CHANNEL}")
-                    for fetcher in self._fetchers.values():
-                        fetcher.wake.set()
+                    self._wake_all()
                     async for note in conn.notifies():
                         if self._is_own(note.pid):
                             continue  # our own call: whoever made it has woken the fetchers
@@ -494,8 +493,7 @@ class Runtime:
         claims = []
         for name in dict.fromkeys(c.unlocks_queue for c in batch if c.unlocks_queue is not None):
             fetcher = self._fetchers.get(name)
-            want = fetcher.reserve(self.config.claim_batch_size) if fetcher is not None else 0
-            if fetcher is not None and want > 0:
+            if fetcher is not None and (want := fetcher.reserve(self.config.claim_batch_size)) > 0:
                 claims.append((fetcher, want))
         return claims
 
