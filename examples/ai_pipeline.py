@@ -26,10 +26,10 @@ from pydantic import BaseModel
 from tributary import (
     Client,
     Config,
+    InsertOpts,
     QueueConfig,
     Step,
     StepArgs,
-    StepInsertOpts,
     Worker,
     Workers,
     WorkflowResult,
@@ -46,16 +46,16 @@ class PreprocessArgs(StepArgs):
     kind = "ai_preprocess"
     cleaning_rules: list[str]
 
-    def insert_opts(self) -> StepInsertOpts:
-        return StepInsertOpts(queue="cpu_heavy", timeout=timedelta(minutes=10))
+    def insert_opts(self) -> InsertOpts:
+        return InsertOpts(queue="cpu_heavy", timeout=timedelta(minutes=10))
 
 
 class TrainModelArgs(StepArgs):
     kind = "ai_train_model"
     model_type: str
 
-    def insert_opts(self) -> StepInsertOpts:
-        return StepInsertOpts(queue="gpu", max_attempts=3, timeout=timedelta(minutes=60))
+    def insert_opts(self) -> InsertOpts:
+        return InsertOpts(queue="gpu", max_attempts=3, timeout=timedelta(minutes=60))
 
 
 class Dataset(BaseModel):

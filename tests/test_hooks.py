@@ -75,6 +75,10 @@ def test_logging_and_metrics_hooks_see_every_step(dsn: str, caplog: pytest.LogCa
     assert metrics.seconds["greet"] >= 0
     messages = [record.getMessage() for record in caplog.records if record.name == "tributary.hooks"]
     assert sum("started" in m for m in messages) == 3
-    assert any(m.startswith("step ok (greet) done in") for m in messages)
+    assert any(m.startswith(f"workflow {workflow_id} step ") and "ok (greet) attempt 1 done in" in m for m in messages)
     assert sum("failed in" in m and "nobody to greet" in m for m in messages) == 2
-    assert all(hasattr(r, "step_id") for r in caplog.records if r.name == "tributary.hooks")
+    records = [
+        r for r in caplog.records if r.name in ("tributary.hooks", "tributary.runtime") and "step" in r.getMessage()
+    ]
+    for field in ("workflow_id", "step_id", "task", "kind", "attempt"):
+        assert all(hasattr(r, field) for r in records), field

@@ -41,7 +41,7 @@ def config_from(opts: InsertOpts) -> Config:
         priority=opts.priority,
         max_attempts=opts.max_attempts,
         timeout=opts.timeout,
-        retry_backoff_base=opts.retry_backoff,
+        retry_backoff=opts.retry_backoff,
     )
 
 

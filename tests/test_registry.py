@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tributary import Step, StepArgs, Worker, WorkerDefinitionError, Workers, add_worker
+from tributary import Step, StepArgs, Worker, WorkerDefinitionError, Workers
 
 
 class Alpha(StepArgs):
@@ -92,7 +92,7 @@ def test_worker_without_work_is_refused_at_registration() -> None:
 def test_workers_iteration_containment_and_lookup() -> None:
     alpha, beta = AlphaWorker(), BetaWorker()
     workers = Workers(alpha)
-    add_worker(workers, beta)
+    workers.add(beta)
 
     assert list(workers) == [alpha, beta]
     assert len(workers) == 2

@@ -4,11 +4,12 @@ The engine is SQL (schema ``tributary``); this package registers typed workers, 
 workflows and reports step outcomes to the engine.
 """
 
-from tributary.args import InsertOpts, StepArgs, StepInsertOpts
+from tributary.args import InsertOpts, StepArgs
 from tributary.client import Client, StepOutcome, WorkflowResult
 from tributary.config import Config, QueueConfig
 from tributary.encryption import EncryptHook, SecretBoxEncryptor
 from tributary.errors import (
+    ConfigError,
     CycleDetected,
     DecryptionError,
     DependencyNotFound,
@@ -19,20 +20,22 @@ from tributary.errors import (
     ResultEncodeError,
     StaleAttempt,
     StepCancelled,
+    StepTimedOut,
     TributaryError,
     UnknownDependency,
     WaitTimeout,
     WorkerDefinitionError,
     WorkflowValidationError,
 )
-from tributary.hooks import Hook, LoggingHook, MetricsHook, TaskPayload, WorkPayload
+from tributary.hooks import Hook, LoggingHook, MetricsHook, RuntimeEvent, TaskPayload, WorkPayload
 from tributary.step import Step
-from tributary.worker import Worker, Workers, add_worker
+from tributary.worker import Worker, Workers
 from tributary.workflow import WorkflowBuilder
 
 __all__ = [
     "Client",
     "Config",
+    "ConfigError",
     "CycleDetected",
     "DecryptionError",
     "DependencyNotFound",
@@ -47,13 +50,14 @@ __all__ = [
     "MetricsHook",
     "QueueConfig",
     "ResultEncodeError",
+    "RuntimeEvent",
     "SecretBoxEncryptor",
     "StaleAttempt",
     "Step",
     "StepArgs",
     "StepCancelled",
-    "StepInsertOpts",
     "StepOutcome",
+    "StepTimedOut",
     "TaskPayload",
     "TributaryError",
     "UnknownDependency",
@@ -65,5 +69,4 @@ __all__ = [
     "WorkflowBuilder",
     "WorkflowResult",
     "WorkflowValidationError",
-    "add_worker",
 ]

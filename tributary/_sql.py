@@ -1,48 +1,51 @@
-"""The one module that runs SQL. Every statement calls exactly one function of the engine.
+"""The one module that writes SQL for the package (the migrator aside: it runs the plan's scripts).
 
-Engine errors (SQLSTATE class TB) come out as the exceptions of :mod:`tributary.errors`.
+Every statement calls one function of the engine or reads one of its views or tables. Rows come back
+by column name, so a column the engine adds later never shifts another. Engine errors
+(SQLSTATE class TB) come out as the exceptions of :mod:`tributary.errors`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from datetime import datetime
+from typing import Any
 
 import psycopg
+from psycopg import sql
+from psycopg.rows import class_row, dict_row
 from psycopg.types.json import Jsonb
 
 from tributary.errors import from_sql_error
+from tributary.hooks import WorkPayload
 
-
-class ClaimedRow(NamedTuple):
-    step_id: int
-    workflow_id: int
-    task_name: str
-    kind: str
-    args: Any
-    attempt: int
-    max_attempts: int
-    queue: str
-    priority: int
-    timeout: timedelta | None
-    deadline_at: datetime | None
-    lease_expires_at: datetime
-    dependency_results: dict[str, Any]
-    has_dependents: bool
-
+AVAILABLE_CHANNEL = "tributary_step_available"
+FINALIZED_CHANNEL = "tributary_workflow_finalized"
 
 CREATE_WORKFLOW = "SELECT tributary.create_workflow(%s, %s, %s, %s, %s)"
-CLAIM = "SELECT * FROM tributary.claim_step(%s, %s, %s)"
+CLAIM = (
+    "SELECT step_id, workflow_id, task_name, kind, queue, attempt, max_attempts, args, dependency_results,"
+    " timeout, deadline_at, has_dependents FROM tributary.claim_step(%s, %s, %s)"
+)
 COMPLETE = "SELECT step_id, outcome FROM tributary.complete_steps(%s::bigint[], %s::integer[], %s::jsonb[])"
 FAIL = "SELECT tributary.fail_step(%s, %s, %s, %s)"
 RELEASE = "SELECT tributary.release_steps(%s::bigint[], %s::integer[])"
 HEARTBEAT = "SELECT tributary.heartbeat_steps(%s::bigint[], %s::integer[])"
 RESCUE = "SELECT tributary.rescue_expired_steps()"
+LEASE_DURATION = "SELECT lease_duration FROM tributary.settings"
 GET_WORKFLOW = "SELECT tributary.get_workflow(%s)"
 CANCEL_WORKFLOW = "SELECT tributary.cancel_workflow(%s, %s)"
 RETRY_WORKFLOW = "SELECT tributary.retry_workflow(%s)"
+WORKFLOW_COUNTS = "SELECT state, count(*) AS count FROM tributary.workflows GROUP BY state"
+QUEUE_DEPTHS = "SELECT queue, ready, scheduled, running, oldest_ready_age FROM tributary.queue_depths ORDER BY queue"
+RECENT_FAILURES = (
+    "SELECT failed_at, workflow_id, task_name, kind, state, attempt, max_attempts, message"
+    " FROM tributary.recent_failures ORDER BY failed_at DESC LIMIT %s"
+)
+
+
+# --- parameters ---------------------------------------------------------------------------------
 
 
 def create_workflow_params(
@@ -55,12 +58,27 @@ def create_workflow_params(
     return (name, Jsonb(tasks), scheduled_at, Jsonb(metadata or {}), idempotency_key)
 
 
-def complete_params(items: Sequence[tuple[int, int, Any]]) -> tuple[Any, ...]:
+def complete_params(works: Sequence[WorkPayload]) -> tuple[Any, ...]:
     return (
-        [i[0] for i in items],
-        [i[1] for i in items],
-        [None if i[2] is None else Jsonb(i[2]) for i in items],
+        [w.step_id for w in works],
+        [w.attempt for w in works],
+        [None if w.result is None else Jsonb(w.result) for w in works],
     )
+
+
+def attempts_params(works: Sequence[WorkPayload]) -> tuple[Any, ...]:
+    return ([w.step_id for w in works], [w.attempt for w in works])
+
+
+def claim_params(queue: str, worker_id: str, limit: int) -> tuple[Any, ...]:
+    return (queue, worker_id, limit)
+
+
+def _listen_statement(channel: str) -> sql.Composed:
+    return sql.SQL("LISTEN {}").format(sql.Identifier(channel))
+
+
+# --- running statements -------------------------------------------------------------------------
 
 
 @contextmanager
@@ -75,32 +93,62 @@ def _engine_errors() -> Iterator[None]:
         raise translated from error
 
 
-def call(conn: psycopg.Connection[Any], sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    """Runs ``sql`` on ``conn`` (in the caller's transaction) and returns its rows."""
+def call(conn: psycopg.Connection[Any], statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Runs ``statement`` on ``conn`` (in the caller's transaction) and returns its rows."""
     with _engine_errors():
-        return conn.execute(sql, params).fetchall()
+        return conn.execute(statement, params).fetchall()
 
 
-async def acall(conn: psycopg.AsyncConnection[Any], sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+def read(conn: psycopg.Connection[Any], statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """Runs ``statement`` on ``conn`` and returns its rows as dicts keyed by column name."""
+    with _engine_errors(), conn.cursor(row_factory=dict_row) as cursor:
+        return cursor.execute(statement, params).fetchall()
+
+
+async def acall(
+    conn: psycopg.AsyncConnection[Any], statement: str, params: Sequence[Any] = ()
+) -> list[tuple[Any, ...]]:
     """Async :func:`call`."""
     with _engine_errors():
-        cursor = await conn.execute(sql, params)
+        cursor = await conn.execute(statement, params)
         return await cursor.fetchall()
 
 
-async def acall_in_one_transaction(
-    conn: psycopg.AsyncConnection[Any], statements: Sequence[tuple[str, Sequence[Any]]]
-) -> list[list[tuple[Any, ...]]]:
-    """Runs ``statements`` on an autocommit ``conn`` in one transaction and one round trip
-    (pipeline mode, explicit BEGIN and COMMIT); returns the rows of each. If one fails, none of
-    them took effect."""
+def listen(conn: psycopg.Connection[Any], channel: str) -> None:
+    """LISTENs on ``channel`` (an autocommit ``conn``: notifications arrive between statements)."""
+    conn.execute(_listen_statement(channel))
+
+
+async def alisten(conn: psycopg.AsyncConnection[Any], channel: str) -> None:
+    """Async :func:`listen`."""
+    await conn.execute(_listen_statement(channel))
+
+
+async def aclaim(conn: psycopg.AsyncConnection[Any], params: Sequence[Any]) -> list[WorkPayload]:
+    """Runs :data:`CLAIM`; each row becomes a :class:`WorkPayload` by column name."""
+    with _engine_errors():
+        async with conn.cursor(row_factory=class_row(WorkPayload)) as cursor:
+            await cursor.execute(CLAIM, params)
+            return await cursor.fetchall()
+
+
+async def acomplete_and_claim(
+    conn: psycopg.AsyncConnection[Any], complete: Sequence[Any], claims: Sequence[Sequence[Any]]
+) -> tuple[list[tuple[Any, ...]], list[list[WorkPayload]]]:
+    """:data:`COMPLETE` then one :data:`CLAIM` per entry of ``claims``, on an autocommit ``conn``
+    in one transaction and one round trip (pipeline mode, explicit BEGIN and COMMIT). Returns the
+    completion outcomes and the steps each claim took. If one statement fails, none took effect."""
     with _engine_errors():
         try:
             async with conn.pipeline():
                 await conn.execute("BEGIN")
-                cursors = [await conn.execute(sql, params) for sql, params in statements]
+                completed = await conn.execute(COMPLETE, complete)
+                claimed = []
+                for params in claims:
+                    cursor = conn.cursor(row_factory=class_row(WorkPayload))
+                    claimed.append(await cursor.execute(CLAIM, params))
                 await conn.execute("COMMIT")
-            return [await cursor.fetchall() for cursor in cursors]
+            return await completed.fetchall(), [await cursor.fetchall() for cursor in claimed]
         except psycopg.Error:
             if not conn.closed:
                 await conn.rollback()

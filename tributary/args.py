@@ -52,10 +52,6 @@ class InsertOpts:
         return out
 
 
-StepInsertOpts = InsertOpts
-"""The options a step type returns from ``insert_opts()`` (same fields as :class:`InsertOpts`)."""
-
-
 class StepArgs(BaseModel):
     """Base class of typed step arguments. Subclasses must set ``kind``.
 

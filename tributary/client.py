@@ -16,17 +16,16 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from tributary import _sql, migrate
+from tributary._reconnect import ReconnectBackoff
 from tributary.config import Config
 from tributary.errors import WaitTimeout
 from tributary.payload import from_json
-from tributary.runner import Runtime
+from tributary.runtime import Runtime
 from tributary.workflow import WorkflowBuilder
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-FINALIZED_CHANNEL = "tributary_workflow_finalized"
 
 
 @dataclass(frozen=True)
@@ -84,9 +83,9 @@ class Client:
         conninfo = self._pool.conninfo
         self.conninfo: str = conninfo() if callable(conninfo) else conninfo
         self._runtime_thread: threading.Thread | None = None
-        self._runtime: Any = None
-        if self.config.auto_migrate:
-            migrate.up(self.conninfo)
+        self._runtime: Runtime | None = None
+        self.deployed_changes: list[str] = migrate.up(self.conninfo) if self.config.auto_migrate else []
+        """The schema changes ``auto_migrate`` deployed when this client was made."""
 
     # -- connections -------------------------------------------------------------------------
     @contextmanager
@@ -118,7 +117,12 @@ class Client:
     ) -> WorkflowBuilder:
         """A builder for a workflow named ``name``; add tasks, then ``execute()``."""
         return WorkflowBuilder(
-            self, name, scheduled_at=scheduled_at, metadata=metadata, idempotency_key=idempotency_key
+            self.config,
+            self.connection,
+            name,
+            scheduled_at=scheduled_at,
+            metadata=metadata,
+            idempotency_key=idempotency_key,
         )
 
     def get_workflow(self, workflow_id: int, conn: psycopg.Connection[Any] | None = None) -> WorkflowResult:
@@ -162,6 +166,7 @@ class Client:
         """
         limit = _seconds(timeout)
         deadline = None if limit is None else time.monotonic() + limit
+        backoff = ReconnectBackoff()
         while True:
             try:
                 return self._wait_listening(workflow_id, deadline, limit)
@@ -169,11 +174,12 @@ class Client:
                 if deadline is not None and time.monotonic() >= deadline:
                     raise WaitTimeout(f"workflow {workflow_id}: no answer from the database ({error})") from error
                 logger.warning("waiting for workflow %s: connection lost (%s); reconnecting", workflow_id, error)
-                time.sleep(0.5)
+                delay = backoff.next_delay()
+                time.sleep(delay if deadline is None else max(0.0, min(delay, deadline - time.monotonic())))
 
     def _wait_listening(self, workflow_id: int, deadline: float | None, limit: float | None) -> WorkflowResult:
         with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=10) as conn:
-            conn.execute(f"LISTEN {FINALIZED_CHANNEL}")
+            _sql.listen(conn, _sql.FINALIZED_CHANNEL)
             while True:
                 current = self.get_workflow(workflow_id, conn)
                 if current.finished:
@@ -202,14 +208,15 @@ class Client:
         """Starts working the configured queues in a background thread; returns at once."""
         if self._runtime_thread is not None:
             return
-        runtime = Runtime(self)
+        runtime = Runtime(self.config, self.conninfo)
         started = threading.Event()
-        self._runtime = runtime
-        self._runtime_thread = threading.Thread(
-            target=runtime.run_in_thread, args=(started,), name="tributary-runtime", daemon=True
-        )
-        self._runtime_thread.start()
+        thread = threading.Thread(target=runtime.run_in_thread, args=(started,), name="tributary-runtime", daemon=True)
+        thread.start()
         started.wait(timeout=30)
+        if runtime.start_error is not None:
+            thread.join()
+            raise runtime.start_error
+        self._runtime, self._runtime_thread = runtime, thread
 
     def stop(self, timeout: float | None = None) -> None:
         """Stops claiming, lets running steps finish within ``shutdown_grace``, gives back the rest."""
@@ -224,4 +231,4 @@ class Client:
 
     def run_forever(self) -> None:
         """Works the queues in this thread until SIGTERM/SIGINT, then shuts down gracefully."""
-        Runtime(self).run_until_signal()
+        Runtime(self.config, self.conninfo).run_until_signal()

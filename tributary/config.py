@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from tributary.args import InsertOpts
+from tributary.encryption import EncryptHook, SealedPayloadGuard
 from tributary.hooks import Hook
 from tributary.worker import Workers
 
@@ -31,16 +32,18 @@ def _default_worker_id() -> str:
 class Config:
     """Everything a :class:`~tributary.client.Client` needs besides its database.
 
-    ``max_attempts``, ``retry_backoff_base``, ``timeout``, ``priority`` and ``queue`` are the
+    ``max_attempts``, ``retry_backoff``, ``timeout``, ``priority`` and ``queue`` are the
     client-level defaults of step options: a step type's ``insert_opts()`` and a task's
     ``insert_opts`` override them, and they override the database's ``tributary.settings``.
+    ``heartbeat_interval`` left unset follows the engine's lease (a third of
+    ``tributary.settings.lease_duration``); one longer than half the lease is refused at start.
     """
 
     queues: dict[str, QueueConfig] = field(default_factory=dict)
     workers: Workers = field(default_factory=Workers)
     hooks: list[Hook] = field(default_factory=list)
     max_attempts: int | None = None
-    retry_backoff_base: timedelta | None = None
+    retry_backoff: timedelta | None = None
     timeout: timedelta | None = None
     priority: int | None = None
     queue: str | None = None
@@ -49,7 +52,7 @@ class Config:
     claim_batch_size: int = 100
     complete_batch_size: int = 500
     complete_flush_interval: timedelta = timedelta(milliseconds=10)
-    heartbeat_interval: timedelta = timedelta(seconds=10)
+    heartbeat_interval: timedelta | None = None
     rescue_interval: timedelta = timedelta(seconds=30)
     shutdown_grace: timedelta = timedelta(seconds=30)
     worker_id: str = field(default_factory=_default_worker_id)
@@ -62,5 +65,12 @@ class Config:
             priority=self.priority,
             max_attempts=self.max_attempts,
             timeout=self.timeout,
-            retry_backoff=self.retry_backoff_base,
+            retry_backoff=self.retry_backoff,
         )
+
+    def work_hooks(self) -> list[Hook]:
+        """The hooks around each step's work: ``hooks``, and a guard that refuses sealed payloads
+        when no :class:`~tributary.encryption.EncryptHook` is there to open them."""
+        if any(isinstance(hook, EncryptHook) for hook in self.hooks):
+            return list(self.hooks)
+        return [*self.hooks, SealedPayloadGuard()]

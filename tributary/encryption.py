@@ -90,6 +90,17 @@ def result_context(workflow_id: int, task_name: str) -> str:
     return json.dumps(["result", workflow_id, task_name])
 
 
+class SealedPayloadGuard(Hook):
+    """Fails a step whose payloads are sealed in a process that has no EncryptHook, with a
+    message that says so (``Config.work_hooks`` adds it where no EncryptHook is configured)."""
+
+    def before_work(self, work: WorkPayload) -> None:
+        if is_sealed(work.args) or any(is_sealed(v) for v in work.dependency_results.values()):
+            raise DecryptionError(
+                f'task "{work.task_name}" has sealed payloads but no EncryptHook opened them (is the hook configured?)'
+            )
+
+
 class EncryptHook(Hook):
     """Seals args before insert and results after work; opens them before work and on read."""
 

@@ -152,5 +152,15 @@ class WaitTimeout(TributaryError, TimeoutError):
     """``client.wait`` gave up before the workflow finalized."""
 
 
+class ConfigError(TributaryError):
+    """A Config that cannot work against this database, found when the workers start."""
+
+
+class StepTimedOut(TributaryError, TimeoutError):
+    """An attempt ran past its step's ``timeout``; recorded with ``"reason": "timeout"``.
+
+    A ``TimeoutError`` a handler raises itself is recorded as itself, not as this."""
+
+
 class Discard(TributaryError):
     """Raise from a handler to fail the step at once, without retries."""

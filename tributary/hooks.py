@@ -1,9 +1,10 @@
-"""Hooks: code that sees every task before insert and every step before and after work.
+"""Hooks: code that sees every task before insert, every step before and after work, and the
+worker runtime's lifecycle events.
 
-Hooks run in the order given to ``Config(hooks=[...])`` for ``before_insert``, ``before_work``
-and ``read_result``, and in reverse order for ``after_work`` (so a hook wraps the ones after
-it: with ``[EncryptHook(...), LoggingHook()]`` the logging hook sees plaintext both ways).
-Payloads are JSON values; a hook may replace them (that is how encryption works).
+Hooks run in the order given to ``Config(hooks=[...])`` for ``before_insert``, ``before_work``,
+``read_result`` and ``on_event``, and in reverse order for ``after_work`` (so a hook wraps the
+ones after it: with ``[EncryptHook(...), LoggingHook()]`` the logging hook sees plaintext both
+ways). Payloads are JSON values; a hook may replace them (that is how encryption works).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
 logger = logging.getLogger(__name__)
 
@@ -27,17 +29,72 @@ class TaskPayload:
 
 @dataclass
 class WorkPayload:
-    """A claimed step around its handler: args, dependency results and result may be replaced."""
+    """One claimed attempt of a step: the row ``claim_step`` returns, read by column name, carried
+    from the claim through the hooks and the handler back to the engine. Hooks may replace
+    ``args``, ``dependency_results`` and ``result``; the handler sees it as a typed
+    :class:`~tributary.step.Step`.
+    """
 
     step_id: int
     workflow_id: int
     task_name: str
     kind: str
+    queue: str
     attempt: int
+    max_attempts: int
     args: Any
     dependency_results: dict[str, Any]
+    timeout: timedelta | None = None
+    deadline_at: datetime | None = None
+    has_dependents: bool = False  # other steps wait for it: its completion is sent at once
     result: Any = None
     started_at: float = field(default_factory=time.monotonic)
+
+    def describe(self) -> str:
+        """How log lines name this attempt: workflow, step, task, kind and attempt."""
+        return f"workflow {self.workflow_id} step {self.step_id} {self.task_name} ({self.kind}) attempt {self.attempt}"
+
+    def log_fields(self) -> dict[str, Any]:
+        """The same as structured fields, for a log record's ``extra``."""
+        return {
+            "workflow_id": self.workflow_id,
+            "step_id": self.step_id,
+            "task": self.task_name,
+            "kind": self.kind,
+            "attempt": self.attempt,
+        }
+
+
+RuntimeEventName = Literal[
+    "started",
+    "stopping",
+    "stopped",
+    "claim_failed",
+    "listen_lost",
+    "completion_failed",
+    "completion_given_up",
+    "completion_refused",
+    "attempt_failed",
+    "failure_not_recorded",
+    "lease_lost",
+    "heartbeat_failed",
+    "rescued",
+    "rescue_failed",
+    "released",
+    "release_failed",
+]
+
+
+@dataclass(frozen=True)
+class RuntimeEvent:
+    """Something the worker runtime went through: a lifecycle change or a problem it recovers
+    from (or gives up on). ``step_id``/``workflow_id`` name the step concerned, if one is."""
+
+    name: RuntimeEventName
+    message: str
+    step_id: int | None = None
+    workflow_id: int | None = None
+    error: BaseException | None = None
 
 
 class Hook:
@@ -56,6 +113,9 @@ class Hook:
         """Called for each result ``Client.wait`` returns; returns the value to show."""
         return result
 
+    def on_event(self, event: RuntimeEvent) -> None:
+        """Called for each event of the worker runtime (it is logged as well)."""
+
 
 class LoggingHook(Hook):
     """Logs each step's start and end (duration, outcome) at INFO with structured ``extra``."""
@@ -64,23 +124,15 @@ class LoggingHook(Hook):
         self._log = log or logger
 
     def before_work(self, work: WorkPayload) -> None:
-        self._log.info(
-            "step %s (%s) attempt %d started",
-            work.task_name,
-            work.kind,
-            work.attempt,
-            extra={"step_id": work.step_id, "workflow_id": work.workflow_id, "attempt": work.attempt},
-        )
+        self._log.info("%s started", work.describe(), extra=work.log_fields())
 
     def after_work(self, work: WorkPayload, error: BaseException | None) -> None:
         elapsed_ms = (time.monotonic() - work.started_at) * 1000
-        extra = {"step_id": work.step_id, "workflow_id": work.workflow_id, "elapsed_ms": elapsed_ms}
+        extra = {**work.log_fields(), "elapsed_ms": elapsed_ms}
         if error is None:
-            self._log.info("step %s (%s) done in %.1f ms", work.task_name, work.kind, elapsed_ms, extra=extra)
+            self._log.info("%s done in %.1f ms", work.describe(), elapsed_ms, extra=extra)
         else:
-            self._log.warning(
-                "step %s (%s) failed in %.1f ms: %s", work.task_name, work.kind, elapsed_ms, error, extra=extra
-            )
+            self._log.warning("%s failed in %.1f ms: %s", work.describe(), elapsed_ms, error, extra=extra)
 
 
 class MetricsHook(Hook):

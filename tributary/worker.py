@@ -82,8 +82,3 @@ class Workers:
 
     def __len__(self) -> int:
         return len(self._by_kind)
-
-
-def add_worker(workers: Workers, worker: Worker[Any]) -> None:
-    """Registers ``worker`` in ``workers`` (same as ``workers.add(worker)``)."""
-    workers.add(worker)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -14,7 +15,10 @@ from tributary.args import InsertOpts, StepArgs
 from tributary.hooks import TaskPayload
 
 if TYPE_CHECKING:
-    from tributary.client import Client
+    from tributary.config import Config
+
+ConnectionFactory = Callable[[], AbstractContextManager[psycopg.Connection[Any]]]
+"""Gives a connection in a transaction that commits when the block ends without error."""
 
 
 @dataclass(frozen=True)
@@ -34,14 +38,16 @@ class WorkflowBuilder:
 
     def __init__(
         self,
-        client: Client,
+        config: Config,
+        connection: ConnectionFactory,
         name: str,
         *,
         scheduled_at: datetime | None = None,
         metadata: dict[str, Any] | None = None,
         idempotency_key: str | None = None,
     ) -> None:
-        self._client = client
+        self._config = config
+        self._connection = connection
         self.name = name
         self.scheduled_at = scheduled_at
         self.metadata = metadata
@@ -63,7 +69,7 @@ class WorkflowBuilder:
 
     def task_specs(self) -> list[dict[str, Any]]:
         """The ``create_workflow`` tasks array: options resolved, hooks applied to args."""
-        config = self._client.config
+        config = self._config
         client_defaults = config.insert_defaults()
         specs: list[dict[str, Any]] = []
         for task in self._tasks:
@@ -93,5 +99,5 @@ class WorkflowBuilder:
         )
         if conn is not None:
             return int(_sql.call(conn, _sql.CREATE_WORKFLOW, params)[0][0])
-        with self._client.connection() as own:
+        with self._connection() as own:
             return int(_sql.call(own, _sql.CREATE_WORKFLOW, params)[0][0])

@@ -1,0 +1,155 @@
+"""Reports completed attempts in batches (``complete_steps``).
+
+A completion others wait for is sent at once, with a claim on its queue in the same transaction
+and round trip (its dependents are often claimable the moment it commits); others wait up to
+``complete_flush_interval`` so batches grow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from tributary._reconnect import ReconnectBackoff
+from tributary.hooks import WorkPayload
+from tributary.runtime.engine import EngineCalls
+from tributary.runtime.events import Events
+from tributary.runtime.slots import QueueSlots
+from tributary.runtime.state import Lifecycle
+
+FLUSH_TRIES = 8
+"""Tries of one batch before giving up on it (its steps then run again once their leases expire)."""
+
+StartSteps = Callable[[QueueSlots, Sequence[WorkPayload], int], None]
+ReleaseSteps = Callable[[Sequence[WorkPayload]], Awaitable[None]]
+
+
+class Completer:
+    """Owns the queue of completed attempts not reported yet."""
+
+    def __init__(
+        self,
+        engine: EngineCalls,
+        slots: dict[str, QueueSlots],
+        lifecycle: Lifecycle,
+        events: Events,
+        *,
+        start_steps: StartSteps,
+        release_steps: ReleaseSteps,
+        batch_size: int,
+        flush_interval: float,
+        claim_batch_size: int,
+    ) -> None:
+        self._engine = engine
+        self._slots = slots
+        self._lifecycle = lifecycle
+        self._events = events
+        self._batch_size = batch_size
+        self._flush_interval = flush_interval
+        self._claim_batch_size = claim_batch_size
+        self._queue: asyncio.Queue[WorkPayload | None] = asyncio.Queue()
+        self._urgent = asyncio.Event()  # a completion others wait for is queued: flush it now
+        self._start_steps = start_steps
+        self._release_steps = release_steps
+
+    def put(self, work: WorkPayload) -> None:
+        """Queues the completion of ``work`` (its ``result`` is set)."""
+        if work.has_dependents:
+            self._urgent.set()
+        self._queue.put_nowait(work)
+
+    async def close(self) -> None:
+        """Ends :meth:`run` once everything queued before is reported."""
+        await self._queue.put(None)
+
+    async def run(self) -> None:
+        done = False
+        while not done:
+            item = await self._queue.get()
+            if item is None:
+                break
+            # Let a batch build up for a moment, unless a completion others wait for is queued.
+            if self._flush_interval > 0 and not self._urgent.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._urgent.wait(), self._flush_interval)
+            self._urgent.clear()
+            batch = [item]
+            while len(batch) < self._batch_size and not self._queue.empty():
+                nxt = self._queue.get_nowait()
+                if nxt is None:
+                    done = True
+                    break
+                batch.append(nxt)
+            if not self._queue.empty():
+                self._urgent.set()  # a backlog: send the next batch without waiting
+            unlocks = any(work.has_dependents for work in batch)
+            drained = await self._flush(batch)
+            if unlocks:  # dependents may be claimable now: do not wait for the notification
+                for slots in self._slots.values():
+                    if slots not in drained:
+                        slots.wake.set()
+
+    async def _flush(self, batch: list[WorkPayload]) -> set[QueueSlots]:
+        """Completes ``batch``; returns the queues it also claimed on and found nothing more."""
+        backoff = ReconnectBackoff()
+        for attempt in range(1, FLUSH_TRIES + 1):
+            claims = self._reserve_claims(batch) if attempt == 1 and self._engine.supports_combined_claim else []
+            try:
+                if claims:
+                    outcomes, claimed = await self._engine.complete_and_claim(
+                        batch, [(slots.name, want) for slots, want in claims]
+                    )
+                else:
+                    outcomes, claimed = await self._engine.complete(batch), []
+            except Exception as error:  # never let the completer die: its steps would never be reported
+                for slots, want in claims:
+                    slots.give_back(want)
+                self._events.emit(
+                    "completion_failed", f"completing {len(batch)} steps failed (try {attempt}): {error}", error=error
+                )
+                await asyncio.sleep(backoff.next_delay())
+                continue
+            by_id = {work.step_id: work for work in batch}
+            for step_id, outcome in outcomes:
+                if outcome != "completed":
+                    self._events.emit(
+                        "completion_refused",
+                        f"completion refused by the engine: {outcome}",
+                        work=by_id.get(step_id),
+                        level=logging.INFO,
+                    )
+            return await self._start_claimed(claims, claimed)
+        self._events.emit(
+            "completion_given_up",
+            f"gave up completing {len(batch)} steps; their leases will expire and they will run again",
+            level=logging.ERROR,
+        )
+        return set()
+
+    async def _start_claimed(
+        self, claims: list[tuple[QueueSlots, int]], claimed: list[list[WorkPayload]]
+    ) -> set[QueueSlots]:
+        drained: set[QueueSlots] = set()
+        for (slots, want), works in zip(claims, claimed, strict=True):
+            if not self._lifecycle.accepting_work:
+                await self._release_steps(works)  # shutdown began during the call: give them back
+                slots.give_back(want)
+            else:
+                self._start_steps(slots, works, want)
+            if len(works) < want:
+                drained.add(slots)
+        return drained
+
+    def _reserve_claims(self, batch: list[WorkPayload]) -> list[tuple[QueueSlots, int]]:
+        """Free slots to claim with the completion of ``batch``: on the queue of each step others
+        wait for (its dependents are often claimable once it commits, and usually on its queue)."""
+        if not self._lifecycle.accepting_work:
+            return []
+        claims = []
+        for name in dict.fromkeys(work.queue for work in batch if work.has_dependents):
+            slots = self._slots.get(name)
+            if slots is not None and (want := slots.reserve(self._claim_batch_size)) > 0:
+                claims.append((slots, want))
+        return claims

@@ -1,0 +1,133 @@
+"""The runtime's narrow seam to the database: each method is one call of an engine function.
+
+The parts of the runtime depend on :class:`EngineCalls`, not on psycopg, so their rules can be
+unit-tested against a fake; :class:`Engine` is the real one, on an async connection pool.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any, Protocol
+
+import psycopg
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool
+
+from tributary import _sql
+from tributary.hooks import WorkPayload
+
+Outcomes = list[tuple[int, str]]
+"""``(step_id, outcome)`` per completion, as ``complete_steps`` reports them."""
+
+# Completing and claiming in one round trip needs libpq's pipeline mode (libpq 14 and later).
+PIPELINES = psycopg.AsyncPipeline.is_supported()
+
+
+class EngineCalls(Protocol):
+    """What the runtime asks of the engine."""
+
+    supports_combined_claim: bool
+
+    async def claim(self, queue: str, limit: int) -> list[WorkPayload]: ...
+
+    async def complete(self, works: Sequence[WorkPayload]) -> Outcomes: ...
+
+    async def complete_and_claim(
+        self, works: Sequence[WorkPayload], claims: Sequence[tuple[str, int]]
+    ) -> tuple[Outcomes, list[list[WorkPayload]]]: ...
+
+    async def fail(self, work: WorkPayload, detail: dict[str, Any], retryable: bool) -> str: ...
+
+    async def heartbeat(self, works: Sequence[WorkPayload]) -> set[int]: ...
+
+    async def rescue(self) -> int: ...
+
+    async def release(self, works: Sequence[WorkPayload]) -> int: ...
+
+    async def lease_duration(self) -> timedelta: ...
+
+
+class Engine:
+    """:class:`EngineCalls` on a pool of autocommit connections, as worker ``worker_id``.
+
+    It remembers the backend pid of each of its connections, so the listener can tell this
+    process's own ``tributary_step_available`` notifications from other processes'.
+    """
+
+    def __init__(self, conninfo: str, worker_id: str, pool_size: int) -> None:
+        self.worker_id = worker_id
+        self.supports_combined_claim = PIPELINES
+        self._own_backends: dict[int, weakref.ref[psycopg.AsyncConnection[Any]]] = {}
+        self._pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+            conninfo,
+            min_size=2,
+            max_size=pool_size,
+            kwargs={"autocommit": True},
+            configure=self._remember_backend,
+            open=False,
+            name="tributary-runtime",
+        )
+
+    async def open(self) -> None:
+        await self._pool.open()
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    def is_own(self, backend_pid: int) -> bool:
+        """Whether ``backend_pid`` is one of this pool's open connections."""
+        ref = self._own_backends.get(backend_pid)
+        conn = ref() if ref is not None else None
+        return conn is not None and not conn.closed
+
+    async def _remember_backend(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        for pid, ref in list(self._own_backends.items()):
+            if (known := ref()) is None or known.closed:
+                del self._own_backends[pid]
+        self._own_backends[conn.info.backend_pid] = weakref.ref(conn)
+
+    async def _call(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        async with self._pool.connection() as conn:
+            return await _sql.acall(conn, statement, params)
+
+    async def claim(self, queue: str, limit: int) -> list[WorkPayload]:
+        async with self._pool.connection() as conn:
+            return await _sql.aclaim(conn, _sql.claim_params(queue, self.worker_id, limit))
+
+    async def complete(self, works: Sequence[WorkPayload]) -> Outcomes:
+        return [
+            (int(step_id), str(outcome))
+            for step_id, outcome in await self._call(_sql.COMPLETE, _sql.complete_params(works))
+        ]
+
+    async def complete_and_claim(
+        self, works: Sequence[WorkPayload], claims: Sequence[tuple[str, int]]
+    ) -> tuple[Outcomes, list[list[WorkPayload]]]:
+        async with self._pool.connection() as conn:
+            outcomes, claimed = await _sql.acomplete_and_claim(
+                conn,
+                _sql.complete_params(works),
+                [_sql.claim_params(queue, self.worker_id, limit) for queue, limit in claims],
+            )
+        return [(int(step_id), str(outcome)) for step_id, outcome in outcomes], claimed
+
+    async def fail(self, work: WorkPayload, detail: dict[str, Any], retryable: bool) -> str:
+        rows = await self._call(_sql.FAIL, (work.step_id, work.attempt, Jsonb(detail), retryable))
+        return str(rows[0][0])
+
+    async def heartbeat(self, works: Sequence[WorkPayload]) -> set[int]:
+        return {int(row[0]) for row in await self._call(_sql.HEARTBEAT, _sql.attempts_params(works))}
+
+    async def rescue(self) -> int:
+        return int((await self._call(_sql.RESCUE))[0][0])
+
+    async def release(self, works: Sequence[WorkPayload]) -> int:
+        return int((await self._call(_sql.RELEASE, _sql.attempts_params(works)))[0][0])
+
+    async def lease_duration(self) -> timedelta:
+        lease = (await self._call(_sql.LEASE_DURATION))[0][0]
+        if not isinstance(lease, timedelta):
+            raise TypeError(f"tributary.settings.lease_duration read as {lease!r}")
+        return lease

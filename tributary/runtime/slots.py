@@ -1,0 +1,39 @@
+"""The slots of one queue: how many more of its steps this process may run (``max_workers``),
+and the signals that wake its fetcher."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+
+@dataclass(eq=False)  # compared and hashed by identity
+class QueueSlots:
+    """``free`` of ``max_workers`` slots of queue ``name`` are not taken.
+
+    A claim reserves the slots it asks for first and gives back those it did not fill, so the
+    fetcher and the completer (which claims with completions) together never run more than
+    ``max_workers`` steps of the queue. ``wake`` is set when steps of the queue may have become
+    claimable; ``slot_freed`` when a slot was given back.
+    """
+
+    name: str
+    max_workers: int
+    free: int = 0
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    slot_freed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.free = self.max_workers
+
+    def reserve(self, limit: int) -> int:
+        """Takes up to ``limit`` free slots for a claim; returns how many."""
+        taken = max(0, min(self.free, limit))
+        self.free -= taken
+        return taken
+
+    def give_back(self, count: int = 1) -> None:
+        """Returns ``count`` slots (a step ended, or a claim took fewer steps than reserved)."""
+        if count > 0:
+            self.free += count
+            self.slot_freed.set()
