@@ -12,6 +12,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from psycopg.types.json import Jsonb
 
 from tests.client_helpers import (
@@ -22,7 +23,7 @@ from tests.client_helpers import (
     started,
     step_rows,
 )
-from tributary import Client, Discard, InsertOpts, Step, StepArgs, Worker
+from tributary import Client, Discard, InsertOpts, QueueConfig, Step, StepArgs, Worker
 
 QUICK_BACKOFF = timedelta(milliseconds=20)
 
@@ -318,3 +319,83 @@ def test_cancelling_a_workflow_cancels_its_running_handler(dsn: str, conn: Conn)
     # After the runtime stopped: no late result or failure reached the row.
     row = step_rows(conn, workflow_id)["endless"]
     assert (row["state"], row["result"], row["errors"]) == ("cancelled", None, [])
+
+
+class OwnTimeout(StepArgs):
+    kind = "own_timeout"
+
+
+class SyncOwnTimeoutWorker(Worker[OwnTimeout]):
+    def work(self, step: Step[OwnTimeout]) -> None:
+        raise TimeoutError("the upstream API timed out")
+
+
+class AsyncOwnTimeout(StepArgs):
+    kind = "async_own_timeout"
+
+
+class AsyncOwnTimeoutWorker(Worker[AsyncOwnTimeout]):
+    async def work(self, step: Step[AsyncOwnTimeout]) -> None:
+        raise TimeoutError("the upstream API timed out")
+
+
+@pytest.mark.parametrize("timeout", [None, timedelta(seconds=30)], ids=["no-timeout", "30s-timeout"])
+@pytest.mark.parametrize("args", [OwnTimeout(), AsyncOwnTimeout()], ids=["sync", "async"])
+def test_a_timeout_error_the_handler_raises_is_recorded_as_itself(
+    dsn: str, args: StepArgs, timeout: timedelta | None
+) -> None:
+    config = fast_config(SyncOwnTimeoutWorker(), AsyncOwnTimeoutWorker())
+    with Client(dsn, config) as client, started(client):
+        opts = InsertOpts(max_attempts=1, timeout=timeout)
+        workflow_id = client.new_workflow("own").add_task("call", args, insert_opts=opts).execute()
+        result = client.wait(workflow_id, timeout=WAIT_SECONDS)
+    (error,) = result.steps["call"].errors
+    assert (error["type"], error["message"]) == ("TimeoutError", "the upstream API timed out")
+    assert "reason" not in error
+
+
+class Hang(StepArgs):
+    kind = "hang"
+    first_seconds: float
+
+
+class HangWorker(Worker[Hang]):
+    """Blocks its first attempt for ``first_seconds``; counts the attempts running at once."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running = 0
+        self.peak = 0
+        self.started_attempts: list[int] = []
+
+    def work(self, step: Step[Hang]) -> str:
+        with self.lock:
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+            self.started_attempts.append(step.attempt)
+        try:
+            if step.attempt == 1:
+                time.sleep(step.args.first_seconds)
+        finally:
+            with self.lock:
+                self.running -= 1
+        return f"done on attempt {step.attempt}"
+
+
+def test_a_timed_out_sync_handler_keeps_its_slot_until_its_thread_returns(dsn: str) -> None:
+    worker = HangWorker()
+    queues = {"default": QueueConfig(max_workers=1), "b": QueueConfig(max_workers=1)}
+    with Client(dsn, fast_config(worker, EchoWorker(), queues=queues)) as client, started(client):
+        hang = InsertOpts(timeout=timedelta(seconds=0.5), retry_backoff=QUICK_BACKOFF, max_attempts=3)
+        workflow_id = (
+            client.new_workflow("hang")
+            .add_task("hang", Hang(first_seconds=2), insert_opts=hang)
+            .add_task("other_queue", Echo(), insert_opts=InsertOpts(queue="b"))
+            .execute()
+        )
+        result = client.wait(workflow_id, timeout=WAIT_SECONDS)
+    assert result.state == "completed", result
+    assert worker.peak == 1  # attempt 2 waited for attempt 1's thread: max_workers=1 held
+    assert worker.started_attempts == [1, 2]
+    assert [(e["attempt"], e["reason"]) for e in result.steps["hang"].errors] == [(1, "timeout")]
+    assert (result.steps["other_queue"].state, result.steps["other_queue"].attempt) == ("completed", 1)
