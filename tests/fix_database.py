@@ -3,7 +3,7 @@
 Where the server comes from, first match wins:
 
 1. ``TRIBUTARY_TEST_EPHEMERAL=1`` forces a throwaway cluster from the local PostgreSQL binaries
-   (tributary._ephemeral), ignoring everything below; handy to test that path on a machine
+   (tributary.testing.cluster), ignoring everything below; handy to test that path on a machine
    that has a server running.
 2. ``--tributary-dsn``, else ``TRIBUTARY_TEST_DSN``, else ``DATABASE_URL``: an existing server.
    The DSN's database is only used to create and drop the test databases (CREATEDB needed).
@@ -20,19 +20,17 @@ from __future__ import annotations
 
 import logging
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
 import psycopg
 import pytest
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 from psycopg.rows import TupleRow
 
 from tributary import migrate
-from tributary._ephemeral import EphemeralCluster
+from tributary.testing.cluster import EphemeralCluster
+from tributary.testing.databases import create_database, drop_database, throwaway_database, unique_name, with_dbname
 
 logger = logging.getLogger(__name__)
 
@@ -52,11 +50,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="PostgreSQL server to test against (default: TRIBUTARY_TEST_DSN, DATABASE_URL, "
         "a Docker container, or a throwaway local cluster)",
     )
-
-
-def with_dbname(dsn: str, dbname: str) -> str:
-    """``dsn`` (URL or key=value conninfo) pointing at database ``dbname`` instead."""
-    return make_conninfo(dsn, dbname=dbname)
 
 
 def _docker_answers() -> bool:
@@ -104,21 +97,11 @@ def admin_dsn(request: pytest.FixtureRequest) -> Iterator[str]:
         yield cluster.dsn
 
 
-def _create_database(admin: str, name: str, template: str = "template0") -> None:
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template)))
-
-
-def _drop_database(admin: str, name: str) -> None:
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
 @pytest.fixture(scope="session")
 def template_database(admin_dsn: str) -> Iterator[str]:
     """Name of this session's template: the migrated schema plus the test fixtures."""
-    name = f"tributary_template_{uuid.uuid4().hex[:12]}"
-    _create_database(admin_dsn, name)
+    name = unique_name("tributary_template")
+    create_database(admin_dsn, name)
     try:
         migrate.up(with_dbname(admin_dsn, name))
         if FIXTURES_SQL.is_file():
@@ -126,29 +109,21 @@ def template_database(admin_dsn: str) -> Iterator[str]:
                 conn.execute(FIXTURES_SQL.read_bytes())
         yield name
     finally:
-        _drop_database(admin_dsn, name)
+        drop_database(admin_dsn, name)
 
 
 @pytest.fixture
 def dsn(admin_dsn: str, template_database: str) -> Iterator[str]:
     """Conninfo of a fresh clone of the template, dropped after the test."""
-    name = f"tributary_t_{uuid.uuid4().hex[:12]}"
-    _create_database(admin_dsn, name, template=template_database)
-    try:
-        yield with_dbname(admin_dsn, name)
-    finally:
-        _drop_database(admin_dsn, name)
+    with throwaway_database(admin_dsn, prefix="tributary_t", template=template_database) as clone:
+        yield clone
 
 
 @pytest.fixture
 def empty_dsn(admin_dsn: str) -> Iterator[str]:
     """Conninfo of a new database with nothing deployed in it, dropped after the test."""
-    name = f"tributary_e_{uuid.uuid4().hex[:12]}"
-    _create_database(admin_dsn, name)
-    try:
-        yield with_dbname(admin_dsn, name)
-    finally:
-        _drop_database(admin_dsn, name)
+    with throwaway_database(admin_dsn, prefix="tributary_e") as empty:
+        yield empty
 
 
 @pytest.fixture

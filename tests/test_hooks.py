@@ -78,7 +78,9 @@ def test_logging_and_metrics_hooks_see_every_step(dsn: str, caplog: pytest.LogCa
     assert any(m.startswith(f"workflow {workflow_id} step ") and "ok (greet) attempt 1 done in" in m for m in messages)
     assert sum("failed in" in m and "nobody to greet" in m for m in messages) == 2
     records = [
-        r for r in caplog.records if r.name in ("tributary.hooks", "tributary.runtime") and "step" in r.getMessage()
+        r
+        for r in caplog.records
+        if r.name in ("tributary.hooks", "tributary.runtime") and r.getMessage().startswith("workflow ")
     ]
     for field in ("workflow_id", "step_id", "task", "kind", "attempt"):
         assert all(hasattr(r, field) for r in records), field

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from tributary import Client, Config, QueueConfig, Step, StepArgs, Worker, Workers, migrate
-from tributary._ephemeral import EphemeralCluster, find_bindir
+from tributary.testing.cluster import EphemeralCluster, find_bindir
 
 
 class Nap(StepArgs):

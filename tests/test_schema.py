@@ -10,17 +10,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
 from tributary import migrate
-from tributary.schema_dump import dump_schema, pg_dump_available
+from tributary.testing.databases import throwaway_database
+from tributary.testing.schema_dump import dump_schema, pg_dump_available
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT = ROOT / "db" / "schema.snapshot.sql"
@@ -31,14 +28,8 @@ pytestmark = pytest.mark.skipif(not pg_dump_available(), reason="pg_dump is not 
 @pytest.fixture
 def fresh_database(admin_dsn: str) -> Iterator[str]:
     """A new database from template0 (nothing deployed); dropped afterwards."""
-    name = f"tributary_schema_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
-    try:
-        yield make_conninfo(admin_dsn, dbname=name)
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with throwaway_database(admin_dsn, prefix="tributary_schema") as dsn:
+        yield dsn
 
 
 def dump_or_skip(conninfo: str) -> str:
@@ -62,11 +53,7 @@ def test_migrator_and_sqitch_deploy_the_same_schema(fresh_database: str, admin_d
     migrate.up(fresh_database)
     by_migrator = dump_or_skip(fresh_database)
 
-    name = f"tributary_sqitch_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
-    try:
-        target_dsn = make_conninfo(admin_dsn, dbname=name)
+    with throwaway_database(admin_dsn, prefix="tributary_sqitch") as target_dsn:
         target = subprocess.run(
             [sys.executable, str(ROOT / "scripts" / "dsn.py"), "sqitch", target_dsn],
             check=True,
@@ -78,6 +65,3 @@ def test_migrator_and_sqitch_deploy_the_same_schema(fresh_database: str, admin_d
         )
         assert deployed.returncode == 0, deployed.stdout + deployed.stderr
         assert dump_or_skip(target_dsn) == by_migrator
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

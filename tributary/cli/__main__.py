@@ -1,0 +1,5 @@
+"""``python -m tributary.cli``: the ``tributary`` command."""
+
+from tributary.cli import main
+
+raise SystemExit(main())
