@@ -22,6 +22,7 @@ from tributary.runtime.events import Events
 from tributary.runtime.executor import Attempt
 from tributary.runtime.fetcher import Fetcher
 from tributary.runtime.maintenance import Maintenance, heartbeat_interval
+from tributary.runtime.shared import Shared
 from tributary.runtime.slots import QueueSlots
 from tributary.runtime.state import Lifecycle, RuntimeState
 
@@ -107,6 +108,10 @@ class Recorder(Hook):
         self.events.append(event)
 
 
+def shared_by(engine: FakeEngine, hook: Hook, lifecycle: Lifecycle, slots: dict[str, QueueSlots]) -> Shared:
+    return Shared(engine, lifecycle, Events([hook], "w"), slots)
+
+
 def running_lifecycle() -> Lifecycle:
     lifecycle = Lifecycle()
     lifecycle.move_to(RuntimeState.STARTING)
@@ -123,10 +128,7 @@ def make_completer(
         await engine.release(works)
 
     completer = Completer(
-        engine,
-        slots,
-        lifecycle,
-        Events([hook], "w"),
+        shared_by(engine, hook, lifecycle, slots),
         start_steps=lambda s, works, reserved: started.append((s.name, [w.step_id for w in works], reserved)),
         release_steps=release,
         batch_size=10,
@@ -256,16 +258,8 @@ def test_a_fetcher_gives_back_its_slots_when_a_claim_fails_and_keeps_going(monke
             s.give_back(reserved - len(works))
             lifecycle.move_to(RuntimeState.STOPPING)  # one successful claim is enough
 
-        fetcher = Fetcher(
-            slots,
-            engine,
-            lifecycle,
-            Events([hook], "w"),
-            start,
-            batch_size=10,
-            poll_interval=0.01,
-            cooldown=0,
-        )
+        shared = shared_by(engine, hook, lifecycle, {"q": slots})
+        fetcher = Fetcher(shared, slots, start, batch_size=10, poll_interval=0.01, cooldown=0)
         await asyncio.wait_for(fetcher.run(), 10)
         assert engine.calls == [("claim", ("q", 3))] * 3
         assert started == [[5]]
@@ -292,10 +286,8 @@ def test_a_lost_lease_cancels_an_async_attempt_and_says_so() -> None:
             2: Attempt(work(2), slots, cancellable=True, task=kept),
         }
         maintenance = Maintenance(
-            engine,
+            shared_by(engine, hook, running_lifecycle(), {"q": slots}),
             executor,  # type: ignore[arg-type]  # only .running is read
-            Events([hook], "w"),
-            lambda: None,
             configured_heartbeat=None,
             rescue_interval=30,
         )

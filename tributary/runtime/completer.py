@@ -11,13 +11,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 
 from tributary._reconnect import ReconnectBackoff
 from tributary.hooks import WorkPayload
-from tributary.runtime.engine import EngineCalls
-from tributary.runtime.events import Events
+from tributary.runtime.shared import Shared
 from tributary.runtime.slots import QueueSlots
-from tributary.runtime.state import Lifecycle
 
 FLUSH_TRIES = 8
 """Tries of one batch before giving up on it (its steps then run again once their leases expire)."""
@@ -26,33 +25,18 @@ StartSteps = Callable[[QueueSlots, Sequence[WorkPayload], int], None]
 ReleaseSteps = Callable[[Sequence[WorkPayload]], Awaitable[None]]
 
 
+@dataclass(eq=False)
 class Completer:
     """Owns the queue of completed attempts not reported yet."""
 
-    def __init__(
-        self,
-        engine: EngineCalls,
-        slots: dict[str, QueueSlots],
-        lifecycle: Lifecycle,
-        events: Events,
-        *,
-        start_steps: StartSteps,
-        release_steps: ReleaseSteps,
-        batch_size: int,
-        flush_interval: float,
-        claim_batch_size: int,
-    ) -> None:
-        self._engine = engine
-        self._slots = slots
-        self._lifecycle = lifecycle
-        self._events = events
-        self._batch_size = batch_size
-        self._flush_interval = flush_interval
-        self._claim_batch_size = claim_batch_size
-        self._queue: asyncio.Queue[WorkPayload | None] = asyncio.Queue()
-        self._urgent = asyncio.Event()  # a completion others wait for is queued: flush it now
-        self._start_steps = start_steps
-        self._release_steps = release_steps
+    shared: Shared
+    start_steps: StartSteps
+    release_steps: ReleaseSteps
+    batch_size: int
+    flush_interval: float
+    claim_batch_size: int
+    _queue: asyncio.Queue[WorkPayload | None] = field(default_factory=asyncio.Queue)
+    _urgent: asyncio.Event = field(default_factory=asyncio.Event)  # a completion others wait for is queued
 
     def put(self, work: WorkPayload) -> None:
         """Queues the completion of ``work`` (its ``result`` is set)."""
@@ -71,12 +55,12 @@ class Completer:
             if item is None:
                 break
             # Let a batch build up for a moment, unless a completion others wait for is queued.
-            if self._flush_interval > 0 and not self._urgent.is_set():
+            if self.flush_interval > 0 and not self._urgent.is_set():
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._urgent.wait(), self._flush_interval)
+                    await asyncio.wait_for(self._urgent.wait(), self.flush_interval)
             self._urgent.clear()
             batch = [item]
-            while len(batch) < self._batch_size and not self._queue.empty():
+            while len(batch) < self.batch_size and not self._queue.empty():
                 nxt = self._queue.get_nowait()
                 if nxt is None:
                     done = True
@@ -87,7 +71,7 @@ class Completer:
             unlocks = any(work.has_dependents for work in batch)
             drained = await self._flush(batch)
             if unlocks:  # dependents may be claimable now: do not wait for the notification
-                for slots in self._slots.values():
+                for slots in self.shared.slots.values():
                     if slots not in drained:
                         slots.wake.set()
 
@@ -95,18 +79,18 @@ class Completer:
         """Completes ``batch``; returns the queues it also claimed on and found nothing more."""
         backoff = ReconnectBackoff()
         for attempt in range(1, FLUSH_TRIES + 1):
-            claims = self._reserve_claims(batch) if attempt == 1 and self._engine.supports_combined_claim else []
+            claims = self._reserve_claims(batch) if attempt == 1 and self.shared.engine.supports_combined_claim else []
             try:
                 if claims:
-                    outcomes, claimed = await self._engine.complete_and_claim(
+                    outcomes, claimed = await self.shared.engine.complete_and_claim(
                         batch, [(slots.name, want) for slots, want in claims]
                     )
                 else:
-                    outcomes, claimed = await self._engine.complete(batch), []
+                    outcomes, claimed = await self.shared.engine.complete(batch), []
             except Exception as error:  # never let the completer die: its steps would never be reported
                 for slots, want in claims:
                     slots.give_back(want)
-                self._events.emit(
+                self.shared.events.emit(
                     "completion_failed", f"completing {len(batch)} steps failed (try {attempt}): {error}", error=error
                 )
                 await asyncio.sleep(backoff.next_delay())
@@ -114,14 +98,14 @@ class Completer:
             by_id = {work.step_id: work for work in batch}
             for step_id, outcome in outcomes:
                 if outcome != "completed":
-                    self._events.emit(
+                    self.shared.events.emit(
                         "completion_refused",
                         f"completion refused by the engine: {outcome}",
                         work=by_id.get(step_id),
                         level=logging.INFO,
                     )
             return await self._start_claimed(claims, claimed)
-        self._events.emit(
+        self.shared.events.emit(
             "completion_given_up",
             f"gave up completing {len(batch)} steps; their leases will expire and they will run again",
             level=logging.ERROR,
@@ -133,11 +117,11 @@ class Completer:
     ) -> set[QueueSlots]:
         drained: set[QueueSlots] = set()
         for (slots, want), works in zip(claims, claimed, strict=True):
-            if not self._lifecycle.accepting_work:
-                await self._release_steps(works)  # shutdown began during the call: give them back
+            if not self.shared.lifecycle.accepting_work:
+                await self.release_steps(works)  # shutdown began during the call: give them back
                 slots.give_back(want)
             else:
-                self._start_steps(slots, works, want)
+                self.start_steps(slots, works, want)
             if len(works) < want:
                 drained.add(slots)
         return drained
@@ -145,11 +129,11 @@ class Completer:
     def _reserve_claims(self, batch: list[WorkPayload]) -> list[tuple[QueueSlots, int]]:
         """Free slots to claim with the completion of ``batch``: on the queue of each step others
         wait for (its dependents are often claimable once it commits, and usually on its queue)."""
-        if not self._lifecycle.accepting_work:
+        if not self.shared.lifecycle.accepting_work:
             return []
         claims = []
         for name in dict.fromkeys(work.queue for work in batch if work.has_dependents):
-            slots = self._slots.get(name)
-            if slots is not None and (want := slots.reserve(self._claim_batch_size)) > 0:
+            slots = self.shared.slots.get(name)
+            if slots is not None and (want := slots.reserve(self.claim_batch_size)) > 0:
                 claims.append((slots, want))
         return claims

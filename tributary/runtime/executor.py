@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 import traceback
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -27,8 +27,7 @@ from tributary.errors import (
 )
 from tributary.hooks import Hook, WorkPayload
 from tributary.payload import to_json
-from tributary.runtime.engine import EngineCalls
-from tributary.runtime.events import Events
+from tributary.runtime.shared import Shared
 from tributary.runtime.slots import QueueSlots
 from tributary.runtime.threads import HandlerThreads
 from tributary.step import Step
@@ -60,23 +59,13 @@ class Executor:
     """Runs attempts and owns them while they run (``running``, by step id)."""
 
     def __init__(
-        self,
-        workers: Workers,
-        hooks: Sequence[Hook],
-        engine: EngineCalls,
-        *,
-        completer: CompletionSink,
-        events: Events,
-        wake_all: Callable[[], None],
-        thread_count: int,
+        self, shared: Shared, workers: Workers, hooks: Sequence[Hook], completer: CompletionSink, thread_count: int
     ) -> None:
         self.running: dict[int, Attempt] = {}
+        self._shared = shared
         self._workers = workers
         self._hooks = list(hooks)
-        self._engine = engine
         self._completer = completer
-        self._events = events
-        self._wake_all = wake_all
         self._threads = HandlerThreads(thread_count)
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -201,12 +190,14 @@ class Executor:
         if isinstance(error, StepTimedOut):
             detail["reason"] = "timeout"
         try:
-            state = await self._engine.fail(work, detail, not isinstance(error, NON_RETRYABLE))
+            state = await self._shared.engine.fail(work, detail, not isinstance(error, NON_RETRYABLE))
         except (StaleAttempt, StepCancelled) as refused:
-            self._events.emit("failure_not_recorded", f"failure not recorded: {refused}", work=work, level=logging.INFO)
+            self._shared.events.emit(
+                "failure_not_recorded", f"failure not recorded: {refused}", work=work, level=logging.INFO
+            )
             return
         except (psycopg.Error, OSError) as db_error:
-            self._events.emit(
+            self._shared.events.emit(
                 "failure_not_recorded",
                 f"could not record its failure ({db_error}); its lease will expire",
                 work=work,
@@ -214,8 +205,8 @@ class Executor:
                 level=logging.ERROR,
             )
             return
-        self._wake_all()  # a retry may be claimable at once
-        self._events.emit("attempt_failed", f"failed: {detail['message']} -> {state}", work=work, error=error)
+        self._shared.wake_all()  # a retry may be claimable at once
+        self._shared.events.emit("attempt_failed", f"failed: {detail['message']} -> {state}", work=work, error=error)
 
 
 async def _within(timeout: float | None, outcome: Awaitable[Any]) -> Any:

@@ -16,6 +16,7 @@ from tributary.runtime.events import Events
 from tributary.runtime.executor import Executor
 from tributary.runtime.fetcher import Fetcher, Listener
 from tributary.runtime.maintenance import Maintenance
+from tributary.runtime.shared import Shared
 from tributary.runtime.slots import QueueSlots
 from tributary.runtime.state import Lifecycle, RuntimeState
 
@@ -38,51 +39,35 @@ class Runtime:
         self.start_error: BaseException | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
-        self.events = Events(config.hooks, config.worker_id)
-        self.slots = {name: QueueSlots(name, q.max_workers) for name, q in config.queues.items()}
-        self.engine = Engine(conninfo, config.worker_id, pool_size=len(self.slots) + 4)
-        self.completer = Completer(
+        self.engine = Engine(conninfo, config.worker_id, pool_size=len(config.queues) + 4)
+        self.shared = Shared(
             self.engine,
-            self.slots,
             self.lifecycle,
-            self.events,
+            Events(config.hooks, config.worker_id),
+            {name: QueueSlots(name, q.max_workers) for name, q in config.queues.items()},
+        )
+        self.completer = Completer(
+            self.shared,
             start_steps=self._start_steps,
             release_steps=self._release,
             batch_size=config.complete_batch_size,
             flush_interval=config.complete_flush_interval.total_seconds(),
             claim_batch_size=config.claim_batch_size,
         )
-        self.executor = Executor(
-            config.workers,
-            config.work_hooks(),
-            self.engine,
-            completer=self.completer,
-            events=self.events,
-            wake_all=self._wake_all,
-            thread_count=sum(q.max_workers for q in config.queues.values()) or 1,
-        )
+        total_slots = sum(q.max_workers for q in config.queues.values()) or 1
+        self.executor = Executor(self.shared, config.workers, config.work_hooks(), self.completer, total_slots)
         self.maintenance = Maintenance(
-            self.engine,
+            self.shared,
             self.executor,
-            self.events,
-            self._wake_all,
             configured_heartbeat=config.heartbeat_interval,
             rescue_interval=config.rescue_interval.total_seconds(),
         )
+        poll, cooldown = config.fetch_poll_interval.total_seconds(), config.fetch_cooldown.total_seconds()
         self.fetchers = [
-            Fetcher(
-                slots,
-                self.engine,
-                self.lifecycle,
-                self.events,
-                self._start_steps,
-                batch_size=config.claim_batch_size,
-                poll_interval=config.fetch_poll_interval.total_seconds(),
-                cooldown=config.fetch_cooldown.total_seconds(),
-            )
-            for slots in self.slots.values()
+            Fetcher(self.shared, slots, self._start_steps, config.claim_batch_size, poll, cooldown)
+            for slots in self.shared.slots.values()
         ]
-        self.listener = Listener(conninfo, self.engine, self.slots, self.events, self._wake_all)
+        self.listener = Listener(self.shared, conninfo, self.engine.is_own)
 
     @property
     def state(self) -> RuntimeState:
@@ -133,7 +118,9 @@ class Runtime:
             asyncio.create_task(self.maintenance.rescues(), name="rescues"),
         ]
         worker_id = self.config.worker_id
-        self.events.emit("started", f"worker {worker_id} started on queues {sorted(self.slots)}", level=logging.INFO)
+        self.shared.events.emit(
+            "started", f"worker {worker_id} started on queues {sorted(self.shared.slots)}", level=logging.INFO
+        )
         if started is not None:
             started.set()
         try:
@@ -147,7 +134,9 @@ class Runtime:
         worker_id = self.config.worker_id
         self.lifecycle.move_to(RuntimeState.STOPPING)
         in_flight = len(self.executor.running)
-        self.events.emit("stopping", f"worker {worker_id} stopping: {in_flight} steps in flight", level=logging.INFO)
+        self.shared.events.emit(
+            "stopping", f"worker {worker_id} stopping: {in_flight} steps in flight", level=logging.INFO
+        )
         # Fetchers stop at the top of their loop, never in the middle of a claim: a claim cut off
         # after its commit would leave steps running that no handler runs. Only a claim stuck on
         # an unreachable database is cancelled, after the grace period.
@@ -168,7 +157,7 @@ class Runtime:
         await self.engine.close()
         self.executor.close()
         self.lifecycle.move_to(RuntimeState.STOPPED)
-        self.events.emit("stopped", f"worker {worker_id} stopped", level=logging.INFO)
+        self.shared.events.emit("stopped", f"worker {worker_id} stopped", level=logging.INFO)
 
     # -- shared by the parts -------------------------------------------------------------------
     def _start_steps(self, slots: QueueSlots, works: Sequence[WorkPayload], reserved: int) -> None:
@@ -176,7 +165,3 @@ class Runtime:
 
     async def _release(self, works: Sequence[WorkPayload]) -> None:
         await self.maintenance.release(works)
-
-    def _wake_all(self) -> None:
-        for slots in self.slots.values():
-            slots.wake.set()

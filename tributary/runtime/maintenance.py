@@ -6,16 +6,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 
 from tributary.errors import ConfigError
 from tributary.hooks import WorkPayload
-from tributary.runtime.engine import EngineCalls
-from tributary.runtime.events import Events
 from tributary.runtime.executor import Executor
+from tributary.runtime.shared import Shared
 
 LEASE_FRACTION = 3
 """With no ``heartbeat_interval`` configured, leases are renewed this many times per lease."""
@@ -38,31 +38,20 @@ def heartbeat_interval(configured: timedelta | None, lease: timedelta) -> timede
     return configured
 
 
+@dataclass(eq=False)
 class Maintenance:
     """Heartbeats and rescue for one runtime."""
 
-    def __init__(
-        self,
-        engine: EngineCalls,
-        executor: Executor,
-        events: Events,
-        wake_all: Callable[[], None],
-        *,
-        configured_heartbeat: timedelta | None,
-        rescue_interval: float,
-    ) -> None:
-        self._engine = engine
-        self._executor = executor
-        self._events = events
-        self._wake_all = wake_all
-        self._configured_heartbeat = configured_heartbeat
-        self._rescue_interval = rescue_interval
-        self.heartbeat_every = timedelta(seconds=10)
+    shared: Shared
+    executor: Executor
+    configured_heartbeat: timedelta | None
+    rescue_interval: float
+    heartbeat_every: timedelta = timedelta(seconds=10)
 
     async def follow_lease(self) -> None:
         """Reads the engine's lease and sets the heartbeat interval from it (ConfigError if the
         configured one cannot keep leases)."""
-        self.heartbeat_every = heartbeat_interval(self._configured_heartbeat, await self._engine.lease_duration())
+        self.heartbeat_every = heartbeat_interval(self.configured_heartbeat, await self.shared.engine.lease_duration())
 
     async def heartbeats(self) -> None:
         while True:
@@ -71,22 +60,22 @@ class Maintenance:
 
     async def heartbeat_once(self) -> None:
         """Renews the lease of every running attempt; stops those whose lease the engine took back."""
-        attempts = [a for a in self._executor.running.values() if not a.lease_lost and not a.released]
+        attempts = [a for a in self.executor.running.values() if not a.lease_lost and not a.released]
         if not attempts:
             return
         try:
-            held = await self._engine.heartbeat([a.work for a in attempts])
+            held = await self.shared.engine.heartbeat([a.work for a in attempts])
         except (psycopg.Error, OSError) as error:
-            self._events.emit("heartbeat_failed", f"heartbeat failed: {error}", error=error)
+            self.shared.events.emit("heartbeat_failed", f"heartbeat failed: {error}", error=error)
             return
         now = datetime.now(UTC)
         for attempt in attempts:
             work = attempt.work
             if work.deadline_at is not None and work.deadline_at <= now:
                 continue  # past its timeout: the handler's own timeout reports it
-            if work.step_id not in held and self._executor.running.get(work.step_id) is attempt:
+            if work.step_id not in held and self.executor.running.get(work.step_id) is attempt:
                 attempt.lease_lost = True
-                self._events.emit(
+                self.shared.events.emit(
                     "lease_lost", "lost its lease (cancelled, timed out or rescued); stopping it", work=work
                 )
                 if attempt.cancellable and attempt.task is not None:
@@ -94,29 +83,29 @@ class Maintenance:
 
     async def rescues(self) -> None:
         while True:
-            await asyncio.sleep(self._rescue_interval * random.uniform(0.5, 1.5))
+            await asyncio.sleep(self.rescue_interval * random.uniform(0.5, 1.5))
             try:
-                rescued = await self._engine.rescue()
+                rescued = await self.shared.engine.rescue()
                 await self.follow_lease()  # an operator may have changed it
             except (psycopg.Error, OSError, ConfigError) as error:
-                self._events.emit("rescue_failed", f"rescue failed: {error}", error=error)
+                self.shared.events.emit("rescue_failed", f"rescue failed: {error}", error=error)
                 continue
             if rescued:
-                self._wake_all()
-                self._events.emit("rescued", f"rescued {rescued} steps whose lease expired")
+                self.shared.wake_all()
+                self.shared.events.emit("rescued", f"rescued {rescued} steps whose lease expired")
 
     async def release(self, works: Sequence[WorkPayload]) -> None:
         """Gives ``works`` back to the engine without counting their attempt."""
         if not works:
             return
         try:
-            released = await self._engine.release(works)
+            released = await self.shared.engine.release(works)
         except (psycopg.Error, OSError) as error:
-            self._events.emit(
+            self.shared.events.emit(
                 "release_failed",
                 f"could not give back {len(works)} steps ({error}); their leases will expire",
                 error=error,
                 level=logging.ERROR,
             )
             return
-        self._events.emit("released", f"gave back {released} unfinished steps at shutdown")
+        self.shared.events.emit("released", f"gave back {released} unfinished steps at shutdown")
