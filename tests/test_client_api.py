@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import threading
 import time
 from typing import Any
@@ -32,11 +33,13 @@ from tributary import (
     EmptyWorkflow,
     InsertOpts,
     InvalidTask,
+    QueueConfig,
     Step,
     StepArgs,
     UnknownDependency,
     WaitTimeout,
     Worker,
+    Workers,
     WorkflowBuilder,
     WorkflowResult,
     WorkflowValidationError,
@@ -178,6 +181,7 @@ def test_wait_times_out_on_a_workflow_nobody_works(dsn: str) -> None:
         elapsed = time.monotonic() - began
     assert isinstance(raised.value, TimeoutError)
     assert 0.5 <= elapsed < 2
+    assert "no live worker process serves queue default (1 ready)" in str(raised.value)
 
 
 def waiter_is_listening(observer: Conn) -> bool:
@@ -333,3 +337,17 @@ def test_cancel_and_retry_through_the_client(dsn: str, conn: Conn) -> None:
         assert result.result("d") == 1112
         assert client.retry_workflow(workflow_id) == 0
         assert client.cancel_workflow(workflow_id) is False
+
+
+def test_a_running_client_is_a_live_worker_process_until_it_stops(dsn: str, conn: Conn) -> None:
+    config = Config(queues={"default": QueueConfig(max_workers=2)}, workers=Workers(AddWorker()), worker_id="proc-1")
+    with Client(dsn, config) as client:
+        client.start()
+        rows = conn.execute(
+            "SELECT worker_id, pid, queues, kinds, live FROM tributary.worker_process_status"
+        ).fetchall()
+        assert rows == [("proc-1", os.getpid(), ["default"], ["add"], True)]
+        workflow_id = client.new_workflow("served").add_task("a", Add(value=1)).execute()
+        assert client.wait(workflow_id, timeout=10).state == "completed"
+        client.stop()
+    assert conn.execute("SELECT count(*) FROM tributary.worker_processes").fetchone() == (0,)

@@ -17,7 +17,7 @@ import pytest
 from tributary.errors import ConfigError
 from tributary.hooks import Hook, RuntimeEvent, WorkPayload
 from tributary.runtime.completer import FLUSH_TRIES, Completer
-from tributary.runtime.engine import Outcomes
+from tributary.runtime.engine import Outcomes, ProcessReport
 from tributary.runtime.events import Events
 from tributary.runtime.executor import Attempt
 from tributary.runtime.fetcher import Fetcher
@@ -98,6 +98,15 @@ class FakeEngine:
 
     async def lease_duration(self) -> timedelta:
         return timedelta(seconds=60)
+
+    async def report_process(self, process: ProcessReport) -> None:
+        self.calls.append(("report_process", process.queues))
+
+    async def forget_process(self) -> None:
+        self.calls.append(("forget_process", None))
+
+    async def prune_processes(self) -> int:
+        return 0
 
 
 class Recorder(Hook):
@@ -288,6 +297,7 @@ def test_a_lost_lease_cancels_an_async_attempt_and_says_so() -> None:
         maintenance = Maintenance(
             shared_by(engine, hook, running_lifecycle(), {"q": slots}),
             executor,  # type: ignore[arg-type]  # only .running is read
+            ProcessReport("host", 1, ["q"], ["k"], "0"),
             configured_heartbeat=None,
             rescue_interval=30,
         )

@@ -186,7 +186,7 @@ class Client:
                     return current
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
-                    raise WaitTimeout(f"workflow {workflow_id} still {current.state} after {limit} s")
+                    raise WaitTimeout(f"workflow {workflow_id} still {current.state} after {limit} s{_unserved(conn)}")
                 # A periodic re-check guards against a missed notification; it is not the mechanism.
                 slice_ = 5.0 if remaining is None else min(5.0, remaining)
                 for note in conn.notifies(timeout=slice_):
@@ -232,3 +232,12 @@ class Client:
     def run_forever(self) -> None:
         """Works the queues in this thread until SIGTERM/SIGINT, then shuts down gracefully."""
         Runtime(self.config, self.conninfo).run_until_signal()
+
+
+def _unserved(conn: psycopg.Connection[Any]) -> str:
+    """What a wait timeout adds when queues have ready steps and no live worker process."""
+    unserved = _sql.read(conn, _sql.UNSERVED_QUEUES)
+    if not unserved:
+        return ""
+    queues = ", ".join(f"{row['queue']} ({row['ready']} ready)" for row in unserved)
+    return f"; no live worker process serves queue {queues}: start one (`tributary worker --app ...`)"

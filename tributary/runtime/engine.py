@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -47,6 +48,23 @@ class EngineCalls(Protocol):
     async def release(self, works: Sequence[WorkPayload]) -> int: ...
 
     async def lease_duration(self) -> timedelta: ...
+
+    async def report_process(self, process: ProcessReport) -> None: ...
+
+    async def forget_process(self) -> None: ...
+
+    async def prune_processes(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class ProcessReport:
+    """What a worker process says of itself in ``tributary.worker_processes``."""
+
+    host: str
+    pid: int
+    queues: list[str]
+    kinds: list[str]
+    package_version: str
 
 
 class Engine:
@@ -131,3 +149,15 @@ class Engine:
         if not isinstance(lease, timedelta):
             raise TypeError(f"tributary.settings.lease_duration read as {lease!r}")
         return lease
+
+    async def report_process(self, process: ProcessReport) -> None:
+        await self._call(
+            _sql.REPORT_WORKER_PROCESS,
+            (self.worker_id, process.host, process.pid, process.queues, process.kinds, process.package_version),
+        )
+
+    async def forget_process(self) -> None:
+        await self._call(_sql.FORGET_WORKER_PROCESS, (self.worker_id,))
+
+    async def prune_processes(self) -> int:
+        return int((await self._call(_sql.PRUNE_WORKER_PROCESSES))[0][0])

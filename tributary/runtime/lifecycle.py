@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import socket
 import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from tributary._version import package_version
 from tributary.hooks import WorkPayload
 from tributary.runtime.completer import Completer
-from tributary.runtime.engine import Engine
+from tributary.runtime.engine import Engine, ProcessReport
 from tributary.runtime.events import Events
 from tributary.runtime.executor import Executor
 from tributary.runtime.fetcher import Fetcher, Listener
@@ -59,6 +62,13 @@ class Runtime:
         self.maintenance = Maintenance(
             self.shared,
             self.executor,
+            ProcessReport(
+                host=socket.gethostname(),
+                pid=os.getpid(),
+                queues=sorted(config.queues),
+                kinds=sorted(worker.kind for worker in config.workers),
+                package_version=package_version(),
+            ),
             configured_heartbeat=config.heartbeat_interval,
             rescue_interval=config.rescue_interval.total_seconds(),
         )
@@ -101,6 +111,7 @@ class Runtime:
         try:
             await self.engine.open()
             await self.maintenance.follow_lease()
+            await self.maintenance.report_process()
         except BaseException as error:
             self.start_error = error
             await self.engine.close()
@@ -151,6 +162,7 @@ class Runtime:
         await self._release([attempt.work for attempt in leftover])
         await self.completer.close()
         await completing
+        await self.maintenance.forget_process()
         for task in helpers:
             task.cancel()
         await asyncio.gather(*helpers, return_exceptions=True)

@@ -14,6 +14,7 @@ import psycopg
 
 from tributary.errors import ConfigError
 from tributary.hooks import WorkPayload
+from tributary.runtime.engine import ProcessReport
 from tributary.runtime.executor import Executor
 from tributary.runtime.shared import Shared
 
@@ -44,6 +45,7 @@ class Maintenance:
 
     shared: Shared
     executor: Executor
+    process: ProcessReport
     configured_heartbeat: timedelta | None
     rescue_interval: float
     heartbeat_every: timedelta = timedelta(seconds=10)
@@ -57,6 +59,23 @@ class Maintenance:
         while True:
             await asyncio.sleep(self.heartbeat_every.total_seconds())
             await self.heartbeat_once()
+            await self.report_process()
+
+    async def report_process(self) -> None:
+        """Tells ``tributary.worker_processes`` this process is alive, and what it serves."""
+        try:
+            await self.shared.engine.report_process(self.process)
+        except (psycopg.Error, OSError) as error:
+            self.shared.events.emit("heartbeat_failed", f"could not report this worker process: {error}", error=error)
+
+    async def forget_process(self) -> None:
+        """At a graceful stop: removes this process from ``tributary.worker_processes``."""
+        try:
+            await self.shared.engine.forget_process()
+        except (psycopg.Error, OSError) as error:
+            self.shared.events.emit(
+                "heartbeat_failed", f"could not unregister this worker process: {error}", error=error
+            )
 
     async def heartbeat_once(self) -> None:
         """Renews the lease of every running attempt; stops those whose lease the engine took back."""
@@ -86,6 +105,7 @@ class Maintenance:
             await asyncio.sleep(self.rescue_interval * random.uniform(0.5, 1.5))
             try:
                 rescued = await self.shared.engine.rescue()
+                await self.shared.engine.prune_processes()
                 await self.follow_lease()  # an operator may have changed it
             except (psycopg.Error, OSError, ConfigError) as error:
                 self.shared.events.emit("rescue_failed", f"rescue failed: {error}", error=error)
