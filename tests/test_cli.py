@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from psycopg.types.json import Jsonb
 from tests.cli_app import ShoutArgs, make_config
 from tributary import Client, migrate
 from tributary.cli import main
+from tributary.cli.app import load_app
 
 ROOT = Path(__file__).resolve().parent.parent
 CONSOLE_SCRIPT = Path(sys.executable).with_name("tributary")
@@ -64,7 +66,7 @@ def test_migrate_revert_to_a_change_then_up_again(dsn: str, capsys: pytest.Captu
     assert run_main(capsys, "migrate", "revert", "--dsn", dsn)[0] == 2  # neither --to nor --all: refused
     assert all(s.applied for s in migrate.status(dsn))
 
-    code, out, _ = run_main(capsys, "migrate", "revert", "--to", names[-2], "--dsn", dsn)
+    code, out, _ = run_main(capsys, "migrate", "revert", "--to", names[-2], "--dsn", dsn, "--yes")
     assert code == 0
     assert f"- {names[-1]}" in out
     assert [s.applied for s in migrate.status(dsn)] == [True] * (len(names) - 1) + [False]
@@ -174,3 +176,165 @@ def test_usage_errors_exit_2_with_a_clear_message(
 
     assert code == 2
     assert message in err
+
+
+def test_migrate_revert_shows_what_it_drops_and_needs_yes(
+    dsn: str, conn: Conn, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_workflow(conn, "kept", [{"name": "a", "kind": "k"}, {"name": "b", "kind": "k", "depends_on": ["a"]}])
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+
+    code, out, err = run_main(capsys, "migrate", "revert", "--all", "--dsn", dsn)
+
+    assert code == 2
+    assert "pass --yes (nothing was reverted)" in err
+    assert ["tributary.workflows", "1"] in rows_of(out)
+    assert ["tributary.steps", "2"] in rows_of(out)
+    assert "- tables/steps" in out
+    assert all(s.applied for s in migrate.status(dsn))
+    assert conn.execute("SELECT count(*) FROM tributary.steps").fetchone() == (2,)
+
+
+def test_migrate_revert_asks_for_a_typed_confirmation_on_a_terminal(
+    dsn: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: "no")
+    names = [change.name for change in migrate.plan()]
+
+    code, out, _ = run_main(capsys, "migrate", "revert", "--to", names[-2], "--dsn", dsn)
+    assert code == 2
+    assert "not confirmed: nothing was reverted" in out
+    assert all(s.applied for s in migrate.status(dsn))
+
+    monkeypatch.setattr("builtins.input", lambda prompt: "revert")
+    assert run_main(capsys, "migrate", "revert", "--to", names[-2], "--dsn", dsn)[0] == 0
+    assert [s.applied for s in migrate.status(dsn)][-1] is False
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_main(capsys, "--version")
+    assert code == 0
+    assert out.strip() == "tributary 0.1.0"
+
+
+def test_a_database_without_the_schema_gets_advice_not_sql(empty_dsn: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_main(capsys, "status", "--dsn", empty_dsn)
+
+    assert code == 1
+    assert "the tributary schema is not deployed in database" in err
+    assert "run `tributary migrate up` first" in err
+    assert "SELECT" not in err
+    assert "LINE" not in err
+    assert "Traceback" not in err
+
+
+def test_an_unreachable_database_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_main(capsys, "queues", "--dsn", "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
+    assert code == 1
+    assert err.startswith("tributary queues: cannot reach database")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_app_factories_take_no_argument_or_the_dsn(dsn: str) -> None:
+    with load_app("tributary.demo:demo_config", dsn) as no_argument:
+        assert "io" in no_argument.config.queues
+    with load_app("tests.cli_app:make_client", dsn) as given_the_dsn:
+        assert given_the_dsn.conninfo
+
+
+def test_show_draws_the_graph_as_text_mermaid_dot_and_json(
+    dsn: str, conn: Conn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wf = create_workflow(
+        conn,
+        "diamond",
+        [
+            {"name": "d", "kind": "report", "depends_on": ["b", "c"]},
+            {"name": "b", "kind": "parse", "depends_on": ["a"]},
+            {"name": "c", "kind": "count", "depends_on": ["a"]},
+            {"name": "a", "kind": "fetch", "max_attempts": 3},
+        ],
+    )
+    claimed = conn.execute("SELECT step_id, attempt FROM tributary.claim_step('default', 'cli', 1)").fetchone()
+    assert claimed is not None
+    conn.execute("SELECT tributary.fail_step(%s, %s, %s)", (*claimed, Jsonb({"message": "network down"})))
+
+    code, out, _ = run_main(capsys, "show", str(wf), "--dsn", dsn)
+    assert code == 0
+    assert out.splitlines()[0] == f'workflow {wf} "diamond": running, 4 steps'
+    tasks = [cells[0] for cells in rows_of(out)[4:]]
+    assert tasks == ["a", "b", "c", "d"]  # every step after what it depends on
+    a_row = rows_of(out)[4]
+    assert a_row[:4] == ["a", "fetch", "available", "1/3"]
+    assert rows_of(out)[7][:7] == ["d", "report", "pending", "0/5", "-", "b,", "c"]
+    assert "network down" in out
+
+    assert run_main(capsys, "show", str(wf), "--mermaid", "--dsn", dsn)[1].startswith("flowchart TD")
+    dot = run_main(capsys, "show", str(wf), "--dot", "--dsn", dsn)[1]
+    assert dot.startswith(f'digraph "workflow {wf}"')
+    assert '"a" -> "b";' in dot
+    doc = json.loads(run_main(capsys, "show", str(wf), "--json", "--dsn", dsn)[1])
+    assert set(doc["steps"]) == {"a", "b", "c", "d"}
+
+
+def test_show_of_an_unknown_workflow_exits_3(dsn: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_main(capsys, "show", "999999", "--dsn", dsn)
+    assert code == 3
+    assert "workflow 999999 does not exist" in err
+
+
+def test_cancel_retry_and_prune(dsn: str, conn: Conn, capsys: pytest.CaptureFixture[str]) -> None:
+    wf = create_workflow(
+        conn, "to_cancel", [{"name": "a", "kind": "k"}, {"name": "b", "kind": "k", "depends_on": ["a"]}]
+    )
+
+    code, out, _ = run_main(capsys, "cancel", str(wf), "--reason", "wrong input", "--dsn", dsn)
+    assert (code, out.strip()) == (0, f"workflow {wf} cancelled")
+    assert conn.execute("SELECT state FROM tributary.workflows WHERE id = %s", (wf,)).fetchone() == ("cancelled",)
+    code, out, _ = run_main(capsys, "cancel", str(wf), "--dsn", dsn)
+    assert (code, out.strip()) == (0, f"workflow {wf} had already finished (cancelled): nothing to cancel")
+
+    code, out, _ = run_main(capsys, "retry", str(wf), "--step", "a", "--dsn", dsn)
+    assert code == 0
+    assert out.strip() == f"task a of workflow {wf}: 2 steps will run again"
+    assert run_main(capsys, "retry", str(wf), "--step", "zz", "--dsn", dsn)[0] == 3
+
+    conn.execute("SELECT tributary.cancel_workflow(%s)", (wf,))
+    assert run_main(capsys, "retry", str(wf), "--dsn", dsn)[1].strip() == f"workflow {wf}: 2 steps will run again"
+
+    conn.execute("SELECT tributary.cancel_workflow(%s)", (wf,))
+    assert run_main(capsys, "prune", "--older-than", "1h", "--dsn", dsn)[1].strip().startswith("pruned 0 ")
+    assert run_main(capsys, "prune", "--older-than", "soon", "--dsn", dsn)[0] == 2
+
+
+def test_queues_and_workers_say_which_queue_nobody_serves(
+    dsn: str, conn: Conn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    create_workflow(conn, "waiting", [{"name": "a", "kind": "k", "queue": "lonely"}])
+    conn.execute("SELECT tributary.report_worker_process('w1', 'h', 1, ARRAY['default'], ARRAY['k'], '0.1.0')")
+
+    queues = json.loads(run_main(capsys, "queues", "--json", "--dsn", dsn)[1])
+    assert [(q["queue"], q["ready"], q["served"]) for q in queues] == [("lonely", 1, False)]
+    code, out, _ = run_main(capsys, "status", "--dsn", dsn)
+    assert code == 0
+    assert "! queue lonely has ready steps and no live worker process serves it" in out
+
+    workers = json.loads(run_main(capsys, "workers", "--json", "--dsn", dsn)[1])
+    assert [(w["worker_id"], w["queues"], w["live"]) for w in workers] == [("w1", ["default"], True)]
+    assert rows_of(run_main(capsys, "workers", "--dsn", dsn)[1])[2][:6] == ["w1", "h", "1", "default", "k", "0.1.0"]
+
+
+def test_list_filters_and_pages(dsn: str, conn: Conn, capsys: pytest.CaptureFixture[str]) -> None:
+    ids = [create_workflow(conn, name, [{"name": "a", "kind": "k"}]) for name in ("nightly", "nightly", "adhoc")]
+    conn.execute("SELECT tributary.cancel_workflow(%s)", (ids[0],))
+
+    listed = json.loads(run_main(capsys, "list", "--json", "--dsn", dsn)[1])
+    assert [w["id"] for w in listed] == ids[::-1]  # newest first
+    by_name = json.loads(run_main(capsys, "list", "--name", "nightly", "--state", "running", "--json", "--dsn", dsn)[1])
+    assert [w["id"] for w in by_name] == [ids[1]]
+    page = run_main(capsys, "list", "--limit", "2", "--dsn", dsn)[1]
+    assert f"--before {ids[1]}" in page
+    older = json.loads(run_main(capsys, "list", "--before", str(ids[1]), "--json", "--dsn", dsn)[1])
+    assert [w["id"] for w in older] == [ids[0]]
+    assert json.loads(run_main(capsys, "list", "--since", "1h", "--json", "--dsn", dsn)[1]) == listed

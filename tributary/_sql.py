@@ -45,6 +45,12 @@ UNSERVED_QUEUES = "SELECT queue, ready, oldest_ready_age FROM tributary.unserved
 GET_WORKFLOW = "SELECT tributary.get_workflow(%s)"
 CANCEL_WORKFLOW = "SELECT tributary.cancel_workflow(%s, %s)"
 RETRY_WORKFLOW = "SELECT tributary.retry_workflow(%s)"
+RETRY_STEP = "SELECT tributary.retry_step(%s)"
+PRUNE_FINISHED = "SELECT tributary.prune_finished(%s, %s)"
+LIST_WORKFLOWS = (
+    "SELECT id, name, state, steps_total, steps_unfinished, created_at, finalized_at"
+    " FROM tributary.list_workflows(%s, %s, %s, %s, %s, %s)"
+)
 WORKFLOW_COUNTS = "SELECT state, count(*) AS count FROM tributary.workflows GROUP BY state"
 QUEUE_DEPTHS = "SELECT queue, ready, scheduled, running, oldest_ready_age FROM tributary.queue_depths ORDER BY queue"
 RECENT_FAILURES = (

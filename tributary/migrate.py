@@ -31,11 +31,11 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg import pq
+from psycopg import pq, sql
 
 from tributary.errors import MigrationError
 
-__all__ = ["LOCK_KEY", "Change", "ChangeStatus", "down", "plan", "status", "up"]
+__all__ = ["LOCK_KEY", "Change", "ChangeStatus", "RevertPreview", "down", "plan", "preview_down", "status", "up"]
 
 logger = logging.getLogger(__name__)
 
@@ -334,3 +334,31 @@ def down(target: Target, to: str | None = None) -> list[str]:
             logger.info("reverted change %s", change.name, extra={"change": change.name})
             done.append(change.name)
     return done
+
+
+@dataclass(frozen=True)
+class RevertPreview:
+    """What ``down(target, to)`` would revert: change names newest first, and the rows of each
+    table among them (every ``tables/<name>`` change drops table ``tributary.<name>``)."""
+
+    changes: list[str]
+    table_rows: dict[str, int]
+
+
+def preview_down(target: Target, to: str | None = None) -> RevertPreview:
+    """What :func:`down` with the same arguments would revert, and the rows it would drop; changes nothing."""
+    applied = {s.name for s in status(target) if s.applied}
+    names = [change.name for change in plan()]
+    if to is not None and to not in names:
+        raise MigrationError(f"change {to!r} is not in the plan")
+    keep = set(names[: names.index(to) + 1]) if to is not None else set()
+    changes = [name for name in reversed(names) if name in applied and name not in keep]
+    rows: dict[str, int] = {}
+    with _session(target) as conn:
+        for name in changes:
+            table = name.removeprefix("tables/")
+            if name.startswith("tables/") and "@" not in name and _exists(conn, f"tributary.{table}"):
+                query = sql.SQL("SELECT count(*) FROM tributary.{}").format(sql.Identifier(table))
+                counted = conn.execute(query).fetchone()
+                rows[f"tributary.{table}"] = int(counted[0]) if counted else 0
+    return RevertPreview(changes, rows)

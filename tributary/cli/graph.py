@@ -1,0 +1,109 @@
+"""A workflow's graph for people and tools: steps in dependency order, as text, Mermaid or DOT.
+
+Reads the document ``tributary.get_workflow`` returns (each step with its ``depends_on``).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from tributary.cli.output import duration, format_table, shorten
+
+STATE_COLOURS = {
+    "pending": "#d0d7de",
+    "available": "#9ecbff",
+    "running": "#f2cc60",
+    "completed": "#7ee2a8",
+    "discarded": "#ff9492",
+    "cancelled": "#bdbdbd",
+}
+
+
+def ordered_tasks(steps: dict[str, dict[str, Any]]) -> list[str]:
+    """Task names, every step after the steps it depends on; ties by name."""
+    depth: dict[str, int] = {}
+
+    def depth_of(name: str, seen: frozenset[str] = frozenset()) -> int:
+        if name not in depth:
+            parents = [p for p in steps[name].get("depends_on") or [] if p in steps and p not in seen]
+            depth[name] = 1 + max((depth_of(p, seen | {name}) for p in parents), default=-1)
+        return depth[name]
+
+    return sorted(steps, key=lambda name: (depth_of(name), name))
+
+
+def _seconds_between(start: str | None, end: str | None) -> float | None:
+    if not start or not end:
+        return None
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+def _last_error(step: dict[str, Any]) -> str:
+    errors = step.get("errors") or []
+    return shorten(str(errors[-1].get("message", "")), 50) if errors else "-"
+
+
+def as_text(doc: dict[str, Any]) -> list[str]:
+    """The workflow's header and one row per step in dependency order."""
+    steps: dict[str, dict[str, Any]] = doc["steps"]
+    header = f'workflow {doc["id"]} "{doc["name"]}": {doc["state"]}, {len(steps)} steps'
+    rows = []
+    for name in ordered_tasks(steps):
+        step = steps[name]
+        took = _seconds_between(step.get("attempted_at"), step.get("finalized_at"))
+        rows.append(
+            (
+                name,
+                step["kind"],
+                step["state"],
+                f"{step['attempt']}/{step['max_attempts']}",
+                duration(took) if took is not None else "-",
+                ", ".join(step.get("depends_on") or []) or "-",
+                _last_error(step),
+            )
+        )
+    table = format_table(("task", "kind", "state", "attempts", "duration", "depends on", "last error"), rows)
+    return [header, "", *table]
+
+
+def _node_id(index: int) -> str:
+    return f"s{index}"
+
+
+def as_mermaid(doc: dict[str, Any]) -> list[str]:
+    """A Mermaid flowchart: one node per step (task, kind, state), an edge per dependency."""
+    steps: dict[str, dict[str, Any]] = doc["steps"]
+    order = ordered_tasks(steps)
+    ids = {name: _node_id(i) for i, name in enumerate(order)}
+    lines = ["flowchart TD"]
+    for name in order:
+        label = f"{name}<br/>{steps[name]['kind']}: {steps[name]['state']}".replace('"', "'")
+        lines.append(f'    {ids[name]}["{label}"]:::{steps[name]["state"]}')
+    for name in order:
+        lines.extend(
+            f"    {ids[parent]} --> {ids[name]}" for parent in steps[name].get("depends_on") or [] if parent in ids
+        )
+    lines.extend(f"    classDef {state} fill:{colour}" for state, colour in STATE_COLOURS.items())
+    return lines
+
+
+def as_dot(doc: dict[str, Any]) -> list[str]:
+    """A Graphviz digraph: one filled node per step coloured by state, an edge per dependency."""
+    steps: dict[str, dict[str, Any]] = doc["steps"]
+    order = ordered_tasks(steps)
+    lines = [f"digraph {json.dumps('workflow ' + str(doc['id']))} {{", "    node [shape=box, style=filled];"]
+    for name in order:
+        step = steps[name]
+        label = json.dumps(f"{name}\n{step['kind']}: {step['state']}")
+        colour = json.dumps(STATE_COLOURS.get(step["state"], "white"))
+        lines.append(f"    {json.dumps(name)} [label={label}, fillcolor={colour}];")
+    for name in order:
+        lines.extend(
+            f"    {json.dumps(parent)} -> {json.dumps(name)};"
+            for parent in steps[name].get("depends_on") or []
+            if parent in steps
+        )
+    lines.append("}")
+    return lines

@@ -1,0 +1,121 @@
+"""The commands that watch the engine: status, queues, workers."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import psycopg
+
+from tributary import _sql
+from tributary.cli.output import describe_database, require_dsn, say, say_json, say_table, shorten
+
+WORKFLOW_STATES = ("running", "completed", "failed", "cancelled")
+
+
+def status_command(args: argparse.Namespace) -> int:
+    dsn = require_dsn(args)
+    with psycopg.connect(dsn, autocommit=True, connect_timeout=10) as conn:
+        by_state = {row["state"]: row["count"] for row in _sql.read(conn, _sql.WORKFLOW_COUNTS)}
+        queues = _sql.read(conn, _sql.QUEUE_DEPTHS)
+        unserved = {row["queue"] for row in _sql.read(conn, _sql.UNSERVED_QUEUES)}
+        processes = _sql.read(conn, _sql.WORKER_PROCESSES)
+        failures = _sql.read(conn, _sql.RECENT_FAILURES, (5,))
+    states = [*WORKFLOW_STATES, *sorted(set(by_state) - set(WORKFLOW_STATES))]
+    if args.json:
+        say_json(
+            {
+                "workflows": {state: by_state.get(state, 0) for state in states},
+                "queues": [{**q, "served": q["queue"] not in unserved} for q in queues],
+                "worker_processes": {"live": sum(p["live"] for p in processes), "registered": len(processes)},
+                "recent_failures": failures,
+            }
+        )
+        return 0
+    say(f"Workflows by state ({describe_database(dsn)})")
+    say_table(("state", "count"), [*((s, by_state.get(s, 0)) for s in states), ("total", sum(by_state.values()))], "")
+    say()
+    live = sum(p["live"] for p in processes)
+    say(f"Queues ({live} live worker processes; `tributary workers` lists them)")
+    say_table(
+        ("queue", "ready", "scheduled", "running", "oldest ready", "live workers"),
+        _queue_rows(queues, unserved),
+        "(no step is ready, scheduled or running)",
+    )
+    for queue in sorted(unserved):
+        say(f"  ! queue {queue} has ready steps and no live worker process serves it")
+    say()
+    say("Recent failures (5 most recent, past day)")
+    say_table(
+        ("failed at", "workflow", "task", "kind", "state", "attempt", "message"),
+        [
+            (
+                f["failed_at"],
+                f["workflow_id"],
+                f["task_name"],
+                f["kind"],
+                f["state"],
+                f"{f['attempt']}/{f['max_attempts']}",
+                shorten(f["message"]),
+            )
+            for f in failures
+        ],
+        "(none)",
+    )
+    return 0
+
+
+def _queue_rows(queues: list[dict[str, Any]], unserved: set[str]) -> list[tuple[object, ...]]:
+    return [
+        (
+            q["queue"],
+            q["ready"],
+            q["scheduled"],
+            q["running"],
+            q["oldest_ready_age"],
+            "NONE" if q["queue"] in unserved else "",
+        )
+        for q in queues
+    ]
+
+
+def queues_command(args: argparse.Namespace) -> int:
+    with psycopg.connect(require_dsn(args), autocommit=True, connect_timeout=10) as conn:
+        queues = _sql.read(conn, _sql.QUEUE_DEPTHS)
+        unserved = {row["queue"] for row in _sql.read(conn, _sql.UNSERVED_QUEUES)}
+    if args.json:
+        say_json([{**q, "served": q["queue"] not in unserved} for q in queues])
+        return 0
+    say_table(
+        ("queue", "ready", "scheduled", "running", "oldest ready", "live workers"),
+        _queue_rows(queues, unserved),
+        "(no step is ready, scheduled or running)",
+    )
+    return 0
+
+
+def workers_command(args: argparse.Namespace) -> int:
+    with psycopg.connect(require_dsn(args), autocommit=True, connect_timeout=10) as conn:
+        processes = _sql.read(conn, _sql.WORKER_PROCESSES)
+    if args.json:
+        say_json(processes)
+        return 0
+    say_table(
+        ("worker", "host", "pid", "queues", "kinds", "version", "started", "last seen", "live"),
+        [
+            (
+                p["worker_id"],
+                p["host"],
+                p["pid"],
+                ",".join(p["queues"]),
+                shorten(",".join(p["kinds"]), 40),
+                p["package_version"],
+                p["started_at"],
+                p["last_seen_at"],
+                p["live"],
+            )
+            for p in processes
+        ],
+        "(no worker process has reported itself)",
+    )
+    return 0
