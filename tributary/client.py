@@ -28,43 +28,6 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class StepOutcome:
-    """A step as ``Client.wait``/``get_workflow`` report it."""
-
-    id: int
-    kind: str
-    state: str
-    attempt: int
-    result: Any
-    errors: list[dict[str, Any]]
-    cancel_reason: str | None
-
-
-@dataclass(frozen=True)
-class WorkflowResult:
-    """A workflow's state and every step's outcome, keyed by task name."""
-
-    id: int
-    name: str
-    state: str
-    steps: dict[str, StepOutcome] = field(default_factory=dict)
-    finalized_at: datetime | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.state != "running"
-
-    def result(self, task_name: str, as_type: type[T] | None = None) -> Any:
-        """The result of ``task_name``, validated as ``as_type`` when given."""
-        raw = self.steps[task_name].result
-        return raw if as_type is None else from_json(raw, as_type)
-
-
-def _seconds(value: float | timedelta | None) -> float | None:
-    return value.total_seconds() if isinstance(value, timedelta) else value
-
-
 class Client:
     """Entry point: ``Client(dsn_or_pool, Config(...))``.
 
@@ -232,6 +195,43 @@ class Client:
     def run_forever(self) -> None:
         """Works the queues in this thread until SIGTERM/SIGINT, then shuts down gracefully."""
         Runtime(self.config, self.conninfo).run_until_signal()
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """A step as ``Client.wait``/``get_workflow`` report it."""
+
+    id: int
+    kind: str
+    state: str
+    attempt: int
+    result: Any
+    errors: list[dict[str, Any]]
+    cancel_reason: str | None
+
+
+@dataclass(frozen=True)
+class WorkflowResult:
+    """A workflow's state and every step's outcome, keyed by task name."""
+
+    id: int
+    name: str
+    state: str
+    steps: dict[str, StepOutcome] = field(default_factory=dict)
+    finalized_at: datetime | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.state != "running"
+
+    def result(self, task_name: str, as_type: type[T] | None = None) -> Any:
+        """The result of ``task_name``, validated as ``as_type`` when given."""
+        raw = self.steps[task_name].result
+        return raw if as_type is None else from_json(raw, as_type)
+
+
+def _seconds(value: float | timedelta | None) -> float | None:
+    return value.total_seconds() if isinstance(value, timedelta) else value
 
 
 def _unserved(conn: psycopg.Connection[Any]) -> str:
