@@ -399,3 +399,31 @@ def test_a_timed_out_sync_handler_keeps_its_slot_until_its_thread_returns(dsn: s
     assert worker.started_attempts == [1, 2]
     assert [(e["attempt"], e["reason"]) for e in result.steps["hang"].errors] == [(1, "timeout")]
     assert (result.steps["other_queue"].state, result.steps["other_queue"].attempt) == ("completed", 1)
+
+
+POISON_ARGS = {
+    "nested 3,000 deep": "repeat('[', 3000) || repeat(']', 3000)",
+    "an integer of 5,000 digits": "repeat('9', 5000)",
+}
+
+
+@pytest.mark.parametrize("poison", list(POISON_ARGS), ids=["deep", "long-integer"])
+def test_a_payload_python_cannot_decode_fails_its_own_step_and_the_queue_keeps_working(
+    dsn: str, conn: Conn, poison: str
+) -> None:
+    args_sql = POISON_ARGS[poison]
+    poisoned = conn.execute(
+        'SELECT tributary.create_workflow(\'poison\', (\'[{"name": "p", "kind": "echo", "args": \''
+        f" || {args_sql} || '}}]')::jsonb)"
+    ).fetchone()
+    assert poisoned is not None
+    with Client(dsn, fast_config(EchoWorker(), claim_batch_size=10)) as client, started(client):
+        # A plain step of the same queue, claimed in the same batch as the poison or right after.
+        plain = client.new_workflow("plain").add_task("e", Echo(text="fine")).execute()
+        assert client.wait(plain, timeout=WAIT_SECONDS).result("e") == "fine"
+        result = client.wait(poisoned[0], timeout=WAIT_SECONDS)
+        assert runtime_alive(client)
+    step = result.steps["p"]
+    assert (result.state, step.state, step.attempt) == ("failed", "discarded", 1)  # failed at once, not retried
+    assert step.errors[0]["type"] == "ArgsDecodeError"
+    assert 'a payload of task "p" cannot be decoded' in step.errors[0]["message"]

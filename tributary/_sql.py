@@ -7,6 +7,7 @@ by column name, so a column the engine adds later never shifts another. Engine e
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -14,7 +15,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
-from psycopg.rows import class_row, dict_row
+from psycopg.rows import RowMaker, dict_row
 from psycopg.types.json import Jsonb
 
 from tributary.errors import from_sql_error
@@ -24,9 +25,12 @@ AVAILABLE_CHANNEL = "tributary_step_available"
 FINALIZED_CHANNEL = "tributary_workflow_finalized"
 
 CREATE_WORKFLOW = "SELECT tributary.create_workflow(%s, %s, %s, %s, %s)"
+# args and dependency results come as text and are decoded row by row (claimed_step_row), so a
+# payload Python cannot decode fails its own step instead of the whole claim.
 CLAIM = (
-    "SELECT step_id, workflow_id, task_name, kind, queue, attempt, max_attempts, args, dependency_results,"
-    " timeout, deadline_at, has_dependents FROM tributary.claim_step(%s, %s, %s)"
+    "SELECT step_id, workflow_id, task_name, kind, queue, attempt, max_attempts, args::text AS args,"
+    " dependency_results::text AS dependency_results, timeout, deadline_at, has_dependents"
+    " FROM tributary.claim_step(%s, %s, %s)"
 )
 COMPLETE = "SELECT step_id, outcome FROM tributary.complete_steps(%s::bigint[], %s::integer[], %s::jsonb[])"
 FAIL = "SELECT tributary.fail_step(%s, %s, %s, %s)"
@@ -138,10 +142,34 @@ async def alisten(conn: psycopg.AsyncConnection[Any], channel: str) -> None:
     await conn.execute(_listen_statement(channel))
 
 
+def claimed_step_row(cursor: psycopg.AsyncCursor[Any]) -> RowMaker[WorkPayload]:
+    """A row factory: each :data:`CLAIM` row as a :class:`WorkPayload`, by column name. A payload
+    that does not decode (nested deeper than Python's recursion limit, an integer with more
+    digits than Python converts) sets ``decode_error`` instead of failing the other rows."""
+    names = [column.name for column in cursor.description or ()]
+
+    def make(values: Sequence[Any]) -> WorkPayload:
+        row = dict(zip(names, values, strict=True))
+        try:
+            args = _json_or_none(row.pop("args"))
+            dependency_results = _json_or_none(row.pop("dependency_results")) or {}
+        except (RecursionError, ValueError) as error:
+            problem = f'a payload of task "{row["task_name"]}" cannot be decoded: {type(error).__name__}: {error}'
+            row.pop("dependency_results", None)
+            return WorkPayload(**row, args=None, dependency_results={}, decode_error=problem)
+        return WorkPayload(**row, args=args, dependency_results=dependency_results)
+
+    return make
+
+
+def _json_or_none(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
 async def aclaim(conn: psycopg.AsyncConnection[Any], params: Sequence[Any]) -> list[WorkPayload]:
     """Runs :data:`CLAIM`; each row becomes a :class:`WorkPayload` by column name."""
     with _engine_errors():
-        async with conn.cursor(row_factory=class_row(WorkPayload)) as cursor:
+        async with conn.cursor(row_factory=claimed_step_row) as cursor:
             await cursor.execute(CLAIM, params)
             return await cursor.fetchall()
 
@@ -159,7 +187,7 @@ async def acomplete_and_claim(
                 completed = await conn.execute(COMPLETE, complete)
                 claimed = []
                 for params in claims:
-                    cursor = conn.cursor(row_factory=class_row(WorkPayload))
+                    cursor = conn.cursor(row_factory=claimed_step_row)
                     claimed.append(await cursor.execute(CLAIM, params))
                 await conn.execute("COMMIT")
             return await completed.fetchall(), [await cursor.fetchall() for cursor in claimed]

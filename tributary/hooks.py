@@ -49,6 +49,7 @@ class WorkPayload:
     has_dependents: bool = False  # other steps wait for it: its completion is sent at once
     result: Any = None
     started_at: float = field(default_factory=time.monotonic)
+    decode_error: str | None = None  # set when args or dependency results could not be decoded
 
     def describe(self) -> str:
         """How log lines name this attempt: workflow, step, task, kind and attempt."""

@@ -137,6 +137,8 @@ class Executor:
 
     async def _handle(self, attempt: Attempt) -> None:
         work = attempt.work
+        if work.decode_error is not None:  # a poison payload fails its own step, at once
+            raise ArgsDecodeError(work.decode_error)
         for hook in self._hooks:
             hook.before_work(work)
         worker = self._workers.get(work.kind)
