@@ -1,40 +1,26 @@
-"""Runs claimed steps: hooks, typed args, the handler (on the event loop or in a thread) within
-its timeout; then hands the outcome on — a result to the completer, an error to ``fail_step``."""
+"""Runs claimed steps (each through :func:`~tributary.runtime.attempt.run_attempt`: async
+handlers on the event loop, sync ones in a thread) and hands each outcome on: a result to the
+completer, an error to ``fail_step``."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import traceback
-from collections.abc import Awaitable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import psycopg
-from pydantic import ValidationError
 
-from tributary.errors import (
-    ArgsDecodeError,
-    DecryptionError,
-    Discard,
-    ResultEncodeError,
-    StaleAttempt,
-    StepCancelled,
-    StepTimedOut,
-    UnknownKind,
-)
+from tributary.errors import StaleAttempt, StepCancelled
 from tributary.hooks import Hook, WorkPayload
-from tributary.payload import to_json
+from tributary.runtime.attempt import failure_report, run_attempt, within
 from tributary.runtime.shared import Shared
 from tributary.runtime.slots import QueueSlots
 from tributary.runtime.threads import HandlerThreads
-from tributary.step import Step
-from tributary.worker import Worker, Workers
-
-NON_RETRYABLE = (Discard, UnknownKind, ArgsDecodeError, DecryptionError, ResultEncodeError)
-"""Errors that fail a step at once, whatever attempts it has left."""
+from tributary.worker import Workers
 
 
 class CompletionSink(Protocol):
@@ -121,78 +107,28 @@ class Executor:
             del self.running[attempt.work.step_id]
 
     async def _work(self, attempt: Attempt) -> Exception | None:
-        """Runs the hooks and the handler; returns what they raised, if anything."""
-        work = attempt.work
-        error: Exception | None = None
-        try:
-            await self._handle(attempt)
-        except Exception as raised:
-            error = raised
-        for hook in reversed(self._hooks):
-            try:
-                hook.after_work(work, error)
-            except Exception as raised:
-                error = error or raised
-        return error
+        """Runs the attempt (hooks and handler); returns what it raised, if anything."""
 
-    async def _handle(self, attempt: Attempt) -> None:
-        work = attempt.work
-        if work.decode_error is not None:  # a poison payload fails its own step, at once
-            raise ArgsDecodeError(work.decode_error)
-        for hook in self._hooks:
-            hook.before_work(work)
-        worker = self._workers.get(work.kind)
-        if worker is None:
-            raise UnknownKind(f'no worker is registered for kind "{work.kind}" (task "{work.task_name}")')
-        try:
-            args = worker.args_type.model_validate(work.args)
-        except ValidationError as invalid:
-            raise ArgsDecodeError(
-                f'args of task "{work.task_name}" do not validate as {worker.args_type.__name__}: {invalid}'
-            ) from invalid
-        step: Step[Any] = Step(
-            id=work.step_id,
-            workflow_id=work.workflow_id,
-            task_name=work.task_name,
-            kind=work.kind,
-            args=args,
-            attempt=work.attempt,
-            max_attempts=work.max_attempts,
-            queue=work.queue,
-            deadline_at=work.deadline_at,
-            dependency_results=work.dependency_results,
-        )
-        timeout = work.timeout.total_seconds() if work.timeout is not None else None
-        if worker.is_async:
-            returned = await _within(timeout, worker.work(step))
-        else:
-            returned = await self._in_thread(attempt, worker, step, timeout)
-        work.result = to_json(returned if returned is not None else step.result)
+        async def in_thread(call: Callable[[], Any], timeout: float | None) -> Any:
+            """A sync handler runs in a thread; its timeout counts from the moment the thread starts it."""
+            loop = asyncio.get_running_loop()
+            began = asyncio.Event()
 
-    async def _in_thread(self, attempt: Attempt, worker: Worker[Any], step: Step[Any], timeout: float | None) -> Any:
-        """Runs a sync handler in a thread; its timeout counts from the moment the thread starts it."""
-        loop = asyncio.get_running_loop()
-        began = asyncio.Event()
+            def started_call() -> Any:
+                loop.call_soon_threadsafe(began.set)
+                return call()
 
-        def call() -> Any:
-            loop.call_soon_threadsafe(began.set)
-            return worker.work(step)
+            attempt.thread = self._threads.submit(started_call)
+            outcome = asyncio.wrap_future(attempt.thread)
+            await began.wait()
+            return await within(timeout, outcome)
 
-        attempt.thread = self._threads.submit(call)
-        outcome = asyncio.wrap_future(attempt.thread)
-        await began.wait()
-        return await _within(timeout, outcome)
+        return await run_attempt(attempt.work, self._workers, self._hooks, in_thread)
 
     async def _fail(self, work: WorkPayload, error: Exception) -> None:
-        detail: dict[str, Any] = {
-            "message": str(error) or type(error).__name__,
-            "type": type(error).__qualname__,
-            "traceback": "".join(traceback.format_exception(error)),
-        }
-        if isinstance(error, StepTimedOut):
-            detail["reason"] = "timeout"
+        detail, retryable = failure_report(error)
         try:
-            state = await self._shared.engine.fail(work, detail, not isinstance(error, NON_RETRYABLE))
+            state = await self._shared.engine.fail(work, detail, retryable)
         except (StaleAttempt, StepCancelled) as refused:
             self._shared.events.emit(
                 "failure_not_recorded", f"failure not recorded: {refused}", work=work, level=logging.INFO
@@ -209,16 +145,3 @@ class Executor:
             return
         self._shared.wake_all()  # a retry may be claimable at once
         self._shared.events.emit("attempt_failed", f"failed: {detail['message']} -> {state}", work=work, error=error)
-
-
-async def _within(timeout: float | None, outcome: Awaitable[Any]) -> Any:
-    """Awaits ``outcome`` for at most ``timeout`` seconds. Running out raises StepTimedOut; a
-    TimeoutError the handler raised itself goes through as it is."""
-    scope = asyncio.timeout(timeout)
-    try:
-        async with scope:
-            return await outcome
-    except TimeoutError as error:
-        if scope.expired():
-            raise StepTimedOut(f"attempt timed out after {timeout:g} s") from error
-        raise
