@@ -5,6 +5,7 @@ workflows and reports step outcomes to the engine.
 """
 
 from tributary.args import InsertOpts, StepArgs
+from tributary.async_client import AsyncClient
 from tributary.client import Client, StepOutcome, WorkflowResult
 from tributary.config import Config, QueueConfig
 from tributary.encryption import EncryptHook, SecretBoxEncryptor
@@ -30,9 +31,10 @@ from tributary.errors import (
 from tributary.hooks import Hook, LoggingHook, MetricsHook, RuntimeEvent, TaskPayload, WorkPayload
 from tributary.step import Step
 from tributary.worker import Worker, Workers
-from tributary.workflow import WorkflowBuilder
+from tributary.workflow import WorkflowBuilder, WorkflowSpec
 
 __all__ = [
+    "AsyncClient",
     "Client",
     "Config",
     "ConfigError",
@@ -68,5 +70,6 @@ __all__ = [
     "Workers",
     "WorkflowBuilder",
     "WorkflowResult",
+    "WorkflowSpec",
     "WorkflowValidationError",
 ]

@@ -25,6 +25,7 @@ AVAILABLE_CHANNEL = "tributary_step_available"
 FINALIZED_CHANNEL = "tributary_workflow_finalized"
 
 CREATE_WORKFLOW = "SELECT tributary.create_workflow(%s, %s, %s, %s, %s)"
+CREATE_WORKFLOWS = "SELECT tributary.create_workflows(%s)"
 # args and dependency results come as text and are decoded row by row (claimed_step_row), so a
 # payload Python cannot decode fails its own step instead of the whole claim.
 CLAIM = (
@@ -45,6 +46,13 @@ WORKER_PROCESSES = (
     "SELECT worker_id, host, pid, queues, kinds, package_version, started_at, last_seen_at, live"
     " FROM tributary.worker_process_status ORDER BY live DESC, worker_id"
 )
+READY_QUEUES = "SELECT queue FROM tributary.queue_depths WHERE ready > 0 ORDER BY queue"
+# Test tooling only (tributary.testing.inline): when the next delayed or backed-off step of a workflow is due.
+NEXT_SCHEDULED = "SELECT min(scheduled_at) FROM tributary.steps WHERE workflow_id = %s AND state = 'available'"
+DATABASE_NOW = "SELECT now()"
+SET_CLOCK = "SELECT tributary_test.set_now(%s)"
+TEST_CLAIM = "SELECT tributary_test.claim(%s, %s, %s)"
+TEST_EXPIRE_LEASE = "SELECT tributary_test.expire_lease(%s, %s)"
 UNSERVED_QUEUES = "SELECT queue, ready, oldest_ready_age FROM tributary.unserved_queues ORDER BY queue"
 GET_WORKFLOW = "SELECT tributary.get_workflow(%s)"
 CANCEL_WORKFLOW = "SELECT tributary.cancel_workflow(%s, %s)"
@@ -76,12 +84,20 @@ def create_workflow_params(
     return (name, Jsonb(tasks), scheduled_at, Jsonb(metadata or {}), idempotency_key)
 
 
+def create_workflows_params(items: list[dict[str, Any]]) -> tuple[Any, ...]:
+    return (Jsonb(items),)
+
+
 def complete_params(works: Sequence[WorkPayload]) -> tuple[Any, ...]:
     return (
         [w.step_id for w in works],
         [w.attempt for w in works],
         [None if w.result is None else Jsonb(w.result) for w in works],
     )
+
+
+def fail_params(work: WorkPayload, detail: dict[str, Any], retryable: bool) -> tuple[Any, ...]:
+    return (work.step_id, work.attempt, Jsonb(detail), retryable)
 
 
 def attempts_params(works: Sequence[WorkPayload]) -> tuple[Any, ...]:
@@ -123,6 +139,14 @@ def read(conn: psycopg.Connection[Any], statement: str, params: Sequence[Any] = 
         return cursor.execute(statement, params).fetchall()
 
 
+async def aread(conn: psycopg.AsyncConnection[Any], statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """Async :func:`read`."""
+    with _engine_errors():
+        async with conn.cursor(row_factory=dict_row) as cursor:
+            await cursor.execute(statement, params)
+            return await cursor.fetchall()
+
+
 async def acall(
     conn: psycopg.AsyncConnection[Any], statement: str, params: Sequence[Any] = ()
 ) -> list[tuple[Any, ...]]:
@@ -142,7 +166,7 @@ async def alisten(conn: psycopg.AsyncConnection[Any], channel: str) -> None:
     await conn.execute(_listen_statement(channel))
 
 
-def claimed_step_row(cursor: psycopg.AsyncCursor[Any]) -> RowMaker[WorkPayload]:
+def claimed_step_row(cursor: psycopg.Cursor[Any] | psycopg.AsyncCursor[Any]) -> RowMaker[WorkPayload]:
     """A row factory: each :data:`CLAIM` row as a :class:`WorkPayload`, by column name. A payload
     that does not decode (nested deeper than Python's recursion limit, an integer with more
     digits than Python converts) sets ``decode_error`` instead of failing the other rows."""

@@ -6,7 +6,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,9 +19,10 @@ from tributary import _sql, migrate
 from tributary._reconnect import ReconnectBackoff
 from tributary.config import Config
 from tributary.errors import WaitTimeout
+from tributary.hooks import Hook
 from tributary.payload import from_json
 from tributary.runtime import Runtime
-from tributary.workflow import WorkflowBuilder
+from tributary.workflow import WorkflowBuilder, WorkflowSpec, create_many
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +89,16 @@ class Client:
             idempotency_key=idempotency_key,
         )
 
+    def insert_many(self, workflows: Sequence[WorkflowSpec], conn: psycopg.Connection[Any] | None = None) -> list[int]:
+        """Creates every workflow with one ``create_workflows`` call (one round trip, all or
+        nothing) and returns their ids in order. With ``conn``, in that connection's current
+        transaction. Build each with ``new_workflow(...)``; a failure names the workflow (its
+        index and name) and the task."""
+        if conn is not None:
+            return create_many(conn, workflows)
+        with self.connection() as own:
+            return create_many(own, workflows)
+
     def get_workflow(self, workflow_id: int, conn: psycopg.Connection[Any] | None = None) -> WorkflowResult:
         """The workflow's current state and its steps' outcomes (results opened by the hooks)."""
         if conn is None:
@@ -95,39 +106,14 @@ class Client:
                 doc = _sql.call(own, _sql.GET_WORKFLOW, (workflow_id,))[0][0]
         else:
             doc = _sql.call(conn, _sql.GET_WORKFLOW, (workflow_id,))[0][0]
-        return self._to_result(doc)
-
-    def _to_result(self, doc: dict[str, Any]) -> WorkflowResult:
-        steps: dict[str, StepOutcome] = {}
-        for task_name, step in doc["steps"].items():
-            result = step["result"]
-            if result is not None and step["state"] == "completed":
-                for hook in self.config.hooks:
-                    result = hook.read_result(doc["id"], task_name, result)
-            steps[task_name] = StepOutcome(
-                id=step["id"],
-                kind=step["kind"],
-                state=step["state"],
-                attempt=step["attempt"],
-                result=result,
-                errors=step["errors"],
-                cancel_reason=step["cancel_reason"],
-            )
-        finalized = doc.get("finalized_at")
-        return WorkflowResult(
-            id=doc["id"],
-            name=doc["name"],
-            state=doc["state"],
-            steps=steps,
-            finalized_at=datetime.fromisoformat(finalized) if finalized else None,
-        )
+        return to_workflow_result(doc, self.config.hooks)
 
     def wait(self, workflow_id: int, timeout: float | timedelta | None = None) -> WorkflowResult:
         """Blocks until the workflow finalizes and returns it; LISTENs, does not busy-poll.
 
         Raises :class:`~tributary.errors.WaitTimeout` after ``timeout`` seconds.
         """
-        limit = _seconds(timeout)
+        limit = seconds(timeout)
         deadline = None if limit is None else time.monotonic() + limit
         backoff = ReconnectBackoff()
         while True:
@@ -149,7 +135,8 @@ class Client:
                     return current
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
-                    raise WaitTimeout(f"workflow {workflow_id} still {current.state} after {limit} s{_unserved(conn)}")
+                    unserved = unserved_note(_sql.read(conn, _sql.UNSERVED_QUEUES))
+                    raise WaitTimeout(f"workflow {workflow_id} still {current.state} after {limit} s{unserved}")
                 # A periodic re-check guards against a missed notification; it is not the mechanism.
                 slice_ = 5.0 if remaining is None else min(5.0, remaining)
                 for note in conn.notifies(timeout=slice_):
@@ -230,13 +217,39 @@ class WorkflowResult:
         return raw if as_type is None else from_json(raw, as_type)
 
 
-def _seconds(value: float | timedelta | None) -> float | None:
+def to_workflow_result(doc: dict[str, Any], hooks: Sequence[Hook]) -> WorkflowResult:
+    """A ``get_workflow`` document as a WorkflowResult, each completed result read through ``hooks``."""
+    steps: dict[str, StepOutcome] = {}
+    for task_name, step in doc["steps"].items():
+        result = step["result"]
+        if result is not None and step["state"] == "completed":
+            for hook in hooks:
+                result = hook.read_result(doc["id"], task_name, result)
+        steps[task_name] = StepOutcome(
+            id=step["id"],
+            kind=step["kind"],
+            state=step["state"],
+            attempt=step["attempt"],
+            result=result,
+            errors=step["errors"],
+            cancel_reason=step["cancel_reason"],
+        )
+    finalized = doc.get("finalized_at")
+    return WorkflowResult(
+        id=doc["id"],
+        name=doc["name"],
+        state=doc["state"],
+        steps=steps,
+        finalized_at=datetime.fromisoformat(finalized) if finalized else None,
+    )
+
+
+def seconds(value: float | timedelta | None) -> float | None:
     return value.total_seconds() if isinstance(value, timedelta) else value
 
 
-def _unserved(conn: psycopg.Connection[Any]) -> str:
+def unserved_note(unserved: list[dict[str, Any]]) -> str:
     """What a wait timeout adds when queues have ready steps and no live worker process."""
-    unserved = _sql.read(conn, _sql.UNSERVED_QUEUES)
     if not unserved:
         return ""
     queues = ", ".join(f"{row['queue']} ({row['ready']} ready)" for row in unserved)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import psycopg
 
@@ -29,8 +29,9 @@ class _Task:
     insert_opts: InsertOpts | None
 
 
-class WorkflowBuilder:
-    """Collects tasks; ``execute()`` creates the workflow in one round trip.
+class WorkflowSpec:
+    """The tasks of one workflow before it exists: add them, then create it with a builder's
+    ``execute()`` or many at once with ``Client.insert_many``.
 
     Validation (unique names, known dependencies, no cycle) happens in the database; its errors
     come out as :class:`~tributary.errors.WorkflowValidationError` subclasses naming the task.
@@ -39,7 +40,6 @@ class WorkflowBuilder:
     def __init__(
         self,
         config: Config,
-        connection: ConnectionFactory,
         name: str,
         *,
         scheduled_at: datetime | None = None,
@@ -47,7 +47,6 @@ class WorkflowBuilder:
         idempotency_key: str | None = None,
     ) -> None:
         self._config = config
-        self._connection = connection
         self.name = name
         self.scheduled_at = scheduled_at
         self.metadata = metadata
@@ -60,7 +59,7 @@ class WorkflowBuilder:
         args: StepArgs,
         depends_on: Sequence[str] = (),
         insert_opts: InsertOpts | None = None,
-    ) -> WorkflowBuilder:
+    ) -> Self:
         """Adds a step named ``name`` running ``args``; it waits for the tasks in ``depends_on``."""
         if isinstance(depends_on, str):
             depends_on = (depends_on,)
@@ -88,16 +87,53 @@ class WorkflowBuilder:
             )
         return specs
 
+    def create_params(self) -> tuple[Any, ...]:
+        """The parameters of ``create_workflow`` for this workflow."""
+        return _sql.create_workflow_params(
+            self.name, self.task_specs(), self.scheduled_at, self.metadata, self.idempotency_key
+        )
+
+    def bulk_item(self) -> dict[str, Any]:
+        """This workflow as one element of ``create_workflows``' array."""
+        item: dict[str, Any] = {"name": self.name, "tasks": self.task_specs(), "metadata": self.metadata or {}}
+        if self.scheduled_at is not None:
+            item["scheduled_at"] = self.scheduled_at.isoformat()
+        if self.idempotency_key is not None:
+            item["idempotency_key"] = self.idempotency_key
+        return item
+
+
+class WorkflowBuilder(WorkflowSpec):
+    """A :class:`WorkflowSpec` that ``execute()`` creates in one round trip."""
+
+    def __init__(
+        self,
+        config: Config,
+        connection: ConnectionFactory,
+        name: str,
+        *,
+        scheduled_at: datetime | None = None,
+        metadata: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> None:
+        super().__init__(config, name, scheduled_at=scheduled_at, metadata=metadata, idempotency_key=idempotency_key)
+        self._connection = connection
+
     def execute(self, conn: psycopg.Connection[Any] | None = None) -> int:
         """Creates the workflow and returns its id.
 
         With ``conn``, runs in that connection's current transaction: the workflow exists only
         if the caller commits it.
         """
-        params = _sql.create_workflow_params(
-            self.name, self.task_specs(), self.scheduled_at, self.metadata, self.idempotency_key
-        )
         if conn is not None:
-            return int(_sql.call(conn, _sql.CREATE_WORKFLOW, params)[0][0])
+            return int(_sql.call(conn, _sql.CREATE_WORKFLOW, self.create_params())[0][0])
         with self._connection() as own:
-            return int(_sql.call(own, _sql.CREATE_WORKFLOW, params)[0][0])
+            return int(_sql.call(own, _sql.CREATE_WORKFLOW, self.create_params())[0][0])
+
+
+def create_many(conn: psycopg.Connection[Any], workflows: Sequence[WorkflowSpec]) -> list[int]:
+    """Creates ``workflows`` with one ``create_workflows`` call on ``conn``; their ids, in order."""
+    if not workflows:
+        return []
+    ids = _sql.call(conn, _sql.CREATE_WORKFLOWS, _sql.create_workflows_params([w.bulk_item() for w in workflows]))
+    return [int(i) for i in ids[0][0]]

@@ -13,7 +13,6 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 import psycopg
-from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from tributary import _sql
@@ -132,7 +131,7 @@ class Engine:
         return [(int(step_id), str(outcome)) for step_id, outcome in outcomes], claimed
 
     async def fail(self, work: WorkPayload, detail: dict[str, Any], retryable: bool) -> str:
-        rows = await self._call(_sql.FAIL, (work.step_id, work.attempt, Jsonb(detail), retryable))
+        rows = await self._call(_sql.FAIL, _sql.fail_params(work, detail, retryable))
         return str(rows[0][0])
 
     async def heartbeat(self, works: Sequence[WorkPayload]) -> set[int]:

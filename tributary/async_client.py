@@ -1,0 +1,158 @@
+"""The asyncio client: create, read, wait for, cancel and retry workflows without blocking a loop.
+
+For ``async def`` handlers that start workflows and for async web applications. It runs no
+workers: :meth:`Client.start <tributary.Client.start>` does. A handler cannot create workflows
+in the transaction that completes its step (the runtime reports completions in batches, in its
+own transactions): create them with an idempotency key, since a handler may run twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+
+from tributary import _sql
+from tributary._reconnect import ReconnectBackoff
+from tributary.client import WorkflowResult, seconds, to_workflow_result, unserved_note
+from tributary.config import Config
+from tributary.errors import WaitTimeout
+from tributary.workflow import WorkflowSpec
+
+logger = logging.getLogger(__name__)
+
+
+class AsyncClient:
+    """``AsyncClient(dsn_or_pool, Config(...))``; open it with ``async with`` (or ``await open()``).
+
+    With a DSN it opens its own pool (1 to 4 connections) and closes it; with an
+    ``AsyncConnectionPool`` it uses that pool and leaves it to its owner.
+    """
+
+    def __init__(self, dsn_or_pool: str | AsyncConnectionPool[Any], config: Config | None = None) -> None:
+        self.config = config or Config()
+        if isinstance(dsn_or_pool, AsyncConnectionPool):
+            self._pool = dsn_or_pool
+            self._owns_pool = False
+        else:
+            self._pool = AsyncConnectionPool(dsn_or_pool, min_size=1, max_size=4, open=False, name="tributary-async")
+            self._owns_pool = True
+        conninfo = self._pool.conninfo
+        if not isinstance(conninfo, str):
+            raise TypeError("AsyncClient needs a pool made with a conninfo string (wait() connects with it)")
+        self.conninfo: str = conninfo
+
+    async def open(self) -> None:
+        if self._owns_pool:
+            await self._pool.open()
+
+    async def close(self) -> None:
+        if self._owns_pool:
+            await self._pool.close()
+
+    async def __aenter__(self) -> AsyncClient:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        """A pooled connection in a transaction, committed when the block ends without error."""
+        async with self._pool.connection() as conn:
+            yield conn
+
+    # -- creating --------------------------------------------------------------------------------
+    def new_workflow(
+        self,
+        name: str,
+        *,
+        scheduled_at: datetime | None = None,
+        metadata: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> WorkflowSpec:
+        """A workflow to fill with ``add_task`` and create with :meth:`insert` or :meth:`insert_many`."""
+        return WorkflowSpec(
+            self.config, name, scheduled_at=scheduled_at, metadata=metadata, idempotency_key=idempotency_key
+        )
+
+    async def insert(self, workflow: WorkflowSpec, conn: psycopg.AsyncConnection[Any] | None = None) -> int:
+        """Creates ``workflow`` (one ``create_workflow`` call) and returns its id; with ``conn``,
+        in that connection's current transaction."""
+        async with self._maybe(conn) as use:
+            return int((await _sql.acall(use, _sql.CREATE_WORKFLOW, workflow.create_params()))[0][0])
+
+    async def insert_many(
+        self, workflows: Sequence[WorkflowSpec], conn: psycopg.AsyncConnection[Any] | None = None
+    ) -> list[int]:
+        """Creates every workflow with one ``create_workflows`` call, all or nothing; their ids in order."""
+        if not workflows:
+            return []
+        params = _sql.create_workflows_params([w.bulk_item() for w in workflows])
+        async with self._maybe(conn) as use:
+            return [int(i) for i in (await _sql.acall(use, _sql.CREATE_WORKFLOWS, params))[0][0]]
+
+    # -- reading and acting ----------------------------------------------------------------------
+    async def get_workflow(self, workflow_id: int, conn: psycopg.AsyncConnection[Any] | None = None) -> WorkflowResult:
+        """The workflow's current state and its steps' outcomes (results opened by the hooks)."""
+        async with self._maybe(conn) as use:
+            doc = (await _sql.acall(use, _sql.GET_WORKFLOW, (workflow_id,)))[0][0]
+        return to_workflow_result(doc, self.config.hooks)
+
+    async def cancel_workflow(self, workflow_id: int, reason: str = "workflow cancelled") -> bool:
+        """Cancels every unfinished step; False when the workflow had already finished."""
+        async with self.connection() as conn:
+            return bool((await _sql.acall(conn, _sql.CANCEL_WORKFLOW, (workflow_id, reason)))[0][0])
+
+    async def retry_workflow(self, workflow_id: int) -> int:
+        """Re-runs discarded/cancelled steps (keeping completed results); returns how many."""
+        async with self.connection() as conn:
+            return int((await _sql.acall(conn, _sql.RETRY_WORKFLOW, (workflow_id,)))[0][0])
+
+    async def wait(self, workflow_id: int, timeout: float | timedelta | None = None) -> WorkflowResult:
+        """Waits (LISTEN, no busy polling) until the workflow finalizes; ``WaitTimeout`` after ``timeout``."""
+        limit = seconds(timeout)
+        deadline = None if limit is None else time.monotonic() + limit
+        backoff = ReconnectBackoff()
+        while True:
+            try:
+                return await self._wait_listening(workflow_id, deadline, limit)
+            except psycopg.OperationalError as error:  # the server restarted or the network broke
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise WaitTimeout(f"workflow {workflow_id}: no answer from the database ({error})") from error
+                logger.warning("waiting for workflow %s: connection lost (%s); reconnecting", workflow_id, error)
+                delay = backoff.next_delay()
+                await asyncio.sleep(delay if deadline is None else max(0.0, min(delay, deadline - time.monotonic())))
+
+    async def _wait_listening(self, workflow_id: int, deadline: float | None, limit: float | None) -> WorkflowResult:
+        async with await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True, connect_timeout=10) as conn:
+            await _sql.alisten(conn, _sql.FINALIZED_CHANNEL)
+            while True:
+                current = await self.get_workflow(workflow_id, conn)
+                if current.finished:
+                    return current
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    unserved = unserved_note(await _sql.aread(conn, _sql.UNSERVED_QUEUES))
+                    raise WaitTimeout(f"workflow {workflow_id} still {current.state} after {limit} s{unserved}")
+                # A periodic re-check guards against a missed notification; it is not the mechanism.
+                async for note in conn.notifies(timeout=5.0 if remaining is None else min(5.0, remaining)):
+                    if json.loads(note.payload).get("workflow_id") == workflow_id:
+                        break
+
+    @asynccontextmanager
+    async def _maybe(self, conn: psycopg.AsyncConnection[Any] | None) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        if conn is not None:
+            yield conn
+        else:
+            async with self.connection() as own:
+                yield own

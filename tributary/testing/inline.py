@@ -1,0 +1,149 @@
+"""Running a workflow's handlers inside a test, deterministically, without sleeping.
+
+:class:`InlineRunner` claims one step at a time through the engine's own ``claim_step``, runs
+its handler in the calling thread (an ``async def`` one on a fresh event loop) through the same
+code as the worker runtime (:func:`~tributary.runtime.attempt.run_attempt`: hooks, typed args,
+result encoding), and reports the outcome with ``complete_steps`` or ``fail_step``. Every call
+goes through one connection whose engine clock (``tributary_test.set_now``, from the testing
+kit) the runner controls: when nothing is ready, it moves the clock to the next delayed or
+backed-off step instead of sleeping. It needs the testing kit in the database
+(``tributary.migrate.up(dsn, testing=True)``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+
+from tributary import _sql
+from tributary.client import WorkflowResult, to_workflow_result
+from tributary.config import Config
+from tributary.errors import TributaryError
+from tributary.hooks import WorkPayload
+from tributary.runtime.attempt import failure_report, run_attempt
+
+MAX_ATTEMPTS_PER_RUN = 10_000
+
+
+class InlineRunFailed(TributaryError):
+    """A workflow run inline did not complete; the message names each failed step, its attempt and error."""
+
+    def __init__(self, result: WorkflowResult) -> None:
+        self.result = result
+        lines = [f'workflow {result.id} "{result.name}" ended {result.state}:']
+        for name, step in sorted(result.steps.items()):
+            if step.state in ("discarded", "cancelled") or (step.errors and step.state != "completed"):
+                last = step.errors[-1] if step.errors else {}
+                why = last.get("message") or step.cancel_reason or "no error recorded"
+                lines.append(f"  step {name} ({step.kind}) {step.state} at attempt {step.attempt}: {why}")
+                if last.get("traceback"):
+                    lines.append("    " + last["traceback"].strip().splitlines()[-1])
+        super().__init__("\n".join(lines))
+
+
+class WorkflowStuck(TributaryError):
+    """Nothing of the workflow can run now or later, yet it has not finished (e.g. a step is
+    running in another worker, or waits on a queue no handler here serves)."""
+
+
+class InlineRunner:
+    """Runs steps of the database at ``dsn`` with ``config``'s workers and hooks, one at a time.
+
+    Use it as a context manager (it closes its connection). ``now`` is the engine's clock for
+    everything the runner does; ``set_now``/``advance`` move it.
+    """
+
+    def __init__(self, dsn: str, config: Config, *, worker_id: str = "inline-runner") -> None:
+        self.config = config
+        self.worker_id = worker_id
+        self._hooks = config.work_hooks()
+        self._conn: psycopg.Connection[Any] = psycopg.connect(dsn, autocommit=True)
+        self.now: datetime = _sql.call(self._conn, _sql.DATABASE_NOW)[0][0]
+        self.set_now(self.now)
+
+    # -- the clock ------------------------------------------------------------------------------
+    def set_now(self, moment: datetime) -> datetime:
+        """Moves the engine clock of the runner's connection to ``moment``."""
+        self.now = _sql.call(self._conn, _sql.SET_CLOCK, (moment,))[0][0]
+        return self.now
+
+    def advance(self, by: timedelta) -> datetime:
+        """Moves the engine clock forward by ``by``."""
+        return self.set_now(self.now + by)
+
+    # -- running ---------------------------------------------------------------------------------
+    def run_one(self) -> WorkPayload | None:
+        """Claims the next ready step (queues in name order, each in claim order), runs it and
+        reports its outcome; returns the attempt, or None when no step is ready now."""
+        for row in _sql.read(self._conn, _sql.READY_QUEUES):
+            works = self._claim(row["queue"])
+            if works:
+                self._run(works[0])
+                return works[0]
+        return None
+
+    def run(self, workflow_id: int, *, check: bool = True) -> WorkflowResult:
+        """Runs the workflow's steps until it finishes, moving the clock over delays and backoffs.
+
+        With ``check`` (the default) a workflow that does not complete raises
+        :class:`InlineRunFailed` naming each failed step, its attempt and its error.
+        """
+        for _ in range(MAX_ATTEMPTS_PER_RUN):
+            result = self.workflow(workflow_id)
+            if result.finished:
+                if check and result.state != "completed":
+                    raise InlineRunFailed(result)
+                return result
+            if self.run_one() is not None:
+                continue
+            due = _sql.call(self._conn, _sql.NEXT_SCHEDULED, (workflow_id,))[0][0]
+            if due is None or due <= self.now:
+                waiting = {name: step.state for name, step in result.steps.items() if step.state != "completed"}
+                raise WorkflowStuck(f"workflow {workflow_id} cannot go on: no step is ready or due ({waiting})")
+            self.set_now(due)
+        raise WorkflowStuck(f"workflow {workflow_id} ran {MAX_ATTEMPTS_PER_RUN} attempts without finishing")
+
+    def time_out(self, workflow_id: int, task_name: str) -> WorkflowResult:
+        """Claims the task's step and lets its lease (or timeout) pass without running it, then
+        rescues it as the engine does with an attempt that never answered."""
+        _sql.call(self._conn, _sql.TEST_CLAIM, (workflow_id, task_name, self.worker_id))
+        self.now = _sql.call(self._conn, _sql.TEST_EXPIRE_LEASE, (workflow_id, task_name))[0][0]
+        _sql.call(self._conn, _sql.RESCUE)
+        return self.workflow(workflow_id)
+
+    def workflow(self, workflow_id: int) -> WorkflowResult:
+        """The workflow as ``Client.get_workflow`` shows it (results read through the hooks)."""
+        doc = _sql.call(self._conn, _sql.GET_WORKFLOW, (workflow_id,))[0][0]
+        return to_workflow_result(doc, self.config.hooks)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> InlineRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- one attempt -----------------------------------------------------------------------------
+    def _claim(self, queue: str) -> list[WorkPayload]:
+        cursor = self._conn.cursor(row_factory=_sql.claimed_step_row)
+        with cursor:
+            return cursor.execute(_sql.CLAIM, _sql.claim_params(queue, self.worker_id, 1)).fetchall()
+
+    def _run(self, work: WorkPayload) -> None:
+        error = asyncio.run(run_attempt(work, self.config.workers, self._hooks, _call_here))
+        if error is None:
+            _sql.call(self._conn, _sql.COMPLETE, _sql.complete_params([work]))
+        else:
+            _sql.call(self._conn, _sql.FAIL, _sql.fail_params(work, *failure_report(error)))
+
+
+async def _call_here(call: Callable[[], Any], timeout: float | None) -> Any:
+    """Runs a sync handler in the test's thread (its timeout is the engine's to enforce: see
+    :meth:`InlineRunner.time_out`)."""
+    return call()
