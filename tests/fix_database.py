@@ -11,9 +11,10 @@ Where the server comes from, first match wins:
    ``TRIBUTARY_TEST_IMAGE``, default postgres:16-alpine).
 4. A throwaway cluster from the local PostgreSQL binaries.
 
-Per session a template database is deployed with ``tributary.migrate.up`` and then loaded with
-``db/tests/fixtures.sql`` (schema ``tributary_test``) if that file exists; each test that asks
-for ``dsn`` (or ``conn``/``connect``) gets its own ``CREATE DATABASE ... TEMPLATE`` clone.
+Per session a template database is deployed with ``tributary.migrate.up(..., testing=True)`` (the
+engine and the testing kit, schema ``tributary_test``) and then loaded with our own fixtures,
+``db/tests/fixtures.sql``, if that file exists; each test that asks for ``dsn`` (or
+``conn``/``connect``) gets its own ``CREATE DATABASE ... TEMPLATE`` clone.
 """
 
 from __future__ import annotations
@@ -116,11 +117,11 @@ def _drop_database(admin: str, name: str) -> None:
 
 @pytest.fixture(scope="session")
 def template_database(admin_dsn: str) -> Iterator[str]:
-    """Name of this session's template: the migrated schema plus the test fixtures."""
+    """Name of this session's template: the migrated schema, the testing kit and our fixtures."""
     name = f"tributary_template_{uuid.uuid4().hex[:12]}"
     _create_database(admin_dsn, name)
     try:
-        migrate.up(with_dbname(admin_dsn, name))
+        migrate.up(with_dbname(admin_dsn, name), testing=True)
         if FIXTURES_SQL.is_file():
             with psycopg.connect(with_dbname(admin_dsn, name), autocommit=True) as conn:
                 conn.execute(FIXTURES_SQL.read_bytes())

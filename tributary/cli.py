@@ -3,6 +3,7 @@
 ::
 
     tributary migrate [up|status|revert] [--to CHANGE | --all]   deploy, inspect or revert the schema
+                      [--testing]                               ... and the testing kit (test databases)
     tributary worker --app module:attr                          work the queues of an app's Client
     tributary status                                            workflows, queues, recent failures
     tributary demo                                              run a small pipeline, live
@@ -149,7 +150,7 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
     if args.action != "revert" and (args.to is not None or args.all):
         raise CommandError(f"--to and --all apply to `migrate revert` only, not `migrate {args.action}`", EXIT_USAGE)
     if args.action == "status":
-        statuses = migrate.status(dsn)
+        statuses = migrate.status(dsn, testing=args.testing)
         _say_table(
             ("change", "applied", "applied at"),
             [(s.name, s.applied, s.applied_at) for s in statuses],
@@ -159,9 +160,9 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
         _say(f"\n{applied} of {len(statuses)} changes applied")
         return 0
     if args.action == "up":
-        deployed = migrate.up(dsn)
+        deployed = migrate.up(dsn, testing=args.testing)
         if not deployed:
-            _say(f"nothing to deploy: all {len(migrate.plan())} changes are applied")
+            _say(f"nothing to deploy: all {len(migrate.status(dsn, testing=args.testing))} changes are applied")
         else:
             _say(f"deployed {len(deployed)} changes:")
             for name in deployed:
@@ -173,7 +174,7 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
         )
     if args.to is not None and args.all:
         raise CommandError("give either --to or --all, not both", EXIT_USAGE)
-    reverted = migrate.down(dsn, to=args.to)
+    reverted = migrate.down(dsn, to=args.to, testing=args.testing)
     if not reverted:
         _say("nothing to revert")
     else:
@@ -489,6 +490,12 @@ def build_parser() -> argparse.ArgumentParser:
     mig.add_argument("action", nargs="?", choices=("up", "status", "revert"), default="up")
     mig.add_argument("--to", metavar="CHANGE", help="revert: keep CHANGE and everything before it")
     mig.add_argument("--all", action="store_true", help="revert: revert every change")
+    mig.add_argument(
+        "--testing",
+        action="store_true",
+        help="the testing kit (test databases only): up deploys it after the schema, status lists it too, "
+        "revert reverts only the kit",
+    )
     mig.set_defaults(handler=_cmd_migrate, default_log_level="WARNING")
 
     work = commands.add_parser(
