@@ -47,14 +47,15 @@ def clock_moves(dsn: str) -> dict[str, bool]:
     return moved
 
 
-def clock_definition(dsn: str) -> tuple[str, str]:
+def clock_definition(dsn: str) -> tuple[int, str, str]:
+    """The oid, definition and comment of tributary.now()."""
     with psycopg.connect(dsn) as conn:
         row = conn.execute(
-            "SELECT pg_get_functiondef(oid), obj_description(oid, 'pg_proc') FROM pg_proc "
+            "SELECT oid::int, pg_get_functiondef(oid), obj_description(oid, 'pg_proc') FROM pg_proc "
             "WHERE oid = 'tributary.now()'::regprocedure"
         ).fetchone()
     assert row is not None
-    return row[0], row[1]
+    return row[0], row[1], row[2]
 
 
 def has_schema(dsn: str, schema: str) -> bool:
@@ -83,7 +84,9 @@ def test_reverting_the_kit_puts_the_production_clock_back(empty_dsn: str) -> Non
     migrate.up(empty_dsn)
     production = clock_definition(empty_dsn)
     migrate.up(empty_dsn, testing=True)
-    assert clock_definition(empty_dsn) != production
+    kit_clock = clock_definition(empty_dsn)
+    assert kit_clock[0] == production[0]  # replaced in place: column defaults and grants still point at it
+    assert kit_clock[1:] != production[1:]
 
     assert migrate.down(empty_dsn, testing=True) == list(reversed(kit_names()))
     assert clock_definition(empty_dsn) == production
@@ -143,3 +146,21 @@ def test_a_session_keeps_its_clock_across_autocommit_statements(conn: Conn, conn
     assert other.execute("SELECT tributary.now() = now()").fetchone() == (True,)  # per session
     conn.execute("SELECT tributary_test.reset_now()")
     assert conn.execute("SELECT tributary.now() = now()").fetchone() == (True,)
+
+
+def test_what_is_claimable_leaves_out_steps_another_session_holds(conn: Conn, connect: Any) -> None:
+    row = conn.execute(
+        """SELECT tributary.create_workflow('locked', '[{"name": "a", "kind": "k", "queue": "lq"},
+           {"name": "b", "kind": "k", "queue": "lq"}]')"""
+    ).fetchone()
+    assert row is not None
+    workflow_id = row[0]
+    assert conn.execute("SELECT tributary_test._claimable_tasks(%s)", (workflow_id,)).fetchone() == (["a", "b"],)
+    holder = connect(autocommit=False)
+    holder.execute(
+        "SELECT 1 FROM tributary.steps WHERE id = tributary_test.step_id(%s, 'a') FOR UPDATE", (workflow_id,)
+    )
+    conn.execute("SET lock_timeout = '2s'")  # it must not wait for the lock: claim_step skips it
+    assert conn.execute("SELECT tributary_test._claimable_tasks(%s)", (workflow_id,)).fetchone() == (["b"],)
+    holder.rollback()
+    assert conn.execute("SELECT tributary_test._claimable_tasks(%s)", (workflow_id,)).fetchone() == (["a", "b"],)
