@@ -205,10 +205,10 @@ CREATE FUNCTION tributary.now() RETURNS timestamp with time zone
     SET jit TO 'off'
     AS $$
 BEGIN
-  RETURN coalesce(NULLIF(pg_catalog.current_setting('tributary.fake_now', true), '')::timestamptz, pg_catalog.now());
+  RETURN pg_catalog.now();
 END;
 $$;
-COMMENT ON FUNCTION tributary.now() IS 'The engine clock: now(), or the tributary.fake_now setting when tests set it. Every timestamp the engine writes comes from here.';
+COMMENT ON FUNCTION tributary.now() IS 'The engine clock: the transaction time (pg_catalog.now()). Every timestamp the engine writes comes from here. Only the testing kit (schema tributary_test) can move it.';
 CREATE TABLE tributary.steps (
     id bigint NOT NULL,
     workflow_id bigint NOT NULL,

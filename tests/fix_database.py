@@ -1,19 +1,23 @@
-"""pytest plugin: a PostgreSQL server, a migrated template database, and one clone per test.
+"""Our suite's database fixtures, on top of the package's pytest plugin
+(tributary.testing.pytest_plugin, which pytest loads through its entry point): a PostgreSQL
+server, a migrated template database, and one clone per test.
 
 Where the server comes from, first match wins:
 
 1. ``TRIBUTARY_TEST_EPHEMERAL=1`` forces a throwaway cluster from the local PostgreSQL binaries
    (tributary.testing.cluster), ignoring everything below; handy to test that path on a machine
    that has a server running.
-2. ``--tributary-dsn``, else ``TRIBUTARY_TEST_DSN``, else ``DATABASE_URL``: an existing server.
-   The DSN's database is only used to create and drop the test databases (CREATEDB needed).
+2. ``--tributary-dsn``, else ``TRIBUTARY_TEST_DSN``, else ``DATABASE_URL``: an existing server
+   (the plugin's ``tributary_server``). Its database is only used to create and drop the test
+   databases (CREATEDB needed).
 3. A testcontainers PostgreSQL container, when a Docker engine answers (image from
    ``TRIBUTARY_TEST_IMAGE``, default postgres:16-alpine).
-4. A throwaway cluster from the local PostgreSQL binaries.
+4. A throwaway cluster from the local PostgreSQL binaries (the plugin's ``tributary_server``).
 
-Per session a template database is deployed with ``tributary.migrate.up`` and then loaded with
-``db/tests/fixtures.sql`` (schema ``tributary_test``) if that file exists; each test that asks
-for ``dsn`` (or ``conn``/``connect``) gets its own ``CREATE DATABASE ... TEMPLATE`` clone.
+Per session a template database is deployed with ``tributary.migrate.up(..., testing=True)`` (the
+engine and the testing kit, schema ``tributary_test``) and then loaded with our own fixtures,
+``db/tests/fixtures.sql``, if that file exists; each test that asks for ``dsn`` (or
+``conn``/``connect``) gets its own ``CREATE DATABASE ... TEMPLATE`` clone.
 """
 
 from __future__ import annotations
@@ -43,15 +47,6 @@ class Connect(Protocol):
     def __call__(self, *, autocommit: bool = True) -> psycopg.Connection[TupleRow]: ...
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--tributary-dsn",
-        default=None,
-        help="PostgreSQL server to test against (default: TRIBUTARY_TEST_DSN, DATABASE_URL, "
-        "a Docker container, or a throwaway local cluster)",
-    )
-
-
 def _docker_answers() -> bool:
     """True when a Docker engine answers; a docker client without a daemon is common."""
     try:
@@ -75,10 +70,11 @@ def admin_dsn(request: pytest.FixtureRequest) -> Iterator[str]:
         or os.environ.get("TRIBUTARY_TEST_DSN")
         or os.environ.get("DATABASE_URL")
     )
-    if configured and not forced_ephemeral:
-        yield configured
+    if forced_ephemeral:
+        with EphemeralCluster() as cluster:
+            yield cluster.dsn
         return
-    if not forced_ephemeral and _docker_answers():
+    if not configured and _docker_answers():
         from testcontainers.postgres import PostgresContainer  # noqa: PLC0415 - optional
 
         image = os.environ.get("TRIBUTARY_TEST_IMAGE", "postgres:16-alpine")
@@ -93,17 +89,16 @@ def admin_dsn(request: pytest.FixtureRequest) -> Iterator[str]:
             finally:
                 container.stop()
             return
-    with EphemeralCluster() as cluster:
-        yield cluster.dsn
+    yield request.getfixturevalue("tributary_server")
 
 
 @pytest.fixture(scope="session")
 def template_database(admin_dsn: str) -> Iterator[str]:
-    """Name of this session's template: the migrated schema plus the test fixtures."""
+    """Name of this session's template: the migrated schema, the testing kit and our fixtures."""
     name = unique_name("tributary_template")
     create_database(admin_dsn, name)
     try:
-        migrate.up(with_dbname(admin_dsn, name))
+        migrate.up(with_dbname(admin_dsn, name), testing=True)
         if FIXTURES_SQL.is_file():
             with psycopg.connect(with_dbname(admin_dsn, name), autocommit=True) as conn:
                 conn.execute(FIXTURES_SQL.read_bytes())

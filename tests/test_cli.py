@@ -295,13 +295,18 @@ def test_cancel_retry_and_prune(dsn: str, conn: Conn, capsys: pytest.CaptureFixt
     code, out, _ = run_main(capsys, "cancel", str(wf), "--dsn", dsn)
     assert (code, out.strip()) == (0, f"workflow {wf} had already finished (cancelled): nothing to cancel")
 
+    code, _, err = run_main(capsys, "retry", str(wf), "--step", "a", "--dsn", dsn)
+    assert code == 1  # the engine retries a cancelled workflow's steps together, and says so
+    assert "its steps are retried together (Use retry_workflow() to run the cancelled workflow again.)" in err
+    assert run_main(capsys, "retry", str(wf), "--dsn", dsn)[1].strip() == f"workflow {wf}: 2 steps will run again"
+
+    claimed = conn.execute("SELECT step_id, attempt FROM tributary.claim_step('default', 'cli', 1)").fetchone()
+    assert claimed is not None
+    conn.execute("SELECT tributary.fail_step(%s, %s, %s, false)", (*claimed, Jsonb({"message": "bad input"})))
     code, out, _ = run_main(capsys, "retry", str(wf), "--step", "a", "--dsn", dsn)
     assert code == 0
     assert out.strip() == f"task a of workflow {wf}: 2 steps will run again"
     assert run_main(capsys, "retry", str(wf), "--step", "zz", "--dsn", dsn)[0] == 3
-
-    conn.execute("SELECT tributary.cancel_workflow(%s)", (wf,))
-    assert run_main(capsys, "retry", str(wf), "--dsn", dsn)[1].strip() == f"workflow {wf}: 2 steps will run again"
 
     conn.execute("SELECT tributary.cancel_workflow(%s)", (wf,))
     assert run_main(capsys, "prune", "--older-than", "1h", "--dsn", dsn)[1].strip().startswith("pruned 0 ")

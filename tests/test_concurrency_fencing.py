@@ -1,7 +1,7 @@
 """Invariant 6 (fencing by attempt) and leases across real connections.
 
 Worker A claims a step and goes quiet; on another connection the engine clock moves past the
-lease (``SET tributary.fake_now``), rescue_expired_steps takes the step back and worker B claims
+lease (the testing kit's ``tributary_test.set_now``), rescue_expired_steps takes the step back and worker B claims
 it as attempt 2. Every call A makes with attempt 1 afterwards must change nothing. Then four
 rescuers race over 100 expired steps: each step is rescued exactly once.
 """
@@ -45,7 +45,7 @@ def db_now(conn: Conn) -> datetime:
 
 def set_clock(conn: Conn, at: datetime) -> None:
     """Moves tributary.now() to ``at`` for the rest of this session."""
-    conn.execute("SELECT set_config('tributary.fake_now', %s, false)", (at.isoformat(),))
+    conn.execute("SELECT tributary_test.set_now(%s)", (at,))
 
 
 def step_row(conn: Conn, step_id: int) -> tuple[Any, ...]:

@@ -77,3 +77,29 @@ def test_a_diamond_runs_on_the_embedded_server(embedded_dsn: str) -> None:
         result = client.wait(workflow_id, timeout=30)
     assert result.state == "completed"
     assert result.result("d") == 1000 + (10 + 1) + (100 + 1)
+
+
+def test_the_testing_kit_works_on_the_embedded_server(embedded_dsn: str) -> None:
+    """The kit deploys, verifies, moves the clock and works a step there (no pgTAP: no assertions)."""
+    migrate.up(embedded_dsn, testing=True)
+    try:
+        with psycopg.connect(embedded_dsn, autocommit=True) as conn:
+            for change in migrate.plan(testing=True):
+                conn.execute((ROOT / "db" / "testing" / "verify" / f"{change.name}.sql").read_text())
+            conn.execute("SELECT tributary_test.set_now('2030-01-01 00:00:00+00')")
+            row = conn.execute(
+                """SELECT tributary.create_workflow('pair', '[{"name": "a", "kind": "k"},
+                   {"name": "b", "kind": "k", "depends_on": ["a"]}]')"""
+            ).fetchone()
+            assert row is not None
+            workflow_id = row[0]
+            assert conn.execute("SELECT tributary_test.run(%s, 'a', '{\"v\": 1}')", (workflow_id,)).fetchone() == (1,)
+            conn.execute("SELECT tributary_test.claim(%s, 'b')", (workflow_id,))
+            delivered = conn.execute(
+                "SELECT dependency_results, claimed_at = '2030-01-01 00:00:00+00' FROM tributary_test.claims "
+                "WHERE step_id = tributary_test.step_id(%s, 'b')",
+                (workflow_id,),
+            ).fetchone()
+            assert delivered == ({"a": {"v": 1}}, True)
+    finally:
+        migrate.down(embedded_dsn, testing=True)

@@ -13,6 +13,11 @@ A whole ``up()``/``down()`` run holds a session advisory lock, so concurrent run
 the later one finds nothing left to do. A reworked change (``sqitch rework``) appears more
 than once in the plan; its earlier versions are named ``name@tag`` (their scripts are
 ``name@tag.sql``, as sqitch names them) and the latest keeps the plain name.
+
+``testing=True`` adds the testing kit, the second sqitch project ``tributary_test`` (in
+``db/testing``, packaged as ``tributary/_sql/testing``), deployed after the engine on test
+databases only. Its changes are recorded as ``tributary_test:<change>``; that is also how the
+functions here name them. Reverting any change of the engine reverts the whole kit first.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ __all__ = ["LOCK_KEY", "Change", "ChangeStatus", "RevertPreview", "down", "plan"
 logger = logging.getLogger(__name__)
 
 PROJECT = "tributary"
+TESTING_PROJECT = "tributary_test"
 # Key of the session advisory lock held for a whole up()/down() run: b"tributar" as a bigint.
 LOCK_KEY = int.from_bytes(b"tributar", "big")
 
@@ -81,6 +87,11 @@ class _Source:
     plan: Traversable
     deploy: Traversable
     revert: Traversable
+    project: str = PROJECT
+
+    def key(self, change: Change) -> str:
+        """The name the registry and this module's results give ``change``."""
+        return change.name if self.project == PROJECT else f"{self.project}:{change.name}"
 
 
 def _source() -> _Source:
@@ -91,6 +102,25 @@ def _source() -> _Source:
     if (root / "sqitch.plan").is_file():
         return _Source(root / "sqitch.plan", root / "db" / "deploy", root / "db" / "revert")
     raise MigrationError("sqitch.plan not found: neither packaged in tributary/_sql nor at the repository root")
+
+
+def _testing_source() -> _Source:
+    """The testing kit's plan and scripts: packaged in tributary/_sql/testing, or db/testing."""
+    packaged = resources.files("tributary") / "_sql" / "testing"
+    if (packaged / "sqitch.plan").is_file():  # installed wheel
+        return _Source(packaged / "sqitch.plan", packaged / "deploy", packaged / "revert", TESTING_PROJECT)
+    top = Path(__file__).resolve().parent.parent / "db" / "testing"  # source checkout, editable install
+    if (top / "sqitch.plan").is_file():
+        return _Source(top / "sqitch.plan", top / "deploy", top / "revert", TESTING_PROJECT)
+    raise MigrationError(
+        "the testing kit's sqitch plan is neither packaged in tributary/_sql/testing nor in db/testing"
+    )
+
+
+def _projects(testing: bool) -> list[tuple[_Source, list[Change]]]:
+    """The engine's source and changes, then with ``testing`` the testing kit's."""
+    sources = [_source(), _testing_source()] if testing else [_source()]
+    return [(source, _parse_plan(source.plan.read_text(encoding="utf-8"))) for source in sources]
 
 
 def _parse_plan(text: str) -> list[Change]:
@@ -122,9 +152,9 @@ def _parse_plan(text: str) -> list[Change]:
     return changes
 
 
-def plan() -> list[Change]:
-    """The changes of the packaged sqitch plan, in deploy order."""
-    return _parse_plan(_source().plan.read_text(encoding="utf-8"))
+def plan(*, testing: bool = False) -> list[Change]:
+    """The changes of the packaged sqitch plan (with ``testing``: the testing kit's), in deploy order."""
+    return _parse_plan((_testing_source() if testing else _source()).plan.read_text(encoding="utf-8"))
 
 
 def _script(directory: Traversable, change: Change) -> bytes:
@@ -202,13 +232,13 @@ def _recorded(conn: psycopg.Connection[Any]) -> dict[str, tuple[datetime, str]]:
     return {name: (applied_at, sha1) for name, applied_at, sha1 in rows}
 
 
-def _sqitch_applied(conn: psycopg.Connection[Any], changes: list[Change]) -> dict[str, datetime]:
-    """The plan changes that a sqitch registry in this database lists as deployed."""
+def _sqitch_applied(conn: psycopg.Connection[Any], source: _Source, changes: list[Change]) -> dict[str, datetime]:
+    """The plan changes that a sqitch registry in this database lists as deployed, by key."""
     if not _exists(conn, "sqitch.changes"):
         return {}
     rows = conn.execute(
         "SELECT change, committed_at FROM sqitch.changes WHERE project = %s ORDER BY committed_at",
-        (PROJECT,),
+        (source.project,),
     ).fetchall()
     deployed: defaultdict[str, deque[datetime]] = defaultdict(deque)
     for name, committed_at in rows:
@@ -217,45 +247,65 @@ def _sqitch_applied(conn: psycopg.Connection[Any], changes: list[Change]) -> dic
     for change in changes:  # a reworked change is listed once per deployed version
         versions = deployed.get(change.name.partition("@")[0])
         if versions:
-            applied[change.name] = versions.popleft()
+            applied[source.key(change)] = versions.popleft()
     return applied
 
 
-def _applied(conn: psycopg.Connection[Any], changes: list[Change]) -> dict[str, datetime]:
+def _applied(conn: psycopg.Connection[Any], projects: list[tuple[_Source, list[Change]]]) -> dict[str, datetime]:
     if _exists(conn, "tributary_migrator.changes"):
         return {name: applied_at for name, (applied_at, _) in _recorded(conn).items()}
-    return _sqitch_applied(conn, changes)
+    return {key: at for source, changes in projects for key, at in _sqitch_applied(conn, source, changes).items()}
 
 
-def _open_registry(conn: psycopg.Connection[Any], changes: list[Change], source: _Source) -> dict[str, datetime]:
-    """Create the registry if missing (adopting a sqitch deployment); return what is applied."""
+def _open_registry(conn: psycopg.Connection[Any], projects: list[tuple[_Source, list[Change]]]) -> dict[str, datetime]:
+    """Create the registry if missing (adopting what sqitch deployed of the engine and of the
+    testing kit, whichever ``projects`` lists); return what is applied, by key."""
     if _exists(conn, "tributary_migrator.changes"):
         recorded = _recorded(conn)
-        _warn_drift(changes, recorded, source)
+        _warn_drift(projects, recorded)
         return {name: applied_at for name, (applied_at, _) in recorded.items()}
-    adopted = _sqitch_applied(conn, changes)
+    everything = _projects(testing=True) if _has_testing_kit() else projects
+    adopted: dict[str, datetime] = {}
     with conn.transaction():
         conn.execute(_REGISTRY_DDL)
-        for change in changes:
-            if change.name in adopted:
-                conn.execute(
-                    "INSERT INTO tributary_migrator.changes (change, script_sha1, applied_at) VALUES (%s, %s, %s)",
-                    (change.name, _sha1(_script(source.deploy, change)), adopted[change.name]),
-                )
+        for source, changes in everything:
+            found = _sqitch_applied(conn, source, changes)
+            for change in changes:
+                if source.key(change) in found:
+                    conn.execute(
+                        "INSERT INTO tributary_migrator.changes (change, script_sha1, applied_at) VALUES (%s, %s, %s)",
+                        (source.key(change), _sha1(_script(source.deploy, change)), found[source.key(change)]),
+                    )
+            adopted.update(found)
     if adopted:
         logger.info("adopted changes deployed by sqitch", extra={"changes": sorted(adopted)})
     return adopted
 
 
-def _warn_drift(changes: list[Change], recorded: dict[str, tuple[datetime, str]], source: _Source) -> None:
-    """Log applied changes this plan does not know, and applied scripts edited since."""
-    unknown = sorted(set(recorded) - {change.name for change in changes})
+def _has_testing_kit() -> bool:
+    try:
+        _testing_source()
+    except MigrationError:
+        return False
+    return True
+
+
+def _warn_drift(projects: list[tuple[_Source, list[Change]]], recorded: dict[str, tuple[datetime, str]]) -> None:
+    """Log applied changes these plans do not know, and applied scripts edited since."""
+    known = {source.key(change) for source, changes in projects for change in changes}
+    projects_seen = {source.project for source, _ in projects}
+    unknown = sorted(
+        name
+        for name in set(recorded) - known
+        if TESTING_PROJECT in projects_seen or not name.startswith(f"{TESTING_PROJECT}:")
+    )
     if unknown:
         logger.warning("database has changes this plan does not know", extra={"changes": unknown})
     edited = [
-        change.name
+        source.key(change)
+        for source, changes in projects
         for change in changes
-        if change.name in recorded and recorded[change.name][1] != _sha1(_script(source.deploy, change))
+        if source.key(change) in recorded and recorded[source.key(change)][1] != _sha1(_script(source.deploy, change))
     ]
     if edited:
         logger.warning(
@@ -283,57 +333,83 @@ def _run(conn: psycopg.Connection[Any], what: str, change: Change, script: bytes
 # --- API ------------------------------------------------------------------------------------
 
 
-def up(target: Target) -> list[str]:
-    """Apply the changes not applied yet, in plan order; return their names."""
-    source = _source()
-    changes = _parse_plan(source.plan.read_text(encoding="utf-8"))
+def up(target: Target, *, testing: bool = False) -> list[str]:
+    """Apply the changes not applied yet, in plan order; return their names.
+
+    With ``testing``, the testing kit's changes follow the engine's (test databases only).
+    """
+    projects = _projects(testing)
     done: list[str] = []
     with _session(target) as conn, _locked(conn):
-        applied = _open_registry(conn, changes, source)
-        for change in changes:
-            if change.name in applied:
-                continue
-            script = _script(source.deploy, change)
-            _run(conn, "deploy", change, script)
-            conn.execute(
-                "INSERT INTO tributary_migrator.changes (change, script_sha1) VALUES (%s, %s)",
-                (change.name, _sha1(script)),
-            )
-            logger.info("deployed change %s", change.name, extra={"change": change.name})
-            done.append(change.name)
+        applied = _open_registry(conn, projects)
+        for source, changes in projects:
+            for change in changes:
+                if source.key(change) in applied:
+                    continue
+                script = _script(source.deploy, change)
+                _run(conn, "deploy", change, script)
+                conn.execute(
+                    "INSERT INTO tributary_migrator.changes (change, script_sha1) VALUES (%s, %s)",
+                    (source.key(change), _sha1(script)),
+                )
+                logger.info("deployed change %s", source.key(change), extra={"change": source.key(change)})
+                done.append(source.key(change))
     return done
 
 
-def status(target: Target) -> list[ChangeStatus]:
-    """Every change of the plan, with whether and when it was applied."""
-    changes = plan()
+def status(target: Target, *, testing: bool = False) -> list[ChangeStatus]:
+    """Every change of the plan (with ``testing``, then the testing kit's), with whether and when
+    it was applied."""
+    projects = _projects(testing)
     with _session(target) as conn:
-        applied = _applied(conn, changes)
-    return [ChangeStatus(change.name, change.name in applied, applied.get(change.name)) for change in changes]
+        applied = _applied(conn, projects)
+    return [
+        ChangeStatus(source.key(change), source.key(change) in applied, applied.get(source.key(change)))
+        for source, changes in projects
+        for change in changes
+    ]
 
 
-def down(target: Target, to: str | None = None) -> list[str]:
+def down(target: Target, to: str | None = None, *, testing: bool = False) -> list[str]:
     """Revert applied changes in reverse plan order, down to but excluding ``to`` (None: all).
 
-    Returns the names reverted, in the order they were reverted.
+    Without ``testing`` the engine's changes are reverted, and the whole testing kit before them
+    when it is deployed (it depends on the engine). With ``testing`` only the kit's changes are:
+    ``to`` then names one of them. Returns the names reverted, in the order they were reverted.
     """
-    source = _source()
-    changes = _parse_plan(source.plan.read_text(encoding="utf-8"))
-    names = [change.name for change in changes]
-    if to is not None and to not in names:
-        raise MigrationError(f"change {to!r} is not in the plan")
-    keep = set(names[: names.index(to) + 1]) if to is not None else set()
+    projects, order = _revert_order(to, testing)
     done: list[str] = []
     with _session(target) as conn, _locked(conn):
-        applied = _open_registry(conn, changes, source)
-        for change in reversed(changes):
-            if change.name in keep or change.name not in applied:
+        applied = _open_registry(conn, projects)
+        for source, change in order:
+            if source.key(change) not in applied:
                 continue
             _run(conn, "revert", change, _script(source.revert, change))
-            conn.execute("DELETE FROM tributary_migrator.changes WHERE change = %s", (change.name,))
-            logger.info("reverted change %s", change.name, extra={"change": change.name})
-            done.append(change.name)
+            conn.execute("DELETE FROM tributary_migrator.changes WHERE change = %s", (source.key(change),))
+            logger.info("reverted change %s", source.key(change), extra={"change": source.key(change)})
+            done.append(source.key(change))
     return done
+
+
+def _revert_order(
+    to: str | None, testing: bool
+) -> tuple[list[tuple[_Source, list[Change]]], list[tuple[_Source, Change]]]:
+    """The projects involved, and the changes ``down(to, testing)`` reverts if applied, in order."""
+    projects = _projects(testing=True) if _has_testing_kit() else _projects(testing=False)
+    engine, kit = projects[0], (projects[1] if len(projects) > 1 else None)
+    if testing and kit is None:
+        raise MigrationError("the testing kit's sqitch plan is not available")
+    source, changes = kit if testing and kit is not None else engine
+    names = [change.name for change in changes]
+    if to is not None:
+        to = to.removeprefix(f"{source.project}:")
+        if to not in names:
+            raise MigrationError(f"change {to!r} is not in the plan of project {source.project!r}")
+    keep = set(names[: names.index(to) + 1]) if to is not None else set()
+    plans = [(source, [change for change in changes if change.name not in keep])]
+    if not testing and kit is not None and plans[0][1]:
+        plans = [kit, *plans]  # the kit goes first: it depends on the engine
+    return projects, [(plan_source, change) for plan_source, plan_changes in plans for change in reversed(plan_changes)]
 
 
 @dataclass(frozen=True)
@@ -345,20 +421,20 @@ class RevertPreview:
     table_rows: dict[str, int]
 
 
-def preview_down(target: Target, to: str | None = None) -> RevertPreview:
+def preview_down(target: Target, to: str | None = None, *, testing: bool = False) -> RevertPreview:
     """What :func:`down` with the same arguments would revert, and the rows it would drop; changes nothing."""
-    applied = {s.name for s in status(target) if s.applied}
-    names = [change.name for change in plan()]
-    if to is not None and to not in names:
-        raise MigrationError(f"change {to!r} is not in the plan")
-    keep = set(names[: names.index(to) + 1]) if to is not None else set()
-    changes = [name for name in reversed(names) if name in applied and name not in keep]
-    rows: dict[str, int] = {}
+    projects, order = _revert_order(to, testing)
     with _session(target) as conn:
-        for name in changes:
-            table = name.removeprefix("tables/")
-            if name.startswith("tables/") and "@" not in name and _exists(conn, f"tributary.{table}"):
-                query = sql.SQL("SELECT count(*) FROM tributary.{}").format(sql.Identifier(table))
+        applied = _applied(conn, projects)
+        reverting = [(source, change) for source, change in order if source.key(change) in applied]
+        rows: dict[str, int] = {}
+        for source, change in reverting:
+            table = change.name.removeprefix("tables/")
+            qualified = f"{source.project}.{table}"
+            if change.name.startswith("tables/") and "@" not in table and _exists(conn, qualified):
+                query = sql.SQL("SELECT count(*) FROM {}.{}").format(
+                    sql.Identifier(source.project), sql.Identifier(table)
+                )
                 counted = conn.execute(query).fetchone()
-                rows[f"tributary.{table}"] = int(counted[0]) if counted else 0
-    return RevertPreview(changes, rows)
+                rows[qualified] = int(counted[0]) if counted else 0
+    return RevertPreview([source.key(change) for source, change in reverting], rows)

@@ -2,7 +2,7 @@
 
 ::
 
-    tributary migrate [up|status|revert] [--to CHANGE | --all] [--yes]   deploy, inspect or revert the schema
+    tributary migrate [up|status|revert] [--to CHANGE | --all] [--yes] [--testing]   the schema (and test kit)
     tributary worker --app module:attr                                  work the queues of an app
     tributary status | queues | workers                                 what runs, what waits, who serves it
     tributary list [--state S] [--name N] [--since 2h] | show ID        workflows, and one as a graph
@@ -71,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     mig.add_argument("--to", metavar="CHANGE", help="revert: keep CHANGE and everything before it")
     mig.add_argument("--all", action="store_true", help="revert: revert every change")
     mig.add_argument("--yes", action="store_true", help="revert: do not ask for confirmation")
+    mig.add_argument(
+        "--testing",
+        action="store_true",
+        help="the testing kit (test databases only): up deploys it after the schema, status lists it too, "
+        "revert reverts only the kit",
+    )
 
     work = command(
         "worker", worker_command, "work the queues of an app until SIGTERM or SIGINT", log_level="INFO",
@@ -163,11 +169,13 @@ def _explain(error: Exception, dsn: str | None) -> CommandError:
         return CommandError(f"permission denied in {where}: {_first_line(error)}; connect as a role granted it")
     if isinstance(error, psycopg.OperationalError):
         return CommandError(f"cannot reach {where}: {_first_line(error)} (check --dsn or DATABASE_URL)")
-    if isinstance(error, psycopg.Error):
-        return CommandError(f"error: {_first_line(error)}")
-    return CommandError(f"error: {error}")
+    return CommandError(f"error: {_first_line(error)}")
 
 
 def _first_line(error: Exception) -> str:
-    primary = getattr(getattr(error, "diag", None), "message_primary", None)
-    return str(primary or str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__)
+    """The error's message without SQL context, with the engine's hint when it gave one."""
+    diag = getattr(error, "diag", None) or getattr(getattr(error, "__cause__", None), "diag", None)
+    primary = getattr(diag, "message_primary", None) or getattr(error, "message", None)
+    text = str(primary or (str(error).strip().splitlines() or [type(error).__name__])[0])
+    hint = getattr(diag, "message_hint", None) or getattr(error, "hint", None)
+    return f"{text} ({hint})" if hint else text

@@ -16,7 +16,7 @@ def migrate_command(args: argparse.Namespace) -> int:
     if args.action != "revert" and (args.to is not None or args.all):
         raise CommandError(f"--to and --all apply to `migrate revert` only, not `migrate {args.action}`", EXIT_USAGE)
     if args.action == "status":
-        statuses = migrate.status(dsn)
+        statuses = migrate.status(dsn, testing=args.testing)
         say_table(
             ("change", "applied", "applied at"),
             [(s.name, s.applied, s.applied_at) for s in statuses],
@@ -26,9 +26,9 @@ def migrate_command(args: argparse.Namespace) -> int:
         say(f"\n{applied} of {len(statuses)} changes applied")
         return 0
     if args.action == "up":
-        deployed = migrate.up(dsn)
+        deployed = migrate.up(dsn, testing=args.testing)
         if not deployed:
-            say(f"nothing to deploy: all {len(migrate.plan())} changes are applied")
+            say(f"nothing to deploy: all {len(migrate.status(dsn, testing=args.testing))} changes are applied")
         else:
             say(f"deployed {len(deployed)} changes:")
             for name in deployed:
@@ -42,7 +42,7 @@ def migrate_command(args: argparse.Namespace) -> int:
         raise CommandError("give either --to or --all, not both", EXIT_USAGE)
     if not _confirm_revert(dsn, args):
         return EXIT_USAGE
-    reverted = migrate.down(dsn, to=args.to)
+    reverted = migrate.down(dsn, to=args.to, testing=args.testing)
     if not reverted:
         say("nothing to revert")
     else:
@@ -54,7 +54,7 @@ def migrate_command(args: argparse.Namespace) -> int:
 
 def _confirm_revert(dsn: str, args: argparse.Namespace) -> bool:
     """Shows what the revert drops, rows included; goes on with --yes or a typed confirmation."""
-    preview = migrate.preview_down(dsn, to=args.to)
+    preview = migrate.preview_down(dsn, to=args.to, testing=args.testing)
     if not preview.changes:
         return True
     say(f"This reverts {len(preview.changes)} changes in {describe_database(dsn)}, newest first:")

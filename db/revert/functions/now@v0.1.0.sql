@@ -1,0 +1,4 @@
+-- Revert tributary:functions/now
+BEGIN;
+DROP FUNCTION tributary.now();
+COMMIT;

@@ -1,0 +1,4 @@
+-- Verify tributary_test:schema
+BEGIN;
+SELECT 'tributary_test'::regnamespace;
+ROLLBACK;
