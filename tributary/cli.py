@@ -6,6 +6,7 @@
     tributary worker --app module:attr                          work the queues of an app's Client
     tributary status                                            workflows, queues, recent failures
     tributary demo                                              run a small pipeline, live
+    tributary dashboard [--host H] [--port P] [--token T]       serve the web dashboard
 
 The database is ``--dsn``, else the ``DATABASE_URL`` environment variable. ``demo`` without
 either starts a throwaway PostgreSQL (local server binaries, else ``tributary[embedded]``).
@@ -38,6 +39,7 @@ from tributary import demo, migrate
 from tributary._ephemeral import EphemeralCluster, find_bindir
 from tributary.client import Client, StepOutcome, WorkflowResult
 from tributary.config import Config
+from tributary.dashboard import command as dashboard_command
 from tributary.errors import TributaryError
 
 logger = logging.getLogger(__name__)
@@ -293,6 +295,13 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- dashboard ----------------------------------------------------------------------------------
+
+
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    return dashboard_command.run(args, _require_dsn(args))
+
+
 # --- demo ---------------------------------------------------------------------------------------
 
 
@@ -503,6 +512,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     stat = commands.add_parser("status", parents=[common], help="workflows by state, queue depths and recent failures")
     stat.set_defaults(handler=_cmd_status, default_log_level="WARNING")
+
+    dash = commands.add_parser("dashboard", parents=[common], help="serve the web dashboard (tributary[dashboard])")
+    dashboard_command.add_arguments(dash)
+    dash.set_defaults(handler=_cmd_dashboard, default_log_level="INFO")
 
     dem = commands.add_parser(
         "demo", parents=[common], help="run a small pipeline and watch it live", description=(

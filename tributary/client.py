@@ -40,6 +40,8 @@ class StepOutcome:
     result: Any
     errors: list[dict[str, Any]]
     cancel_reason: str | None
+    depends_on: list[str] = field(default_factory=list)  # task names this step waits for
+    args: Any = None  # as stored: a sealed envelope stays sealed (see encryption.is_sealed)
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,8 @@ class Client:
                 result=result,
                 errors=step["errors"],
                 cancel_reason=step["cancel_reason"],
+                depends_on=step["depends_on"],
+                args=step["args"],
             )
         finalized = doc.get("finalized_at")
         return WorkflowResult(

@@ -38,6 +38,7 @@ class WorkPayload:
     dependency_results: dict[str, Any]
     result: Any = None
     started_at: float = field(default_factory=time.monotonic)
+    queue: str = ""  # the queue the step was claimed from
 
 
 class Hook:

@@ -325,6 +325,7 @@ class Runtime:
             attempt=row.attempt,
             args=row.args,
             dependency_results=dict(row.dependency_results),
+            queue=row.queue,
         )
         error: BaseException | None = None
         try:
