@@ -175,6 +175,14 @@ def _parse_since(text: str) -> datetime | None:
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
+def _back_path(request: Request) -> str:
+    """Where to return after logging in: this page, or for a form post the page it came from."""
+    if request.method == "GET":
+        return request.url.path
+    referer = urlsplit(request.headers.get("referer", ""))
+    return referer.path if referer.netloc == request.headers.get("host") and referer.path else "/"
+
+
 def _int_param(text: str | None, what: str) -> int | None:
     if text is None or text == "":
         return None
@@ -277,13 +285,21 @@ class Dashboard:
             return
         if not action and settings.anonymous_read:
             return
-        if not self._credentials_ok(request.headers.get("authorization", "")):
+        if self._credentials_ok(request.headers.get("authorization", "")):
+            return
+        if action and settings.anonymous_read:
+            # A page read anonymously: answer with the error page rather than a browser prompt
+            # (a Bearer challenge prompts nothing); its "Log in" link asks for basic auth.
             raise _Refused(
                 401, "Authentication required",
-                "This action needs the dashboard's token (a bearer token or HTTP basic auth)."
-                if action else "This dashboard needs its token (a bearer token or HTTP basic auth).",
-                {"WWW-Authenticate": 'Basic realm="tributary", charset="UTF-8"'},
+                "This action needs the dashboard's token (a bearer token or HTTP basic auth): log in and try again.",
+                {"WWW-Authenticate": 'Bearer realm="tributary"'},
             )  # fmt: skip
+        raise _Refused(
+            401, "Authentication required",
+            "This dashboard needs its token (a bearer token or HTTP basic auth).",
+            {"WWW-Authenticate": 'Basic realm="tributary", charset="UTF-8"'},
+        )  # fmt: skip
 
     def _credentials_ok(self, header: str) -> bool:
         scheme, _, value = header.partition(" ")
@@ -324,7 +340,7 @@ class Dashboard:
     # -- rendering ---------------------------------------------------------------------------
     def render(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         cookie = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
-        html = self.env.get_template(template).render(**self.context(request, cookie), **context)
+        html = self.env.get_template(template).render(**self.context(request, cookie), status=status, **context)
         response = HTMLResponse(html, status_code=status)
         if request.cookies.get(CSRF_COOKIE) != cookie:
             response.set_cookie(
@@ -342,6 +358,9 @@ class Dashboard:
             "read_only": self.settings.read_only,
             "states": WORKFLOW_STATES,
             "step_states": list(STATE_COLOURS),
+            "login_url": str(request.url_for("login").path) + "?" + urlencode({"next": _back_path(request)}),
+            "anonymous": self.settings.has_credentials
+            and not self._credentials_ok(request.headers.get("authorization", "")),
         }
 
 
@@ -583,6 +602,20 @@ class _Pages:
             body += await run_in_threadpool(generate_latest, extra)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
+    async def login(self, request: Request) -> Response:
+        """Asks the browser for basic auth (the token as password), then goes back to ``next``."""
+        target = request.query_params.get("next", "")
+        if not target.startswith("/") or target.startswith("//"):
+            target = str(request.url_for("workflows").path)
+        if self.d.settings.has_credentials and not self.d._credentials_ok(request.headers.get("authorization", "")):
+            response = self.d.render(
+                request, "error.html", 401, title="Authentication required",
+                message="Log in with the dashboard's token as the password (any user name).",
+            )  # fmt: skip
+            response.headers["WWW-Authenticate"] = 'Basic realm="tributary", charset="UTF-8"'
+            return response
+        return RedirectResponse(target, status_code=303)
+
     @staticmethod
     async def static(request: Request) -> Response:
         name = request.path_params["path"]
@@ -645,6 +678,7 @@ def create_app(
             Route("/failures", pages.failures, name="failures"),
             Route("/metrics", pages.metrics, name="metrics"),
             Route("/static/{path}", pages.static, name="static"),
+            Route("/login", pages.login, name="login"),
         ],
         middleware=[Middleware(SecurityHeaders)],
         lifespan=lifespan,
