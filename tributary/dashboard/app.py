@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import psycopg
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -216,7 +216,7 @@ class Dashboard:
         async with self._pool_lock:
             if self._pool is None:
                 pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
-                    self.settings.dsn, min_size=1, max_size=4, open=False, name="tributary-dashboard",
+                    self.settings.dsn, min_size=1, max_size=4, open=False, name="tributary-dashboard", timeout=10,
                     kwargs={"autocommit": True},
                 )  # fmt: skip
                 await pool.open()
@@ -414,6 +414,12 @@ def _page(action: bool = False) -> Callable[[Handler], Handler]:
                 )
                 response.headers.update(refused.headers)
                 return response
+            except (psycopg.OperationalError, PoolTimeout) as error:
+                logger.warning("dashboard: the database is unreachable: %s", error)
+                return dashboard.render(
+                    request, "error.html", 503, title="Database unreachable",
+                    message="The dashboard cannot reach the database right now; try again shortly.",
+                )  # fmt: skip
             except EngineError as error:
                 status = 404 if isinstance(error, WorkflowNotFound | StepNotFound) else 409
                 if isinstance(error, InvalidArgument):
