@@ -139,7 +139,7 @@ def test_a_running_workflow_turns_completed_live(browser: Any, client: Client, g
 
     page.goto(f"{dashboard}/?state=completed&name=nightly_etl")
     expect(page.locator(f'#workflows tr[data-workflow-id="{workflow_id}"]')).to_contain_text("5/5")
-    _screenshot(page, "workflows")
+    _screenshot(page, "workflows", clip={"x": 0, "y": 0, "width": 1280, "height": 250})
     page.context.close()
 
 
@@ -218,6 +218,7 @@ def test_an_action_without_the_token_is_refused(browser: Any, client: Client, da
     page.locator("#cancel-workflow").click()
     expect(page.locator("h1")).to_have_text("Authentication required")
     expect(page.locator("#error-message")).to_contain_text("needs the dashboard's token")
+    _screenshot(page, "action-refused", clip={"x": 0, "y": 0, "width": 1280, "height": 200})
     assert workflow_state(conn, workflow_id) == "running"
     page.context.close()
 
