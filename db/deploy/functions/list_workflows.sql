@@ -58,24 +58,12 @@ BEGIN
                 || '%';
   END IF;
 
-  IF v_id IS NOT NULL THEN
-    RETURN QUERY
-      SELECT w.id, w.name, w.state, w.metadata, w.steps_total, w.steps_unfinished,
-             w.created_at, w.scheduled_at, w.cancelled_at, w.finalized_at
-      FROM tributary.workflows AS w
-      WHERE w.id = v_id
-        AND (p_state IS NULL OR w.state = p_state)
-        AND (p_name IS NULL OR w.name = p_name)
-        AND (p_since IS NULL OR w.created_at >= p_since)
-        AND (v_before_at IS NULL OR (w.created_at, w.id) < (v_before_at, p_before_id));
-    RETURN;
-  END IF;
-
   RETURN QUERY
     SELECT w.id, w.name, w.state, w.metadata, w.steps_total, w.steps_unfinished,
            w.created_at, w.scheduled_at, w.cancelled_at, w.finalized_at
     FROM tributary.workflows AS w
-    WHERE (p_state IS NULL OR w.state = p_state)
+    WHERE (v_id IS NULL OR w.id = v_id)
+      AND (p_state IS NULL OR w.state = p_state)
       AND (p_name IS NULL OR w.name = p_name)
       AND (v_prefix IS NULL OR w.name LIKE v_prefix)
       AND (p_since IS NULL OR w.created_at >= p_since)
