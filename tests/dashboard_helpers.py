@@ -87,9 +87,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(dsn: str, **options: Any) -> Iterator[str]:
+def serving(dsn: str, poll_interval: float = 0.2, **options: Any) -> Iterator[str]:
     """The dashboard for ``dsn`` (``create_app`` options) at the returned base URL until exit."""
-    app = create_app(dsn, poll_interval=0.2, **options)
+    app = create_app(dsn, poll_interval=poll_interval, **options)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import base64
 import html
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from psycopg.types.json import Jsonb
 from starlette.applications import Starlette
@@ -16,6 +18,7 @@ from starlette.routing import Mount
 from starlette.testclient import TestClient
 
 from tests.client_helpers import Conn, workflow_state
+from tests.dashboard_helpers import serving
 from tests.fix_database import with_dbname
 from tributary import Client, Config, cli
 from tributary.dashboard import create_app, is_loopback
@@ -169,6 +172,40 @@ def test_metrics_endpoint_serves_database_gauges(local: TestClient, conn: Conn) 
     assert body.headers["content-type"].startswith("text/plain")
     assert 'tributary_queue_ready_steps{queue="q-metrics"} 1.0' in body.text
     assert "tributary_database_up 1.0" in body.text
+
+
+def test_events_push_a_finalization_at_once_without_waiting_for_the_poll(dsn: str, conn: Conn) -> None:
+    workflow_id = _create(conn, "pushed", [{"name": "only", "kind": "k"}])
+    with (
+        serving(dsn, poll_interval=60) as url,
+        httpx.Client(timeout=10) as http,
+        http.stream("GET", f"{url}/workflows/{workflow_id}/events") as stream,
+    ):
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        events = _sse_events(stream.iter_lines())
+        first = next(events)
+        assert 'data-workflow-state="running"' in first
+        started = time.monotonic()
+        claimed = conn.execute("SELECT step_id, attempt FROM tributary.claim_step('default', 'w', 1)").fetchone()
+        assert claimed is not None
+        conn.execute("SELECT tributary.complete_step(%s, %s, NULL)", claimed)
+        second = next(events)
+        assert 'data-workflow-state="completed"' in second
+        assert time.monotonic() - started < 10  # the LISTEN, not the 60 s poll
+
+
+def _sse_events(lines: Iterator[str]) -> Iterator[str]:
+    """The data of each ``update`` event of a server-sent event stream."""
+    name, data = "", []
+    for line in lines:
+        if line.startswith("event: "):
+            name = line[len("event: ") :]
+        elif line.startswith("data: "):
+            data.append(line[len("data: ") :])
+        elif line == "":
+            if name == "update":
+                yield "\n".join(data)
+            name, data = "", []
 
 
 # -- actions, CSRF, read-only --------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 from tests.fix_database import Connect
 
 WORKFLOWS = 2_000
-PAGE = 20
+PAGE = 10
 WHOLE_READS = ("Seq Scan", "Bitmap Heap Scan", "Sort Method: external", "Hash Join", "Merge Join")
 
 
@@ -23,7 +23,7 @@ def test_each_filter_is_one_bounded_index_range(connect: Connect) -> None:
         " FROM generate_series(1, %s) AS i",
         (WORKFLOWS,),
     )
-    conn.execute("SELECT tributary.cancel_workflow(id) FROM tributary.workflows WHERE id % 10 = 0")
+    conn.execute("SELECT tributary.cancel_workflow(id) FROM tributary.workflows WHERE id % 100 = 0")
     conn.execute("ANALYZE tributary.workflows")
     last = conn.execute("SELECT max(id) FROM tributary.workflows").fetchone()
     assert last is not None

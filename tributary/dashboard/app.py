@@ -52,6 +52,7 @@ CANCEL_REASON = "cancelled from the dashboard"
 PAGE_SIZE = 50
 FAILURES_SHOWN = 50
 KEEPALIVE_SECONDS = 15.0
+LISTEN_WAIT_SECONDS = 5.0
 RELATIVE_SINCE = re.compile(r"^(\d{1,6})([mhd])$")
 NOTICES = {
     "cancelled": "Workflow cancelled.",
@@ -209,6 +210,7 @@ class Dashboard:
         self._pool_lock = asyncio.Lock()
         self._listener: asyncio.Task[None] | None = None
         self._watchers: dict[int, set[asyncio.Event]] = {}
+        self._listening = asyncio.Event()
         self.db_metrics = database_registry(settings.dsn)
 
     # -- database ---------------------------------------------------------------------------
@@ -235,17 +237,23 @@ class Dashboard:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._listener
             self._listener = None
+            self._listening.clear()
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
 
     # -- finalization notifications ----------------------------------------------------------
-    def watch(self, workflow_id: int) -> asyncio.Event:
-        """An event set whenever ``workflow_id`` is finalized (LISTEN, one connection per app)."""
+    async def watch(self, workflow_id: int) -> asyncio.Event:
+        """An event set whenever ``workflow_id`` is finalized (LISTEN, one connection per app).
+
+        Returns once the LISTEN is active (or after 5 s without it: the poll still runs), so a
+        read made after this call cannot miss a finalization it did not see."""
         event = asyncio.Event()
         self._watchers.setdefault(workflow_id, set()).add(event)
         if self._listener is None or self._listener.done():
             self._listener = asyncio.create_task(self._listen(), name="tributary-dashboard-listen")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._listening.wait(), LISTEN_WAIT_SECONDS)
         return event
 
     def unwatch(self, workflow_id: int, event: asyncio.Event) -> None:
@@ -261,6 +269,7 @@ class Dashboard:
                 conn = await psycopg.AsyncConnection.connect(self.settings.dsn, autocommit=True, connect_timeout=10)
                 async with conn:
                     await conn.execute(f"LISTEN {FINALIZED_CHANNEL}")
+                    self._listening.set()
                     async for note in conn.notifies():
                         try:
                             workflow_id = int(json.loads(note.payload)["workflow_id"])
@@ -269,6 +278,7 @@ class Dashboard:
                         for event in self._watchers.get(workflow_id, ()):
                             event.set()
             except (psycopg.Error, OSError) as error:
+                self._listening.clear()
                 logger.warning("dashboard: LISTEN connection lost (%s); page updates poll until it is back", error)
                 await asyncio.sleep(1)
 
@@ -491,7 +501,7 @@ class _Pages:
         interval = self.d.settings.poll_interval
 
         async def stream() -> AsyncIterator[str]:
-            finalized = self.d.watch(workflow_id)
+            finalized = await self.d.watch(workflow_id)
             last = ""
             quiet = 0.0
             try:
