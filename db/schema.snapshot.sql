@@ -1047,7 +1047,10 @@ BEGIN
                       'id', s.id, 'kind', s.kind, 'state', s.state, 'attempt', s.attempt,
                       'max_attempts', s.max_attempts, 'queue', s.queue, 'result', s.result,
                       'errors', s.errors, 'cancel_reason', s.cancel_reason,
-                      'finalized_at', s.finalized_at))
+                      'finalized_at', s.finalized_at,
+                      'depends_on', pg_catalog.to_jsonb(s.depends_on), 'args', s.args,
+                      'scheduled_at', s.scheduled_at, 'attempted_at', s.attempted_at,
+                      'worker_id', s.worker_id))
              FROM tributary.steps AS s WHERE s.workflow_id = w.id), '{}'))
   INTO v_doc
   FROM tributary.workflows AS w
@@ -1058,7 +1061,7 @@ BEGIN
   RETURN v_doc;
 END;
 $$;
-COMMENT ON FUNCTION tributary.get_workflow(p_workflow_id bigint) IS 'One workflow as jsonb: state, timestamps, and per task name its state, attempt, result, errors, cancel reason. TB009 unknown workflow.';
+COMMENT ON FUNCTION tributary.get_workflow(p_workflow_id bigint) IS 'One workflow as jsonb: state, timestamps, and per task name its state, attempt, result, errors, cancel reason, depends_on (task names), args (as stored), scheduled_at, attempted_at, worker_id. TB009 unknown workflow.';
 CREATE FUNCTION tributary.heartbeat(p_step_id bigint, p_attempt integer) RETURNS boolean
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -1109,6 +1112,53 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.heartbeat_steps(p_step_ids bigint[], p_attempts integer[]) IS 'Batch heartbeat: extends the leases still held (within their deadline) and returns those step ids; a missing id was lost.';
+CREATE FUNCTION tributary.list_workflows(p_state text DEFAULT NULL::text, p_name text DEFAULT NULL::text, p_since timestamp with time zone DEFAULT NULL::timestamp with time zone, p_search text DEFAULT NULL::text, p_before_id bigint DEFAULT NULL::bigint, p_limit integer DEFAULT 50) RETURNS TABLE(id bigint, name text, state text, metadata jsonb, steps_total integer, steps_unfinished integer, created_at timestamp with time zone, scheduled_at timestamp with time zone, cancelled_at timestamp with time zone, finalized_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
+    AS $_$
+DECLARE
+  v_search text := nullif(pg_catalog.btrim(p_search), '');
+  v_id bigint;
+  v_prefix text;
+  v_before_at timestamptz;
+BEGIN
+  IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 1000 THEN
+    RAISE EXCEPTION 'limit must be between 1 and 1000, got %', p_limit USING ERRCODE = 'TB012';
+  END IF;
+  IF p_state IS NOT NULL AND p_state NOT IN ('running', 'completed', 'failed', 'cancelled') THEN
+    RAISE EXCEPTION 'unknown workflow state "%"', p_state USING ERRCODE = 'TB012',
+      HINT = 'A workflow is running, completed, failed or cancelled.';
+  END IF;
+  IF p_before_id IS NOT NULL THEN
+    SELECT w.created_at INTO v_before_at FROM tributary.workflows AS w WHERE w.id = p_before_id;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'workflow % does not exist', p_before_id USING ERRCODE = 'TB009',
+        HINT = 'p_before_id is the last id of the previous page; start again from the first page.';
+    END IF;
+  END IF;
+  IF v_search ~ '^[0-9]{1,18}$' THEN
+    v_id := v_search::bigint;
+  ELSIF v_search IS NOT NULL THEN
+    v_prefix := pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(v_search, '\', '\\'), '%', '\%'), '_', '\_')
+                || '%';
+  END IF;
+  RETURN QUERY
+    SELECT w.id, w.name, w.state, w.metadata, w.steps_total, w.steps_unfinished,
+           w.created_at, w.scheduled_at, w.cancelled_at, w.finalized_at
+    FROM tributary.workflows AS w
+    WHERE (v_id IS NULL OR w.id = v_id)
+      AND (p_state IS NULL OR w.state = p_state)
+      AND (p_name IS NULL OR w.name = p_name)
+      AND (v_prefix IS NULL OR w.name LIKE v_prefix)
+      AND (p_since IS NULL OR w.created_at >= p_since)
+      AND (v_before_at IS NULL OR (w.created_at, w.id) < (v_before_at, p_before_id))
+    ORDER BY w.created_at DESC, w.id DESC
+    LIMIT p_limit;
+END;
+$_$;
+COMMENT ON FUNCTION tributary.list_workflows(p_state text, p_name text, p_since timestamp with time zone, p_search text, p_before_id bigint, p_limit integer) IS 'One page of workflows, newest first; optional filters state, name, since, search (an id, or a name prefix); next page after p_before_id. TB012 bad limit or state, TB009 unknown p_before_id.';
 CREATE FUNCTION tributary.prune_finished(p_older_than interval, p_limit integer DEFAULT 1000) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -1391,6 +1441,19 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.tg_workflows__resolve_at_commit() IS 'Trigger: at COMMIT, resolves and validates the graph of a workflow whose steps were inserted directly.';
+CREATE VIEW tributary.expired_leases AS
+ SELECT s.id AS step_id,
+    s.workflow_id,
+    s.task_name,
+    s.kind,
+    s.queue,
+    s.worker_id,
+    s.attempt,
+    s.lease_expires_at,
+    (tributary.now() - s.lease_expires_at) AS expired_for
+   FROM tributary.steps s
+  WHERE (s.lease_expires_at < tributary.now());
+COMMENT ON VIEW tributary.expired_leases IS 'Running steps whose lease lapsed and that await a rescue: worker, queue, attempt, and for how long the lease has been expired.';
 CREATE VIEW tributary.queue_depths AS
  SELECT s.queue,
     count(*) FILTER (WHERE ((s.state = 'available'::text) AND (s.scheduled_at <= tributary.now()))) AS ready,
@@ -1544,8 +1607,14 @@ ALTER TABLE ONLY tributary.workflows
 CREATE INDEX step_dependencies_depends_on_idx ON tributary.step_dependencies USING btree (depends_on_step_id);
 CREATE INDEX steps_lease_expiry_idx ON tributary.steps USING btree (lease_expires_at) WHERE (lease_expires_at IS NOT NULL);
 CREATE INDEX steps_ready_idx ON tributary.steps USING btree (queue, priority DESC, scheduled_at, id) WHERE (state = 'available'::text);
+CREATE INDEX workflows_created_at_idx ON tributary.workflows USING btree (created_at, id);
+COMMENT ON INDEX tributary.workflows_created_at_idx IS 'list_workflows: every workflow, newest first, keyset-paginated on (created_at, id).';
 CREATE INDEX workflows_finalized_at_idx ON tributary.workflows USING btree (finalized_at) WHERE (finalized_at IS NOT NULL);
 CREATE UNIQUE INDEX workflows_idempotency_key_unique ON tributary.workflows USING btree (idempotency_key) WHERE (idempotency_key IS NOT NULL);
+CREATE INDEX workflows_name_created_at_idx ON tributary.workflows USING btree (name text_pattern_ops, created_at, id);
+COMMENT ON INDEX tributary.workflows_name_created_at_idx IS 'list_workflows by name (newest first) and by name prefix (text_pattern_ops: LIKE ''prefix%'' in any collation).';
+CREATE INDEX workflows_state_created_at_idx ON tributary.workflows USING btree (state, created_at, id);
+COMMENT ON INDEX tributary.workflows_state_created_at_idx IS 'list_workflows by state: newest first within a state, keyset-paginated on (created_at, id).';
 CREATE TRIGGER _050_reset_direct_insert BEFORE INSERT ON tributary.workflows FOR EACH ROW WHEN ((current_setting('tributary.creating_workflow'::text, true) IS DISTINCT FROM 'on'::text)) EXECUTE FUNCTION tributary.tg_workflows__reset_direct_insert();
 COMMENT ON TRIGGER _050_reset_direct_insert ON tributary.workflows IS 'Resets the engine columns of a directly inserted workflow, so it is resolved at COMMIT.';
 CREATE TRIGGER _100_check_direct_insert BEFORE INSERT ON tributary.steps FOR EACH ROW WHEN ((current_setting('tributary.creating_workflow'::text, true) IS DISTINCT FROM 'on'::text)) EXECUTE FUNCTION tributary.tg_steps__check_direct_insert();

@@ -427,3 +427,5 @@ def test_a_payload_python_cannot_decode_fails_its_own_step_and_the_queue_keeps_w
     assert (result.state, step.state, step.attempt) == ("failed", "discarded", 1)  # failed at once, not retried
     assert step.errors[0]["type"] == "ArgsDecodeError"
     assert 'a payload of task "p" cannot be decoded' in step.errors[0]["message"]
+    # Readers are contained too: get_workflow marks the payload it cannot decode, nothing else.
+    assert set(step.args) == {"$undecodable"}

@@ -54,7 +54,14 @@ SET_CLOCK = "SELECT tributary_test.set_now(%s)"
 TEST_CLAIM = "SELECT tributary_test.claim(%s, %s, %s)"
 TEST_EXPIRE_LEASE = "SELECT tributary_test.expire_lease(%s, %s)"
 UNSERVED_QUEUES = "SELECT queue, ready, oldest_ready_age FROM tributary.unserved_queues ORDER BY queue"
-GET_WORKFLOW = "SELECT tributary.get_workflow(%s)"
+GET_WORKFLOW = "SELECT tributary.get_workflow(%s)::text"
+# The same document with each step's args and result as JSON text, decoded one by one when the
+# whole document does not decode (see read_workflow).
+GET_WORKFLOW_PAYLOADS_AS_TEXT = (
+    "SELECT pg_catalog.jsonb_set(d, '{steps}', coalesce((SELECT pg_catalog.jsonb_object_agg(key, value"
+    " || pg_catalog.jsonb_build_object('args', (value -> 'args')::text, 'result', (value -> 'result')::text))"
+    " FROM pg_catalog.jsonb_each(d -> 'steps')), '{}'))::text FROM tributary.get_workflow(%s) AS d"
+)
 CANCEL_WORKFLOW = "SELECT tributary.cancel_workflow(%s, %s)"
 RETRY_WORKFLOW = "SELECT tributary.retry_workflow(%s)"
 RETRY_STEP = "SELECT tributary.retry_step(%s)"
@@ -184,6 +191,43 @@ def claimed_step_row(cursor: psycopg.Cursor[Any] | psycopg.AsyncCursor[Any]) -> 
         return WorkPayload(**row, args=args, dependency_results=dependency_results)
 
     return make
+
+
+UNDECODABLE_KEY = "$undecodable"
+
+
+def read_workflow(conn: psycopg.Connection[Any], workflow_id: int) -> dict[str, Any]:
+    """``get_workflow``'s document. A step whose args or result Python cannot decode (nested
+    deeper than the recursion limit, an integer of more than 4,300 digits) gets
+    ``{"$undecodable": "<why>"}`` in their place; the rest of the document is intact."""
+    try:
+        return _decoded_document(call(conn, GET_WORKFLOW, (workflow_id,))[0][0])
+    except (RecursionError, ValueError):
+        return _decoded_payloads(call(conn, GET_WORKFLOW_PAYLOADS_AS_TEXT, (workflow_id,))[0][0])
+
+
+async def aread_workflow(conn: psycopg.AsyncConnection[Any], workflow_id: int) -> dict[str, Any]:
+    """Async :func:`read_workflow`."""
+    try:
+        return _decoded_document((await acall(conn, GET_WORKFLOW, (workflow_id,)))[0][0])
+    except (RecursionError, ValueError):
+        return _decoded_payloads((await acall(conn, GET_WORKFLOW_PAYLOADS_AS_TEXT, (workflow_id,)))[0][0])
+
+
+def _decoded_document(text: str) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(text)
+    return doc
+
+
+def _decoded_payloads(text: str) -> dict[str, Any]:
+    doc = _decoded_document(text)
+    for step in doc["steps"].values():
+        for key in ("args", "result"):
+            try:
+                step[key] = _json_or_none(step[key])
+            except (RecursionError, ValueError) as error:
+                step[key] = {UNDECODABLE_KEY: f"{type(error).__name__}: {error}"}
+    return doc
 
 
 def _json_or_none(text: str | None) -> Any:

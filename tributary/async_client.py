@@ -105,7 +105,7 @@ class AsyncClient:
     async def get_workflow(self, workflow_id: int, conn: psycopg.AsyncConnection[Any] | None = None) -> WorkflowResult:
         """The workflow's current state and its steps' outcomes (results opened by the hooks)."""
         async with self._maybe(conn) as use:
-            doc = (await _sql.acall(use, _sql.GET_WORKFLOW, (workflow_id,)))[0][0]
+            doc = await _sql.aread_workflow(use, workflow_id)
         return to_workflow_result(doc, self.config.hooks)
 
     async def cancel_workflow(self, workflow_id: int, reason: str = "workflow cancelled") -> bool:

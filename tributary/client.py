@@ -103,9 +103,9 @@ class Client:
         """The workflow's current state and its steps' outcomes (results opened by the hooks)."""
         if conn is None:
             with self.connection() as own:
-                doc = _sql.call(own, _sql.GET_WORKFLOW, (workflow_id,))[0][0]
+                doc = _sql.read_workflow(own, workflow_id)
         else:
-            doc = _sql.call(conn, _sql.GET_WORKFLOW, (workflow_id,))[0][0]
+            doc = _sql.read_workflow(conn, workflow_id)
         return to_workflow_result(doc, self.config.hooks)
 
     def wait(self, workflow_id: int, timeout: float | timedelta | None = None) -> WorkflowResult:
@@ -195,6 +195,8 @@ class StepOutcome:
     result: Any
     errors: list[dict[str, Any]]
     cancel_reason: str | None
+    depends_on: list[str] = field(default_factory=list)  # task names this step waits for
+    args: Any = None  # as stored: a sealed envelope stays sealed (see encryption.is_sealed)
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,8 @@ def to_workflow_result(doc: dict[str, Any], hooks: Sequence[Hook]) -> WorkflowRe
             result=result,
             errors=step["errors"],
             cancel_reason=step["cancel_reason"],
+            depends_on=step.get("depends_on") or [],
+            args=step.get("args"),
         )
     finalized = doc.get("finalized_at")
     return WorkflowResult(

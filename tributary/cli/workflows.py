@@ -41,7 +41,7 @@ def parse_since(text: str) -> datetime:
 
 def _workflow(conn: psycopg.Connection[Any], workflow_id: int) -> dict[str, Any]:
     try:
-        doc: dict[str, Any] = _sql.call(conn, _sql.GET_WORKFLOW, (workflow_id,))[0][0]
+        doc: dict[str, Any] = _sql.read_workflow(conn, workflow_id)
     except WorkflowNotFound as error:
         raise CommandError(f"workflow {workflow_id} does not exist", EXIT_NOT_FOUND) from error
     return doc

@@ -117,7 +117,7 @@ class InlineRunner:
 
     def workflow(self, workflow_id: int) -> WorkflowResult:
         """The workflow as ``Client.get_workflow`` shows it (results read through the hooks)."""
-        doc = _sql.call(self._conn, _sql.GET_WORKFLOW, (workflow_id,))[0][0]
+        doc = _sql.read_workflow(self._conn, workflow_id)
         return to_workflow_result(doc, self.config.hooks)
 
     def close(self) -> None:

@@ -3,7 +3,10 @@
 --
 -- Reads one workflow as a jsonb document for clients and psql: id, name, state, metadata,
 -- timestamps, and per step (keyed by task name) its state, attempt, result, errors and cancel
--- reason. Raises TB009 for an unknown workflow. Locks nothing.
+-- reason, and what rebuilds the graph and its timeline: depends_on (task names), args (as stored:
+-- a sealed envelope stays sealed), scheduled_at, attempted_at and worker_id. Raises TB009 for an
+-- unknown workflow. Reads the workflow by its key and its steps by the unique (workflow_id,
+-- task_name) index. Locks nothing.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary.get_workflow(p_workflow_id bigint)
@@ -26,7 +29,10 @@ BEGIN
                       'id', s.id, 'kind', s.kind, 'state', s.state, 'attempt', s.attempt,
                       'max_attempts', s.max_attempts, 'queue', s.queue, 'result', s.result,
                       'errors', s.errors, 'cancel_reason', s.cancel_reason,
-                      'finalized_at', s.finalized_at))
+                      'finalized_at', s.finalized_at,
+                      'depends_on', pg_catalog.to_jsonb(s.depends_on), 'args', s.args,
+                      'scheduled_at', s.scheduled_at, 'attempted_at', s.attempted_at,
+                      'worker_id', s.worker_id))
              FROM tributary.steps AS s WHERE s.workflow_id = w.id), '{}'))
   INTO v_doc
   FROM tributary.workflows AS w
@@ -39,6 +45,6 @@ END;
 $$;
 
 COMMENT ON FUNCTION tributary.get_workflow(bigint) IS
-  'One workflow as jsonb: state, timestamps, and per task name its state, attempt, result, errors, cancel reason. TB009 unknown workflow.';
+  'One workflow as jsonb: state, timestamps, and per task name its state, attempt, result, errors, cancel reason, depends_on (task names), args (as stored), scheduled_at, attempted_at, worker_id. TB009 unknown workflow.';
 
 COMMIT;

@@ -1,4 +1,44 @@
--- Revert tributary:functions/get_workflow
+-- Revert tributary:functions/get_workflow: back to the v0.1.0 document (no depends_on, args,
+-- scheduled_at, attempted_at or worker_id per step).
+--
+-- Reads one workflow as a jsonb document for clients and psql: id, name, state, metadata,
+-- timestamps, and per step (keyed by task name) its state, attempt, result, errors and cancel
+-- reason. Raises TB009 for an unknown workflow. Locks nothing.
 BEGIN;
-DROP FUNCTION tributary.get_workflow(bigint);
+
+CREATE OR REPLACE FUNCTION tributary.get_workflow(p_workflow_id bigint)
+RETURNS jsonb
+LANGUAGE plpgsql
+STABLE
+SET search_path = ''
+SET plan_cache_mode = force_custom_plan
+SET jit = off
+AS $$
+DECLARE
+  v_doc jsonb;
+BEGIN
+  SELECT pg_catalog.jsonb_build_object(
+           'id', w.id, 'name', w.name, 'state', w.state, 'metadata', w.metadata,
+           'created_at', w.created_at, 'scheduled_at', w.scheduled_at,
+           'cancelled_at', w.cancelled_at, 'finalized_at', w.finalized_at,
+           'steps', coalesce((
+             SELECT pg_catalog.jsonb_object_agg(s.task_name, pg_catalog.jsonb_build_object(
+                      'id', s.id, 'kind', s.kind, 'state', s.state, 'attempt', s.attempt,
+                      'max_attempts', s.max_attempts, 'queue', s.queue, 'result', s.result,
+                      'errors', s.errors, 'cancel_reason', s.cancel_reason,
+                      'finalized_at', s.finalized_at))
+             FROM tributary.steps AS s WHERE s.workflow_id = w.id), '{}'))
+  INTO v_doc
+  FROM tributary.workflows AS w
+  WHERE w.id = p_workflow_id;
+  IF v_doc IS NULL THEN
+    RAISE EXCEPTION 'workflow % does not exist', p_workflow_id USING ERRCODE = 'TB009';
+  END IF;
+  RETURN v_doc;
+END;
+$$;
+
+COMMENT ON FUNCTION tributary.get_workflow(bigint) IS
+  'One workflow as jsonb: state, timestamps, and per task name its state, attempt, result, errors, cancel reason. TB009 unknown workflow.';
+
 COMMIT;

@@ -2,7 +2,7 @@
 -- for claim and rescue), named CHECK constraints, the two triggers of the direct-insert path and
 -- the rules every function follows (search_path = '', no SECURITY DEFINER, a COMMENT).
 BEGIN;
-SELECT plan(99);
+SELECT plan(102);
 
 SELECT has_schema('tributary');
 SELECT isnt(obj_description('tributary'::regnamespace, 'pg_namespace'), NULL, 'schema tributary has a COMMENT');
@@ -11,7 +11,7 @@ SELECT isnt(obj_description('tributary'::regnamespace, 'pg_namespace'), NULL, 's
 SELECT has_table('tributary', t, format('table tributary.%s exists', t))
 FROM unnest(ARRAY['workflows', 'steps', 'step_dependencies', 'settings']) AS t;
 SELECT has_view('tributary', v, format('view tributary.%s exists', v))
-FROM unnest(ARRAY['workflow_progress', 'queue_depths', 'recent_failures']) AS v;
+FROM unnest(ARRAY['workflow_progress', 'queue_depths', 'recent_failures', 'expired_leases']) AS v;
 
 SELECT columns_are('tributary', 'workflows', ARRAY[
   'id', 'name', 'state', 'metadata', 'idempotency_key', 'scheduled_at', 'created_at', 'steps_total',
@@ -59,7 +59,8 @@ SELECT indexes_are('tributary', 'steps', ARRAY[
   'steps_pkey', 'steps_task_name_unique_in_workflow', 'steps_ready_idx', 'steps_lease_expiry_idx']);
 SELECT indexes_are('tributary', 'step_dependencies', ARRAY['step_dependencies_pkey', 'step_dependencies_depends_on_idx']);
 SELECT indexes_are('tributary', 'workflows', ARRAY[
-  'workflows_pkey', 'workflows_idempotency_key_unique', 'workflows_finalized_at_idx']);
+  'workflows_pkey', 'workflows_idempotency_key_unique', 'workflows_finalized_at_idx',
+  'workflows_created_at_idx', 'workflows_state_created_at_idx', 'workflows_name_created_at_idx']);
 SELECT is(pg_get_indexdef('tributary.steps_ready_idx'::regclass),
   'CREATE INDEX steps_ready_idx ON tributary.steps USING btree (queue, priority DESC, scheduled_at, id) WHERE (state = ''available''::text)',
   'steps_ready_idx: available steps only, in claim order per queue');
@@ -125,7 +126,7 @@ SELECT is(
 SELECT has_function('tributary', f, format('function tributary.%s exists', f))
 FROM unnest(ARRAY['now', 'create_workflow', 'claim_step', 'complete_step', 'fail_step', 'heartbeat',
                   'rescue_expired_steps', 'cancel_workflow', 'retry_step', 'retry_workflow',
-                  'prune_finished']) AS f;
+                  'prune_finished', 'get_workflow', 'list_workflows']) AS f;
 SELECT function_returns('tributary', 'create_workflow', 'bigint', 'create_workflow returns the workflow id (bigint)');
 SELECT volatility_is('tributary', 'now', ARRAY[]::name[], 'stable');
 SELECT volatility_is('tributary', '_backoff', ARRAY['integer', 'interval'], 'volatile');
