@@ -1,10 +1,17 @@
 """Runnable examples, one module per workflow pattern.
 
-Each module defines its step args, workers and workflow, and a ``main(dsn)`` that starts a
-client, runs one workflow to the end and returns what happened. Run one from the repository
+Each module defines its step args, workers and workflow, an ``app()`` factory returning its
+``Config`` (queues, workers, hooks, options), and a ``main(dsn)`` that starts a client on that
+config, runs one workflow to the end and returns what happened. Run one from the repository
 root against any PostgreSQL database (the schema is deployed when missing)::
 
     DATABASE_URL=postgresql://localhost/app python -m examples.etl_chain
+
+Every module exposes ``app``, so ``tributary worker`` can run its workers alone, in their own
+process, for workflows that other clients create; it works the queues until SIGTERM or SIGINT
+and expects the schema deployed (``tributary migrate up``, or one run of the module above)::
+
+    DATABASE_URL=postgresql://localhost/app tributary worker --app examples.<module>:app
 
 ==========================  =================================================================
 ``etl_chain``               extract -> transform -> load, results passed by task name

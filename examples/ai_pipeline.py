@@ -13,6 +13,8 @@ start a client with only ``{"gpu": ...}``); one client works all three here.
 Run::
 
     DATABASE_URL=postgresql://localhost/app python -m examples.ai_pipeline
+    # or only its workers, for workflows that other clients create (they run until SIGTERM):
+    DATABASE_URL=postgresql://localhost/app tributary worker --app examples.ai_pipeline:app
 """
 
 from __future__ import annotations
@@ -82,8 +84,9 @@ class TrainModelWorker(Worker[TrainModelArgs]):
         return {"model_type": step.args.model_type, "trained_on": len(dataset.rows), "attempt": step.attempt}
 
 
-def main(dsn: str) -> WorkflowResult:
-    config = Config(
+def app() -> Config:
+    """The example's Config: ``tributary worker --app examples.ai_pipeline:app`` works its queues."""
+    return Config(
         queues={
             "default": QueueConfig(max_workers=4),
             "cpu_heavy": QueueConfig(max_workers=4),
@@ -91,7 +94,10 @@ def main(dsn: str) -> WorkflowResult:
         },
         workers=Workers(IngestWorker(), PreprocessWorker(), TrainModelWorker()),
     )
-    with Client(dsn, config) as client:
+
+
+def main(dsn: str) -> WorkflowResult:
+    with Client(dsn, app()) as client:
         client.start()
         workflow_id = (
             client.new_workflow("ai_pipeline")

@@ -8,6 +8,8 @@ few, escalate when they are many.
 Run::
 
     DATABASE_URL=postgresql://localhost/app python -m examples.batch_partial_failure
+    # or only its workers, for workflows that other clients create (they run until SIGTERM):
+    DATABASE_URL=postgresql://localhost/app tributary worker --app examples.batch_partial_failure:app
 """
 
 from __future__ import annotations
@@ -72,13 +74,17 @@ class ReviewWorker(Worker[ReviewArgs]):
         return Review(action="retry_failed", retry=batch.failed)
 
 
-def main(dsn: str) -> WorkflowResult:
-    config = Config(
+def app() -> Config:
+    """The example's Config: ``tributary worker --app examples.batch_partial_failure:app`` works its queues."""
+    return Config(
         queues={"default": QueueConfig(max_workers=2)},
         workers=Workers(SendInvitesWorker(), ReviewWorker()),
     )
+
+
+def main(dsn: str) -> WorkflowResult:
     emails = ["ana@example.com", "bo@bounce.example", "cy@example.com", "not-an-address", "di@example.com"]
-    with Client(dsn, config) as client:
+    with Client(dsn, app()) as client:
         client.start()
         workflow_id = (
             client.new_workflow("invites")

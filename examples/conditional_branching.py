@@ -9,6 +9,8 @@ workflow still completes and anything downstream can see which branch ran.
 Run::
 
     DATABASE_URL=postgresql://localhost/app python -m examples.conditional_branching
+    # or only its workers, for workflows that other clients create (they run until SIGTERM):
+    DATABASE_URL=postgresql://localhost/app tributary worker --app examples.conditional_branching:app
 """
 
 from __future__ import annotations
@@ -62,12 +64,16 @@ class ManualReviewWorker(Worker[ManualReviewArgs]):
         return {"order_id": step.args.order_id, "queued_for": step.args.reviewers}
 
 
-def main(dsn: str, amount_cents: int = 4_999) -> WorkflowResult:
-    config = Config(
+def app() -> Config:
+    """The example's Config: ``tributary worker --app examples.conditional_branching:app`` works its queues."""
+    return Config(
         queues={"default": QueueConfig(max_workers=4)},
         workers=Workers(DecisionWorker(), AutoApproveWorker(), ManualReviewWorker()),
     )
-    with Client(dsn, config) as client:
+
+
+def main(dsn: str, amount_cents: int = 4_999) -> WorkflowResult:
+    with Client(dsn, app()) as client:
         client.start()
         workflow_id = (
             client.new_workflow("order_review")

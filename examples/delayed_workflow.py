@@ -9,6 +9,8 @@ default; 100 ms here).
 Run::
 
     DATABASE_URL=postgresql://localhost/app python -m examples.delayed_workflow
+    # or only its workers, for workflows that other clients create (they run until SIGTERM):
+    DATABASE_URL=postgresql://localhost/app tributary worker --app examples.delayed_workflow:app
 """
 
 from __future__ import annotations
@@ -57,14 +59,23 @@ class DelayedRun:
     starts: dict[str, datetime] = field(default_factory=dict)
 
 
-def main(dsn: str) -> DelayedRun:
-    starts = Starts()
-    config = Config(
+def make_config(starts: Starts) -> Config:
+    """The example's Config, its worker recording into ``starts``."""
+    return Config(
         queues={"default": QueueConfig(max_workers=2)},
         workers=Workers(SendReminderWorker(starts)),
         fetch_poll_interval=timedelta(milliseconds=100),
     )
-    with Client(dsn, config) as client:
+
+
+def app() -> Config:
+    """The example's Config: ``tributary worker --app examples.delayed_workflow:app`` works its queues."""
+    return make_config(Starts())
+
+
+def main(dsn: str) -> DelayedRun:
+    starts = Starts()  # kept here to read the start times back after the run
+    with Client(dsn, make_config(starts)) as client:
         client.start()
         created_at = datetime.now(UTC)
         scheduled_at = created_at + DELAY

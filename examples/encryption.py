@@ -13,6 +13,9 @@ Run::
 
     DATABASE_URL=postgresql://localhost/app TRIBUTARY_KEY=$(openssl rand -hex 32) \\
         python -m examples.encryption
+    # or only its workers, for workflows that other clients create (they run until SIGTERM);
+    # they need the key those clients seal with:
+    DATABASE_URL=postgresql://localhost/app TRIBUTARY_KEY=... tributary worker --app examples.encryption:app
 """
 
 from __future__ import annotations
@@ -81,17 +84,28 @@ class EncryptionRun:
     seen_cards: list[str] = field(default_factory=list)
 
 
-def main(dsn: str, key: str | None = None) -> EncryptionRun:
-    # A fresh random key when none is given: fine for a demo, useless for real data.
+def make_config(seen_cards: list[str], key: str | None = None) -> Config:
+    """The example's Config, sealing with ``key`` (else ``TRIBUTARY_KEY``); the charge worker
+    appends the card numbers it sees to ``seen_cards``."""
+    # A fresh random key when none is given: fine for a demo, useless for real data (and for a
+    # worker process, which must open what other clients sealed: give it their TRIBUTARY_KEY).
     key = key or os.environ.get("TRIBUTARY_KEY") or secrets.token_hex(32)
-    card_number = "4111111111111111"
-    seen_cards: list[str] = []
-    config = Config(
+    return Config(
         queues={"default": QueueConfig(max_workers=2)},
         workers=Workers(ChargeCardWorker(seen_cards), SendReceiptWorker()),
         hooks=[EncryptHook(SecretBoxEncryptor(key))],
     )
-    with Client(dsn, config) as client:
+
+
+def app() -> Config:
+    """The example's Config: ``tributary worker --app examples.encryption:app`` works its queues."""
+    return make_config(seen_cards=[])
+
+
+def main(dsn: str, key: str | None = None) -> EncryptionRun:
+    card_number = "4111111111111111"
+    seen_cards: list[str] = []  # kept here to read back what the handler saw
+    with Client(dsn, make_config(seen_cards, key)) as client:
         client.start()
         workflow_id = (
             client.new_workflow("payment")

@@ -8,6 +8,8 @@ with ``step.dependency("<task name>", Model)`` -- not by step type.
 Run::
 
     DATABASE_URL=postgresql://localhost/app python -m examples.etl_chain
+    # or only its workers, for workflows that other clients create (they run until SIGTERM):
+    DATABASE_URL=postgresql://localhost/app tributary worker --app examples.etl_chain:app
 """
 
 from __future__ import annotations
@@ -96,13 +98,17 @@ class LoadWorker(Worker[LoadArgs]):
         return Loaded(table=step.args.table, rows=len(transformed.orders), total_cents=transformed.total_cents)
 
 
-def main(dsn: str) -> WorkflowResult:
-    warehouse: dict[str, list[Order]] = {}
-    config = Config(
+def app() -> Config:
+    """The example's Config: ``tributary worker --app examples.etl_chain:app`` works its queues."""
+    warehouse: dict[str, list[Order]] = {}  # each app gets its own stand-in table
+    return Config(
         queues={"default": QueueConfig(max_workers=4)},
         workers=Workers(ExtractWorker(), TransformWorker(), LoadWorker(warehouse)),
     )
-    with Client(dsn, config) as client:  # leaving the block stops the workers and closes the pool
+
+
+def main(dsn: str) -> WorkflowResult:
+    with Client(dsn, app()) as client:  # leaving the block stops the workers and closes the pool
         client.start()  # works the queues in a background thread
         workflow_id = (
             client.new_workflow("etl")

@@ -9,6 +9,8 @@ every edge you leave out is parallelism you keep.
 Run::
 
     DATABASE_URL=postgresql://localhost/app python -m examples.fan_out_fan_in
+    # or only its workers, for workflows that other clients create (they run until SIGTERM):
+    DATABASE_URL=postgresql://localhost/app tributary worker --app examples.fan_out_fan_in:app
 """
 
 from __future__ import annotations
@@ -72,12 +74,16 @@ class AggregateWorker(Worker[AggregateArgs]):
         return Aggregated(parts=parts, total=sum(p.sum_of_squares for p in parts))
 
 
-def main(dsn: str) -> WorkflowResult:
-    config = Config(
+def app() -> Config:
+    """The example's Config: ``tributary worker --app examples.fan_out_fan_in:app`` works its queues."""
+    return Config(
         queues={"default": QueueConfig(max_workers=PARTS)},
         workers=Workers(PrepareWorker(), ProcessWorker(), AggregateWorker()),
     )
-    with Client(dsn, config) as client:
+
+
+def main(dsn: str) -> WorkflowResult:
+    with Client(dsn, app()) as client:
         client.start()
         workflow = client.new_workflow("fan_out_fan_in")
         workflow.add_task("prepare", PrepareArgs(numbers=list(range(1, 21)), parts=PARTS))

@@ -12,6 +12,8 @@ Two ways to handle a failure that retrying cannot fix:
 Run::
 
     DATABASE_URL=postgresql://localhost/app python -m examples.non_retryable
+    # or only its workers, for workflows that other clients create (they run until SIGTERM):
+    DATABASE_URL=postgresql://localhost/app tributary worker --app examples.non_retryable:app
 """
 
 from __future__ import annotations
@@ -71,13 +73,17 @@ class ShipWorker(Worker[ShipArgs]):
         return {"shipped_to": step.args.address}  # never runs here: its upstream is discarded
 
 
-def main(dsn: str) -> WorkflowResult:
-    config = Config(
+def app() -> Config:
+    """The example's Config: ``tributary worker --app examples.non_retryable:app`` works its queues."""
+    return Config(
         queues={"default": QueueConfig(max_workers=4)},
         workers=Workers(FetchOrderWorker(), ChargeWorker(), ShipWorker()),
         max_attempts=5,  # client-wide default: Discard ignores it
     )
-    with Client(dsn, config) as client:
+
+
+def main(dsn: str) -> WorkflowResult:
+    with Client(dsn, app()) as client:
         client.start()
         workflow_id = (
             client.new_workflow("checkout")

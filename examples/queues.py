@@ -12,6 +12,8 @@ The workers below measure how many handlers of each queue run at the same time.
 Run::
 
     DATABASE_URL=postgresql://localhost/app python -m examples.queues
+    # or only its workers, for workflows that other clients create (they run until SIGTERM):
+    DATABASE_URL=postgresql://localhost/app tributary worker --app examples.queues:app
 """
 
 from __future__ import annotations
@@ -125,13 +127,22 @@ class QueuesRun:
     total: dict[str, int]
 
 
-def main(dsn: str) -> QueuesRun:
-    gauge = Gauge()
-    config = Config(
+def make_config(gauge: Gauge) -> Config:
+    """The example's Config, its workers counting into ``gauge``."""
+    return Config(
         queues=QUEUES,
         workers=Workers(CompressWorker(gauge), DownloadWorker(gauge), RenderWorker(gauge)),
     )
-    with Client(dsn, config) as client:
+
+
+def app() -> Config:
+    """The example's Config: ``tributary worker --app examples.queues:app`` works its queues."""
+    return make_config(Gauge())
+
+
+def main(dsn: str) -> QueuesRun:
+    gauge = Gauge()  # kept here to read the counts back after the run
+    with Client(dsn, make_config(gauge)) as client:
         client.start()
         workflow = client.new_workflow("media_batch")
         for i in range(16):

@@ -13,6 +13,8 @@ every 50 ms too (the default is 1 s).
 Run::
 
     DATABASE_URL=postgresql://localhost/app python -m examples.retries
+    # or only its workers, for workflows that other clients create (they run until SIGTERM):
+    DATABASE_URL=postgresql://localhost/app tributary worker --app examples.retries:app
 """
 
 from __future__ import annotations
@@ -49,13 +51,17 @@ class FetchQuoteWorker(Worker[FetchQuoteArgs]):
         return {"symbol": step.args.symbol, "price_cents": 18_250, "attempt": step.attempt}
 
 
-def main(dsn: str) -> WorkflowResult:
-    config = Config(
+def app() -> Config:
+    """The example's Config: ``tributary worker --app examples.retries:app`` works its queues."""
+    return Config(
         queues={"default": QueueConfig(max_workers=2)},
         workers=Workers(FetchQuoteWorker()),
         fetch_poll_interval=timedelta(milliseconds=50),
     )
-    with Client(dsn, config) as client:
+
+
+def main(dsn: str) -> WorkflowResult:
+    with Client(dsn, app()) as client:
         client.start()
         workflow_id = (
             client.new_workflow("quote")

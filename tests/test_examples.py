@@ -1,12 +1,17 @@
 """Each example under examples/ runs end to end against a fresh test database and does what its
-docstring says."""
+docstring says; each exposes an ``app`` that ``tributary worker --app`` runs."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 from psycopg.rows import TupleRow
 
 from examples import (
@@ -21,6 +26,22 @@ from examples import (
     queues,
     retries,
 )
+from tributary import Client
+from tributary.cli.app import load_app
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = [
+    "etl_chain",
+    "fan_out_fan_in",
+    "conditional_branching",
+    "retries",
+    "non_retryable",
+    "batch_partial_failure",
+    "encryption",
+    "queues",
+    "ai_pipeline",
+    "delayed_workflow",
+]
 
 
 def _stored_steps(conn: psycopg.Connection[TupleRow], workflow_id: int) -> dict[str, tuple[Any, ...]]:
@@ -179,3 +200,44 @@ def test_delayed_workflow_runs_nothing_before_scheduled_at(dsn: str) -> None:
     assert run.workflow.finalized_at >= run.scheduled_at
     # It did start: within a few poll intervals of scheduled_at, not much later.
     assert run.starts["first_reminder"] - run.scheduled_at < timedelta(seconds=2)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_example_exposes_an_app_for_tributary_worker(name: str, dsn: str) -> None:
+    with load_app(f"examples.{name}:app", dsn) as client:
+        assert client.config.queues
+        assert {worker.kind for worker in client.config.workers}  # at least one kind has a worker
+
+
+def test_tributary_worker_runs_the_etl_chain_app_and_exits_0_on_sigterm(dsn: str) -> None:
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "tributary.cli", "worker", "--app", "examples.etl_chain:app", "--dsn", dsn],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # Same config, never started: this client only creates the workflow; the worker process runs it.
+        with Client(dsn, etl_chain.app()) as client:
+            workflow_id = (
+                client.new_workflow("etl")
+                .add_task("extract", etl_chain.ExtractArgs(source="orders.csv"))
+                .add_task("transform", etl_chain.TransformArgs(), depends_on=["extract"])
+                .add_task("load", etl_chain.LoadArgs(table="orders_eur"), depends_on=["transform"])
+                .execute()
+            )
+            outcome = client.wait(workflow_id, timeout=30)
+        assert outcome.state == "completed"
+        assert outcome.result("load", etl_chain.Loaded) == etl_chain.Loaded(
+            table="orders_eur", rows=3, total_cents=3768
+        )
+
+        worker.send_signal(signal.SIGTERM)
+        _, stderr = worker.communicate(timeout=30)
+        assert worker.returncode == 0, stderr
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            _, stderr = worker.communicate(timeout=10)
+            sys.stderr.write(stderr)  # the worker's log, shown with the failure
