@@ -14,8 +14,8 @@ import logging
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
+from typing import Any, Unpack
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
@@ -25,7 +25,7 @@ from tributary._reconnect import ReconnectBackoff
 from tributary.client import WorkflowResult, seconds, to_workflow_result, unserved_note
 from tributary.config import Config
 from tributary.errors import WaitTimeout
-from tributary.workflow import WorkflowSpec
+from tributary.workflow import WorkflowOptions, WorkflowSpec
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +39,12 @@ class AsyncClient:
 
     def __init__(self, dsn_or_pool: str | AsyncConnectionPool[Any], config: Config | None = None) -> None:
         self.config = config or Config()
-        if isinstance(dsn_or_pool, AsyncConnectionPool):
-            self._pool = dsn_or_pool
-            self._owns_pool = False
-        else:
-            self._pool = AsyncConnectionPool(dsn_or_pool, min_size=1, max_size=4, open=False, name="tributary-async")
-            self._owns_pool = True
+        self._owns_pool = not isinstance(dsn_or_pool, AsyncConnectionPool)
+        self._pool = (
+            AsyncConnectionPool(dsn_or_pool, min_size=1, max_size=4, open=False, name="tributary-async")
+            if isinstance(dsn_or_pool, str)
+            else dsn_or_pool
+        )
         conninfo = self._pool.conninfo
         if not isinstance(conninfo, str):
             raise TypeError("AsyncClient needs a pool made with a conninfo string (wait() connects with it)")
@@ -72,18 +72,9 @@ class AsyncClient:
             yield conn
 
     # -- creating --------------------------------------------------------------------------------
-    def new_workflow(
-        self,
-        name: str,
-        *,
-        scheduled_at: datetime | None = None,
-        metadata: dict[str, Any] | None = None,
-        idempotency_key: str | None = None,
-    ) -> WorkflowSpec:
+    def new_workflow(self, name: str, **options: Unpack[WorkflowOptions]) -> WorkflowSpec:
         """A workflow to fill with ``add_task`` and create with :meth:`insert` or :meth:`insert_many`."""
-        return WorkflowSpec(
-            self.config, name, scheduled_at=scheduled_at, metadata=metadata, idempotency_key=idempotency_key
-        )
+        return WorkflowSpec(self.config, name, **options)
 
     async def insert(self, workflow: WorkflowSpec, conn: psycopg.AsyncConnection[Any] | None = None) -> int:
         """Creates ``workflow`` (one ``create_workflow`` call) and returns its id; with ``conn``,

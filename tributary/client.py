@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 import psycopg
 from psycopg_pool import ConnectionPool
@@ -22,7 +22,7 @@ from tributary.errors import WaitTimeout
 from tributary.hooks import Hook
 from tributary.payload import from_json
 from tributary.runtime import Runtime
-from tributary.workflow import WorkflowBuilder, WorkflowSpec, create_many
+from tributary.workflow import WorkflowBuilder, WorkflowOptions, WorkflowSpec, create_many
 
 logger = logging.getLogger(__name__)
 
@@ -38,12 +38,12 @@ class Client:
 
     def __init__(self, dsn_or_pool: str | ConnectionPool[Any], config: Config | None = None) -> None:
         self.config = config or Config()
-        if isinstance(dsn_or_pool, ConnectionPool):
-            self._pool = dsn_or_pool
-            self._owns_pool = False
-        else:
-            self._pool = ConnectionPool(dsn_or_pool, min_size=1, max_size=4, open=True, name="tributary")
-            self._owns_pool = True
+        self._owns_pool = not isinstance(dsn_or_pool, ConnectionPool)
+        self._pool = (
+            ConnectionPool(dsn_or_pool, min_size=1, max_size=4, open=True, name="tributary")
+            if isinstance(dsn_or_pool, str)
+            else dsn_or_pool
+        )
         conninfo = self._pool.conninfo
         self.conninfo: str = conninfo() if callable(conninfo) else conninfo
         self._runtime_thread: threading.Thread | None = None
@@ -71,23 +71,10 @@ class Client:
         self.close()
 
     # -- workflows ---------------------------------------------------------------------------
-    def new_workflow(
-        self,
-        name: str,
-        *,
-        scheduled_at: datetime | None = None,
-        metadata: dict[str, Any] | None = None,
-        idempotency_key: str | None = None,
-    ) -> WorkflowBuilder:
-        """A builder for a workflow named ``name``; add tasks, then ``execute()``."""
-        return WorkflowBuilder(
-            self.config,
-            self.connection,
-            name,
-            scheduled_at=scheduled_at,
-            metadata=metadata,
-            idempotency_key=idempotency_key,
-        )
+    def new_workflow(self, name: str, **options: Unpack[WorkflowOptions]) -> WorkflowBuilder:
+        """A builder for a workflow named ``name`` (options: ``scheduled_at``, ``metadata``,
+        ``idempotency_key``); add tasks, then ``execute()``."""
+        return WorkflowBuilder(self.config, self.connection, name, **options)
 
     def insert_many(self, workflows: Sequence[WorkflowSpec], conn: psycopg.Connection[Any] | None = None) -> list[int]:
         """Creates every workflow with one ``create_workflows`` call (one round trip, all or

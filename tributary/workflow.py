@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypedDict, Unpack
 
 import psycopg
 
@@ -16,6 +16,16 @@ from tributary.hooks import TaskPayload
 
 if TYPE_CHECKING:
     from tributary.config import Config
+
+
+class WorkflowOptions(TypedDict, total=False):
+    """Options of a whole workflow: ``scheduled_at`` delays every step, ``metadata`` is a JSON
+    object kept with it, ``idempotency_key`` makes creating it again return the first one's id."""
+
+    scheduled_at: datetime | None
+    metadata: dict[str, Any] | None
+    idempotency_key: str | None
+
 
 ConnectionFactory = Callable[[], AbstractContextManager[psycopg.Connection[Any]]]
 """Gives a connection in a transaction that commits when the block ends without error."""
@@ -107,16 +117,9 @@ class WorkflowBuilder(WorkflowSpec):
     """A :class:`WorkflowSpec` that ``execute()`` creates in one round trip."""
 
     def __init__(
-        self,
-        config: Config,
-        connection: ConnectionFactory,
-        name: str,
-        *,
-        scheduled_at: datetime | None = None,
-        metadata: dict[str, Any] | None = None,
-        idempotency_key: str | None = None,
+        self, config: Config, connection: ConnectionFactory, name: str, **options: Unpack[WorkflowOptions]
     ) -> None:
-        super().__init__(config, name, scheduled_at=scheduled_at, metadata=metadata, idempotency_key=idempotency_key)
+        super().__init__(config, name, **options)
         self._connection = connection
 
     def execute(self, conn: psycopg.Connection[Any] | None = None) -> int:
