@@ -22,7 +22,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from tributary import _sql
 from tributary._reconnect import ReconnectBackoff
-from tributary.client import WorkflowResult, seconds, to_workflow_result, unserved_note
+from tributary.client import WorkflowResult, conninfo_of, seconds, to_workflow_result, unserved_note
 from tributary.config import Config
 from tributary.errors import WaitTimeout
 from tributary.workflow import WorkflowOptions, WorkflowSpec
@@ -39,16 +39,9 @@ class AsyncClient:
 
     def __init__(self, dsn_or_pool: str | AsyncConnectionPool[Any], config: Config | None = None) -> None:
         self.config = config or Config()
-        self._owns_pool = not isinstance(dsn_or_pool, AsyncConnectionPool)
-        self._pool = (
-            AsyncConnectionPool(dsn_or_pool, min_size=1, max_size=4, open=False, name="tributary-async")
-            if isinstance(dsn_or_pool, str)
-            else dsn_or_pool
-        )
-        conninfo = self._pool.conninfo
-        if not isinstance(conninfo, str):
-            raise TypeError("AsyncClient needs a pool made with a conninfo string (wait() connects with it)")
-        self.conninfo: str = conninfo
+        self._owns_pool = isinstance(dsn_or_pool, str)
+        self._pool = _unopened_pool(dsn_or_pool) if isinstance(dsn_or_pool, str) else dsn_or_pool
+        self.conninfo: str = conninfo_of(self._pool)
 
     async def open(self) -> None:
         if self._owns_pool:
@@ -147,3 +140,7 @@ class AsyncClient:
         else:
             async with self.connection() as own:
                 yield own
+
+
+def _unopened_pool(dsn: str) -> AsyncConnectionPool[Any]:
+    return AsyncConnectionPool(dsn, min_size=1, max_size=4, open=False, name="tributary-async")

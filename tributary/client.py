@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar, Unpack
 
 import psycopg
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from tributary import _sql, migrate
 from tributary._reconnect import ReconnectBackoff
@@ -38,14 +38,9 @@ class Client:
 
     def __init__(self, dsn_or_pool: str | ConnectionPool[Any], config: Config | None = None) -> None:
         self.config = config or Config()
-        self._owns_pool = not isinstance(dsn_or_pool, ConnectionPool)
-        self._pool = (
-            ConnectionPool(dsn_or_pool, min_size=1, max_size=4, open=True, name="tributary")
-            if isinstance(dsn_or_pool, str)
-            else dsn_or_pool
-        )
-        conninfo = self._pool.conninfo
-        self.conninfo: str = conninfo() if callable(conninfo) else conninfo
+        self._owns_pool = isinstance(dsn_or_pool, str)
+        self._pool = _open_pool(dsn_or_pool) if isinstance(dsn_or_pool, str) else dsn_or_pool
+        self.conninfo: str = conninfo_of(self._pool)
         self._runtime_thread: threading.Thread | None = None
         self._runtime: Runtime | None = None
         self.deployed_changes: list[str] = migrate.up(self.conninfo) if self.config.auto_migrate else []
@@ -235,6 +230,13 @@ def to_workflow_result(doc: dict[str, Any], hooks: Sequence[Hook]) -> WorkflowRe
     )
 
 
+def conninfo_of(pool: ConnectionPool[Any] | AsyncConnectionPool[Any]) -> str:
+    """The conninfo string a pool was made with (``wait`` connects with it, LISTEN needs its own)."""
+    if not isinstance(pool.conninfo, str):
+        raise TypeError("the pool must be made with a conninfo string: wait() opens its own connection with it")
+    return pool.conninfo
+
+
 def seconds(value: float | timedelta | None) -> float | None:
     return value.total_seconds() if isinstance(value, timedelta) else value
 
@@ -245,3 +247,7 @@ def unserved_note(unserved: list[dict[str, Any]]) -> str:
         return ""
     queues = ", ".join(f"{row['queue']} ({row['ready']} ready)" for row in unserved)
     return f"; no live worker process serves queue {queues}: start one (`tributary worker --app ...`)"
+
+
+def _open_pool(dsn: str) -> ConnectionPool[Any]:
+    return ConnectionPool(dsn, min_size=1, max_size=4, open=True, name="tributary")
