@@ -21,6 +21,7 @@ from tests.client_helpers import Conn, workflow_state
 from tests.dashboard_helpers import serving
 from tests.fix_database import with_dbname
 from tributary import Client, Config, cli
+from tributary.dashboard import app as dashboard_app
 from tributary.dashboard import create_app, is_loopback
 from tributary.dashboard.graph import layout, render_svg
 
@@ -144,6 +145,7 @@ def test_bad_filters_get_a_400_page(local: TestClient) -> None:
     bad_since = local.get("/", params={"since": "yesterday"})
     assert bad_since.status_code == 400
     assert "since" in bad_since.text
+    assert local.get("/", params={"since": "999999d"}).status_code == 400  # before year 1
     assert local.get("/", params={"before": "x"}).status_code == 400
     assert local.get("/", params={"before": "-7"}).status_code == 404  # a cursor naming no workflow
 
@@ -421,6 +423,15 @@ def test_get_workflow_returns_depends_on_and_args(dsn: str, conn: Conn) -> None:
     assert {t: s.depends_on for t, s in result.steps.items()} == {"a": [], "b": ["a"], "c": ["a"], "d": ["b", "c"]}
     assert result.steps["a"].args == {"n": 1}
     assert result.steps["b"].args == {}
+
+
+def test_pages_answer_503_when_the_database_is_unreachable(dsn: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dashboard_app, "POOL_TIMEOUT_SECONDS", 1.0)
+    with TestClient(create_app(with_dbname(dsn, "tributary_no_such_database")), client=LOOPBACK) as client:
+        page = client.get("/")
+    assert page.status_code == 503
+    assert "cannot reach the database" in page.text
+    assert "tributary_no_such_database" not in page.text  # no connection details leak
 
 
 def test_metrics_say_when_the_database_is_unreachable(dsn: str) -> None:

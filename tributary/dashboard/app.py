@@ -53,6 +53,7 @@ PAGE_SIZE = 50
 FAILURES_SHOWN = 50
 KEEPALIVE_SECONDS = 15.0
 LISTEN_WAIT_SECONDS = 5.0
+POOL_TIMEOUT_SECONDS = 10.0  # a page waits this long for a connection, then answers 503
 RELATIVE_SINCE = re.compile(r"^(\d{1,6})([mhd])$")
 NOTICES = {
     "cancelled": "Workflow cancelled.",
@@ -166,12 +167,12 @@ def _parse_since(text: str) -> datetime | None:
     if not text:
         return None
     relative = RELATIVE_SINCE.match(text)
-    if relative:
-        unit = {"m": "minutes", "h": "hours", "d": "days"}[relative.group(2)]
-        return datetime.now(UTC) - timedelta(**{unit: int(relative.group(1))})
     try:
+        if relative:
+            unit = {"m": "minutes", "h": "hours", "d": "days"}[relative.group(2)]
+            return datetime.now(UTC) - timedelta(**{unit: int(relative.group(1))})
         at = datetime.fromisoformat(text)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise _Refused(400, "Bad filter", f'since: "{text}" is neither 30m, 24h, 7d nor an ISO date and time') from None
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
@@ -181,7 +182,9 @@ def _back_path(request: Request) -> str:
     if request.method == "GET":
         return request.url.path
     referer = urlsplit(request.headers.get("referer", ""))
-    return referer.path if referer.netloc == request.headers.get("host") and referer.path else "/"
+    if referer.netloc == request.headers.get("host") and referer.path:
+        return referer.path
+    return str(request.url_for("workflows").path)
 
 
 def _int_param(text: str | None, what: str) -> int | None:
@@ -218,7 +221,8 @@ class Dashboard:
         async with self._pool_lock:
             if self._pool is None:
                 pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
-                    self.settings.dsn, min_size=1, max_size=4, open=False, name="tributary-dashboard", timeout=10,
+                    self.settings.dsn, min_size=1, max_size=4, open=False, name="tributary-dashboard",
+                    timeout=POOL_TIMEOUT_SECONDS,
                     kwargs={"autocommit": True},
                 )  # fmt: skip
                 await pool.open()
