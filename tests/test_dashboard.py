@@ -8,6 +8,7 @@ import html
 import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -23,7 +24,7 @@ from tests.fix_database import with_dbname
 from tributary import Client, Config, cli
 from tributary.dashboard import app as dashboard_app
 from tributary.dashboard import create_app, is_loopback
-from tributary.dashboard.graph import layout, render_svg
+from tributary.dashboard.graph import Event, layout, render_svg, render_timeline
 
 LOOPBACK = ("127.0.0.1", 50000)
 REMOTE = ("203.0.113.7", 50000)  # TEST-NET-3: never routed, only a label for the test client
@@ -112,6 +113,8 @@ def test_error_history_with_tracebacks(local: TestClient, conn: Conn) -> None:
     assert "boom 1" in html
     assert "boom 2" in html
     assert "Traceback &lt;frame 2&gt;" in html  # escaped
+    kinds = re.findall(r'<circle class="event" data-kind="(\w+)"', html)
+    assert sorted(kinds) == ["discarded", "failed", "failed", "scheduled", "started"]  # the attempts' timeline
     assert 'id="retry-workflow"' in html
 
 
@@ -414,6 +417,23 @@ def test_layout_by_depth_and_escaping() -> None:
     svg = render_svg({"<b>": [], "x": ["<b>"]}, {})
     assert "<b>" not in svg.replace('data-task="&lt;b&gt;"', "")
     assert "&lt;b&gt;" in svg
+
+
+def test_timeline_orders_events_by_time() -> None:
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    svg = render_timeline(
+        [
+            Event(at + timedelta(seconds=10), "completed", "completed"),
+            Event(at, "scheduled", "claimable from"),
+            Event(at + timedelta(seconds=5), "failed", "attempt 1 failed: <boom>"),
+        ]
+    )
+    xs = [int(x) for x in re.findall(r'cx="(\d+)"', svg)]
+    assert xs == sorted(xs)
+    assert xs[1] - xs[0] == xs[2] - xs[1]  # 5 s apart, both
+    assert re.findall(r'data-kind="(\w+)"', svg) == ["scheduled", "failed", "completed"]
+    assert "&lt;boom&gt;" in svg
+    assert render_timeline([]) == ""
 
 
 def test_get_workflow_returns_depends_on_and_args(dsn: str, conn: Conn) -> None:

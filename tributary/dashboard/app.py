@@ -39,7 +39,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tributary import _reads, _sql
 from tributary.client import FINALIZED_CHANNEL
-from tributary.dashboard.graph import STATE_COLOURS, render_svg
+from tributary.dashboard.graph import STATE_COLOURS, Event, render_svg, render_timeline
 from tributary.encryption import is_sealed
 from tributary.errors import EngineError, InvalidArgument, StepNotFound, WorkflowNotFound
 from tributary.metrics import database_registry
@@ -378,6 +378,27 @@ class Dashboard:
         }
 
 
+def _timeline(step: dict[str, Any]) -> str:
+    """The step's known instants: when it was (last) made claimable, each failed attempt, the
+    current attempt's claim, and its end."""
+    events: list[Event] = []
+
+    def add(at: Any, kind: str, label: str) -> None:
+        if isinstance(at, str) and at:
+            with contextlib.suppress(ValueError):
+                events.append(Event(datetime.fromisoformat(at), kind, label))
+
+    add(step.get("scheduled_at"), "scheduled", "claimable from")
+    for error in step.get("errors") or []:
+        if isinstance(error, dict):
+            reason = error.get("reason") or error.get("message") or "failed"
+            add(error.get("at"), "failed", f"attempt {error.get('attempt', '?')} failed: {reason}")
+    if step.get("attempted_at"):
+        add(step["attempted_at"], "started", f"attempt {step['attempt']} claimed by {step.get('worker_id') or '?'}")
+    add(step.get("finalized_at"), step["state"], step["state"])
+    return render_timeline(events)
+
+
 def workflow_view(doc: dict[str, Any]) -> dict[str, Any]:
     """``get_workflow``'s document shaped for the templates: steps in id order with sealed markers."""
     steps = []
@@ -392,6 +413,7 @@ def workflow_view(doc: dict[str, Any]) -> dict[str, Any]:
                 "args_sealed": is_sealed(step.get("args")),
                 "result_sealed": is_sealed(step.get("result")),
                 "took": took,
+                "timeline": _timeline(step),
             }
         )
     return {
