@@ -32,7 +32,9 @@ class PrometheusHook(Hook):
     """Counts steps started, completed and failed by queue and kind, with a histogram of handler
     durations by queue, kind and outcome (``completed`` or ``failed``).
 
-    ``registry`` defaults to prometheus-client's global one. A failed attempt counts once in
+    ``registry`` defaults to prometheus-client's global one, where a metric name can be
+    registered once: make one hook per process and share it between Configs (a second hook on the
+    same registry raises ValueError). A failed attempt counts once in
     ``tributary_steps_failed_total`` whether it will be retried or was the last one.
     """
 
