@@ -8,6 +8,7 @@ import html
 import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -20,8 +21,9 @@ from starlette.testclient import TestClient
 from tests.client_helpers import Conn, workflow_state
 from tests.dashboard_helpers import serving
 from tributary import Client, Config, cli
+from tributary.dashboard import app as dashboard_app
 from tributary.dashboard import create_app, is_loopback
-from tributary.dashboard.graph import layout, render_svg
+from tributary.dashboard.graph import Event, layout, render_svg, render_timeline
 from tributary.testing.databases import with_dbname
 
 LOOPBACK = ("127.0.0.1", 50000)
@@ -111,6 +113,8 @@ def test_error_history_with_tracebacks(local: TestClient, conn: Conn) -> None:
     assert "boom 1" in html
     assert "boom 2" in html
     assert "Traceback &lt;frame 2&gt;" in html  # escaped
+    kinds = re.findall(r'<circle class="event" data-kind="(\w+)"', html)
+    assert sorted(kinds) == ["discarded", "failed", "failed", "scheduled", "started"]  # the attempts' timeline
     assert 'id="retry-workflow"' in html
 
 
@@ -144,6 +148,7 @@ def test_bad_filters_get_a_400_page(local: TestClient) -> None:
     bad_since = local.get("/", params={"since": "yesterday"})
     assert bad_since.status_code == 400
     assert "since" in bad_since.text
+    assert local.get("/", params={"since": "999999d"}).status_code == 400  # before year 1
     assert local.get("/", params={"before": "x"}).status_code == 400
     assert local.get("/", params={"before": "-7"}).status_code == 404  # a cursor naming no workflow
 
@@ -164,6 +169,17 @@ def test_queues_and_failures_pages(local: TestClient, conn: Conn) -> None:
     failures = local.get("/failures").text
     assert "kaputt" in failures
     assert f"/workflows/{workflow_id}#step-u" in failures
+
+
+def test_workers_page_and_unserved_queues(local: TestClient, conn: Conn) -> None:
+    _create(conn, "w", [{"name": "t", "kind": "k", "queue": "lonely"}])
+    conn.execute("SELECT tributary.report_worker_process('w-1', 'h', 7, ARRAY['default'], ARRAY['k'], '0.1.0')")
+    workers = local.get("/workers").text
+    assert re.search(r'<tr data-worker="w-1"><td>w-1</td><td>h</td><td class="num">7</td>', workers)
+    assert "<td>default</td>" in workers
+    queues = local.get("/queues").text
+    lonely = queues[queues.index('data-queue="lonely"') :]
+    assert "no live worker process" in lonely[: lonely.index("</tr>")]
 
 
 def test_metrics_endpoint_serves_database_gauges(local: TestClient, conn: Conn) -> None:
@@ -414,6 +430,23 @@ def test_layout_by_depth_and_escaping() -> None:
     assert "&lt;b&gt;" in svg
 
 
+def test_timeline_orders_events_by_time() -> None:
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    svg = render_timeline(
+        [
+            Event(at + timedelta(seconds=10), "completed", "completed"),
+            Event(at, "scheduled", "claimable from"),
+            Event(at + timedelta(seconds=5), "failed", "attempt 1 failed: <boom>"),
+        ]
+    )
+    xs = [int(x) for x in re.findall(r'cx="(\d+)"', svg)]
+    assert xs == sorted(xs)
+    assert xs[1] - xs[0] == xs[2] - xs[1]  # 5 s apart, both
+    assert re.findall(r'data-kind="(\w+)"', svg) == ["scheduled", "failed", "completed"]
+    assert "&lt;boom&gt;" in svg
+    assert render_timeline([]) == ""
+
+
 def test_get_workflow_returns_depends_on_and_args(dsn: str, conn: Conn) -> None:
     workflow_id = _diamond(conn)
     with Client(dsn, Config()) as client:
@@ -421,6 +454,15 @@ def test_get_workflow_returns_depends_on_and_args(dsn: str, conn: Conn) -> None:
     assert {t: s.depends_on for t, s in result.steps.items()} == {"a": [], "b": ["a"], "c": ["a"], "d": ["b", "c"]}
     assert result.steps["a"].args == {"n": 1}
     assert result.steps["b"].args == {}
+
+
+def test_pages_answer_503_when_the_database_is_unreachable(dsn: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dashboard_app, "POOL_TIMEOUT_SECONDS", 1.0)
+    with TestClient(create_app(with_dbname(dsn, "tributary_no_such_database")), client=LOOPBACK) as client:
+        page = client.get("/")
+    assert page.status_code == 503
+    assert "cannot reach the database" in page.text
+    assert "tributary_no_such_database" not in page.text  # no connection details leak
 
 
 def test_metrics_say_when_the_database_is_unreachable(dsn: str) -> None:

@@ -92,6 +92,13 @@ def test_prometheus_hook_counts_by_queue_and_kind(dsn: str) -> None:
     assert 0 <= total < WAIT_SECONDS
 
 
+def test_one_hook_per_registry() -> None:
+    registry = CollectorRegistry()
+    PrometheusHook(registry)
+    with pytest.raises(ValueError, match="Duplicated timeseries"):
+        PrometheusHook(registry)
+
+
 def test_database_gauges(dsn: str, conn: Conn) -> None:
     conn.execute("UPDATE tributary.settings SET lease_duration = interval '1 second'")
     conn.execute(

@@ -67,13 +67,14 @@ RETRY_WORKFLOW = "SELECT tributary.retry_workflow(%s)"
 RETRY_STEP = "SELECT tributary.retry_step(%s)"
 PRUNE_FINISHED = "SELECT tributary.prune_finished(%s, %s)"
 LIST_WORKFLOWS = (
-    "SELECT id, name, state, steps_total, steps_unfinished, created_at, finalized_at"
-    " FROM tributary.list_workflows(%s, %s, %s, %s, %s, %s)"
+    "SELECT id, name, state, metadata, steps_total, steps_unfinished, created_at, scheduled_at,"
+    " cancelled_at, finalized_at FROM tributary.list_workflows(%s, %s, %s, %s, %s, %s)"
 )
+EXPIRED_LEASES_BY_QUEUE = "SELECT queue, count(*) FROM tributary.expired_leases GROUP BY queue ORDER BY queue"
 WORKFLOW_COUNTS = "SELECT state, count(*) AS count FROM tributary.workflows GROUP BY state"
 QUEUE_DEPTHS = "SELECT queue, ready, scheduled, running, oldest_ready_age FROM tributary.queue_depths ORDER BY queue"
 RECENT_FAILURES = (
-    "SELECT failed_at, workflow_id, task_name, kind, state, attempt, max_attempts, message"
+    "SELECT step_id, workflow_id, task_name, kind, state, attempt, max_attempts, failed_at, message"
     " FROM tributary.recent_failures ORDER BY failed_at DESC LIMIT %s"
 )
 

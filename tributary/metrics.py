@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import REGISTRY, Collector
 
-from tributary import _reads, _sql
+from tributary import _sql
 from tributary.hooks import Hook, WorkPayload
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,9 @@ class PrometheusHook(Hook):
     """Counts steps started, completed and failed by queue and kind, with a histogram of handler
     durations by queue, kind and outcome (``completed`` or ``failed``).
 
-    ``registry`` defaults to prometheus-client's global one. A failed attempt counts once in
+    ``registry`` defaults to prometheus-client's global one, where a metric name can be
+    registered once: make one hook per process and share it between Configs (a second hook on the
+    same registry raises ValueError). A failed attempt counts once in
     ``tributary_steps_failed_total`` whether it will be retried or was the last one.
     """
 
@@ -87,8 +89,8 @@ class DatabaseCollector(Collector):
         up = GaugeMetricFamily("tributary_database_up", "1 when the last scrape read the database.")
         try:
             with psycopg.connect(self.dsn, autocommit=True, connect_timeout=int(self.connect_timeout)) as conn:
-                depths = _sql.call(conn, _reads.QUEUE_DEPTHS)
-                expired = _sql.call(conn, _reads.EXPIRED_LEASES_BY_QUEUE)
+                depths = _sql.call(conn, _sql.QUEUE_DEPTHS)
+                expired = _sql.call(conn, _sql.EXPIRED_LEASES_BY_QUEUE)
         except psycopg.Error as error:
             logger.warning("metrics: cannot read the database: %s", error)
             up.add_metric([], 0)

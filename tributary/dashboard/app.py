@@ -37,8 +37,8 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tributary import _reads, _sql
-from tributary.dashboard.graph import STATE_COLOURS, render_svg
+from tributary import _sql
+from tributary.dashboard.graph import STATE_COLOURS, Event, render_svg, render_timeline
 from tributary.encryption import is_sealed
 from tributary.errors import EngineError, InvalidArgument, StepNotFound, WorkflowNotFound
 from tributary.metrics import database_registry
@@ -52,6 +52,7 @@ PAGE_SIZE = 50
 FAILURES_SHOWN = 50
 KEEPALIVE_SECONDS = 15.0
 LISTEN_WAIT_SECONDS = 5.0
+POOL_TIMEOUT_SECONDS = 10.0  # a page waits this long for a connection, then answers 503
 RELATIVE_SINCE = re.compile(r"^(\d{1,6})([mhd])$")
 NOTICES = {
     "cancelled": "Workflow cancelled.",
@@ -165,12 +166,12 @@ def _parse_since(text: str) -> datetime | None:
     if not text:
         return None
     relative = RELATIVE_SINCE.match(text)
-    if relative:
-        unit = {"m": "minutes", "h": "hours", "d": "days"}[relative.group(2)]
-        return datetime.now(UTC) - timedelta(**{unit: int(relative.group(1))})
     try:
+        if relative:
+            unit = {"m": "minutes", "h": "hours", "d": "days"}[relative.group(2)]
+            return datetime.now(UTC) - timedelta(**{unit: int(relative.group(1))})
         at = datetime.fromisoformat(text)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise _Refused(400, "Bad filter", f'since: "{text}" is neither 30m, 24h, 7d nor an ISO date and time') from None
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
@@ -180,7 +181,9 @@ def _back_path(request: Request) -> str:
     if request.method == "GET":
         return request.url.path
     referer = urlsplit(request.headers.get("referer", ""))
-    return referer.path if referer.netloc == request.headers.get("host") and referer.path else "/"
+    if referer.netloc == request.headers.get("host") and referer.path:
+        return referer.path
+    return str(request.url_for("workflows").path)
 
 
 def _int_param(text: str | None, what: str) -> int | None:
@@ -217,7 +220,8 @@ class Dashboard:
         async with self._pool_lock:
             if self._pool is None:
                 pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
-                    self.settings.dsn, min_size=1, max_size=4, open=False, name="tributary-dashboard", timeout=10,
+                    self.settings.dsn, min_size=1, max_size=4, open=False, name="tributary-dashboard",
+                    timeout=POOL_TIMEOUT_SECONDS,
                     kwargs={"autocommit": True},
                 )  # fmt: skip
                 await pool.open()
@@ -378,6 +382,27 @@ class Dashboard:
         }
 
 
+def _timeline(step: dict[str, Any]) -> str:
+    """The step's known instants: when it was (last) made claimable, each failed attempt, the
+    current attempt's claim, and its end."""
+    events: list[Event] = []
+
+    def add(at: Any, kind: str, label: str) -> None:
+        if isinstance(at, str) and at:
+            with contextlib.suppress(ValueError):
+                events.append(Event(datetime.fromisoformat(at), kind, label))
+
+    add(step.get("scheduled_at"), "scheduled", "claimable from")
+    for error in step.get("errors") or []:
+        if isinstance(error, dict):
+            reason = error.get("reason") or error.get("message") or "failed"
+            add(error.get("at"), "failed", f"attempt {error.get('attempt', '?')} failed: {reason}")
+    if step.get("attempted_at"):
+        add(step["attempted_at"], "started", f"attempt {step['attempt']} claimed by {step.get('worker_id') or '?'}")
+    add(step.get("finalized_at"), step["state"], step["state"])
+    return render_timeline(events)
+
+
 def workflow_view(doc: dict[str, Any]) -> dict[str, Any]:
     """``get_workflow``'s document shaped for the templates: steps in id order with sealed markers."""
     steps = []
@@ -392,6 +417,7 @@ def workflow_view(doc: dict[str, Any]) -> dict[str, Any]:
                 "args_sealed": is_sealed(step.get("args")),
                 "result_sealed": is_sealed(step.get("result")),
                 "took": took,
+                "timeline": _timeline(step),
             }
         )
     return {
@@ -460,7 +486,7 @@ class _Pages:
         filters = {k: params.get(k, "") for k in ("q", "state", "name", "since", "before")}
         before = _int_param(filters["before"], "before")
         rows = await self.d.query(
-            _reads.LIST_WORKFLOWS,
+            _sql.LIST_WORKFLOWS,
             (
                 filters["state"] or None,
                 filters["name"] or None,
@@ -574,7 +600,7 @@ class _Pages:
         form = await self.read_form(request)
         step_id = int(request.path_params["step_id"])
         workflow_id = _int_param(form.get("workflow_id"), "workflow_id")
-        await self.d.query(_reads.RETRY_STEP, (step_id,))
+        await self.d.query(_sql.RETRY_STEP, (step_id,))
         logger.info("dashboard: step %s retried", step_id)
         if workflow_id is None:
             return RedirectResponse(str(request.url_for("workflows").path), status_code=303)
@@ -582,8 +608,9 @@ class _Pages:
 
     @_page()
     async def queues(self, request: Request) -> Response:
-        depths = await self.d.query(_reads.QUEUE_DEPTHS)
-        expired = dict(await self.d.query(_reads.EXPIRED_LEASES_BY_QUEUE))
+        depths = await self.d.query(_sql.QUEUE_DEPTHS)
+        expired = dict(await self.d.query(_sql.EXPIRED_LEASES_BY_QUEUE))
+        unserved = {row[0] for row in await self.d.query(_sql.UNSERVED_QUEUES)}
         rows = [
             {
                 "queue": q,
@@ -592,14 +619,21 @@ class _Pages:
                 "running": n,
                 "oldest_ready_age": age,
                 "expired": expired.pop(q, 0),
+                "served": q not in unserved,
             }
             for q, r, s, n, age in depths
         ]
         return self.d.render(request, "queues.html", queues=rows)
 
     @_page()
+    async def workers(self, request: Request) -> Response:
+        names = ("worker_id", "host", "pid", "queues", "kinds", "package_version", "started_at", "last_seen_at", "live")
+        rows = [dict(zip(names, row, strict=True)) for row in await self.d.query(_sql.WORKER_PROCESSES)]
+        return self.d.render(request, "workers.html", workers=rows)
+
+    @_page()
     async def failures(self, request: Request) -> Response:
-        rows = await self.d.query(_reads.RECENT_FAILURES, (FAILURES_SHOWN,))
+        rows = await self.d.query(_sql.RECENT_FAILURES, (FAILURES_SHOWN,))
         names = (
             "step_id",
             "workflow_id",
@@ -695,6 +729,7 @@ def create_app(
             Route("/steps/{step_id:int}/retry", pages.retry_step, methods=["POST"], name="retry_step"),
             Route("/queues", pages.queues, name="queues"),
             Route("/failures", pages.failures, name="failures"),
+            Route("/workers", pages.workers, name="workers"),
             Route("/metrics", pages.metrics, name="metrics"),
             Route("/static/{path}", pages.static, name="static"),
             Route("/login", pages.login, name="login"),

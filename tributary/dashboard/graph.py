@@ -1,4 +1,5 @@
-"""A workflow's DAG laid out by depth and drawn as inline SVG (no JavaScript, no graph library).
+"""A workflow's DAG laid out by depth and drawn as inline SVG (no JavaScript, no graph library),
+and a step's attempts on a timeline.
 
 Each step sits in the column of its depth (the longest dependency path from a root), so every
 edge points right. Within a column, steps are ordered by the mean row of their dependencies (then
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from html import escape
 
 NODE_WIDTH = 160
@@ -140,6 +142,53 @@ def render_svg(depends_on: Mapping[str, Sequence[str]], states: Mapping[str, str
             f"{escape(_label(task))}</text>"
             f'<text x="{node.x + 8}" y="{node.y + 31}" font-size="11" fill="{ink}">{escape(node.state)}</text>'
             "</g></a>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+TIMELINE_WIDTH = 640
+TIMELINE_HEIGHT = 34
+EVENT_COLOURS: dict[str, str] = {
+    "scheduled": "#94a3b8",
+    "started": "#3b82f6",
+    "failed": "#ef4444",
+    **{state: colour for state, colour in STATE_COLOURS.items() if state in ("completed", "discarded", "cancelled")},
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    """A point on a step's timeline: ``kind`` is scheduled, started, failed, or a final state."""
+
+    at: datetime
+    kind: str
+    label: str
+
+
+def render_timeline(events: Sequence[Event]) -> str:
+    """A step's events on one horizontal axis, left (first) to right (last), as ``<svg>``: one dot
+    per event (``data-kind``), coloured by kind, with its label and time as a tooltip."""
+    ordered = sorted(events, key=lambda e: e.at)
+    if not ordered:
+        return ""
+    start, end = ordered[0].at, ordered[-1].at
+    span = (end - start).total_seconds() or 1.0
+    usable = TIMELINE_WIDTH - 2 * MARGIN
+    mid = TIMELINE_HEIGHT // 2
+    parts = [
+        f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="{TIMELINE_WIDTH}" '
+        f'height="{TIMELINE_HEIGHT}" viewBox="0 0 {TIMELINE_WIDTH} {TIMELINE_HEIGHT}" role="img" '
+        'aria-label="attempts timeline">',
+        f'<line x1="{MARGIN}" y1="{mid}" x2="{TIMELINE_WIDTH - MARGIN}" y2="{mid}" stroke="#cbd5e1" stroke-width="2"/>',
+    ]
+    for event in ordered:
+        x = MARGIN + round((event.at - start).total_seconds() / span * usable)
+        colour = EVENT_COLOURS.get(event.kind, "#64748b")
+        when = event.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
+        parts.append(
+            f'<circle class="event" data-kind="{escape(event.kind)}" cx="{x}" cy="{mid}" r="6" fill="{colour}" '
+            f'stroke="#334155" stroke-width="1"><title>{escape(event.label)} · {when}</title></circle>'
         )
     parts.append("</svg>")
     return "".join(parts)
