@@ -1246,7 +1246,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.release_steps(p_step_ids bigint[], p_attempts integer[]) IS 'Gives back running steps a worker will not finish (shutdown): available again at once, the attempt not counted. Returns how many were released.';
-CREATE FUNCTION tributary.report_worker_process(p_worker_id text, p_host text, p_pid integer, p_queues text[], p_kinds text[], p_package_version text) RETURNS void
+CREATE FUNCTION tributary.report_worker_process(p_worker_id text, p_host text, p_pid integer, p_queues text[], p_kinds text[], p_package_version text) RETURNS interval
     LANGUAGE plpgsql
     SET search_path TO ''
     SET jit TO 'off'
@@ -1266,9 +1266,10 @@ BEGIN
     SET host = excluded.host, pid = excluded.pid, queues = excluded.queues, kinds = excluded.kinds,
         package_version = excluded.package_version, last_seen_at = v_now,
         started_at = CASE WHEN w.pid = excluded.pid AND w.host = excluded.host THEN w.started_at ELSE v_now END;
+  RETURN (tributary._settings()).lease_duration;
 END;
 $$;
-COMMENT ON FUNCTION tributary.report_worker_process(p_worker_id text, p_host text, p_pid integer, p_queues text[], p_kinds text[], p_package_version text) IS 'A worker process reports itself alive (at start and at every heartbeat): its host, pid, queues, kinds and package version.';
+COMMENT ON FUNCTION tributary.report_worker_process(p_worker_id text, p_host text, p_pid integer, p_queues text[], p_kinds text[], p_package_version text) IS 'A worker process reports itself alive (at start and at every heartbeat): its host, pid, queues, kinds and package version. Returns the lease the engine grants (settings.lease_duration).';
 CREATE FUNCTION tributary.rescue_expired_steps(p_limit integer DEFAULT 1000) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO ''

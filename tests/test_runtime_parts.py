@@ -96,11 +96,9 @@ class FakeEngine:
         self.calls.append(("release", [w.step_id for w in works]))
         return len(works)
 
-    async def lease_duration(self) -> timedelta:
-        return timedelta(seconds=60)
-
-    async def report_process(self, process: ProcessReport) -> None:
+    async def report_process(self, process: ProcessReport) -> timedelta:
         self.calls.append(("report_process", process.queues))
+        return timedelta(seconds=60)
 
     async def forget_process(self) -> None:
         self.calls.append(("forget_process", None))

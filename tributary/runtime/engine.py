@@ -46,9 +46,7 @@ class EngineCalls(Protocol):
 
     async def release(self, works: Sequence[WorkPayload]) -> int: ...
 
-    async def lease_duration(self) -> timedelta: ...
-
-    async def report_process(self, process: ProcessReport) -> None: ...
+    async def report_process(self, process: ProcessReport) -> timedelta: ...
 
     async def forget_process(self) -> None: ...
 
@@ -143,17 +141,16 @@ class Engine:
     async def release(self, works: Sequence[WorkPayload]) -> int:
         return int((await self._call(_sql.RELEASE, _sql.attempts_params(works)))[0][0])
 
-    async def lease_duration(self) -> timedelta:
-        lease = (await self._call(_sql.LEASE_DURATION))[0][0]
+    async def report_process(self, process: ProcessReport) -> timedelta:
+        lease = (
+            await self._call(
+                _sql.REPORT_WORKER_PROCESS,
+                (self.worker_id, process.host, process.pid, process.queues, process.kinds, process.package_version),
+            )
+        )[0][0]
         if not isinstance(lease, timedelta):
-            raise TypeError(f"tributary.settings.lease_duration read as {lease!r}")
+            raise TypeError(f"report_worker_process returned {lease!r}, not the lease")
         return lease
-
-    async def report_process(self, process: ProcessReport) -> None:
-        await self._call(
-            _sql.REPORT_WORKER_PROCESS,
-            (self.worker_id, process.host, process.pid, process.queues, process.kinds, process.package_version),
-        )
 
     async def forget_process(self) -> None:
         await self._call(_sql.FORGET_WORKER_PROCESS, (self.worker_id,))

@@ -110,8 +110,7 @@ class Runtime:
         self.lifecycle.move_to(RuntimeState.STARTING)
         try:
             await self.engine.open()
-            await self.maintenance.follow_lease()
-            await self.maintenance.report_process()
+            await self.maintenance.start()
         except BaseException as error:
             self.start_error = error
             await self.engine.close()

@@ -50,10 +50,11 @@ class Maintenance:
     rescue_interval: float
     heartbeat_every: timedelta = timedelta(seconds=10)
 
-    async def follow_lease(self) -> None:
-        """Reads the engine's lease and sets the heartbeat interval from it (ConfigError if the
-        configured one cannot keep leases)."""
-        self.heartbeat_every = heartbeat_interval(self.configured_heartbeat, await self.shared.engine.lease_duration())
+    async def start(self) -> None:
+        """Reports this process to the engine and follows the lease it grants: raises what
+        prevents it, ConfigError for a configured heartbeat that cannot keep the lease."""
+        lease = await self.shared.engine.report_process(self.process)
+        self.heartbeat_every = heartbeat_interval(self.configured_heartbeat, lease)
 
     async def heartbeats(self) -> None:
         while True:
@@ -62,10 +63,13 @@ class Maintenance:
             await self.report_process()
 
     async def report_process(self) -> None:
-        """Tells ``tributary.worker_processes`` this process is alive, and what it serves."""
+        """Tells ``tributary.worker_processes`` this process is alive, and follows the lease the
+        engine answers with (an operator may change it while workers run)."""
         try:
-            await self.shared.engine.report_process(self.process)
-        except (psycopg.Error, OSError) as error:
+            self.heartbeat_every = heartbeat_interval(
+                self.configured_heartbeat, await self.shared.engine.report_process(self.process)
+            )
+        except (psycopg.Error, OSError, ConfigError) as error:
             self.shared.events.emit("heartbeat_failed", f"could not report this worker process: {error}", error=error)
 
     async def forget_process(self) -> None:
@@ -106,8 +110,7 @@ class Maintenance:
             try:
                 rescued = await self.shared.engine.rescue()
                 await self.shared.engine.prune_processes()
-                await self.follow_lease()  # an operator may have changed it
-            except (psycopg.Error, OSError, ConfigError) as error:
+            except (psycopg.Error, OSError) as error:
                 self.shared.events.emit("rescue_failed", f"rescue failed: {error}", error=error)
                 continue
             if rescued:

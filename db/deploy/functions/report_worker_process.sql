@@ -2,8 +2,9 @@
 -- requires: tables/worker_processes
 --
 -- A worker process says it is alive: inserts its row (started now) or refreshes it (queues,
--- kinds and version as given, last seen now). Called by the runtime at start and at every
--- heartbeat. Locks that one row.
+-- kinds and version as given, last seen now), and learns the lease the engine grants
+-- (settings.lease_duration), which its heartbeat follows. Called by the runtime at start and at
+-- every heartbeat. Locks that one row.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary.report_worker_process(
@@ -14,7 +15,7 @@ CREATE OR REPLACE FUNCTION tributary.report_worker_process(
   p_kinds text[],
   p_package_version text
 )
-RETURNS void
+RETURNS interval
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
@@ -35,10 +36,11 @@ BEGIN
     SET host = excluded.host, pid = excluded.pid, queues = excluded.queues, kinds = excluded.kinds,
         package_version = excluded.package_version, last_seen_at = v_now,
         started_at = CASE WHEN w.pid = excluded.pid AND w.host = excluded.host THEN w.started_at ELSE v_now END;
+  RETURN (tributary._settings()).lease_duration;
 END;
 $$;
 
 COMMENT ON FUNCTION tributary.report_worker_process(text, text, integer, text[], text[], text) IS
-  'A worker process reports itself alive (at start and at every heartbeat): its host, pid, queues, kinds and package version.';
+  'A worker process reports itself alive (at start and at every heartbeat): its host, pid, queues, kinds and package version. Returns the lease the engine grants (settings.lease_duration).';
 
 COMMIT;

@@ -1,12 +1,16 @@
 -- The live-workers registry: report_worker_process, forget_worker_process,
 -- prune_worker_processes, and the views worker_process_status and unserved_queues.
 BEGIN;
-SELECT plan(16);
+SELECT plan(17);
 
 SELECT tributary_test.set_now('2030-01-01 00:00:00+00');
 SELECT lives_ok(
   $$SELECT tributary.report_worker_process('w1', 'host-a', 101, ARRAY['default', 'io'], ARRAY['fetch'], '0.1.0')$$,
   'a process reports itself');
+UPDATE tributary.settings SET lease_duration = '45 seconds';
+SELECT is(tributary.report_worker_process('w1', 'host-a', 101, ARRAY['default', 'io'], ARRAY['fetch'], '0.1.0'),
+  interval '45 seconds', 'a report returns the lease the engine grants, for the heartbeat to follow');
+UPDATE tributary.settings SET lease_duration = '60 seconds';
 SELECT results_eq(
   $$SELECT worker_id, host, pid, queues, kinds, package_version, started_at, last_seen_at, live
     FROM tributary.worker_process_status$$,
