@@ -82,6 +82,8 @@ RuntimeEventName = Literal[
     "rescue_failed",
     "released",
     "release_failed",
+    "schedules_fired",
+    "schedules_failed",
 ]
 
 

@@ -7,6 +7,7 @@
     tributary status | queues | workers                                 what runs, what waits, who serves it
     tributary list [--state S] [--name N] [--since 2h] | show ID        workflows, and one as a graph
     tributary cancel ID | retry ID [--step TASK] | prune --older-than 7d
+    tributary schedules | schedule pause|resume|delete NAME             recurring workflows
     tributary demo                                                      run a small pipeline, live
 
 Commands that read take ``--json``. The database is ``--dsn``, else ``DATABASE_URL``. ``demo``
@@ -29,6 +30,7 @@ from tributary._version import package_version
 from tributary.cli.demo import demo_command
 from tributary.cli.monitor import queues_command, status_command, workers_command
 from tributary.cli.output import EXIT_INTERRUPTED, EXIT_USAGE, CommandError, describe_database
+from tributary.cli.schedules import schedule_command, schedules_command
 from tributary.cli.schema import migrate_command
 from tributary.cli.work import worker_command
 from tributary.cli.workflows import cancel_command, list_command, prune_command, retry_command, show_command
@@ -115,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     prune = command("prune", prune_command, "delete workflows finished longer ago than --older-than")
     prune.add_argument("--older-than", required=True, metavar="AGE", help="e.g. 7d, 12h")
     prune.add_argument("--limit", type=int, default=1000, help="at most this many workflows (default 1000)")
+
+    command("schedules", schedules_command, "schedules: timing, next fire time, last slot", reading=True)
+    sched = command("schedule", schedule_command, "pause, resume or delete a schedule")
+    sched.add_argument("action", choices=("pause", "resume", "delete"))
+    sched.add_argument("name", metavar="NAME")
 
     command(
         "demo", demo_command, "run a small pipeline and watch it live", log_level="ERROR",
