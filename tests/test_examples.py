@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg.rows import TupleRow
@@ -20,6 +21,7 @@ from examples import (
     non_retryable,
     queues,
     retries,
+    scheduled_report,
 )
 
 
@@ -179,3 +181,29 @@ def test_delayed_workflow_runs_nothing_before_scheduled_at(dsn: str) -> None:
     assert run.workflow.finalized_at >= run.scheduled_at
     # It did start: within a few poll intervals of scheduled_at, not much later.
     assert run.starts["first_reminder"] - run.scheduled_at < timedelta(seconds=2)
+
+
+def test_scheduled_report_defines_its_schedule_and_fires_it(dsn: str) -> None:
+    with scheduled_report.app(dsn) as client:
+        [weekday] = client.schedules()
+        assert (weekday.name, weekday.cron, weekday.time_zone, weekday.overlap, weekday.catch_up) == (
+            "weekday_sales_report", "0 7 * * MON-FRI", "Europe/Paris", "skip", "last",
+        )  # fmt: skip
+        assert weekday.next_fire_at is not None
+        local = weekday.next_fire_at.astimezone(ZoneInfo("Europe/Paris"))
+        assert (local.hour, local.minute, local.weekday() < 5) == (7, 0, True)
+
+    outcomes = scheduled_report.main(dsn, runs=2)
+
+    assert len(outcomes) == 2
+    for outcome in outcomes:
+        assert outcome.state == "completed"
+        assert outcome.result("report") == "Daily sales: 12 orders, 480.00 EUR (eu)"
+    with psycopg.connect(dsn) as conn:
+        slots = conn.execute(
+            "SELECT DISTINCT metadata->>'slot' FROM tributary.workflows"
+            " WHERE metadata->>'schedule' = 'demo_sales_report'"
+        ).fetchall()
+        names = conn.execute("SELECT name FROM tributary.schedules").fetchall()
+    assert len(slots) >= 2, "one workflow per slot"
+    assert names == [("weekday_sales_report",)], "the demo schedule was deleted; app() keeps the weekday one"
