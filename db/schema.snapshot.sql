@@ -811,7 +811,7 @@ CREATE TABLE tributary.schedules (
     catch_up_grace interval DEFAULT '00:05:00'::interval NOT NULL,
     paused boolean DEFAULT false NOT NULL,
     next_fire_at timestamp with time zone NOT NULL,
-    last_slot_at timestamp with time zone,
+    last_fire_at timestamp with time zone,
     last_workflow_id bigint,
     last_error text,
     created_at timestamp with time zone DEFAULT tributary.now() NOT NULL,
@@ -830,21 +830,21 @@ CREATE TABLE tributary.schedules (
 COMMENT ON TABLE tributary.schedules IS 'Recurring workflows: a cron expression in a time zone, or a plain interval; a workflow template; overlap and catch-up policies. Written by create_schedule, pause_schedule, resume_schedule, delete_schedule and fire_due_schedules.';
 COMMENT ON COLUMN tributary.schedules.cron IS 'A 5-field cron expression (minute hour day-of-month month day-of-week) read in time_zone; NULL for an interval schedule.';
 COMMENT ON COLUMN tributary.schedules.time_zone IS 'The time zone the cron expression is read in (a name PostgreSQL knows, e.g. Europe/Paris). Intervals ignore it.';
-COMMENT ON COLUMN tributary.schedules.every IS 'A plain interval: slots at starts_at + k * every (elapsed time); NULL for a cron schedule.';
-COMMENT ON COLUMN tributary.schedules.starts_at IS 'Interval schedules: the first slot, which every later slot counts from. Cron schedules: no slot before it.';
+COMMENT ON COLUMN tributary.schedules.every IS 'A plain interval: fire times at starts_at + k * every (elapsed time); NULL for a cron schedule.';
+COMMENT ON COLUMN tributary.schedules.starts_at IS 'Interval schedules: the first fire time, which every later fire time counts from. Cron schedules: no fire time before it.';
 COMMENT ON COLUMN tributary.schedules.workflow_name IS 'Name of each workflow the schedule creates.';
-COMMENT ON COLUMN tributary.schedules.tasks IS 'The tasks array passed to create_workflow at each slot (validated by create_schedule).';
-COMMENT ON COLUMN tributary.schedules.metadata IS 'Metadata of each workflow created, to which fire_due_schedules adds "schedule" and "slot".';
-COMMENT ON COLUMN tributary.schedules.overlap IS 'When the previous workflow is still running at a slot: skip the slot, allow a second one, or cancel_previous.';
-COMMENT ON COLUMN tributary.schedules.catch_up IS 'Slots missed while nothing fired: none (only the newest due slot, and only within catch_up_grace), last (the newest due slot), all (the newest catch_up_limit due slots).';
-COMMENT ON COLUMN tributary.schedules.catch_up_limit IS 'catch_up = all: at most this many due slots fire at once, the newest ones.';
-COMMENT ON COLUMN tributary.schedules.catch_up_grace IS 'catch_up = none: how late a slot may fire and still count as on time.';
-COMMENT ON COLUMN tributary.schedules.paused IS 'A paused schedule fires nothing; resume_schedule restarts it from the next slot after now.';
-COMMENT ON COLUMN tributary.schedules.next_fire_at IS 'The earliest slot not handled yet: the schedule is due when it has passed.';
-COMMENT ON COLUMN tributary.schedules.last_slot_at IS 'The last slot that fired (or was skipped by the overlap policy).';
-COMMENT ON COLUMN tributary.schedules.last_workflow_id IS 'The workflow the last fired slot created (no foreign key: prune_finished may delete it).';
+COMMENT ON COLUMN tributary.schedules.tasks IS 'The tasks array passed to create_workflow at each fire time (validated by create_schedule).';
+COMMENT ON COLUMN tributary.schedules.metadata IS 'Metadata of each workflow created, to which fire_due_schedules adds "schedule" and "fire_at".';
+COMMENT ON COLUMN tributary.schedules.overlap IS 'When the previous workflow is still running at a fire time: skip the fire time, allow a second one, or cancel_previous.';
+COMMENT ON COLUMN tributary.schedules.catch_up IS 'Fire times missed while nothing fired: none (only the newest due fire time, and only within catch_up_grace), last (the newest due fire time), all (the newest catch_up_limit due fire times).';
+COMMENT ON COLUMN tributary.schedules.catch_up_limit IS 'catch_up = all: at most this many due fire times fire at once, the newest ones.';
+COMMENT ON COLUMN tributary.schedules.catch_up_grace IS 'catch_up = none: how late a fire time may fire and still count as on time.';
+COMMENT ON COLUMN tributary.schedules.paused IS 'A paused schedule fires nothing; resume_schedule restarts it from the next fire time after now.';
+COMMENT ON COLUMN tributary.schedules.next_fire_at IS 'The earliest fire time not handled yet: the schedule is due when it has passed.';
+COMMENT ON COLUMN tributary.schedules.last_fire_at IS 'The last fire time handled: its workflow was created, or the overlap policy skipped it.';
+COMMENT ON COLUMN tributary.schedules.last_workflow_id IS 'The workflow the last fired fire time created (no foreign key: prune_finished may delete it).';
 COMMENT ON COLUMN tributary.schedules.last_error IS 'Why the last attempt to fire failed (create_workflow raised); NULL after a success.';
-CREATE FUNCTION tributary._schedule_due_slots(p_schedule tributary.schedules, p_now timestamp with time zone, p_max integer) RETURNS timestamp with time zone[]
+CREATE FUNCTION tributary._schedule_due_fire_times(p_schedule tributary.schedules, p_now timestamp with time zone, p_max integer) RETURNS timestamp with time zone[]
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
     SET jit TO 'off'
@@ -855,7 +855,7 @@ DECLARE
   v_last numeric;
   v_window interval;
   v_from timestamptz;
-  v_slots timestamptz[];
+  v_fire_times timestamptz[];
 BEGIN
   IF p_schedule.next_fire_at > p_now THEN
     RETURN '{}';
@@ -872,18 +872,18 @@ BEGIN
   FOREACH v_window IN ARRAY ARRAY[interval '1 hour', interval '24 hours', interval '768 hours', interval '8808 hours', NULL] LOOP
     v_from := CASE WHEN v_window IS NULL THEN p_schedule.next_fire_at
                    ELSE GREATEST(p_schedule.next_fire_at, p_now - v_window) END;
-    v_slots := ARRAY(
+    v_fire_times := ARRAY(
       SELECT o FROM tributary._cron_occurrences(p_schedule.cron, p_schedule.time_zone, v_from - interval '1 microsecond',
                                                 p_now, 2147483647) AS o);
-    IF pg_catalog.cardinality(v_slots) >= p_max OR v_from = p_schedule.next_fire_at THEN
-      RETURN v_slots[GREATEST(1, pg_catalog.cardinality(v_slots) - p_max + 1):];
+    IF pg_catalog.cardinality(v_fire_times) >= p_max OR v_from = p_schedule.next_fire_at THEN
+      RETURN v_fire_times[GREATEST(1, pg_catalog.cardinality(v_fire_times) - p_max + 1):];
     END IF;
   END LOOP;
-  RETURN v_slots;
+  RETURN v_fire_times;
 END;
 $$;
-COMMENT ON FUNCTION tributary._schedule_due_slots(p_schedule tributary.schedules, p_now timestamp with time zone, p_max integer) IS 'Internal: the newest p_max due slots of a schedule (from next_fire_at up to p_now), ascending.';
-CREATE FUNCTION tributary._schedule_slot_after(p_schedule tributary.schedules, p_after timestamp with time zone) RETURNS timestamp with time zone
+COMMENT ON FUNCTION tributary._schedule_due_fire_times(p_schedule tributary.schedules, p_now timestamp with time zone, p_max integer) IS 'Internal: the newest p_max due fire times of a schedule (from next_fire_at up to p_now), ascending.';
+CREATE FUNCTION tributary._schedule_fire_time_after(p_schedule tributary.schedules, p_after timestamp with time zone) RETURNS timestamp with time zone
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
     SET jit TO 'off'
@@ -906,7 +906,7 @@ BEGIN
     secs => ((pg_catalog.floor(EXTRACT(epoch FROM p_after - p_schedule.starts_at) / v_seconds) + 1) * v_seconds)::double precision);
 END;
 $$;
-COMMENT ON FUNCTION tributary._schedule_slot_after(p_schedule tributary.schedules, p_after timestamp with time zone) IS 'Internal: the first slot of a schedule strictly after a time (cron occurrence, or starts_at + k * every).';
+COMMENT ON FUNCTION tributary._schedule_fire_time_after(p_schedule tributary.schedules, p_after timestamp with time zone) IS 'Internal: the first fire time of a schedule strictly after a time (cron occurrence, or starts_at + k * every).';
 CREATE FUNCTION tributary._settle_workflows(p_workflow_ids bigint[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -1269,7 +1269,7 @@ BEGIN
       v_new.next_fire_at := v_old.next_fire_at;
     ELSE
       v_new.starts_at := coalesce(p_starts_at, v_now + pg_catalog.make_interval(secs => EXTRACT(epoch FROM p_every)::double precision), v_now);
-      v_new.next_fire_at := tributary._schedule_slot_after(v_new, v_now - interval '1 microsecond');
+      v_new.next_fire_at := tributary._schedule_fire_time_after(v_new, v_now - interval '1 microsecond');
       IF v_new.next_fire_at IS NULL THEN
         RAISE EXCEPTION 'schedule "%": the cron expression "%" never fires', p_name, p_cron
           USING ERRCODE = 'TB201', DETAIL = 'No minute matches it in the 8 years from now.',
@@ -1494,7 +1494,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.fail_step(p_step_id bigint, p_attempt integer, p_error jsonb, p_retryable boolean) IS 'Reports a failed attempt: retry after backoff when retryable with attempts left, else discard and cancel downstream steps. Returns available | discarded. Raises TB007 stale, TB008 cancelled, TB006 unknown step.';
-CREATE FUNCTION tributary.fire_due_schedules(p_limit integer DEFAULT 100) RETURNS TABLE(schedule_name text, slot_at timestamp with time zone, workflow_id bigint, outcome text)
+CREATE FUNCTION tributary.fire_due_schedules(p_limit integer DEFAULT 100) RETURNS TABLE(schedule_name text, fire_at timestamp with time zone, workflow_id bigint, outcome text)
     LANGUAGE plpgsql
     SET search_path TO ''
     SET jit TO 'off'
@@ -1503,13 +1503,13 @@ CREATE FUNCTION tributary.fire_due_schedules(p_limit integer DEFAULT 100) RETURN
 DECLARE
   v_now timestamptz := tributary.now();
   v_schedule tributary.schedules;
-  v_slots timestamptz[];
-  v_slot timestamptz;
-  v_slot_text text;
+  v_fire_times timestamptz[];
+  v_fire_at timestamptz;
+  v_fire_text text;
   v_key text;
   v_previous bigint;
   v_created bigint;
-  v_last_slot timestamptz;
+  v_last_fire timestamptz;
   v_error text;
 BEGIN
   IF p_limit IS NULL OR p_limit < 1 THEN
@@ -1523,21 +1523,21 @@ BEGIN
     LIMIT p_limit
     FOR UPDATE SKIP LOCKED
   LOOP
-    v_slots := tributary._schedule_due_slots(
+    v_fire_times := tributary._schedule_due_fire_times(
       v_schedule, v_now, CASE v_schedule.catch_up WHEN 'all' THEN v_schedule.catch_up_limit ELSE 1 END);
-    IF v_schedule.catch_up = 'none' AND v_slots[1] < v_now - v_schedule.catch_up_grace THEN
-      v_slots := '{}';  -- missed while nothing fired: dropped
+    IF v_schedule.catch_up = 'none' AND v_fire_times[1] < v_now - v_schedule.catch_up_grace THEN
+      v_fire_times := '{}';  -- missed while nothing fired: dropped
     END IF;
     v_previous := v_schedule.last_workflow_id;
-    v_last_slot := v_schedule.last_slot_at;
+    v_last_fire := v_schedule.last_fire_at;
     v_error := NULL;
-    FOREACH v_slot IN ARRAY v_slots LOOP
+    FOREACH v_fire_at IN ARRAY v_fire_times LOOP
       schedule_name := v_schedule.name;
-      slot_at := v_slot;
+      fire_at := v_fire_at;
       workflow_id := NULL;
-      v_last_slot := v_slot;
-      v_slot_text := pg_catalog.to_char(v_slot AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
-      v_key := pg_catalog.format('tributary.schedule:%s:%s', v_schedule.id, v_slot_text);
+      v_last_fire := v_fire_at;
+      v_fire_text := pg_catalog.to_char(v_fire_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
+      v_key := pg_catalog.format('tributary.schedule:%s:%s', v_schedule.id, v_fire_text);
       SELECT w.id INTO v_created FROM tributary.workflows AS w WHERE w.idempotency_key = v_key;
       IF FOUND THEN
         workflow_id := v_created;
@@ -1559,14 +1559,14 @@ BEGIN
       BEGIN
         IF outcome = 'fired_after_cancel' THEN
           PERFORM tributary.cancel_workflow(
-            v_previous, pg_catalog.format('schedule "%s" started the slot of %s', v_schedule.name, v_slot_text));
+            v_previous, pg_catalog.format('schedule "%s" fired again at %s', v_schedule.name, v_fire_text));
         END IF;
         v_created := tributary.create_workflow(
           v_schedule.workflow_name, v_schedule.tasks, NULL,
-          v_schedule.metadata || pg_catalog.jsonb_build_object('schedule', v_schedule.name, 'slot', v_slot_text),
+          v_schedule.metadata || pg_catalog.jsonb_build_object('schedule', v_schedule.name, 'fire_at', v_fire_text),
           v_key);
       EXCEPTION WHEN OTHERS THEN
-        v_error := pg_catalog.format('slot %s: %s (SQLSTATE %s)', v_slot_text, SQLERRM, SQLSTATE);
+        v_error := pg_catalog.format('fire time %s: %s (SQLSTATE %s)', v_fire_text, SQLERRM, SQLSTATE);
         outcome := 'failed';
         RETURN NEXT;
         CONTINUE;
@@ -1577,8 +1577,8 @@ BEGIN
       RETURN NEXT;
     END LOOP;
     UPDATE tributary.schedules AS s
-    SET next_fire_at = coalesce(tributary._schedule_slot_after(v_schedule, v_now), 'infinity'),
-        last_slot_at = v_last_slot,
+    SET next_fire_at = coalesce(tributary._schedule_fire_time_after(v_schedule, v_now), 'infinity'),
+        last_fire_at = v_last_fire,
         last_workflow_id = v_previous,
         last_error = v_error,
         updated_at = v_now
@@ -1586,7 +1586,7 @@ BEGIN
   END LOOP;
 END;
 $$;
-COMMENT ON FUNCTION tributary.fire_due_schedules(p_limit integer) IS 'Fires every due slot of every unpaused schedule exactly once (rows locked FOR UPDATE SKIP LOCKED, next_fire_at advanced in the same transaction); one row per slot: fired, fired_after_cancel, skipped, already_fired or failed. Call it every minute (workers do; or pg_cron).';
+COMMENT ON FUNCTION tributary.fire_due_schedules(p_limit integer) IS 'Fires every due fire time of every unpaused schedule exactly once (rows locked FOR UPDATE SKIP LOCKED, next_fire_at advanced in the same transaction); one row per fire time: fired, fired_after_cancel, skipped, already_fired or failed. Call it every minute (workers do; or pg_cron).';
 CREATE FUNCTION tributary.forget_worker_process(p_worker_id text) RETURNS boolean
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -1870,13 +1870,13 @@ BEGIN
   END IF;
   UPDATE tributary.schedules AS s
   SET paused = false,
-      next_fire_at = coalesce(tributary._schedule_slot_after(v_schedule, v_now - interval '1 microsecond'), 'infinity'),
+      next_fire_at = coalesce(tributary._schedule_fire_time_after(v_schedule, v_now - interval '1 microsecond'), 'infinity'),
       updated_at = v_now
   WHERE s.id = v_schedule.id;
   RETURN true;
 END;
 $$;
-COMMENT ON FUNCTION tributary.resume_schedule(p_name text) IS 'Resumes a paused schedule from its first slot at or after now (slots passed while paused never fire); false if not paused. TB204 unknown schedule.';
+COMMENT ON FUNCTION tributary.resume_schedule(p_name text) IS 'Resumes a paused schedule from its first fire time at or after now (fire times passed while paused never fire); false if not paused. TB204 unknown schedule.';
 CREATE FUNCTION tributary.retry_step(p_step_id bigint) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -2079,13 +2079,13 @@ CREATE VIEW tributary.schedule_status AS
             WHEN (NOT s.paused) THEN (s.next_fire_at - tributary.now())
             ELSE NULL::interval
         END AS next_fire_in,
-    s.last_slot_at,
+    s.last_fire_at,
     s.last_workflow_id,
     w.state AS last_workflow_state,
     s.last_error
    FROM (tributary.schedules s
      LEFT JOIN tributary.workflows w ON ((w.id = s.last_workflow_id)));
-COMMENT ON VIEW tributary.schedule_status IS 'Schedules with their timing, policies, next fire time (NULL while paused) and how long until it, and the last slot with its workflow''s state (NULL once pruned).';
+COMMENT ON VIEW tributary.schedule_status IS 'Schedules with their timing, policies, next fire time (NULL while paused) and how long until it, and the last fire time with its workflow''s state (NULL once pruned).';
 ALTER TABLE tributary.schedules ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
     SEQUENCE NAME tributary.schedules_id_seq
     START WITH 1

@@ -2,8 +2,8 @@
 
 ``app(dsn)`` builds the Client, with its workers, and defines the schedule with
 ``client.schedule(...)``: the engine validates it, and calling it again at every start changes
-nothing while the timing is the same. Every worker process fires the due slots of every schedule
-from its maintenance loop (``tributary.fire_due_schedules()``, each slot once however many
+nothing while the timing is the same. Every worker process fires the due fire times of every schedule
+from its maintenance loop (``tributary.fire_due_schedules()``, each fire time once however many
 processes run); a database with pg_cron can fire them without any worker process (see
 docs/sql-api.md#schedules).
 
@@ -57,7 +57,7 @@ class ReportWorker(Worker[ReportArgs]):
 
 
 def report_workflow(client: Client) -> WorkflowBuilder:
-    """The template each slot creates a workflow from."""
+    """The template each fire time creates a workflow from."""
     return (
         client.new_workflow("sales_report", metadata={"team": "sales"})
         .add_task("sales", SalesArgs(region="eu"))
@@ -82,8 +82,8 @@ def app(dsn: str, rescue_interval: timedelta = timedelta(seconds=30)) -> Client:
         report_workflow(client),
         cron="0 7 * * MON-FRI",
         time_zone="Europe/Paris",
-        overlap="skip",  # a report still running at the next slot: that slot is skipped
-        catch_up="last",  # after an outage, one report for the newest missed slot, not one per slot
+        overlap="skip",  # a report still running at the next fire time: that fire time is skipped
+        catch_up="last",  # after an outage, one report for the newest missed fire time, not one per fire time
     )
     return client
 

@@ -200,10 +200,10 @@ def test_scheduled_report_defines_its_schedule_and_fires_it(dsn: str) -> None:
         assert outcome.state == "completed"
         assert outcome.result("report") == "Daily sales: 12 orders, 480.00 EUR (eu)"
     with psycopg.connect(dsn) as conn:
-        slots = conn.execute(
-            "SELECT DISTINCT metadata->>'slot' FROM tributary.workflows"
+        fire_times = conn.execute(
+            "SELECT DISTINCT metadata->>'fire_at' FROM tributary.workflows"
             " WHERE metadata->>'schedule' = 'demo_sales_report'"
         ).fetchall()
         names = conn.execute("SELECT name FROM tributary.schedules").fetchall()
-    assert len(slots) >= 2, "one workflow per slot"
+    assert len(fire_times) >= 2, "one workflow per fire time"
     assert names == [("weekday_sales_report",)], "the demo schedule was deleted; app() keeps the weekday one"

@@ -1,4 +1,4 @@
-"""Schedules from Python and under concurrency: several sessions firing at once fire each slot
+"""Schedules from Python and under concurrency: several sessions firing at once fire each fire time
 once; a session holding a schedule makes the others skip it; the client API and its errors; the
 worker runtime's maintenance loop fires schedules and its workers run the workflows; the CLI."""
 
@@ -39,9 +39,9 @@ class ReportWorker(Worker[Report]):
         return {"title": step.args.title}
 
 
-def test_sessions_firing_at_once_fire_each_slot_once(connect: Connect) -> None:
+def test_sessions_firing_at_once_fire_each_fire_time_once(connect: Connect) -> None:
     setup = connect()
-    # 20 schedules every 10 s from now; the firing sessions' clock is 500 s later: ~50 due slots each.
+    # 20 schedules every 10 s from now; the firing sessions' clock is 500 s later: ~50 due fire times each.
     setup.execute(
         'SELECT tributary.create_schedule(\'s\' || i, \'w\', \'[{"name": "a", "kind": "noop"}]\','
         " p_every => '10 seconds', p_overlap => 'allow', p_catch_up => 'all', p_catch_up_limit => 1000)"
@@ -74,13 +74,13 @@ def test_sessions_firing_at_once_fire_each_slot_once(connect: Connect) -> None:
     assert not errors
 
     created = setup.execute(
-        "SELECT metadata->>'schedule', metadata->>'slot', count(*) FROM tributary.workflows GROUP BY 1, 2"
+        "SELECT metadata->>'schedule', metadata->>'fire_at', count(*) FROM tributary.workflows GROUP BY 1, 2"
     ).fetchall()
-    assert all(count == 1 for _, _, count in created), "a slot fired twice"
+    assert all(count == 1 for _, _, count in created), "a fire time fired twice"
     assert {row[3] for row in reported} == {"fired"}, "no skip, no failure, and the idempotency guard never needed"
     assert len(reported) == len(created)
     left = setup.execute("SELECT count(*) FROM tributary.schedules WHERE next_fire_at <= %s", later).fetchone()
-    assert left == (0,), "every due slot of every schedule fired"
+    assert left == (0,), "every due fire time of every schedule fired"
     per_schedule = setup.execute(
         "SELECT min(c), max(c) FROM (SELECT count(*) AS c FROM tributary.workflows GROUP BY metadata->>'schedule') t"
     ).fetchone()
@@ -98,7 +98,7 @@ def test_a_session_holding_a_schedule_makes_the_others_skip_it(connect: Connect)
     for session in (first, second):
         session.execute("SET tributary.fake_now = '2030-01-01 09:00:10+00'")
 
-    held = first.execute("SELECT slot_at, outcome FROM tributary.fire_due_schedules()").fetchall()
+    held = first.execute("SELECT fire_at, outcome FROM tributary.fire_due_schedules()").fetchall()
     assert held == [(datetime(2030, 1, 1, 9, tzinfo=UTC), "fired")]
     # first has not committed: second skips the locked row at once instead of waiting.
     assert second.execute("SELECT * FROM tributary.fire_due_schedules()").fetchall() == []
@@ -132,7 +132,7 @@ def test_the_client_defines_lists_pauses_resumes_and_deletes_schedules(dsn: str)
             cron="30 6 * * MON-FRI",
             time_zone="Europe/Paris",
         )
-        assert again.next_fire_at == info.next_fire_at, "an unchanged timing keeps the next slot"
+        assert again.next_fire_at == info.next_fire_at, "an unchanged timing keeps the next fire time"
         client.schedule("often", client.new_workflow("ping").add_task("r", Report(title="x")), every=timedelta(hours=1))
         assert {s.name for s in client.schedules()} == {"often", "nightly"}
 

@@ -37,7 +37,7 @@ def test_pg_cron_fires_due_schedules_every_minute() -> None:
         migrate.up(cluster.dsn)
         with psycopg.connect(cluster.dsn, autocommit=True) as conn:
             conn.execute("CREATE EXTENSION pg_cron")
-            # Due at once: the first slot is starts_at, now.
+            # Due at once: the first fire time is starts_at, now.
             conn.execute(
                 'SELECT tributary.create_schedule(\'hourly_report\', \'report\', \'[{"name": "a", "kind": "noop"}]\','
                 " p_every => '1 hour', p_starts_at => now())"
@@ -51,7 +51,7 @@ def test_pg_cron_fires_due_schedules_every_minute() -> None:
             while time.monotonic() < deadline and not fired:
                 time.sleep(1)
                 fired = conn.execute(
-                    "SELECT metadata->>'slot' FROM tributary.workflows WHERE metadata->>'schedule' = 'hourly_report'"
+                    "SELECT metadata->>'fire_at' FROM tributary.workflows WHERE metadata->>'schedule' = 'hourly_report'"
                 ).fetchall()
             runs = conn.execute("SELECT status, return_message FROM cron.job_run_details ORDER BY runid").fetchall()
             assert len(fired) == 1, f"pg_cron did not fire the schedule within 150 s; its runs: {runs}"
@@ -59,4 +59,4 @@ def test_pg_cron_fires_due_schedules_every_minute() -> None:
             next_fire = conn.execute(
                 "SELECT next_fire_at > now() + interval '50 minutes' FROM tributary.schedule_status"
             ).fetchone()
-            assert next_fire == (True,), "the slot was handled: the next one is an hour later"
+            assert next_fire == (True,), "the fire time was handled: the next one is an hour later"

@@ -62,14 +62,14 @@ CREATE_SCHEDULE = (
 )
 SCHEDULE_STATUS = (
     "SELECT name, cron, time_zone, every, workflow_name, overlap, catch_up, paused, next_fire_at, next_fire_in,"
-    " last_slot_at, last_workflow_id, last_workflow_state, last_error FROM tributary.schedule_status"
+    " last_fire_at, last_workflow_id, last_workflow_state, last_error FROM tributary.schedule_status"
 )
 LIST_SCHEDULES = SCHEDULE_STATUS + " ORDER BY next_fire_at NULLS LAST, name"
 GET_SCHEDULE = SCHEDULE_STATUS + " WHERE name = %s"
 PAUSE_SCHEDULE = "SELECT tributary.pause_schedule(%s)"
 RESUME_SCHEDULE = "SELECT tributary.resume_schedule(%s)"
 DELETE_SCHEDULE = "SELECT tributary.delete_schedule(%s)"
-FIRE_DUE_SCHEDULES = "SELECT schedule_name, slot_at, workflow_id, outcome FROM tributary.fire_due_schedules()"
+FIRE_DUE_SCHEDULES = "SELECT schedule_name, fire_at, workflow_id, outcome FROM tributary.fire_due_schedules()"
 FIRE_DUE_SCHEDULES_COUNT = (
     "SELECT count(*) FILTER (WHERE outcome IN ('fired', 'fired_after_cancel')) FROM tributary.fire_due_schedules()"
 )

@@ -22,7 +22,7 @@ from tributary.config import Config
 from tributary.errors import WaitTimeout
 from tributary.payload import from_json
 from tributary.runtime import Runtime
-from tributary.schedules import CatchUp, FiredSlot, Overlap, ScheduleInfo
+from tributary.schedules import CatchUp, Firing, Overlap, ScheduleInfo
 from tributary.workflow import WorkflowBuilder
 
 logger = logging.getLogger(__name__)
@@ -183,9 +183,9 @@ class Client:
         catch_up_grace: timedelta = timedelta(minutes=5),
         starts_at: datetime | None = None,
     ) -> ScheduleInfo:
-        """Creates or updates the schedule ``name``: ``workflow`` (from ``new_workflow``) at every slot
+        """Creates or updates the schedule ``name``: ``workflow`` (from ``new_workflow``) at every fire time
         of ``cron`` (5 fields, read in ``time_zone``) or of ``every``. Validated by the engine;
-        calling it again with the same timing keeps the next slot, so call it at every start."""
+        calling it again with the same timing keeps the next fire time, so call it at every start."""
         with self.connection() as conn:
             return schedule_calls.upsert(
                 conn, name, workflow, cron=cron, every=every, time_zone=time_zone, overlap=overlap,
@@ -203,7 +203,7 @@ class Client:
             return bool(_sql.call(conn, _sql.PAUSE_SCHEDULE, (name,))[0][0])
 
     def resume_schedule(self, name: str) -> bool:
-        """Restarts a paused schedule from its next slot after now; False when it was not paused."""
+        """Restarts a paused schedule from its next fire time after now; False when it was not paused."""
         with self.connection() as conn:
             return bool(_sql.call(conn, _sql.RESUME_SCHEDULE, (name,))[0][0])
 
@@ -212,8 +212,8 @@ class Client:
         with self.connection() as conn:
             _sql.call(conn, _sql.DELETE_SCHEDULE, (name,))
 
-    def fire_due_schedules(self) -> list[FiredSlot]:
-        """Fires every due slot now (workers do it in their maintenance loop); each slot fires once."""
+    def fire_due_schedules(self) -> list[Firing]:
+        """Fires every due fire time now (workers do it in their maintenance loop); each fire time fires once."""
         with self.connection() as conn:
             return schedule_calls.fire_due(conn)
 

@@ -1,5 +1,5 @@
 """Recurring workflows: ``client.schedule(...)`` defines one from a workflow builder; the engine
-(``tributary.fire_due_schedules``) fires each slot once, called by every worker's maintenance loop
+(``tributary.fire_due_schedules``) fires each fire time once, called by every worker's maintenance loop
 or by pg_cron. Listing, pausing, resuming and deleting are one engine call each."""
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from tributary.errors import ScheduleNotFound
 from tributary.workflow import WorkflowBuilder
 
 Overlap = Literal["skip", "allow", "cancel_previous"]
-"""At a slot, while the previous slot's workflow still runs: skip the slot, allow a second one,
+"""At a fire time, while the previous fire time's workflow still runs: skip the fire time, allow a second one,
 or cancel the previous one first."""
 
 CatchUp = Literal["none", "last", "all"]
-"""Slots that passed while nothing fired: none (only the newest, and only within
+"""Fire times that passed while nothing fired: none (only the newest, and only within
 ``catch_up_grace``), last (the newest), all (the newest ``catch_up_limit``, oldest first)."""
 
 FireOutcome = Literal["fired", "fired_after_cancel", "skipped", "already_fired", "failed"]
@@ -40,18 +40,18 @@ class ScheduleInfo:
     paused: bool
     next_fire_at: datetime | None
     next_fire_in: timedelta | None
-    last_slot_at: datetime | None
+    last_fire_at: datetime | None
     last_workflow_id: int | None
     last_workflow_state: str | None
     last_error: str | None
 
 
 @dataclass(frozen=True)
-class FiredSlot:
-    """One slot ``fire_due_schedules`` handled, and what came of it."""
+class Firing:
+    """One fire time ``fire_due_schedules`` handled, and what came of it."""
 
     schedule_name: str
-    slot_at: datetime
+    fire_at: datetime
     workflow_id: int | None
     outcome: FireOutcome
 
@@ -71,10 +71,10 @@ def upsert(
     starts_at: datetime | None,
 ) -> ScheduleInfo:
     """Creates the schedule ``name``, or replaces its definition (``create_schedule(...,
-    p_replace => true)``); an unchanged timing keeps its next slot and pause."""
+    p_replace => true)``); an unchanged timing keeps its next fire time and pause."""
     if workflow.scheduled_at is not None or workflow.idempotency_key is not None:
         raise ValueError(
-            f"schedule {name!r}: its workflow cannot have scheduled_at or idempotency_key; each slot sets its own"
+            f"schedule {name!r}: its workflow cannot have scheduled_at or idempotency_key; each fire time sets its own"
         )
     params = (
         name,
@@ -105,5 +105,5 @@ def list_all(conn: psycopg.Connection[Any]) -> list[ScheduleInfo]:
     return _sql.read_as(conn, ScheduleInfo, _sql.LIST_SCHEDULES)
 
 
-def fire_due(conn: psycopg.Connection[Any]) -> list[FiredSlot]:
-    return _sql.read_as(conn, FiredSlot, _sql.FIRE_DUE_SCHEDULES)
+def fire_due(conn: psycopg.Connection[Any]) -> list[Firing]:
+    return _sql.read_as(conn, Firing, _sql.FIRE_DUE_SCHEDULES)

@@ -118,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     prune.add_argument("--older-than", required=True, metavar="AGE", help="e.g. 7d, 12h")
     prune.add_argument("--limit", type=int, default=1000, help="at most this many workflows (default 1000)")
 
-    command("schedules", schedules_command, "schedules: timing, next fire time, last slot", reading=True)
+    command("schedules", schedules_command, "schedules: timing, next fire time, last fire time", reading=True)
     sched = command("schedule", schedule_command, "pause, resume or delete a schedule")
     sched.add_argument("action", choices=("pause", "resume", "delete"))
     sched.add_argument("name", metavar="NAME")

@@ -33,7 +33,7 @@ def status_command(args: argparse.Namespace) -> int:
                 "worker_processes": {"live": sum(p["live"] for p in processes), "registered": len(processes)},
                 "recent_failures": failures,
                 "schedules": [
-                    {"name": s.name, "paused": s.paused, "next_fire_at": s.next_fire_at, "last_slot_at": s.last_slot_at}
+                    {"name": s.name, "paused": s.paused, "next_fire_at": s.next_fire_at, "last_fire_at": s.last_fire_at}
                     for s in schedules
                 ],
             }
@@ -52,7 +52,7 @@ def status_command(args: argparse.Namespace) -> int:
     for queue in sorted(unserved):
         say(f"  ! queue {queue} has ready steps and no live worker process serves it")
     say()
-    say("Schedules (next fire times; `tributary schedules` has more)")
+    say("Schedules (when each fires next; `tributary schedules` has more)")
     say_table(SCHEDULE_HEADERS[:6], [row[:6] for row in schedule_rows(schedules)], "(no schedule)")
     say()
     say("Recent failures (5 most recent, past day)")

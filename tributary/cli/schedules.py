@@ -31,7 +31,7 @@ def schedule_rows(found: list[ScheduleInfo]) -> list[tuple[object, ...]]:
             s.workflow_name,
             "paused" if s.paused else s.next_fire_at,
             s.next_fire_in,
-            s.last_slot_at,
+            s.last_fire_at,
             s.last_workflow_id,
             s.last_workflow_state,
             shorten(s.last_error, 40) if s.last_error else None,
@@ -40,7 +40,17 @@ def schedule_rows(found: list[ScheduleInfo]) -> list[tuple[object, ...]]:
     ]
 
 
-SCHEDULE_HEADERS = ("schedule", "timing", "workflow", "next fire", "in", "last slot", "last workflow", "state", "error")
+SCHEDULE_HEADERS = (
+    "schedule",
+    "timing",
+    "workflow",
+    "next fire",
+    "in",
+    "last fired",
+    "last workflow",
+    "state",
+    "error",
+)
 
 
 def schedules_command(args: argparse.Namespace) -> int:

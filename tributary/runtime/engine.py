@@ -165,5 +165,5 @@ class Engine:
         return int((await self._call(_sql.PRUNE_WORKER_PROCESSES))[0][0])
 
     async def fire_schedules(self) -> int:
-        """Fires the due slots of every schedule; how many created a workflow."""
+        """Fires the due fire times of every schedule; how many created a workflow."""
         return int((await self._call(_sql.FIRE_DUE_SCHEDULES_COUNT))[0][0])

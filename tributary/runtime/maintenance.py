@@ -117,14 +117,14 @@ class Maintenance:
                 self.shared.events.emit("rescued", f"rescued {rescued} steps whose lease expired")
 
     async def fire_schedules(self) -> None:
-        """Fires the due slots of every schedule; every process may, each slot fires once."""
+        """Fires the due fire times of every schedule; every process may, each fire time fires once."""
         try:
             fired = await self.shared.engine.fire_schedules()
         except (psycopg.Error, OSError) as error:
             self.shared.events.emit("schedules_failed", f"firing due schedules failed: {error}", error=error)
             return
         if fired:
-            self.shared.events.emit("schedules_fired", f"fired {fired} schedule slots", level=logging.INFO)
+            self.shared.events.emit("schedules_fired", f"fired {fired} schedule fire times", level=logging.INFO)
 
     async def release(self, works: Sequence[WorkPayload]) -> None:
         """Gives ``works`` back to the engine without counting their attempt."""

@@ -1,6 +1,6 @@
 -- Deploy tributary:functions/create_schedule
 -- requires: tables/schedules functions/create_workflow functions/_cron_parse functions/_check_time_zone
--- requires: functions/_schedule_slot_after
+-- requires: functions/_schedule_fire_time_after
 --
 -- Creates a schedule (or, with p_replace, updates the one of that name) and returns its id.
 -- Everything is checked up front, in this order, and a refused call leaves nothing behind:
@@ -11,10 +11,10 @@
 -- create_workflow itself in a subtransaction that is always rolled back, so it passes exactly the
 -- checks a real creation passes (its error keeps its SQLSTATE, TB001 to TB005, and names the
 -- schedule); TB205 the name exists and p_replace is false.
--- The first slot is the first one at or after now (never before p_starts_at). Replacing keeps
--- next_fire_at, the pause and the last slot when the timing (cron, time zone, interval, starts_at)
+-- The first fire time is the first one at or after now (never before p_starts_at). Replacing keeps
+-- next_fire_at, the pause and the last fire time when the timing (cron, time zone, interval, starts_at)
 -- is unchanged, so a process that upserts its schedules at every start moves nothing; a new timing
--- starts again from the first slot at or after now. Locks the schedule row of that name.
+-- starts again from the first fire time at or after now. Locks the schedule row of that name.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary.create_schedule(
@@ -107,7 +107,7 @@ BEGIN
       v_new.next_fire_at := v_old.next_fire_at;
     ELSE
       v_new.starts_at := coalesce(p_starts_at, v_now + pg_catalog.make_interval(secs => EXTRACT(epoch FROM p_every)::double precision), v_now);
-      v_new.next_fire_at := tributary._schedule_slot_after(v_new, v_now - interval '1 microsecond');
+      v_new.next_fire_at := tributary._schedule_fire_time_after(v_new, v_now - interval '1 microsecond');
       IF v_new.next_fire_at IS NULL THEN
         RAISE EXCEPTION 'schedule "%": the cron expression "%" never fires', p_name, p_cron
           USING ERRCODE = 'TB201', DETAIL = 'No minute matches it in the 8 years from now.',

@@ -1,25 +1,25 @@
 -- Deploy tributary:functions/fire_due_schedules
 -- requires: tables/schedules functions/create_workflow functions/cancel_workflow
--- requires: functions/_schedule_due_slots functions/_schedule_slot_after
+-- requires: functions/_schedule_due_fire_times functions/_schedule_fire_time_after
 --
--- Fires every due slot of every unpaused schedule, exactly once however many sessions call it at
+-- Fires every due fire time of every unpaused schedule, exactly once however many sessions call it at
 -- the same time: the due schedule rows are locked FOR UPDATE SKIP LOCKED (a concurrent caller
 -- skips them, and one that reaches a row after its commit sees next_fire_at moved past now), and
--- each slot's workflow is created in the transaction that advances next_fire_at. The workflow's
--- idempotency key 'tributary.schedule:<id>:<slot>' is a second guard: a slot whose workflow
+-- each fire time's workflow is created in the transaction that advances next_fire_at. The workflow's
+-- idempotency key 'tributary.schedule:<id>:<fire time>' is a second guard: a fire time whose workflow
 -- exists is reported 'already_fired' and not created again.
--- Which due slots fire is the catch-up policy: none, the newest due slot if it is at most
--- catch_up_grace late; last, the newest due slot; all, the newest catch_up_limit due slots,
--- oldest first. For each, the overlap policy: while the workflow of the previous slot is running,
--- skip reports the slot 'skipped', allow creates another, cancel_previous cancels it first. A
--- slot whose workflow cannot be created is reported 'failed' and recorded in last_error; the
--- other schedules still fire. Returns one row per slot handled; handles at most p_limit
+-- Which due fire times fire is the catch-up policy: none, the newest due fire time if it is at most
+-- catch_up_grace late; last, the newest due fire time; all, the newest catch_up_limit due fire times,
+-- oldest first. For each, the overlap policy: while the workflow of the previous fire time is running,
+-- skip reports the fire time 'skipped', allow creates another, cancel_previous cancels it first. A
+-- fire time whose workflow cannot be created is reported 'failed' and recorded in last_error; the
+-- other schedules still fire. Returns one row per fire time handled; handles at most p_limit
 -- schedules per call, the longest due first. Locks the due schedule rows, then what
 -- create_workflow and cancel_workflow lock.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary.fire_due_schedules(p_limit integer DEFAULT 100)
-RETURNS TABLE (schedule_name text, slot_at timestamptz, workflow_id bigint, outcome text)
+RETURNS TABLE (schedule_name text, fire_at timestamptz, workflow_id bigint, outcome text)
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
@@ -29,13 +29,13 @@ AS $$
 DECLARE
   v_now timestamptz := tributary.now();
   v_schedule tributary.schedules;
-  v_slots timestamptz[];
-  v_slot timestamptz;
-  v_slot_text text;
+  v_fire_times timestamptz[];
+  v_fire_at timestamptz;
+  v_fire_text text;
   v_key text;
   v_previous bigint;
   v_created bigint;
-  v_last_slot timestamptz;
+  v_last_fire timestamptz;
   v_error text;
 BEGIN
   IF p_limit IS NULL OR p_limit < 1 THEN
@@ -49,21 +49,21 @@ BEGIN
     LIMIT p_limit
     FOR UPDATE SKIP LOCKED
   LOOP
-    v_slots := tributary._schedule_due_slots(
+    v_fire_times := tributary._schedule_due_fire_times(
       v_schedule, v_now, CASE v_schedule.catch_up WHEN 'all' THEN v_schedule.catch_up_limit ELSE 1 END);
-    IF v_schedule.catch_up = 'none' AND v_slots[1] < v_now - v_schedule.catch_up_grace THEN
-      v_slots := '{}';  -- missed while nothing fired: dropped
+    IF v_schedule.catch_up = 'none' AND v_fire_times[1] < v_now - v_schedule.catch_up_grace THEN
+      v_fire_times := '{}';  -- missed while nothing fired: dropped
     END IF;
     v_previous := v_schedule.last_workflow_id;
-    v_last_slot := v_schedule.last_slot_at;
+    v_last_fire := v_schedule.last_fire_at;
     v_error := NULL;
-    FOREACH v_slot IN ARRAY v_slots LOOP
+    FOREACH v_fire_at IN ARRAY v_fire_times LOOP
       schedule_name := v_schedule.name;
-      slot_at := v_slot;
+      fire_at := v_fire_at;
       workflow_id := NULL;
-      v_last_slot := v_slot;
-      v_slot_text := pg_catalog.to_char(v_slot AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
-      v_key := pg_catalog.format('tributary.schedule:%s:%s', v_schedule.id, v_slot_text);
+      v_last_fire := v_fire_at;
+      v_fire_text := pg_catalog.to_char(v_fire_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
+      v_key := pg_catalog.format('tributary.schedule:%s:%s', v_schedule.id, v_fire_text);
       SELECT w.id INTO v_created FROM tributary.workflows AS w WHERE w.idempotency_key = v_key;
       IF FOUND THEN
         workflow_id := v_created;
@@ -85,14 +85,14 @@ BEGIN
       BEGIN
         IF outcome = 'fired_after_cancel' THEN
           PERFORM tributary.cancel_workflow(
-            v_previous, pg_catalog.format('schedule "%s" started the slot of %s', v_schedule.name, v_slot_text));
+            v_previous, pg_catalog.format('schedule "%s" fired again at %s', v_schedule.name, v_fire_text));
         END IF;
         v_created := tributary.create_workflow(
           v_schedule.workflow_name, v_schedule.tasks, NULL,
-          v_schedule.metadata || pg_catalog.jsonb_build_object('schedule', v_schedule.name, 'slot', v_slot_text),
+          v_schedule.metadata || pg_catalog.jsonb_build_object('schedule', v_schedule.name, 'fire_at', v_fire_text),
           v_key);
       EXCEPTION WHEN OTHERS THEN
-        v_error := pg_catalog.format('slot %s: %s (SQLSTATE %s)', v_slot_text, SQLERRM, SQLSTATE);
+        v_error := pg_catalog.format('fire time %s: %s (SQLSTATE %s)', v_fire_text, SQLERRM, SQLSTATE);
         outcome := 'failed';
         RETURN NEXT;
         CONTINUE;
@@ -103,8 +103,8 @@ BEGIN
       RETURN NEXT;
     END LOOP;
     UPDATE tributary.schedules AS s
-    SET next_fire_at = coalesce(tributary._schedule_slot_after(v_schedule, v_now), 'infinity'),
-        last_slot_at = v_last_slot,
+    SET next_fire_at = coalesce(tributary._schedule_fire_time_after(v_schedule, v_now), 'infinity'),
+        last_fire_at = v_last_fire,
         last_workflow_id = v_previous,
         last_error = v_error,
         updated_at = v_now
@@ -114,6 +114,6 @@ END;
 $$;
 
 COMMENT ON FUNCTION tributary.fire_due_schedules(integer) IS
-  'Fires every due slot of every unpaused schedule exactly once (rows locked FOR UPDATE SKIP LOCKED, next_fire_at advanced in the same transaction); one row per slot: fired, fired_after_cancel, skipped, already_fired or failed. Call it every minute (workers do; or pg_cron).';
+  'Fires every due fire time of every unpaused schedule exactly once (rows locked FOR UPDATE SKIP LOCKED, next_fire_at advanced in the same transaction); one row per fire time: fired, fired_after_cancel, skipped, already_fired or failed. Call it every minute (workers do; or pg_cron).';
 
 COMMIT;

@@ -1,7 +1,7 @@
 -- Deploy tributary:functions/resume_schedule
--- requires: tables/schedules functions/_schedule_slot_after
+-- requires: tables/schedules functions/_schedule_fire_time_after
 --
--- Resumes a paused schedule from its first slot at or after now: the slots that passed while it
+-- Resumes a paused schedule from its first fire time at or after now: the fire times that passed while it
 -- was paused never fire (a pause is not an outage, so the catch-up policy does not apply).
 -- Returns false, changing nothing, when it was not paused. TB204 when no schedule has that name.
 -- Locks the schedule row.
@@ -28,7 +28,7 @@ BEGIN
   END IF;
   UPDATE tributary.schedules AS s
   SET paused = false,
-      next_fire_at = coalesce(tributary._schedule_slot_after(v_schedule, v_now - interval '1 microsecond'), 'infinity'),
+      next_fire_at = coalesce(tributary._schedule_fire_time_after(v_schedule, v_now - interval '1 microsecond'), 'infinity'),
       updated_at = v_now
   WHERE s.id = v_schedule.id;
   RETURN true;
@@ -36,6 +36,6 @@ END;
 $$;
 
 COMMENT ON FUNCTION tributary.resume_schedule(text) IS
-  'Resumes a paused schedule from its first slot at or after now (slots passed while paused never fire); false if not paused. TB204 unknown schedule.';
+  'Resumes a paused schedule from its first fire time at or after now (fire times passed while paused never fire); false if not paused. TB204 unknown schedule.';
 
 COMMIT;

@@ -2,9 +2,9 @@
 -- requires: functions/now
 --
 -- Recurring workflows. A schedule is timed by a 5-field cron expression read in its time zone, or
--- by a plain interval (elapsed time from starts_at); each slot it fires creates one workflow from
+-- by a plain interval (elapsed time from starts_at); each fire time it fires creates one workflow from
 -- its template (workflow_name, tasks, metadata) through create_workflow. next_fire_at is the
--- earliest slot not handled yet; fire_due_schedules() handles every slot that is due, exactly
+-- earliest fire time not handled yet; fire_due_schedules() handles every fire time that is due, exactly
 -- once, under this row's lock, and moves next_fire_at past now in the same transaction.
 BEGIN;
 
@@ -24,7 +24,7 @@ CREATE TABLE tributary.schedules (
   catch_up_grace interval NOT NULL DEFAULT '5 minutes',
   paused boolean NOT NULL DEFAULT false,
   next_fire_at timestamptz NOT NULL,
-  last_slot_at timestamptz,
+  last_fire_at timestamptz,
   last_workflow_id bigint,
   last_error text,
   created_at timestamptz NOT NULL DEFAULT tributary.now(),
@@ -49,19 +49,19 @@ COMMENT ON TABLE tributary.schedules IS
   'Recurring workflows: a cron expression in a time zone, or a plain interval; a workflow template; overlap and catch-up policies. Written by create_schedule, pause_schedule, resume_schedule, delete_schedule and fire_due_schedules.';
 COMMENT ON COLUMN tributary.schedules.cron IS 'A 5-field cron expression (minute hour day-of-month month day-of-week) read in time_zone; NULL for an interval schedule.';
 COMMENT ON COLUMN tributary.schedules.time_zone IS 'The time zone the cron expression is read in (a name PostgreSQL knows, e.g. Europe/Paris). Intervals ignore it.';
-COMMENT ON COLUMN tributary.schedules.every IS 'A plain interval: slots at starts_at + k * every (elapsed time); NULL for a cron schedule.';
-COMMENT ON COLUMN tributary.schedules.starts_at IS 'Interval schedules: the first slot, which every later slot counts from. Cron schedules: no slot before it.';
+COMMENT ON COLUMN tributary.schedules.every IS 'A plain interval: fire times at starts_at + k * every (elapsed time); NULL for a cron schedule.';
+COMMENT ON COLUMN tributary.schedules.starts_at IS 'Interval schedules: the first fire time, which every later fire time counts from. Cron schedules: no fire time before it.';
 COMMENT ON COLUMN tributary.schedules.workflow_name IS 'Name of each workflow the schedule creates.';
-COMMENT ON COLUMN tributary.schedules.tasks IS 'The tasks array passed to create_workflow at each slot (validated by create_schedule).';
-COMMENT ON COLUMN tributary.schedules.metadata IS 'Metadata of each workflow created, to which fire_due_schedules adds "schedule" and "slot".';
-COMMENT ON COLUMN tributary.schedules.overlap IS 'When the previous workflow is still running at a slot: skip the slot, allow a second one, or cancel_previous.';
-COMMENT ON COLUMN tributary.schedules.catch_up IS 'Slots missed while nothing fired: none (only the newest due slot, and only within catch_up_grace), last (the newest due slot), all (the newest catch_up_limit due slots).';
-COMMENT ON COLUMN tributary.schedules.catch_up_limit IS 'catch_up = all: at most this many due slots fire at once, the newest ones.';
-COMMENT ON COLUMN tributary.schedules.catch_up_grace IS 'catch_up = none: how late a slot may fire and still count as on time.';
-COMMENT ON COLUMN tributary.schedules.paused IS 'A paused schedule fires nothing; resume_schedule restarts it from the next slot after now.';
-COMMENT ON COLUMN tributary.schedules.next_fire_at IS 'The earliest slot not handled yet: the schedule is due when it has passed.';
-COMMENT ON COLUMN tributary.schedules.last_slot_at IS 'The last slot that fired (or was skipped by the overlap policy).';
-COMMENT ON COLUMN tributary.schedules.last_workflow_id IS 'The workflow the last fired slot created (no foreign key: prune_finished may delete it).';
+COMMENT ON COLUMN tributary.schedules.tasks IS 'The tasks array passed to create_workflow at each fire time (validated by create_schedule).';
+COMMENT ON COLUMN tributary.schedules.metadata IS 'Metadata of each workflow created, to which fire_due_schedules adds "schedule" and "fire_at".';
+COMMENT ON COLUMN tributary.schedules.overlap IS 'When the previous workflow is still running at a fire time: skip the fire time, allow a second one, or cancel_previous.';
+COMMENT ON COLUMN tributary.schedules.catch_up IS 'Fire times missed while nothing fired: none (only the newest due fire time, and only within catch_up_grace), last (the newest due fire time), all (the newest catch_up_limit due fire times).';
+COMMENT ON COLUMN tributary.schedules.catch_up_limit IS 'catch_up = all: at most this many due fire times fire at once, the newest ones.';
+COMMENT ON COLUMN tributary.schedules.catch_up_grace IS 'catch_up = none: how late a fire time may fire and still count as on time.';
+COMMENT ON COLUMN tributary.schedules.paused IS 'A paused schedule fires nothing; resume_schedule restarts it from the next fire time after now.';
+COMMENT ON COLUMN tributary.schedules.next_fire_at IS 'The earliest fire time not handled yet: the schedule is due when it has passed.';
+COMMENT ON COLUMN tributary.schedules.last_fire_at IS 'The last fire time handled: its workflow was created, or the overlap policy skipped it.';
+COMMENT ON COLUMN tributary.schedules.last_workflow_id IS 'The workflow the last fired fire time created (no foreign key: prune_finished may delete it).';
 COMMENT ON COLUMN tributary.schedules.last_error IS 'Why the last attempt to fire failed (create_workflow raised); NULL after a success.';
 
 COMMIT;

@@ -1,4 +1,4 @@
--- create_schedule: the row it writes, the first slot of cron and interval schedules, every error
+-- create_schedule: the row it writes, the first fire time of cron and interval schedules, every error
 -- (each its own SQLSTATE, nothing left behind), template validation by create_workflow's own
 -- checks, and replacing (p_replace) with and without a change of timing.
 BEGIN;
@@ -8,22 +8,22 @@ SELECT tributary_test.set_now('2030-01-01 08:59:30+00');
 SELECT tributary.create_schedule('hourly', 'report', '[{"name": "a", "kind": "noop"}]', p_cron => '0 * * * *');
 SELECT results_eq(
   $$SELECT cron, time_zone, every, starts_at, workflow_name, tasks, metadata, overlap, catch_up, catch_up_limit,
-           catch_up_grace, paused, next_fire_at, last_slot_at, last_workflow_id, last_error
+           catch_up_grace, paused, next_fire_at, last_fire_at, last_workflow_id, last_error
     FROM tributary.schedules WHERE name = 'hourly'$$,
   $$VALUES ('0 * * * *', 'UTC', NULL::interval, '2030-01-01 08:59:30+00'::timestamptz, 'report',
             '[{"name": "a", "kind": "noop"}]'::jsonb, '{}'::jsonb, 'skip', 'last', 10, interval '5 minutes', false,
             '2030-01-01 09:00:00+00'::timestamptz, NULL::timestamptz, NULL::bigint, NULL::text)$$,
-  'a cron schedule: defaults (UTC, skip, last, 10, 5 minutes) and the first slot at or after now');
+  'a cron schedule: defaults (UTC, skip, last, 10, 5 minutes) and the first fire time at or after now');
 SELECT is((SELECT count(*)::int FROM tributary.workflows), 0, 'validating the template left no workflow behind');
 
 SELECT tributary.create_schedule('quarter', 'q', '[{"name": "a", "kind": "noop"}]', p_every => '15 minutes');
 SELECT results_eq($$SELECT starts_at, next_fire_at FROM tributary.schedules WHERE name = 'quarter'$$,
   $$VALUES ('2030-01-01 09:14:30+00'::timestamptz, '2030-01-01 09:14:30+00'::timestamptz)$$,
-  'an interval schedule without starts_at: first slot one interval from now');
+  'an interval schedule without starts_at: first fire time one interval from now');
 SELECT tributary.create_schedule('daily', 'd', '[{"name": "a", "kind": "noop"}]', p_every => '1 day',
                                  p_starts_at => '2029-12-30 06:00+00');
 SELECT is((SELECT next_fire_at FROM tributary.schedules WHERE name = 'daily'), '2030-01-02 06:00+00'::timestamptz,
-  'an interval schedule with a past starts_at: the first slot of its series after now (a day is 24 hours)');
+  'an interval schedule with a past starts_at: the first fire time of its series after now (a day is 24 hours)');
 SELECT tributary.create_schedule('later', 'l', '[{"name": "a", "kind": "noop"}]', p_cron => '0 * * * *',
                                  p_time_zone => 'Europe/Paris', p_starts_at => '2030-02-01 00:00+01');
 SELECT is((SELECT next_fire_at FROM tributary.schedules WHERE name = 'later'), '2030-01-31 23:00+00'::timestamptz,
@@ -91,7 +91,7 @@ SELECT is(tributary.create_schedule('quarter', 'q2', '[{"name": "b", "kind": "no
   (SELECT id FROM tributary.schedules WHERE name = 'quarter'), 'replacing returns the same id');
 SELECT results_eq($$SELECT workflow_name, tasks, starts_at, next_fire_at FROM tributary.schedules WHERE name = 'quarter'$$,
   $$VALUES ('q2', '[{"name": "b", "kind": "noop"}]'::jsonb, '2030-01-01 09:14:30+00'::timestamptz, '2030-01-01 09:14:30+00'::timestamptz)$$,
-  'same timing: the template changes, starts_at and next_fire_at stay (a due slot is still due)');
+  'same timing: the template changes, starts_at and next_fire_at stay (a due fire time is still due)');
 SELECT tributary.pause_schedule('hourly');
 SELECT tributary.create_schedule('hourly', 'report', '[{"name": "a", "kind": "noop"}]', p_cron => '0 * * * *', p_replace => true);
 SELECT is((SELECT paused FROM tributary.schedules WHERE name = 'hourly'), true, 'replacing keeps a pause');
@@ -102,7 +102,7 @@ SELECT results_eq($$SELECT every, starts_at, next_fire_at FROM tributary.schedul
 SELECT tributary.create_schedule('quarter', 'q2', '[{"name": "b", "kind": "noop"}]', p_cron => '*/5 * * * *', p_replace => true);
 SELECT results_eq($$SELECT cron, every, next_fire_at FROM tributary.schedules WHERE name = 'quarter'$$,
   $$VALUES ('*/5 * * * *', NULL::interval, '2030-01-01 09:20:00+00'::timestamptz)$$,
-  'from an interval to a cron expression: its first slot at or after now');
+  'from an interval to a cron expression: its first fire time at or after now');
 SELECT tributary.create_schedule('fresh', 'f', '[{"name": "a", "kind": "noop"}]', p_every => '1 hour', p_replace => true);
 SELECT is((SELECT workflow_name FROM tributary.schedules WHERE name = 'fresh'), 'f', 'p_replace on a new name creates it');
 

@@ -16,18 +16,18 @@ SELECT is(tributary.pause_schedule('hourly'), true, 'pause_schedule returns true
 SELECT is(tributary.pause_schedule('hourly'), false, 'and false when the schedule was already paused');
 SELECT results_eq($$SELECT paused, next_fire_at, next_fire_in FROM tributary.schedule_status WHERE name = 'hourly'$$,
   $$VALUES (true, NULL::timestamptz, NULL::interval)$$, 'a paused schedule shows no next fire time');
-SELECT tributary_test.advance('3 hours 10 minutes');  -- 12:09:30: slots 09:00 to 12:00 pass while paused
+SELECT tributary_test.advance('3 hours 10 minutes');  -- 12:09:30: fire times 09:00 to 12:00 pass while paused
 SELECT is_empty($$SELECT * FROM tributary.fire_due_schedules() WHERE schedule_name = 'hourly'$$, 'it fires nothing while paused');
 SELECT is(tributary.resume_schedule('hourly'), true, 'resume_schedule returns true when it resumed');
 SELECT is(tributary.resume_schedule('hourly'), false, 'and false when the schedule was not paused');
 SELECT is((SELECT next_fire_at FROM tributary.schedule_status WHERE name = 'hourly'), '2030-01-01 13:00+00'::timestamptz,
-  'resumed from the first slot after now: slots passed while paused do not fire, even with catch-up all');
+  'resumed from the first fire time after now: fire times passed while paused do not fire, even with catch-up all');
 SELECT is_empty($$SELECT * FROM tributary.fire_due_schedules() WHERE schedule_name = 'hourly'$$, 'nothing fires at once');
 SELECT tributary_test.advance('51 minutes');
-SELECT results_eq($$SELECT slot_at FROM tributary.fire_due_schedules() WHERE schedule_name = 'hourly'$$,
-  $$VALUES ('2030-01-01 13:00+00'::timestamptz)$$, 'it fires again from the next slot');
+SELECT results_eq($$SELECT fire_at FROM tributary.fire_due_schedules() WHERE schedule_name = 'hourly'$$,
+  $$VALUES ('2030-01-01 13:00+00'::timestamptz)$$, 'it fires again from the next fire time');
 SELECT is((SELECT last_workflow_state FROM tributary.schedule_status WHERE name = 'hourly'), 'running',
-  'schedule_status shows the state of the last slot''s workflow');
+  'schedule_status shows the state of the last fire time''s workflow');
 
 SELECT lives_ok($$SELECT tributary.delete_schedule('hourly')$$, 'delete_schedule');
 SELECT is((SELECT count(*)::int FROM tributary.schedules WHERE name = 'hourly'), 0, 'the schedule is gone');

@@ -1,7 +1,7 @@
 -- Verify tributary:tables/schedules
 BEGIN;
 SELECT id, name, cron, time_zone, every, starts_at, workflow_name, tasks, metadata, overlap, catch_up,
-       catch_up_limit, catch_up_grace, paused, next_fire_at, last_slot_at, last_workflow_id, last_error,
+       catch_up_limit, catch_up_grace, paused, next_fire_at, last_fire_at, last_workflow_id, last_error,
        created_at, updated_at
 FROM tributary.schedules WHERE false;
 SELECT 1 / pg_catalog.count(*)::int FROM pg_catalog.pg_constraint

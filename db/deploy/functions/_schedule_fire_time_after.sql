@@ -1,13 +1,13 @@
--- Deploy tributary:functions/_schedule_slot_after
+-- Deploy tributary:functions/_schedule_fire_time_after
 -- requires: tables/schedules functions/_cron_occurrences
 --
--- The first slot of schedule p_schedule strictly after p_after: for a cron schedule the next
+-- The first fire time of schedule p_schedule strictly after p_after: for a cron schedule the next
 -- occurrence not before starts_at; for an interval schedule starts_at + k * every, elapsed time
 -- (a day is 24 hours whatever the time zone). NULL when a cron expression never fires again.
 -- Locks nothing.
 BEGIN;
 
-CREATE OR REPLACE FUNCTION tributary._schedule_slot_after(p_schedule tributary.schedules, p_after timestamptz)
+CREATE OR REPLACE FUNCTION tributary._schedule_fire_time_after(p_schedule tributary.schedules, p_after timestamptz)
 RETURNS timestamptz
 LANGUAGE plpgsql
 STABLE
@@ -33,7 +33,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION tributary._schedule_slot_after(tributary.schedules, timestamptz) IS
-  'Internal: the first slot of a schedule strictly after a time (cron occurrence, or starts_at + k * every).';
+COMMENT ON FUNCTION tributary._schedule_fire_time_after(tributary.schedules, timestamptz) IS
+  'Internal: the first fire time of a schedule strictly after a time (cron occurrence, or starts_at + k * every).';
 
 COMMIT;
