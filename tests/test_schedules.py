@@ -4,19 +4,22 @@ worker runtime's maintenance loop fires schedules and its workers run the workfl
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import nacl.utils
 import psycopg
 import pytest
 from psycopg.rows import TupleRow
 
 from tests.client_helpers import WAIT_SECONDS, fast_config, started
 from tests.fix_database import Connect
-from tributary import Client, Step, StepArgs, Worker
+from tests.test_runtime_parts import FakeEngine, Recorder, running_lifecycle, shared_by
+from tributary import Client, EncryptHook, SecretBoxEncryptor, Step, StepArgs, Worker
 from tributary.cli import main
 from tributary.errors import (
     InvalidCronExpression,
@@ -25,6 +28,9 @@ from tributary.errors import (
     UnknownDependency,
     UnknownTimeZone,
 )
+from tributary.runtime.engine import ProcessReport
+from tributary.runtime.maintenance import Maintenance
+from tributary.runtime.slots import QueueSlots
 
 Conn = psycopg.Connection[TupleRow]
 
@@ -178,18 +184,7 @@ def test_workers_fire_schedules_from_their_maintenance_loop_and_run_them(dsn: st
             overlap="allow",
         )
         with started(client):
-            deadline = time.monotonic() + WAIT_SECONDS
-            done: list[int] = []
-            while time.monotonic() < deadline and len(done) < 2:
-                time.sleep(0.2)
-                with client.connection() as conn:
-                    done = [
-                        row[0]
-                        for row in conn.execute(
-                            "SELECT id FROM tributary.workflows WHERE state = 'completed'"
-                            " AND metadata->>'schedule' = 'every_second'"
-                        ).fetchall()
-                    ]
+            done = completed_by_schedule(client, "every_second", 2)
         assert len(done) >= 2, "the runtime fired the schedule and its workers ran the workflows"
         assert client.get_workflow(done[0]).result("report") == {"title": "tick"}
 
@@ -229,3 +224,73 @@ def test_cli_lists_and_changes_schedules(dsn: str, capsys: pytest.CaptureFixture
     assert "deleted" in capsys.readouterr().out
     assert main(["schedule", "delete", "nightly", "--dsn", dsn]) == 3
     assert "schedule nightly does not exist" in capsys.readouterr().err
+
+
+def completed_by_schedule(client: Client, schedule: str, at_least: int) -> list[int]:
+    """Ids of the completed workflows ``schedule`` created, once there are ``at_least`` (or the wait ran out)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    done: list[int] = []
+    while time.monotonic() < deadline and len(done) < at_least:
+        time.sleep(0.2)
+        with client.connection() as conn:
+            rows = conn.execute(
+                "SELECT id FROM tributary.workflows WHERE state = 'completed' AND metadata->>'schedule' = %s",
+                (schedule,),
+            ).fetchall()
+        done = [row[0] for row in rows]
+    return done
+
+
+def test_an_encrypted_template_is_sealed_once_and_opened_at_every_fire_time(dsn: str) -> None:
+    hook = EncryptHook(SecretBoxEncryptor(nacl.utils.random(32)))
+    config = fast_config(ReportWorker(), hooks=[hook], rescue_interval=timedelta(milliseconds=100))
+    with Client(dsn, config) as client:
+        client.schedule(
+            "secret",
+            client.new_workflow("report").add_task("report", Report(title="classified")),
+            every=timedelta(seconds=1),
+            overlap="allow",
+        )
+        with client.connection() as conn:
+            stored = conn.execute("SELECT tasks->0->'args' FROM tributary.schedules").fetchone()
+        assert stored is not None
+        assert "classified" not in json.dumps(stored[0]), "the template's args are sealed in the database"
+        with started(client):
+            done = completed_by_schedule(client, "secret", 2)
+        assert len(done) >= 2
+        assert client.get_workflow(done[-1]).result("report") == {"title": "classified"}
+
+
+def test_the_maintenance_pass_fires_schedules_and_reports_failures() -> None:
+    class Firing(FakeEngine):
+        def __init__(self, answers: list[int | Exception]) -> None:
+            super().__init__()
+            self.answers = answers
+
+        async def fire_schedules(self) -> int:
+            answer = self.answers.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+    async def scenario() -> list[tuple[str, str]]:
+        engine, hook = (
+            Firing([3, 0, psycopg.errors.InsufficientPrivilege("permission denied for table schedules")]),
+            Recorder(),
+        )
+        slots = QueueSlots("q", 1)
+        maintenance = Maintenance(
+            shared_by(engine, hook, running_lifecycle(), {"q": slots}),
+            None,  # type: ignore[arg-type]  # firing schedules reads no attempt
+            ProcessReport("host", 1, ["q"], ["k"], "0"),
+            configured_heartbeat=None,
+            rescue_interval=30,
+        )
+        for _ in range(3):
+            await maintenance.fire_schedules()
+        return [(event.name, event.message) for event in hook.events]
+
+    assert asyncio.run(scenario()) == [
+        ("schedules_fired", "fired 3 schedule fire times"),
+        ("schedules_failed", "firing due schedules failed: permission denied for table schedules"),
+    ]
