@@ -1519,7 +1519,7 @@ BEGIN
   FOR v_schedule IN
     SELECT * FROM tributary.schedules AS s
     WHERE NOT s.paused AND s.next_fire_at <= v_now
-    ORDER BY s.next_fire_at, s.id
+    ORDER BY s.next_fire_at
     LIMIT p_limit
     FOR UPDATE SKIP LOCKED
   LOOP

@@ -174,15 +174,16 @@ def test_the_client_gets_the_engines_errors_as_exceptions(dsn: str) -> None:
         assert client.schedules() == []
 
 
+def schedule_every_second(client: Client, name: str, title: str) -> None:
+    """A report every second; fire times overlap freely."""
+    workflow = client.new_workflow("report").add_task("report", Report(title=title))
+    client.schedule(name, workflow, every=timedelta(seconds=1), overlap="allow")
+
+
 def test_workers_fire_schedules_from_their_maintenance_loop_and_run_them(dsn: str) -> None:
     config = fast_config(ReportWorker(), rescue_interval=timedelta(milliseconds=100))
     with Client(dsn, config) as client:
-        client.schedule(
-            "every_second",
-            client.new_workflow("report").add_task("report", Report(title="tick")),
-            every=timedelta(seconds=1),
-            overlap="allow",
-        )
+        schedule_every_second(client, "every_second", "tick")
         with started(client):
             done = completed_by_schedule(client, "every_second", 2)
         assert len(done) >= 2, "the runtime fired the schedule and its workers ran the workflows"
@@ -245,12 +246,7 @@ def test_an_encrypted_template_is_sealed_once_and_opened_at_every_fire_time(dsn:
     hook = EncryptHook(SecretBoxEncryptor(nacl.utils.random(32)))
     config = fast_config(ReportWorker(), hooks=[hook], rescue_interval=timedelta(milliseconds=100))
     with Client(dsn, config) as client:
-        client.schedule(
-            "secret",
-            client.new_workflow("report").add_task("report", Report(title="classified")),
-            every=timedelta(seconds=1),
-            overlap="allow",
-        )
+        schedule_every_second(client, "secret", "classified")
         with client.connection() as conn:
             stored = conn.execute("SELECT tasks->0->'args' FROM tributary.schedules").fetchone()
         assert stored is not None
