@@ -3,7 +3,7 @@
 -- (none with its grace, last, all with its limit); a fire time that fails does not stop the others;
 -- paused schedules; p_limit; a schedule across a daylight-saving change.
 BEGIN;
-SELECT plan(37);
+SELECT plan(40);
 SELECT tributary_test.set_now('2030-01-01 08:59:30+00');
 SELECT tributary.create_schedule('hourly', 'report', '[{"name": "a", "kind": "noop", "queue": "reports"}]',
                                  p_cron => '0 * * * *', p_metadata => '{"team": "bi"}');
@@ -92,6 +92,24 @@ SELECT tributary_test.advance('1 hour 2 minutes');  -- 6 minutes 15 s late
 SELECT is_empty($$SELECT * FROM tributary.fire_due_schedules()$$, 'none: a fire time later than the grace is dropped');
 SELECT is((SELECT next_fire_at - tributary.now() < interval '1 hour' AND next_fire_at > tributary.now() FROM tributary.schedules), true,
   'and the schedule waits for its next fire time');
+
+-- Interval schedules catch up the same way, counted from starts_at in elapsed time.
+SELECT tributary.create_schedule('tenmin', 'w', '[{"name": "a", "kind": "noop"}]', p_every => '10 minutes',
+                                 p_starts_at => tributary.now() + interval '1 minute', p_overlap => 'allow',
+                                 p_catch_up => 'all', p_catch_up_limit => 3);
+SELECT tributary_test.advance('1 hour 2 minutes');  -- 7 fire times due: +1 min to +61 min
+SELECT results_eq($$SELECT fire_at - (SELECT starts_at FROM tributary.schedules WHERE name = 'tenmin')
+                    FROM tributary.fire_due_schedules() WHERE schedule_name = 'tenmin'$$,
+  $$VALUES (interval '40 minutes'), (interval '50 minutes'), (interval '60 minutes')$$,
+  'interval, all: the newest 3 of 7 due fire times, oldest first, on the starts_at + k * every series');
+SELECT is((SELECT next_fire_at - starts_at FROM tributary.schedules WHERE name = 'tenmin'), interval '70 minutes',
+  'interval: next_fire_at is the next fire time of the series');
+UPDATE tributary.schedules SET catch_up = 'last' WHERE name = 'tenmin';
+SELECT tributary_test.advance('25 minutes');
+SELECT results_eq($$SELECT fire_at - (SELECT starts_at FROM tributary.schedules WHERE name = 'tenmin')
+                    FROM tributary.fire_due_schedules() WHERE schedule_name = 'tenmin'$$,
+  $$VALUES (interval '80 minutes')$$, 'interval, last: only the newest due fire time');
+SELECT tributary.delete_schedule('tenmin');
 
 -- Paused schedules fire nothing; p_limit.
 SELECT tributary.pause_schedule('hourly');
