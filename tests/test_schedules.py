@@ -287,6 +287,6 @@ def test_the_maintenance_pass_fires_schedules_and_reports_failures() -> None:
         return [(event.name, event.message) for event in hook.events]
 
     assert asyncio.run(scenario()) == [
-        ("schedules_fired", "fired 3 schedule fire times"),
+        ("schedules_fired", "created 3 workflows from due schedules"),
         ("schedules_failed", "firing due schedules failed: permission denied for table schedules"),
     ]

@@ -124,7 +124,9 @@ class Maintenance:
             self.shared.events.emit("schedules_failed", f"firing due schedules failed: {error}", error=error)
             return
         if fired:
-            self.shared.events.emit("schedules_fired", f"fired {fired} schedule fire times", level=logging.INFO)
+            self.shared.events.emit(
+                "schedules_fired", f"created {fired} workflows from due schedules", level=logging.INFO
+            )
 
     async def release(self, works: Sequence[WorkPayload]) -> None:
         """Gives ``works`` back to the engine without counting their attempt."""
