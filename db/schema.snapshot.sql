@@ -307,6 +307,191 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary._check_attempt(p_step_id bigint, p_attempt integer) IS 'Internal: locks a step and returns it when p_attempt holds it; raises TB006 unknown step, TB008 cancelled, TB007 stale attempt.';
+CREATE FUNCTION tributary._check_time_zone(p_time_zone text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+BEGIN
+  IF p_time_zone IS NOT NULL AND p_time_zone <> '' THEN
+    BEGIN
+      PERFORM pg_catalog.now() AT TIME ZONE p_time_zone;
+      RETURN;
+    EXCEPTION WHEN invalid_parameter_value THEN
+      NULL;
+    END;
+  END IF;
+  RAISE EXCEPTION 'unknown time zone "%"', p_time_zone
+    USING ERRCODE = 'TB202', HINT = 'Use a name from pg_timezone_names, e.g. ''Europe/Paris'' or ''UTC''.';
+END;
+$$;
+COMMENT ON FUNCTION tributary._check_time_zone(p_time_zone text) IS 'Internal: raises TB202 unless PostgreSQL knows the time zone.';
+CREATE FUNCTION tributary._cron_occurrences(p_cron text, p_time_zone text, p_after timestamp with time zone, p_until timestamp with time zone, p_max integer) RETURNS SETOF timestamp with time zone
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  f record;
+  v_local timestamp := p_after AT TIME ZONE p_time_zone;
+  -- A day past p_until on the wall clock: a repeated hour can put an earlier instant there.
+  v_end timestamp := LEAST(v_local + interval '8 years', (p_until AT TIME ZONE p_time_zone) + interval '1 day');
+  v_at timestamp := pg_catalog.date_trunc('minute', v_local) + interval '1 minute';
+  v_last timestamptz := p_after;
+  v_instant timestamptz;
+  v_day_ok boolean;
+  v_next integer;
+  v_count integer := 0;
+BEGIN
+  f := tributary._cron_parse(p_cron);
+  WHILE v_at <= v_end AND v_count < p_max LOOP
+    IF NOT (EXTRACT(month FROM v_at)::integer = ANY (f.months)) THEN
+      v_at := pg_catalog.date_trunc('month', v_at) + interval '1 month';
+      CONTINUE;
+    END IF;
+    v_day_ok := CASE
+      WHEN f.any_day AND f.any_weekday THEN true
+      WHEN f.any_day THEN EXTRACT(dow FROM v_at)::integer = ANY (f.weekdays)
+      WHEN f.any_weekday THEN EXTRACT(day FROM v_at)::integer = ANY (f.days)
+      ELSE EXTRACT(day FROM v_at)::integer = ANY (f.days) OR EXTRACT(dow FROM v_at)::integer = ANY (f.weekdays)
+    END;
+    IF NOT v_day_ok THEN
+      v_at := pg_catalog.date_trunc('day', v_at) + interval '1 day';
+      CONTINUE;
+    END IF;
+    IF NOT (EXTRACT(hour FROM v_at)::integer = ANY (f.hours)) THEN
+      SELECT pg_catalog.min(h) INTO v_next FROM pg_catalog.unnest(f.hours) AS h WHERE h > EXTRACT(hour FROM v_at);
+      v_at := CASE WHEN v_next IS NULL THEN pg_catalog.date_trunc('day', v_at) + interval '1 day'
+                   ELSE pg_catalog.date_trunc('day', v_at) + pg_catalog.make_interval(hours => v_next) END;
+      CONTINUE;
+    END IF;
+    SELECT pg_catalog.min(m) INTO v_next FROM pg_catalog.unnest(f.minutes) AS m WHERE m >= EXTRACT(minute FROM v_at);
+    IF v_next IS NULL THEN
+      v_at := pg_catalog.date_trunc('hour', v_at) + interval '1 hour';
+      CONTINUE;
+    END IF;
+    v_at := pg_catalog.date_trunc('hour', v_at) + pg_catalog.make_interval(mins => v_next);
+    v_instant := tributary._local_to_instant(v_at, p_time_zone);
+    EXIT WHEN v_instant > p_until;
+    IF v_instant > v_last THEN
+      RETURN NEXT v_instant;
+      v_last := v_instant;
+      v_count := v_count + 1;
+    END IF;
+    v_at := v_at + interval '1 minute';
+  END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION tributary._cron_occurrences(p_cron text, p_time_zone text, p_after timestamp with time zone, p_until timestamp with time zone, p_max integer) IS 'Internal: the instants a cron expression fires in a time zone after p_after up to p_until, ascending, at most p_max; each instant once across daylight-saving changes.';
+CREATE FUNCTION tributary._cron_parse(p_cron text, OUT minutes integer[], OUT hours integer[], OUT days integer[], OUT months integer[], OUT weekdays integer[], OUT any_day boolean, OUT any_weekday boolean) RETURNS record
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $_$
+DECLARE
+  c_fields CONSTANT text[] := ARRAY['minute', 'hour', 'day of month', 'month', 'day of week'];
+  c_min CONSTANT integer[] := ARRAY[0, 0, 1, 1, 0];
+  c_max CONSTANT integer[] := ARRAY[59, 23, 31, 12, 7];
+  c_months CONSTANT text[] := ARRAY['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+  c_weekdays CONSTANT text[] := ARRAY['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+  v_expr text := pg_catalog.btrim(coalesce(p_cron, ''));
+  v_parts text[];
+  v_values integer[];
+  v_item text;
+  v_range text;
+  v_step integer;
+  v_bounds text[];
+  v_low integer;
+  v_high integer;
+  v_bound text;
+  v_n integer;
+  i integer;
+BEGIN
+  v_expr := CASE pg_catalog.lower(v_expr)
+              WHEN '@yearly' THEN '0 0 1 1 *' WHEN '@annually' THEN '0 0 1 1 *'
+              WHEN '@monthly' THEN '0 0 1 * *' WHEN '@weekly' THEN '0 0 * * 0'
+              WHEN '@daily' THEN '0 0 * * *' WHEN '@midnight' THEN '0 0 * * *'
+              WHEN '@hourly' THEN '0 * * * *' ELSE v_expr END;
+  v_parts := pg_catalog.regexp_split_to_array(v_expr, '\s+');
+  IF v_expr = '' OR pg_catalog.cardinality(v_parts) <> 5 THEN
+    RAISE EXCEPTION 'invalid cron expression "%": it has % fields, a cron expression has 5', p_cron,
+                    CASE WHEN v_expr = '' THEN 0 ELSE pg_catalog.cardinality(v_parts) END
+      USING ERRCODE = 'TB201',
+            HINT = 'Fields: minute hour day-of-month month day-of-week, e.g. ''30 6 * * MON-FRI''; or @hourly, @daily, @weekly, @monthly, @yearly.';
+  END IF;
+  FOR i IN 1..5 LOOP
+    v_values := '{}';
+    FOREACH v_item IN ARRAY pg_catalog.string_to_array(v_parts[i], ',') LOOP
+      v_range := v_item;
+      v_step := NULL;
+      IF pg_catalog.strpos(v_item, '/') > 0 THEN
+        v_range := pg_catalog.split_part(v_item, '/', 1);
+        IF pg_catalog.split_part(v_item, '/', 2) !~ '^[0-9]{1,4}$' OR pg_catalog.split_part(v_item, '/', 3) <> ''
+           OR pg_catalog.split_part(v_item, '/', 2)::integer = 0 THEN
+          RAISE EXCEPTION 'invalid cron expression "%": % field: "%" has no valid step (a number >= 1 after /)',
+                          p_cron, c_fields[i], v_item
+            USING ERRCODE = 'TB201', HINT = 'A step is */15, 0-30/5 or 5/10.';
+        END IF;
+        v_step := pg_catalog.split_part(v_item, '/', 2)::integer;
+      END IF;
+      IF v_range = '*' THEN
+        v_low := c_min[i];
+        v_high := CASE i WHEN 5 THEN 6 ELSE c_max[i] END;
+      ELSE
+        v_bounds := pg_catalog.string_to_array(v_range, '-');
+        IF v_range = '' OR pg_catalog.cardinality(v_bounds) > 2 THEN
+          RAISE EXCEPTION 'invalid cron expression "%": % field: "%" is not *, N, N-M or a list of them',
+                          p_cron, c_fields[i], v_item
+            USING ERRCODE = 'TB201', HINT = 'Each field is a comma-separated list of *, N or N-M, each with an optional /STEP.';
+        END IF;
+        FOR v_n IN 1..pg_catalog.cardinality(v_bounds) LOOP
+          v_bound := pg_catalog.upper(v_bounds[v_n]);
+          IF v_bound ~ '^[0-9]{1,4}$' THEN
+            v_bounds[v_n] := v_bound;
+          ELSIF i = 4 AND v_bound = ANY (c_months) THEN
+            v_bounds[v_n] := pg_catalog.array_position(c_months, v_bound)::text;
+          ELSIF i = 5 AND v_bound = ANY (c_weekdays) THEN
+            v_bounds[v_n] := (pg_catalog.array_position(c_weekdays, v_bound) - 1)::text;
+          ELSE
+            RAISE EXCEPTION 'invalid cron expression "%": % field: "%" is not a number%', p_cron, c_fields[i], v_bounds[v_n],
+                            CASE i WHEN 4 THEN ' or a month name (JAN-DEC)' WHEN 5 THEN ' or a day name (SUN-SAT)' ELSE '' END
+              USING ERRCODE = 'TB201', HINT = 'Each field is a comma-separated list of *, N or N-M, each with an optional /STEP.';
+          END IF;
+          IF v_bounds[v_n]::integer NOT BETWEEN c_min[i] AND c_max[i] THEN
+            RAISE EXCEPTION 'invalid cron expression "%": % field: % is out of range %-%', p_cron, c_fields[i],
+                            v_bounds[v_n], c_min[i], c_max[i]
+              USING ERRCODE = 'TB201', HINT = 'minute 0-59, hour 0-23, day of month 1-31, month 1-12, day of week 0-7 (0 and 7 are Sunday).';
+          END IF;
+        END LOOP;
+        v_low := v_bounds[1]::integer;
+        v_high := CASE WHEN pg_catalog.cardinality(v_bounds) = 2 THEN v_bounds[2]::integer
+                       WHEN v_step IS NOT NULL THEN c_max[i]
+                       ELSE v_low END;
+        IF v_low > v_high THEN
+          RAISE EXCEPTION 'invalid cron expression "%": % field: the range "%" runs backwards', p_cron, c_fields[i], v_item
+            USING ERRCODE = 'TB201', HINT = 'Write N-M with N <= M; list wrapping ranges as two, e.g. 22-23,0-2.';
+        END IF;
+      END IF;
+      v_values := v_values || ARRAY(SELECT pg_catalog.generate_series(v_low, v_high, coalesce(v_step, 1)));
+    END LOOP;
+    IF i = 5 THEN  -- 7 is Sunday too
+      v_values := ARRAY(SELECT DISTINCT CASE WHEN v = 7 THEN 0 ELSE v END FROM pg_catalog.unnest(v_values) AS v ORDER BY 1);
+    ELSE
+      v_values := ARRAY(SELECT DISTINCT v FROM pg_catalog.unnest(v_values) AS v ORDER BY 1);
+    END IF;
+    CASE i
+      WHEN 1 THEN minutes := v_values;
+      WHEN 2 THEN hours := v_values;
+      WHEN 3 THEN days := v_values;
+      WHEN 4 THEN months := v_values;
+      ELSE weekdays := v_values;
+    END CASE;
+  END LOOP;
+  any_day := v_parts[3] = '*';
+  any_weekday := v_parts[5] = '*';
+END;
+$_$;
+COMMENT ON FUNCTION tributary._cron_parse(p_cron text, OUT minutes integer[], OUT hours integer[], OUT days integer[], OUT months integer[], OUT weekdays integer[], OUT any_day boolean, OUT any_weekday boolean) IS 'Internal: the allowed minutes, hours, days, months and weekdays of a 5-field cron expression; TB201 when it does not parse.';
 CREATE FUNCTION tributary._diagnose_task_options(p_tasks jsonb, OUT task_ordinal integer, OUT task_name text, OUT problem text) RETURNS record
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -413,6 +598,44 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary._fail_attempt(p_step tributary.steps, p_error jsonb, p_retryable boolean) IS 'Internal: records a failed attempt of a locked running step; retries it after backoff or discards it and cancels its downstream steps. Returns available | discarded.';
+CREATE FUNCTION tributary._local_to_instant(p_local timestamp without time zone, p_time_zone text) RETURNS timestamp with time zone
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_guess timestamptz := p_local AT TIME ZONE p_time_zone;
+  -- The UTC offsets in force a day before and a day after: a wall-clock time has at most these two.
+  v_offset_before interval := ((v_guess - interval '24 hours') AT TIME ZONE p_time_zone)
+                              - ((v_guess - interval '24 hours') AT TIME ZONE 'UTC');
+  v_offset_after interval := ((v_guess + interval '24 hours') AT TIME ZONE p_time_zone)
+                             - ((v_guess + interval '24 hours') AT TIME ZONE 'UTC');
+  v_first timestamptz := (p_local - GREATEST(v_offset_before, v_offset_after)) AT TIME ZONE 'UTC';
+  v_second timestamptz := (p_local - LEAST(v_offset_before, v_offset_after)) AT TIME ZONE 'UTC';
+  v_low timestamptz;
+  v_high timestamptz;
+  v_mid timestamptz;
+BEGIN
+  IF (v_first AT TIME ZONE p_time_zone) = p_local THEN
+    RETURN v_first;
+  ELSIF (v_second AT TIME ZONE p_time_zone) = p_local THEN
+    RETURN v_second;
+  END IF;
+  -- In a gap: the transition lies between the two candidates; find the first second after it.
+  v_low := LEAST(v_first, v_second);
+  v_high := GREATEST(v_first, v_second);
+  WHILE v_high - v_low > interval '1 second' LOOP
+    v_mid := v_low + pg_catalog.date_trunc('second', (v_high - v_low) / 2);
+    IF (v_mid AT TIME ZONE p_time_zone) >= p_local THEN
+      v_high := v_mid;
+    ELSE
+      v_low := v_mid;
+    END IF;
+  END LOOP;
+  RETURN v_high;
+END;
+$$;
+COMMENT ON FUNCTION tributary._local_to_instant(p_local timestamp without time zone, p_time_zone text) IS 'Internal: the instant of a wall-clock time in a time zone; a repeated time is its first occurrence, a skipped one the end of the gap.';
 CREATE FUNCTION tributary._notify_available(p_queues text[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -572,6 +795,118 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary._resolve_workflow(p_workflow_id bigint) IS 'Internal: validates a new workflow''s graph (TB004 empty, TB002 unknown dependency, TB001 cycle), writes its edges and counters, makes its root steps available.';
+CREATE TABLE tributary.schedules (
+    id bigint NOT NULL,
+    name text NOT NULL,
+    cron text,
+    time_zone text DEFAULT 'UTC'::text NOT NULL,
+    every interval,
+    starts_at timestamp with time zone NOT NULL,
+    workflow_name text NOT NULL,
+    tasks jsonb NOT NULL,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    overlap text DEFAULT 'skip'::text NOT NULL,
+    catch_up text DEFAULT 'last'::text NOT NULL,
+    catch_up_limit integer DEFAULT 10 NOT NULL,
+    catch_up_grace interval DEFAULT '00:05:00'::interval NOT NULL,
+    paused boolean DEFAULT false NOT NULL,
+    next_fire_at timestamp with time zone NOT NULL,
+    last_fire_at timestamp with time zone,
+    last_workflow_id bigint,
+    last_error text,
+    created_at timestamp with time zone DEFAULT tributary.now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT tributary.now() NOT NULL,
+    CONSTRAINT schedules_catch_up_grace_not_negative CHECK ((catch_up_grace >= '00:00:00'::interval)),
+    CONSTRAINT schedules_catch_up_limit_positive CHECK ((catch_up_limit >= 1)),
+    CONSTRAINT schedules_catch_up_valid CHECK ((catch_up = ANY (ARRAY['none'::text, 'last'::text, 'all'::text]))),
+    CONSTRAINT schedules_cron_or_every CHECK (((cron IS NULL) <> (every IS NULL))),
+    CONSTRAINT schedules_every_positive CHECK ((every > '00:00:00'::interval)),
+    CONSTRAINT schedules_metadata_is_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
+    CONSTRAINT schedules_name_not_blank CHECK ((name <> ''::text)),
+    CONSTRAINT schedules_overlap_valid CHECK ((overlap = ANY (ARRAY['skip'::text, 'allow'::text, 'cancel_previous'::text]))),
+    CONSTRAINT schedules_tasks_is_array CHECK ((jsonb_typeof(tasks) = 'array'::text)),
+    CONSTRAINT schedules_workflow_name_not_blank CHECK ((workflow_name <> ''::text))
+);
+COMMENT ON TABLE tributary.schedules IS 'Recurring workflows: a cron expression in a time zone, or a plain interval; a workflow template; overlap and catch-up policies. Written by create_schedule, pause_schedule, resume_schedule, delete_schedule and fire_due_schedules.';
+COMMENT ON COLUMN tributary.schedules.cron IS 'A 5-field cron expression (minute hour day-of-month month day-of-week) read in time_zone; NULL for an interval schedule.';
+COMMENT ON COLUMN tributary.schedules.time_zone IS 'The time zone the cron expression is read in (a name PostgreSQL knows, e.g. Europe/Paris). Intervals ignore it.';
+COMMENT ON COLUMN tributary.schedules.every IS 'A plain interval: fire times at starts_at + k * every (elapsed time); NULL for a cron schedule.';
+COMMENT ON COLUMN tributary.schedules.starts_at IS 'Interval schedules: the first fire time, which every later fire time counts from. Cron schedules: no fire time before it.';
+COMMENT ON COLUMN tributary.schedules.workflow_name IS 'Name of each workflow the schedule creates.';
+COMMENT ON COLUMN tributary.schedules.tasks IS 'The tasks array passed to create_workflow at each fire time (validated by create_schedule).';
+COMMENT ON COLUMN tributary.schedules.metadata IS 'Metadata of each workflow created, to which fire_due_schedules adds "schedule" and "fire_at".';
+COMMENT ON COLUMN tributary.schedules.overlap IS 'When the previous workflow is still running at a fire time: skip the fire time, allow a second one, or cancel_previous.';
+COMMENT ON COLUMN tributary.schedules.catch_up IS 'Fire times missed while nothing fired: none (only the newest due fire time, and only within catch_up_grace), last (the newest due fire time), all (the newest catch_up_limit due fire times).';
+COMMENT ON COLUMN tributary.schedules.catch_up_limit IS 'catch_up = all: at most this many due fire times fire at once, the newest ones.';
+COMMENT ON COLUMN tributary.schedules.catch_up_grace IS 'catch_up = none: how late a fire time may fire and still count as on time.';
+COMMENT ON COLUMN tributary.schedules.paused IS 'A paused schedule fires nothing; resume_schedule restarts it from the next fire time after now.';
+COMMENT ON COLUMN tributary.schedules.next_fire_at IS 'The earliest fire time not handled yet: the schedule is due when it has passed.';
+COMMENT ON COLUMN tributary.schedules.last_fire_at IS 'The last fire time handled: its workflow was created, or the overlap policy skipped it.';
+COMMENT ON COLUMN tributary.schedules.last_workflow_id IS 'The workflow the last fired fire time created (no foreign key: prune_finished may delete it).';
+COMMENT ON COLUMN tributary.schedules.last_error IS 'Why the last attempt to fire failed (create_workflow raised); NULL after a success.';
+CREATE FUNCTION tributary._schedule_due_fire_times(p_schedule tributary.schedules, p_now timestamp with time zone, p_max integer) RETURNS timestamp with time zone[]
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_seconds numeric;
+  v_first numeric;
+  v_last numeric;
+  v_window interval;
+  v_from timestamptz;
+  v_fire_times timestamptz[];
+BEGIN
+  IF p_schedule.next_fire_at > p_now THEN
+    RETURN '{}';
+  END IF;
+  IF p_schedule.cron IS NULL THEN
+    v_seconds := EXTRACT(epoch FROM p_schedule.every);
+    v_first := pg_catalog.round(EXTRACT(epoch FROM p_schedule.next_fire_at - p_schedule.starts_at) / v_seconds);
+    v_last := pg_catalog.floor(EXTRACT(epoch FROM p_now - p_schedule.starts_at) / v_seconds);
+    RETURN ARRAY(
+      SELECT p_schedule.starts_at + pg_catalog.make_interval(secs => (k * v_seconds)::double precision)
+      FROM pg_catalog.generate_series(GREATEST(v_first, v_last - p_max + 1), v_last) AS k
+      ORDER BY k);
+  END IF;
+  FOREACH v_window IN ARRAY ARRAY[interval '1 hour', interval '24 hours', interval '768 hours', interval '8808 hours', NULL] LOOP
+    v_from := CASE WHEN v_window IS NULL THEN p_schedule.next_fire_at
+                   ELSE GREATEST(p_schedule.next_fire_at, p_now - v_window) END;
+    v_fire_times := ARRAY(
+      SELECT o FROM tributary._cron_occurrences(p_schedule.cron, p_schedule.time_zone, v_from - interval '1 microsecond',
+                                                p_now, 2147483647) AS o);
+    IF pg_catalog.cardinality(v_fire_times) >= p_max OR v_from = p_schedule.next_fire_at THEN
+      RETURN v_fire_times[GREATEST(1, pg_catalog.cardinality(v_fire_times) - p_max + 1):];
+    END IF;
+  END LOOP;
+  RETURN v_fire_times;
+END;
+$$;
+COMMENT ON FUNCTION tributary._schedule_due_fire_times(p_schedule tributary.schedules, p_now timestamp with time zone, p_max integer) IS 'Internal: the newest p_max due fire times of a schedule (from next_fire_at up to p_now), ascending.';
+CREATE FUNCTION tributary._schedule_fire_time_after(p_schedule tributary.schedules, p_after timestamp with time zone) RETURNS timestamp with time zone
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_seconds numeric;
+  v_next timestamptz;
+BEGIN
+  IF p_schedule.cron IS NOT NULL THEN
+    SELECT o INTO v_next
+    FROM tributary._cron_occurrences(p_schedule.cron, p_schedule.time_zone,
+                                     GREATEST(p_after, p_schedule.starts_at - interval '1 microsecond'), 'infinity', 1) AS o;
+    RETURN v_next;
+  END IF;
+  IF p_after < p_schedule.starts_at THEN
+    RETURN p_schedule.starts_at;
+  END IF;
+  v_seconds := EXTRACT(epoch FROM p_schedule.every);
+  RETURN p_schedule.starts_at + pg_catalog.make_interval(
+    secs => ((pg_catalog.floor(EXTRACT(epoch FROM p_after - p_schedule.starts_at) / v_seconds) + 1) * v_seconds)::double precision);
+END;
+$$;
+COMMENT ON FUNCTION tributary._schedule_fire_time_after(p_schedule tributary.schedules, p_after timestamp with time zone) IS 'Internal: the first fire time of a schedule strictly after a time (cron occurrence, or starts_at + k * every).';
 CREATE FUNCTION tributary._settle_workflows(p_workflow_ids bigint[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -862,6 +1197,117 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.complete_steps(p_step_ids bigint[], p_attempts integer[], p_results jsonb[]) IS 'Completes a batch of (step, attempt) pairs with their results; returns one outcome per step: completed | already_completed | cancelled | stale | not_found. Never raises for a single step.';
+CREATE FUNCTION tributary.create_schedule(p_name text, p_workflow_name text, p_tasks jsonb, p_cron text DEFAULT NULL::text, p_every interval DEFAULT NULL::interval, p_time_zone text DEFAULT 'UTC'::text, p_metadata jsonb DEFAULT '{}'::jsonb, p_overlap text DEFAULT 'skip'::text, p_catch_up text DEFAULT 'last'::text, p_catch_up_limit integer DEFAULT 10, p_catch_up_grace interval DEFAULT '00:05:00'::interval, p_starts_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_replace boolean DEFAULT false) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_now timestamptz := tributary.now();
+  v_new tributary.schedules;
+  v_old tributary.schedules;
+  v_problem text;
+  v_state text;
+  v_message text;
+  v_detail text;
+  v_hint text;
+BEGIN
+  v_problem := CASE
+    WHEN p_name IS NULL OR p_name = '' THEN 'a schedule needs a non-empty name'
+    WHEN (p_cron IS NULL) = (p_every IS NULL) THEN 'give exactly one of a cron expression (p_cron) and an interval (p_every)'
+    WHEN p_every <= interval '0' THEN pg_catalog.format('the interval must be positive, got %s', p_every)
+    WHEN EXTRACT(month FROM p_every) <> 0 OR EXTRACT(year FROM p_every) <> 0
+      THEN pg_catalog.format('the interval %s counts months, which have no fixed length; use a cron expression', p_every)
+    WHEN p_workflow_name IS NULL OR p_workflow_name = '' THEN 'the workflow template needs a non-empty workflow name'
+    WHEN p_metadata IS NOT NULL AND pg_catalog.jsonb_typeof(p_metadata) <> 'object' THEN 'the metadata must be a JSON object'
+    WHEN p_overlap IS NULL OR p_overlap NOT IN ('skip', 'allow', 'cancel_previous')
+      THEN pg_catalog.format('unknown overlap policy %s (known: skip, allow, cancel_previous)', coalesce(p_overlap, 'NULL'))
+    WHEN p_catch_up IS NULL OR p_catch_up NOT IN ('none', 'last', 'all')
+      THEN pg_catalog.format('unknown catch-up policy %s (known: none, last, all)', coalesce(p_catch_up, 'NULL'))
+    WHEN p_catch_up_limit IS NULL OR p_catch_up_limit < 1
+      THEN pg_catalog.format('the catch-up limit must be at least 1, got %s', coalesce(p_catch_up_limit::text, 'NULL'))
+    WHEN p_catch_up_grace IS NULL OR p_catch_up_grace < interval '0'
+      THEN pg_catalog.format('the catch-up grace must not be negative, got %s', coalesce(p_catch_up_grace::text, 'NULL'))
+  END;
+  IF v_problem IS NOT NULL THEN
+    RAISE EXCEPTION 'schedule "%": %', p_name, v_problem
+      USING ERRCODE = 'TB203',
+            HINT = 'create_schedule(name, workflow_name, tasks, p_cron => ''0 6 * * *'' or p_every => ''15 minutes'', ...).';
+  END IF;
+  PERFORM tributary._check_time_zone(p_time_zone);
+  IF p_cron IS NOT NULL THEN
+    PERFORM tributary._cron_parse(p_cron);
+  END IF;
+  -- The template passes exactly the checks of a real creation: create one, then roll it back.
+  BEGIN
+    PERFORM tributary.create_workflow(p_workflow_name, p_tasks, NULL, coalesce(p_metadata, '{}'), NULL);
+    RAISE EXCEPTION USING ERRCODE = 'TB299';
+  EXCEPTION
+    WHEN SQLSTATE 'TB299' THEN
+      NULL;
+    WHEN OTHERS THEN
+      GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+                              v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+      v_message := pg_catalog.format('schedule "%s": invalid workflow template: %s', p_name, v_message);
+      IF v_detail IS NULL THEN
+        RAISE EXCEPTION '%', v_message USING ERRCODE = v_state, HINT = coalesce(v_hint, '');
+      END IF;
+      RAISE EXCEPTION '%', v_message USING ERRCODE = v_state, DETAIL = v_detail, HINT = coalesce(v_hint, '');
+  END;
+  v_new.name := p_name;
+  v_new.cron := p_cron;
+  v_new.time_zone := p_time_zone;
+  v_new.every := p_every;
+  LOOP
+    IF p_replace THEN
+      SELECT * INTO v_old FROM tributary.schedules AS s WHERE s.name = p_name FOR UPDATE;
+    END IF;
+    IF v_old.id IS NOT NULL
+       AND v_old.cron IS NOT DISTINCT FROM p_cron AND v_old.every IS NOT DISTINCT FROM p_every
+       AND v_old.time_zone = p_time_zone AND (p_starts_at IS NULL OR p_starts_at = v_old.starts_at) THEN
+      v_new.starts_at := v_old.starts_at;
+      v_new.next_fire_at := v_old.next_fire_at;
+    ELSE
+      v_new.starts_at := coalesce(p_starts_at, v_now + pg_catalog.make_interval(secs => EXTRACT(epoch FROM p_every)::double precision), v_now);
+      v_new.next_fire_at := tributary._schedule_fire_time_after(v_new, v_now - interval '1 microsecond');
+      IF v_new.next_fire_at IS NULL THEN
+        RAISE EXCEPTION 'schedule "%": the cron expression "%" never fires', p_name, p_cron
+          USING ERRCODE = 'TB201', DETAIL = 'No minute matches it in the 8 years from now.',
+                HINT = 'Check the day of month against the month (there is no 30 February).';
+      END IF;
+    END IF;
+    IF v_old.id IS NOT NULL THEN
+      UPDATE tributary.schedules AS s
+      SET cron = p_cron, time_zone = p_time_zone, every = p_every, starts_at = v_new.starts_at,
+          workflow_name = p_workflow_name, tasks = p_tasks, metadata = coalesce(p_metadata, '{}'),
+          overlap = p_overlap, catch_up = p_catch_up, catch_up_limit = p_catch_up_limit,
+          catch_up_grace = p_catch_up_grace,
+          next_fire_at = CASE WHEN s.paused THEN s.next_fire_at ELSE v_new.next_fire_at END,
+          updated_at = v_now
+      WHERE s.id = v_old.id;
+      RETURN v_old.id;
+    END IF;
+    INSERT INTO tributary.schedules AS s (
+      name, cron, time_zone, every, starts_at, workflow_name, tasks, metadata, overlap, catch_up,
+      catch_up_limit, catch_up_grace, next_fire_at, created_at, updated_at
+    ) VALUES (
+      p_name, p_cron, p_time_zone, p_every, v_new.starts_at, p_workflow_name, p_tasks, coalesce(p_metadata, '{}'),
+      p_overlap, p_catch_up, p_catch_up_limit, p_catch_up_grace, v_new.next_fire_at, v_now, v_now
+    )
+    ON CONFLICT ON CONSTRAINT schedules_name_unique DO NOTHING
+    RETURNING s.id INTO v_new.id;
+    IF v_new.id IS NOT NULL THEN
+      RETURN v_new.id;
+    END IF;
+    IF NOT p_replace THEN
+      RAISE EXCEPTION 'schedule "%" already exists', p_name
+        USING ERRCODE = 'TB205', HINT = 'Pass p_replace => true to update it, or delete_schedule() it first.';
+    END IF;
+    -- Another transaction created it since we looked: lock it and update it.
+  END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION tributary.create_schedule(p_name text, p_workflow_name text, p_tasks jsonb, p_cron text, p_every interval, p_time_zone text, p_metadata jsonb, p_overlap text, p_catch_up text, p_catch_up_limit integer, p_catch_up_grace interval, p_starts_at timestamp with time zone, p_replace boolean) IS 'Creates a recurring workflow (cron in a time zone, or an interval) from a template validated like create_workflow; with p_replace, updates the schedule of that name. Errors: TB201 cron, TB202 time zone, TB203 invalid schedule, TB001-TB005 template, TB205 exists.';
 CREATE FUNCTION tributary.create_workflow(p_name text, p_tasks jsonb, p_scheduled_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_metadata jsonb DEFAULT '{}'::jsonb, p_idempotency_key text DEFAULT NULL::text) RETURNS bigint
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -1003,6 +1449,36 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.create_workflow(p_name text, p_tasks jsonb, p_scheduled_at timestamp with time zone, p_metadata jsonb, p_idempotency_key text) IS 'Creates a workflow and its steps atomically from a JSON array of tasks {name, kind, args, depends_on, queue, priority, max_attempts, timeout, retry_backoff, scheduled_at}; returns its id. Errors: TB005 invalid task, TB003 duplicate name, TB002 unknown dependency, TB001 cycle, TB004 empty. Same idempotency key -> same id.';
+CREATE FUNCTION tributary.cron_next(p_cron text, p_time_zone text DEFAULT 'UTC'::text, p_after timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS timestamp with time zone
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_next timestamptz;
+BEGIN
+  PERFORM tributary._cron_parse(p_cron);
+  PERFORM tributary._check_time_zone(p_time_zone);
+  SELECT o INTO v_next
+  FROM tributary._cron_occurrences(p_cron, p_time_zone, coalesce(p_after, tributary.now()), 'infinity', 1) AS o;
+  RETURN v_next;
+END;
+$$;
+COMMENT ON FUNCTION tributary.cron_next(p_cron text, p_time_zone text, p_after timestamp with time zone) IS 'The first instant after p_after (default now()) at which a 5-field cron expression fires in p_time_zone; NULL if never within 8 years. TB201 bad expression, TB202 unknown time zone.';
+CREATE FUNCTION tributary.delete_schedule(p_name text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+BEGIN
+  DELETE FROM tributary.schedules AS s WHERE s.name = p_name;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'schedule "%" does not exist', p_name
+      USING ERRCODE = 'TB204', HINT = 'SELECT name FROM tributary.schedule_status lists the schedules.';
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION tributary.delete_schedule(p_name text) IS 'Deletes a schedule; the workflows it created stay. TB204 unknown schedule.';
 CREATE FUNCTION tributary.fail_step(p_step_id bigint, p_attempt integer, p_error jsonb, p_retryable boolean DEFAULT true) RETURNS text
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -1018,6 +1494,99 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.fail_step(p_step_id bigint, p_attempt integer, p_error jsonb, p_retryable boolean) IS 'Reports a failed attempt: retry after backoff when retryable with attempts left, else discard and cancel downstream steps. Returns available | discarded. Raises TB007 stale, TB008 cancelled, TB006 unknown step.';
+CREATE FUNCTION tributary.fire_due_schedules(p_limit integer DEFAULT 100) RETURNS TABLE(schedule_name text, fire_at timestamp with time zone, workflow_id bigint, outcome text)
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+#variable_conflict use_column
+DECLARE
+  v_now timestamptz := tributary.now();
+  v_schedule tributary.schedules;
+  v_fire_times timestamptz[];
+  v_fire_at timestamptz;
+  v_fire_text text;
+  v_key text;
+  v_previous bigint;
+  v_created bigint;
+  v_last_fire timestamptz;
+  v_error text;
+BEGIN
+  IF p_limit IS NULL OR p_limit < 1 THEN
+    RAISE EXCEPTION 'limit must be at least 1, got %', coalesce(p_limit::text, 'NULL')
+      USING ERRCODE = 'TB012', HINT = 'fire_due_schedules(p_limit) handles at most p_limit schedules per call.';
+  END IF;
+  FOR v_schedule IN
+    SELECT * FROM tributary.schedules AS s
+    WHERE NOT s.paused AND s.next_fire_at <= v_now
+    ORDER BY s.next_fire_at
+    LIMIT p_limit
+    FOR UPDATE SKIP LOCKED
+  LOOP
+    v_fire_times := tributary._schedule_due_fire_times(
+      v_schedule, v_now, CASE v_schedule.catch_up WHEN 'all' THEN v_schedule.catch_up_limit ELSE 1 END);
+    IF v_schedule.catch_up = 'none' AND v_fire_times[1] < v_now - v_schedule.catch_up_grace THEN
+      v_fire_times := '{}';  -- missed while nothing fired: dropped
+    END IF;
+    v_previous := v_schedule.last_workflow_id;
+    v_last_fire := v_schedule.last_fire_at;
+    v_error := NULL;
+    FOREACH v_fire_at IN ARRAY v_fire_times LOOP
+      schedule_name := v_schedule.name;
+      fire_at := v_fire_at;
+      workflow_id := NULL;
+      v_last_fire := v_fire_at;
+      v_fire_text := pg_catalog.to_char(v_fire_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
+      v_key := pg_catalog.format('tributary.schedule:%s:%s', v_schedule.id, v_fire_text);
+      SELECT w.id INTO v_created FROM tributary.workflows AS w WHERE w.idempotency_key = v_key;
+      IF FOUND THEN
+        workflow_id := v_created;
+        outcome := 'already_fired';
+        v_previous := v_created;
+        RETURN NEXT;
+        CONTINUE;
+      END IF;
+      outcome := 'fired';
+      IF v_schedule.overlap <> 'allow' AND v_previous IS NOT NULL
+         AND EXISTS (SELECT 1 FROM tributary.workflows AS w WHERE w.id = v_previous AND w.state = 'running') THEN
+        IF v_schedule.overlap = 'skip' THEN
+          outcome := 'skipped';
+          RETURN NEXT;
+          CONTINUE;
+        END IF;
+        outcome := 'fired_after_cancel';
+      END IF;
+      BEGIN
+        IF outcome = 'fired_after_cancel' THEN
+          PERFORM tributary.cancel_workflow(
+            v_previous, pg_catalog.format('schedule "%s" fired again at %s', v_schedule.name, v_fire_text));
+        END IF;
+        v_created := tributary.create_workflow(
+          v_schedule.workflow_name, v_schedule.tasks, NULL,
+          v_schedule.metadata || pg_catalog.jsonb_build_object('schedule', v_schedule.name, 'fire_at', v_fire_text),
+          v_key);
+      EXCEPTION WHEN OTHERS THEN
+        v_error := pg_catalog.format('fire time %s: %s (SQLSTATE %s)', v_fire_text, SQLERRM, SQLSTATE);
+        outcome := 'failed';
+        RETURN NEXT;
+        CONTINUE;
+      END;
+      v_previous := v_created;
+      v_error := NULL;
+      workflow_id := v_created;
+      RETURN NEXT;
+    END LOOP;
+    UPDATE tributary.schedules AS s
+    SET next_fire_at = coalesce(tributary._schedule_fire_time_after(v_schedule, v_now), 'infinity'),
+        last_fire_at = v_last_fire,
+        last_workflow_id = v_previous,
+        last_error = v_error,
+        updated_at = v_now
+    WHERE s.id = v_schedule.id;
+  END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION tributary.fire_due_schedules(p_limit integer) IS 'Fires every due fire time of every unpaused schedule exactly once (rows locked FOR UPDATE SKIP LOCKED, next_fire_at advanced in the same transaction); one row per fire time: fired, fired_after_cancel, skipped, already_fired or failed. Call it every minute (workers do; or pg_cron).';
 CREATE FUNCTION tributary.forget_worker_process(p_worker_id text) RETURNS boolean
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -1159,6 +1728,27 @@ BEGIN
 END;
 $_$;
 COMMENT ON FUNCTION tributary.list_workflows(p_state text, p_name text, p_since timestamp with time zone, p_search text, p_before_id bigint, p_limit integer) IS 'One page of workflows, newest first; optional filters state, name, since, search (an id, or a name prefix); next page after p_before_id. TB012 bad limit or state, TB009 unknown p_before_id.';
+CREATE FUNCTION tributary.pause_schedule(p_name text) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_paused boolean;
+BEGIN
+  SELECT s.paused INTO v_paused FROM tributary.schedules AS s WHERE s.name = p_name FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'schedule "%" does not exist', p_name
+      USING ERRCODE = 'TB204', HINT = 'SELECT name FROM tributary.schedule_status lists the schedules.';
+  END IF;
+  IF v_paused THEN
+    RETURN false;
+  END IF;
+  UPDATE tributary.schedules AS s SET paused = true, updated_at = tributary.now() WHERE s.name = p_name;
+  RETURN true;
+END;
+$$;
+COMMENT ON FUNCTION tributary.pause_schedule(p_name text) IS 'Pauses a schedule (it fires nothing until resume_schedule); false if already paused. TB204 unknown schedule.';
 CREATE FUNCTION tributary.prune_finished(p_older_than interval, p_limit integer DEFAULT 1000) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -1312,6 +1902,32 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.rescue_expired_steps(p_limit integer) IS 'Treats running steps whose lease expired (dead or hung worker, timeout) as failed retryable attempts. SKIP LOCKED: safe from every worker at once. Returns how many it rescued.';
+CREATE FUNCTION tributary.resume_schedule(p_name text) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_schedule tributary.schedules;
+  v_now timestamptz := tributary.now();
+BEGIN
+  SELECT * INTO v_schedule FROM tributary.schedules AS s WHERE s.name = p_name FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'schedule "%" does not exist', p_name
+      USING ERRCODE = 'TB204', HINT = 'SELECT name FROM tributary.schedule_status lists the schedules.';
+  END IF;
+  IF NOT v_schedule.paused THEN
+    RETURN false;
+  END IF;
+  UPDATE tributary.schedules AS s
+  SET paused = false,
+      next_fire_at = coalesce(tributary._schedule_fire_time_after(v_schedule, v_now - interval '1 microsecond'), 'infinity'),
+      updated_at = v_now
+  WHERE s.id = v_schedule.id;
+  RETURN true;
+END;
+$$;
+COMMENT ON FUNCTION tributary.resume_schedule(p_name text) IS 'Resumes a paused schedule from its first fire time at or after now (fire times passed while paused never fire); false if not paused. TB204 unknown schedule.';
 CREATE FUNCTION tributary.retry_step(p_step_id bigint) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -1480,6 +2096,68 @@ CREATE VIEW tributary.recent_failures AS
   WHERE ((s.errors <> '[]'::jsonb) AND ((((s.errors -> '-1'::integer) ->> 'at'::text))::timestamp with time zone > (tributary.now() - '1 day'::interval)))
   ORDER BY (((s.errors -> '-1'::integer) ->> 'at'::text))::timestamp with time zone DESC;
 COMMENT ON VIEW tributary.recent_failures IS 'Steps that failed an attempt in the past day, newest first: state, attempts and the last error.';
+CREATE TABLE tributary.workflows (
+    id bigint NOT NULL,
+    name text NOT NULL,
+    state text DEFAULT 'running'::text NOT NULL,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    idempotency_key text,
+    scheduled_at timestamp with time zone DEFAULT tributary.now() NOT NULL,
+    created_at timestamp with time zone DEFAULT tributary.now() NOT NULL,
+    steps_total integer,
+    steps_unfinished integer,
+    cancelled_at timestamp with time zone,
+    finalized_at timestamp with time zone,
+    CONSTRAINT workflows_cancelled_state_has_cancelled_at CHECK (((state <> 'cancelled'::text) OR (cancelled_at IS NOT NULL))),
+    CONSTRAINT workflows_counters_in_range CHECK (((steps_unfinished >= 0) AND (steps_unfinished <= steps_total))),
+    CONSTRAINT workflows_counters_resolved_together CHECK (((steps_total IS NULL) = (steps_unfinished IS NULL))),
+    CONSTRAINT workflows_final_means_nothing_unfinished CHECK (((state = 'running'::text) OR (steps_unfinished = 0))),
+    CONSTRAINT workflows_finalized_at_set_iff_final CHECK (((state = 'running'::text) = (finalized_at IS NULL))),
+    CONSTRAINT workflows_metadata_is_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
+    CONSTRAINT workflows_name_not_blank CHECK ((name <> ''::text)),
+    CONSTRAINT workflows_state_valid CHECK ((state = ANY (ARRAY['running'::text, 'completed'::text, 'failed'::text, 'cancelled'::text])))
+);
+COMMENT ON TABLE tributary.workflows IS 'Workflows: a named set of steps. state: running -> completed | failed | cancelled, finalized exactly once.';
+COMMENT ON COLUMN tributary.workflows.state IS 'running: some step can still run; completed: every step completed; failed: a step was discarded and nothing can run any more; cancelled: cancel_workflow() was called.';
+COMMENT ON COLUMN tributary.workflows.metadata IS 'Free-form caller data (a jsonb object).';
+COMMENT ON COLUMN tributary.workflows.idempotency_key IS 'Optional: create_workflow() with a key already used returns the existing workflow.';
+COMMENT ON COLUMN tributary.workflows.scheduled_at IS 'No step of the workflow is claimable before this time.';
+COMMENT ON COLUMN tributary.workflows.steps_total IS 'Number of steps; NULL until the graph is resolved.';
+COMMENT ON COLUMN tributary.workflows.steps_unfinished IS 'Steps not yet completed, discarded or cancelled; the workflow finalizes when it reaches 0.';
+COMMENT ON COLUMN tributary.workflows.cancelled_at IS 'When cancel_workflow() cancelled it.';
+COMMENT ON COLUMN tributary.workflows.finalized_at IS 'When it left the running state.';
+CREATE VIEW tributary.schedule_status AS
+ SELECT s.name,
+    s.cron,
+    s.time_zone,
+    s.every,
+    s.workflow_name,
+    s.overlap,
+    s.catch_up,
+    s.paused,
+        CASE
+            WHEN (NOT s.paused) THEN s.next_fire_at
+            ELSE NULL::timestamp with time zone
+        END AS next_fire_at,
+        CASE
+            WHEN (NOT s.paused) THEN (s.next_fire_at - tributary.now())
+            ELSE NULL::interval
+        END AS next_fire_in,
+    s.last_fire_at,
+    s.last_workflow_id,
+    w.state AS last_workflow_state,
+    s.last_error
+   FROM (tributary.schedules s
+     LEFT JOIN tributary.workflows w ON ((w.id = s.last_workflow_id)));
+COMMENT ON VIEW tributary.schedule_status IS 'Schedules with their timing, policies, next fire time (NULL while paused) and how long until it, and the last fire time with its workflow''s state (NULL once pruned).';
+ALTER TABLE tributary.schedules ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME tributary.schedules_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 CREATE TABLE tributary.step_dependencies (
     step_id bigint NOT NULL,
     depends_on_step_id bigint NOT NULL,
@@ -1531,36 +2209,6 @@ CREATE VIEW tributary.unserved_queues AS
            FROM tributary.worker_process_status w
           WHERE (w.live AND (d.queue = ANY (w.queues)))))));
 COMMENT ON VIEW tributary.unserved_queues IS 'Queues with steps ready now and no live worker process serving them (no process reported that queue within one lease).';
-CREATE TABLE tributary.workflows (
-    id bigint NOT NULL,
-    name text NOT NULL,
-    state text DEFAULT 'running'::text NOT NULL,
-    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
-    idempotency_key text,
-    scheduled_at timestamp with time zone DEFAULT tributary.now() NOT NULL,
-    created_at timestamp with time zone DEFAULT tributary.now() NOT NULL,
-    steps_total integer,
-    steps_unfinished integer,
-    cancelled_at timestamp with time zone,
-    finalized_at timestamp with time zone,
-    CONSTRAINT workflows_cancelled_state_has_cancelled_at CHECK (((state <> 'cancelled'::text) OR (cancelled_at IS NOT NULL))),
-    CONSTRAINT workflows_counters_in_range CHECK (((steps_unfinished >= 0) AND (steps_unfinished <= steps_total))),
-    CONSTRAINT workflows_counters_resolved_together CHECK (((steps_total IS NULL) = (steps_unfinished IS NULL))),
-    CONSTRAINT workflows_final_means_nothing_unfinished CHECK (((state = 'running'::text) OR (steps_unfinished = 0))),
-    CONSTRAINT workflows_finalized_at_set_iff_final CHECK (((state = 'running'::text) = (finalized_at IS NULL))),
-    CONSTRAINT workflows_metadata_is_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
-    CONSTRAINT workflows_name_not_blank CHECK ((name <> ''::text)),
-    CONSTRAINT workflows_state_valid CHECK ((state = ANY (ARRAY['running'::text, 'completed'::text, 'failed'::text, 'cancelled'::text])))
-);
-COMMENT ON TABLE tributary.workflows IS 'Workflows: a named set of steps. state: running -> completed | failed | cancelled, finalized exactly once.';
-COMMENT ON COLUMN tributary.workflows.state IS 'running: some step can still run; completed: every step completed; failed: a step was discarded and nothing can run any more; cancelled: cancel_workflow() was called.';
-COMMENT ON COLUMN tributary.workflows.metadata IS 'Free-form caller data (a jsonb object).';
-COMMENT ON COLUMN tributary.workflows.idempotency_key IS 'Optional: create_workflow() with a key already used returns the existing workflow.';
-COMMENT ON COLUMN tributary.workflows.scheduled_at IS 'No step of the workflow is claimable before this time.';
-COMMENT ON COLUMN tributary.workflows.steps_total IS 'Number of steps; NULL until the graph is resolved.';
-COMMENT ON COLUMN tributary.workflows.steps_unfinished IS 'Steps not yet completed, discarded or cancelled; the workflow finalizes when it reaches 0.';
-COMMENT ON COLUMN tributary.workflows.cancelled_at IS 'When cancel_workflow() cancelled it.';
-COMMENT ON COLUMN tributary.workflows.finalized_at IS 'When it left the running state.';
 CREATE VIEW tributary.workflow_progress AS
  SELECT w.id,
     w.name,
@@ -1593,6 +2241,10 @@ ALTER TABLE tributary.workflows ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDEN
     NO MAXVALUE
     CACHE 1
 );
+ALTER TABLE ONLY tributary.schedules
+    ADD CONSTRAINT schedules_name_unique UNIQUE (name);
+ALTER TABLE ONLY tributary.schedules
+    ADD CONSTRAINT schedules_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY tributary.settings
     ADD CONSTRAINT settings_pkey PRIMARY KEY (singleton);
 ALTER TABLE ONLY tributary.step_dependencies
@@ -1605,6 +2257,7 @@ ALTER TABLE ONLY tributary.worker_processes
     ADD CONSTRAINT worker_processes_pkey PRIMARY KEY (worker_id);
 ALTER TABLE ONLY tributary.workflows
     ADD CONSTRAINT workflows_pkey PRIMARY KEY (id);
+CREATE INDEX schedules_due_idx ON tributary.schedules USING btree (next_fire_at) WHERE (NOT paused);
 CREATE INDEX step_dependencies_depends_on_idx ON tributary.step_dependencies USING btree (depends_on_step_id);
 CREATE INDEX steps_lease_expiry_idx ON tributary.steps USING btree (lease_expires_at) WHERE (lease_expires_at IS NOT NULL);
 CREATE INDEX steps_ready_idx ON tributary.steps USING btree (queue, priority DESC, scheduled_at, id) WHERE (state = 'available'::text);

@@ -9,6 +9,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -25,6 +26,7 @@ from examples import (
     non_retryable,
     queues,
     retries,
+    scheduled_report,
 )
 from tributary import Client
 from tributary.cli.app import load_app
@@ -41,6 +43,8 @@ EXAMPLES = [
     "queues",
     "ai_pipeline",
     "delayed_workflow",
+    "scheduled_report",
+    "quickstart",
 ]
 
 
@@ -241,3 +245,29 @@ def test_tributary_worker_runs_the_etl_chain_app_and_exits_0_on_sigterm(dsn: str
             worker.kill()
             _, stderr = worker.communicate(timeout=10)
             sys.stderr.write(stderr)  # the worker's log, shown with the failure
+
+
+def test_scheduled_report_defines_its_schedule_and_fires_it(dsn: str) -> None:
+    with scheduled_report.app(dsn) as client:
+        [weekday] = client.schedules()
+        assert (weekday.name, weekday.cron, weekday.time_zone, weekday.overlap, weekday.catch_up) == (
+            "weekday_sales_report", "0 7 * * MON-FRI", "Europe/Paris", "skip", "last",
+        )  # fmt: skip
+        assert weekday.next_fire_at is not None
+        local = weekday.next_fire_at.astimezone(ZoneInfo("Europe/Paris"))
+        assert (local.hour, local.minute, local.weekday() < 5) == (7, 0, True)
+
+    outcomes = scheduled_report.main(dsn, runs=2)
+
+    assert len(outcomes) == 2
+    for outcome in outcomes:
+        assert outcome.state == "completed"
+        assert outcome.result("report") == "Daily sales: 12 orders, 480.00 EUR (eu)"
+    with psycopg.connect(dsn) as conn:
+        fire_times = conn.execute(
+            "SELECT DISTINCT metadata->>'fire_at' FROM tributary.workflows"
+            " WHERE metadata->>'schedule' = 'demo_sales_report'"
+        ).fetchall()
+        names = conn.execute("SELECT name FROM tributary.schedules").fetchall()
+    assert len(fire_times) >= 2, "one workflow per fire time"
+    assert names == [("weekday_sales_report",)], "the demo schedule was deleted; app() keeps the weekday one"

@@ -106,6 +106,10 @@ class FakeEngine:
     async def prune_processes(self) -> int:
         return 0
 
+    async def fire_schedules(self) -> int:
+        self.calls.append(("fire_schedules", None))
+        return 0
+
 
 class Recorder(Hook):
     def __init__(self) -> None:

@@ -11,15 +11,17 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import sql
-from psycopg.rows import RowMaker, dict_row
+from psycopg.rows import RowMaker, class_row, dict_row
 from psycopg.types.json import Jsonb
 
 from tributary.errors import from_sql_error
 from tributary.hooks import WorkPayload
+
+RowT = TypeVar("RowT")
 
 AVAILABLE_CHANNEL = "tributary_step_available"
 FINALIZED_CHANNEL = "tributary_workflow_finalized"
@@ -72,6 +74,24 @@ LIST_WORKFLOWS = (
 EXPIRED_LEASES_BY_QUEUE = "SELECT queue, count(*) FROM tributary.expired_leases GROUP BY queue ORDER BY queue"
 WORKFLOW_COUNTS = "SELECT state, count(*) AS count FROM tributary.workflows GROUP BY state"
 QUEUE_DEPTHS = "SELECT queue, ready, scheduled, running, oldest_ready_age FROM tributary.queue_depths ORDER BY queue"
+CREATE_SCHEDULE = (
+    "SELECT tributary.create_schedule(p_name => %s, p_workflow_name => %s, p_tasks => %s, p_cron => %s,"
+    " p_every => %s, p_time_zone => %s, p_metadata => %s, p_overlap => %s, p_catch_up => %s,"
+    " p_catch_up_limit => %s, p_catch_up_grace => %s, p_starts_at => %s, p_replace => true)"
+)
+SCHEDULE_STATUS = (
+    "SELECT name, cron, time_zone, every, workflow_name, overlap, catch_up, paused, next_fire_at, next_fire_in,"
+    " last_fire_at, last_workflow_id, last_workflow_state, last_error FROM tributary.schedule_status"
+)
+LIST_SCHEDULES = SCHEDULE_STATUS + " ORDER BY next_fire_at NULLS LAST, name"
+GET_SCHEDULE = SCHEDULE_STATUS + " WHERE name = %s"
+PAUSE_SCHEDULE = "SELECT tributary.pause_schedule(%s)"
+RESUME_SCHEDULE = "SELECT tributary.resume_schedule(%s)"
+DELETE_SCHEDULE = "SELECT tributary.delete_schedule(%s)"
+FIRE_DUE_SCHEDULES = "SELECT schedule_name, fire_at, workflow_id, outcome FROM tributary.fire_due_schedules()"
+FIRE_DUE_SCHEDULES_COUNT = (
+    "SELECT count(*) FILTER (WHERE outcome IN ('fired', 'fired_after_cancel')) FROM tributary.fire_due_schedules()"
+)
 RECENT_FAILURES = (
     "SELECT step_id, workflow_id, task_name, kind, state, attempt, max_attempts, failed_at, message"
     " FROM tributary.recent_failures ORDER BY failed_at DESC LIMIT %s"
@@ -152,6 +172,14 @@ async def aread(conn: psycopg.AsyncConnection[Any], statement: str, params: Sequ
         async with conn.cursor(row_factory=dict_row) as cursor:
             await cursor.execute(statement, params)
             return await cursor.fetchall()
+
+
+def read_as(
+    conn: psycopg.Connection[Any], row_type: type[RowT], statement: str, params: Sequence[Any] = ()
+) -> list[RowT]:
+    """Runs ``statement`` on ``conn`` and builds a ``row_type`` from each row by column name."""
+    with _engine_errors(), conn.cursor(row_factory=class_row(row_type)) as cursor:
+        return cursor.execute(statement, params).fetchall()
 
 
 async def acall(

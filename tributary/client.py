@@ -16,12 +16,14 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from tributary import _sql, migrate
+from tributary import schedules as schedule_calls
 from tributary._reconnect import ReconnectBackoff
 from tributary.config import Config
 from tributary.errors import WaitTimeout
 from tributary.hooks import Hook
 from tributary.payload import from_json
 from tributary.runtime import Runtime
+from tributary.schedules import CatchUp, Firing, Overlap, ScheduleInfo
 from tributary.workflow import WorkflowBuilder, WorkflowOptions, WorkflowSpec, create_many
 
 logger = logging.getLogger(__name__)
@@ -134,6 +136,55 @@ class Client:
         """Re-runs discarded/cancelled steps (keeping completed results); returns how many."""
         with self.connection() as conn:
             return int(_sql.call(conn, _sql.RETRY_WORKFLOW, (workflow_id,))[0][0])
+
+    # -- schedules -------------------------------------------------------------------------
+    def schedule(
+        self,
+        name: str,
+        workflow: WorkflowBuilder,
+        *,
+        cron: str | None = None,
+        every: timedelta | None = None,
+        time_zone: str = "UTC",
+        overlap: Overlap = "skip",
+        catch_up: CatchUp = "last",
+        catch_up_limit: int = 10,
+        catch_up_grace: timedelta = timedelta(minutes=5),
+        starts_at: datetime | None = None,
+    ) -> ScheduleInfo:
+        """Creates or updates the schedule ``name``: ``workflow`` (from ``new_workflow``) at every fire time
+        of ``cron`` (5 fields, read in ``time_zone``) or of ``every``. Validated by the engine;
+        calling it again with the same timing keeps the next fire time, so call it at every start."""
+        with self.connection() as conn:
+            return schedule_calls.upsert(
+                conn, name, workflow, cron=cron, every=every, time_zone=time_zone, overlap=overlap,
+                catch_up=catch_up, catch_up_limit=catch_up_limit, catch_up_grace=catch_up_grace, starts_at=starts_at,
+            )  # fmt: skip
+
+    def schedules(self) -> list[ScheduleInfo]:
+        """Every schedule with its next fire time (``tributary.schedule_status``)."""
+        with self.connection() as conn:
+            return schedule_calls.list_all(conn)
+
+    def pause_schedule(self, name: str) -> bool:
+        """Stops a schedule firing; False when it was already paused."""
+        with self.connection() as conn:
+            return bool(_sql.call(conn, _sql.PAUSE_SCHEDULE, (name,))[0][0])
+
+    def resume_schedule(self, name: str) -> bool:
+        """Restarts a paused schedule from its next fire time after now; False when it was not paused."""
+        with self.connection() as conn:
+            return bool(_sql.call(conn, _sql.RESUME_SCHEDULE, (name,))[0][0])
+
+    def delete_schedule(self, name: str) -> None:
+        """Deletes a schedule; the workflows it created stay."""
+        with self.connection() as conn:
+            _sql.call(conn, _sql.DELETE_SCHEDULE, (name,))
+
+    def fire_due_schedules(self) -> list[Firing]:
+        """Fires every due fire time now (workers do it in their maintenance loop); each fire time fires once."""
+        with self.connection() as conn:
+            return schedule_calls.fire_due(conn)
 
     # -- workers -----------------------------------------------------------------------------
     def start(self) -> None:

@@ -93,6 +93,35 @@ class InvalidArgument(EngineError):
     sqlstate = "TB012"
 
 
+class ScheduleError(EngineError):
+    """A schedule was refused or not found (SQLSTATEs TB201 to TB205)."""
+
+
+class InvalidCronExpression(ScheduleError):
+    """A cron expression does not parse, or never fires."""
+
+    sqlstate = "TB201"
+
+
+class UnknownTimeZone(ScheduleError):
+    sqlstate = "TB202"
+
+
+class InvalidSchedule(ScheduleError):
+    """A schedule's name, timing (neither or both of cron and interval, an interval that is not
+    positive) or policies are unusable."""
+
+    sqlstate = "TB203"
+
+
+class ScheduleNotFound(ScheduleError):
+    sqlstate = "TB204"
+
+
+class ScheduleExists(ScheduleError):
+    sqlstate = "TB205"
+
+
 _BY_SQLSTATE: dict[str, type[EngineError]] = {
     cls.sqlstate: cls
     for cls in (
@@ -108,6 +137,11 @@ _BY_SQLSTATE: dict[str, type[EngineError]] = {
         WorkflowSealed,
         InvalidState,
         InvalidArgument,
+        InvalidCronExpression,
+        UnknownTimeZone,
+        InvalidSchedule,
+        ScheduleNotFound,
+        ScheduleExists,
     )
 }
 

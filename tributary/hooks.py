@@ -83,6 +83,8 @@ RuntimeEventName = Literal[
     "rescue_failed",
     "released",
     "release_failed",
+    "schedules_fired",
+    "schedules_failed",
 ]
 
 

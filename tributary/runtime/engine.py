@@ -52,6 +52,8 @@ class EngineCalls(Protocol):
 
     async def prune_processes(self) -> int: ...
 
+    async def fire_schedules(self) -> int: ...
+
 
 @dataclass(frozen=True)
 class ProcessReport:
@@ -157,3 +159,7 @@ class Engine:
 
     async def prune_processes(self) -> int:
         return int((await self._call(_sql.PRUNE_WORKER_PROCESSES))[0][0])
+
+    async def fire_schedules(self) -> int:
+        """Fires the due fire times of every schedule; how many created a workflow."""
+        return int((await self._call(_sql.FIRE_DUE_SCHEDULES_COUNT))[0][0])

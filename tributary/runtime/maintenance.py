@@ -1,5 +1,6 @@
 """Keeps the leases of running attempts (``heartbeat_steps``), takes back expired ones
-(``rescue_expired_steps``), and gives back unfinished steps at shutdown (``release_steps``)."""
+(``rescue_expired_steps``), fires due schedules (``fire_due_schedules``), and gives back
+unfinished steps at shutdown (``release_steps``)."""
 
 from __future__ import annotations
 
@@ -107,6 +108,7 @@ class Maintenance:
     async def rescues(self) -> None:
         while True:
             await asyncio.sleep(self.rescue_interval * random.uniform(0.5, 1.5))
+            await self.fire_schedules()
             try:
                 rescued = await self.shared.engine.rescue()
                 await self.shared.engine.prune_processes()
@@ -116,6 +118,18 @@ class Maintenance:
             if rescued:
                 self.shared.wake_all()
                 self.shared.events.emit("rescued", f"rescued {rescued} steps whose lease expired")
+
+    async def fire_schedules(self) -> None:
+        """Fires the due fire times of every schedule; every process may, each fire time fires once."""
+        try:
+            fired = await self.shared.engine.fire_schedules()
+        except (psycopg.Error, OSError) as error:
+            self.shared.events.emit("schedules_failed", f"firing due schedules failed: {error}", error=error)
+            return
+        if fired:
+            self.shared.events.emit(
+                "schedules_fired", f"created {fired} workflows from due schedules", level=logging.INFO
+            )
 
     async def release(self, works: Sequence[WorkPayload]) -> None:
         """Gives ``works`` back to the engine without counting their attempt."""

@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -84,11 +85,15 @@ class EphemeralCluster:
     """A private PostgreSQL cluster in a temporary directory, trust auth, deleted on stop().
 
     Listens on a unix socket in that directory and on a free 127.0.0.1 port; ``dsn`` is the
-    TCP conninfo of its ``postgres`` database as superuser ``postgres``.
+    TCP conninfo of its ``postgres`` database as superuser ``postgres``. ``settings`` are added to
+    its ``postgresql.conf`` (values as written there, e.g. ``{"shared_preload_libraries": "'pg_cron'"}``).
     """
 
-    def __init__(self, bindir: Path | None = None, port: int | None = None) -> None:
+    def __init__(
+        self, bindir: Path | None = None, port: int | None = None, settings: Mapping[str, str] | None = None
+    ) -> None:
         self._bindir = bindir
+        self._extra_settings = dict(settings or {})
         self._requested_port = port
         self._port = port
         self._tmpdir: Path | None = None
@@ -164,7 +169,12 @@ class EphemeralCluster:
                 bindir / "initdb", "-D", data, "-U", "postgres", "-A", "trust",
                 "-E", "UTF8", "--locale=C", "--no-sync",
             )  # fmt: skip
-            settings = dict(_SETTINGS, port=str(self._port), unix_socket_directories=f"'{tmpdir}'")
+            settings = {
+                **_SETTINGS,
+                "port": str(self._port),
+                "unix_socket_directories": f"'{tmpdir}'",
+                **self._extra_settings,
+            }
             with (data / "postgresql.conf").open("a", encoding="utf-8") as conf:
                 conf.write("\n# tributary ephemeral cluster\n")
                 conf.writelines(f"{key} = {value}\n" for key, value in settings.items())

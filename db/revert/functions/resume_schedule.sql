@@ -1,0 +1,4 @@
+-- Revert tributary:functions/resume_schedule
+BEGIN;
+DROP FUNCTION tributary.resume_schedule(text);
+COMMIT;

@@ -1,0 +1,4 @@
+-- Revert tributary:tables/schedules
+BEGIN;
+DROP TABLE tributary.schedules;
+COMMIT;

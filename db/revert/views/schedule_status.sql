@@ -1,0 +1,4 @@
+-- Revert tributary:views/schedule_status
+BEGIN;
+DROP VIEW tributary.schedule_status;
+COMMIT;
