@@ -260,8 +260,6 @@ class Chaos:
     timeline: list[str] = field(default_factory=list)
     killed: list[AppProcess] = field(default_factory=list)
     workflow_ids: list[int] = field(default_factory=list)
-    exited: list[tuple[str, int | None]] = field(default_factory=list)  # processes that ended by themselves
-    tails: str = ""
     _heap: list[tuple[float, int, str, Any]] = field(default_factory=list)
     _seq: int = 0
     _started: int = 0
@@ -301,8 +299,17 @@ class Chaos:
         while self._heap:
             when, _, kind, payload = heapq.heappop(self._heap)
             time.sleep(max(0.0, self.began + when - time.monotonic()))
+            self.check_workers()
+            if time.monotonic() > self.deadline:
+                raise AssertionError(f"the chaos timeline overran the deadline\n{self.procs.tails()}")
             self.step(kind, payload, when)
         return self.workflow_ids
+
+    def check_workers(self) -> None:
+        """Fails at once when a worker process the chaos did not kill has ended."""
+        exited = [(p.name, p.popen.returncode) for p in self.procs.started if p not in self.killed and not p.alive]
+        if exited:
+            raise AssertionError(f"worker processes exited by themselves: {exited}\n{self.procs.tails()}")
 
     def step(self, kind: str, payload: Any, when: float) -> None:
         if kind == "submit":
@@ -315,7 +322,10 @@ class Chaos:
             self.note(f"SIGKILL {proc.name} (holding {held} running steps); started {replacement.name}")
         elif kind == "stop":
             if len(self.procs.running()) <= MIN_RUNNING:
-                self.at(when + 1.0, "stop")
+                if when + 1.0 < CHAOS_SECONDS:
+                    self.at(when + 1.0, "stop")
+                else:
+                    self.note("SIGSTOP skipped: too few workers running unstopped")
                 return
             proc, held = self.victim()
             proc.pause()
@@ -457,35 +467,36 @@ def run_chaos(
     cluster: EphemeralCluster, tmp_path: Path, rng: random.Random, plans: list[Plan]
 ) -> tuple[Chaos, Counter[int]]:
     """Starts the workers, runs the timeline, waits for every workflow to finish; returns the
-    chaos (its timeline, processes and workflows) and the finalizations announced on LISTEN."""
+    chaos (its timeline, processes and workflows) and the finalizations announced on LISTEN.
+    Prints the timeline, also when it fails."""
     dsn = cluster.dsn
     runs_dir = tmp_path / "runs"
     runs_dir.mkdir()
     procs = AppProcesses(dsn, tmp_path, [QUEUE], max_workers=SLOTS_PER_WORKER, runs_dir=runs_dir)
     listener = FinalizedListener(dsn)
-    listener.start()
     deadline = time.monotonic() + BODY_BUDGET
-    try:
-        assert listener.listening.wait(10), "the LISTEN connection did not start"
-        with Client(dsn, Config(queue=QUEUE)) as client:
-            chaos = Chaos(rng, cluster, procs, client, deadline)
+    with Client(dsn, Config(queue=QUEUE)) as client:
+        chaos = Chaos(rng, cluster, procs, client, deadline)
+        try:
+            listener.start()
+            assert listener.listening.wait(10), "the LISTEN connection did not start"
             for proc in [chaos.start_worker() for _ in range(WORKERS)]:
                 procs.wait_ready(proc, READY_TIMEOUT)
             workflow_ids = chaos.run(plans)
-        for proc in procs.started:
-            proc.resume()
-        chaos.note("chaos over; waiting for every workflow to finish")
-        while (left := unfinished_workflows(dsn, workflow_ids)) != 0:
-            if time.monotonic() > deadline:
-                report("\n".join(chaos.timeline))
-                pytest.fail(f"{left} workflows still running at the deadline\n{procs.tails()}")
-            time.sleep(0.25)
-        chaos.note("every workflow finished")
-        chaos.exited = [(p.name, p.popen.returncode) for p in procs.started if p not in chaos.killed and not p.alive]
-        chaos.tails = procs.tails()
-    finally:
-        listener.stop()
-        procs.kill_all()
+            for proc in procs.started:
+                proc.resume()
+            chaos.note("chaos over; waiting for every workflow to finish")
+            while (left := unfinished_workflows(dsn, workflow_ids)) != 0:
+                chaos.check_workers()
+                if time.monotonic() > deadline:
+                    pytest.fail(f"{left} workflows still running at the deadline\n{procs.tails()}")
+                time.sleep(0.25)
+            chaos.check_workers()
+            chaos.note("every workflow finished")
+        finally:
+            listener.stop()
+            procs.kill_all()
+            report("\n".join(chaos.timeline))
     return chaos, listener.counts
 
 
@@ -499,9 +510,7 @@ def test_workflows_survive_kills_freezes_and_postgres_crashes(chaos_cluster: Eph
     report(f"{len(plans)} workflows, {sum(len(plan.graph) for plan in plans)} steps, {edges} edges")
 
     chaos, announced = run_chaos(chaos_cluster, tmp_path, rng, plans)
-    report("\n".join(chaos.timeline))
     context = f"seed {seed}\n" + "\n".join(chaos.timeline)
-    assert chaos.exited == [], f"worker processes exited by themselves: {chaos.exited}\n{context}\n{chaos.tails}"
 
     outcome = Outcome.read(chaos_cluster.dsn, plans, chaos.workflow_ids)
     check_nothing_lost(outcome, context)
