@@ -27,6 +27,7 @@ from tests.fix_database import Connect
 from tributary import (
     Client,
     Config,
+    ConfigError,
     CycleDetected,
     DependencyNotFound,
     DuplicateTaskName,
@@ -43,6 +44,7 @@ from tributary import (
     WorkflowBuilder,
     WorkflowResult,
     WorkflowValidationError,
+    migrate,
 )
 from tributary.errors import WorkflowNotFound
 
@@ -351,3 +353,10 @@ def test_a_running_client_is_a_live_worker_process_until_it_stops(dsn: str, conn
         assert client.wait(workflow_id, timeout=10).state == "completed"
         client.stop()
     assert conn.execute("SELECT count(*) FROM tributary.worker_processes").fetchone() == (0,)
+
+
+def test_workers_refuse_to_start_on_a_schema_older_than_the_package(dsn: str) -> None:
+    migrate.down(dsn, to="functions/now")  # back before the worker-process registry
+    config = Config(queues={"default": QueueConfig(max_workers=1)}, workers=Workers(AddWorker()))
+    with Client(dsn, config) as client, pytest.raises(ConfigError, match=r"older than this package.*migrate up"):
+        client.start()

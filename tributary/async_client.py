@@ -143,4 +143,6 @@ class AsyncClient:
 
 
 def _unopened_pool(dsn: str) -> AsyncConnectionPool[Any]:
-    return AsyncConnectionPool(dsn, min_size=1, max_size=4, open=False, name="tributary-async")
+    return AsyncConnectionPool(
+        dsn, min_size=1, max_size=4, open=False, name="tributary-async", check=AsyncConnectionPool.check_connection
+    )

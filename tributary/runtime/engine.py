@@ -16,6 +16,7 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from tributary import _sql
+from tributary.errors import ConfigError
 from tributary.hooks import WorkPayload
 
 Outcomes = list[tuple[int, str]]
@@ -83,6 +84,7 @@ class Engine:
             max_size=pool_size,
             kwargs={"autocommit": True},
             configure=self._remember_backend,
+            check=AsyncConnectionPool.check_connection,  # after a server restart: replace, do not fail
             open=False,
             name="tributary-runtime",
         )
@@ -144,14 +146,13 @@ class Engine:
         return int((await self._call(_sql.RELEASE, _sql.attempts_params(works)))[0][0])
 
     async def report_process(self, process: ProcessReport) -> timedelta:
-        lease = (
-            await self._call(
-                _sql.REPORT_WORKER_PROCESS,
-                (self.worker_id, process.host, process.pid, process.queues, process.kinds, process.package_version),
-            )
-        )[0][0]
+        params = (self.worker_id, process.host, process.pid, process.queues, process.kinds, process.package_version)
+        try:
+            lease = (await self._call(_sql.REPORT_WORKER_PROCESS, params))[0][0]
+        except psycopg.errors.UndefinedFunction as missing:
+            raise SchemaTooOld(missing.diag.message_primary or type(missing).__name__) from missing
         if not isinstance(lease, timedelta):
-            raise TypeError(f"report_worker_process returned {lease!r}, not the lease")
+            raise SchemaTooOld(f"report_worker_process returned {lease!r}, not the lease")
         return lease
 
     async def forget_process(self) -> None:
@@ -163,3 +164,13 @@ class Engine:
     async def fire_schedules(self) -> int:
         """Fires the due fire times of every schedule; how many created a workflow."""
         return int((await self._call(_sql.FIRE_DUE_SCHEDULES_COUNT))[0][0])
+
+
+class SchemaTooOld(ConfigError):
+    """The deployed schema lacks what this package calls: it was deployed by an older version."""
+
+    def __init__(self, cause: object) -> None:
+        super().__init__(
+            f"the deployed tributary schema is older than this package ({cause}): "
+            "run `tributary migrate up` (or set Config(auto_migrate=True)) before starting workers"
+        )

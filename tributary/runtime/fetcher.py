@@ -47,7 +47,8 @@ class Fetcher:
             except Exception as error:  # never let the fetcher die: its queue would stop
                 slots.give_back(want)
                 self.shared.events.emit("claim_failed", f"claim on queue {slots.name} failed: {error}", error=error)
-                await asyncio.sleep(backoff.next_delay())
+                with contextlib.suppress(TimeoutError):  # a wake-up (LISTEN is back) ends the wait early
+                    await asyncio.wait_for(slots.wake.wait(), backoff.next_delay())
                 continue
             backoff.reset()
             self.start_steps(slots, works, want)
