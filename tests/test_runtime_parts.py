@@ -280,7 +280,7 @@ def test_a_fetcher_gives_back_its_slots_when_a_claim_fails_and_keeps_going(monke
     asyncio.run(scenario())
 
 
-def test_a_lost_lease_cancels_an_async_attempt_and_says_so() -> None:
+def test_heartbeats_keep_unreported_completions_and_a_lost_lease_cancels_an_async_attempt() -> None:
     async def scenario() -> None:
         engine, hook = FakeEngine(), Recorder()
         engine.held = {2}
@@ -296,16 +296,19 @@ def test_a_lost_lease_cancels_an_async_attempt_and_says_so() -> None:
             1: Attempt(work(1), slots, cancellable=True, task=sleeper),
             2: Attempt(work(2), slots, cancellable=True, task=kept),
         }
+        completer, _ = make_completer(engine, {"q": slots}, running_lifecycle(), hook)
+        completer.unreported[3] = work(3)  # completed, its report not sent yet: its lease is kept too
         maintenance = Maintenance(
             shared_by(engine, hook, running_lifecycle(), {"q": slots}),
             executor,  # type: ignore[arg-type]  # only .running is read
+            completer,
             ProcessReport("host", 1, ["q"], ["k"], "0"),
             configured_heartbeat=None,
             rescue_interval=30,
         )
         await maintenance.heartbeat_once()
         await asyncio.sleep(0)
-        assert engine.calls == [("heartbeat", [1, 2])]
+        assert engine.calls == [("heartbeat", [1, 2, 3])]
         assert (sleeper.cancelled(), kept.cancelled()) == (True, False)
         assert (executor.running[1].lease_lost, executor.running[2].lease_lost) == (True, False)
         (event,) = hook.events

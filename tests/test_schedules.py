@@ -278,6 +278,7 @@ def test_the_maintenance_pass_fires_schedules_and_reports_failures() -> None:
         maintenance = Maintenance(
             shared_by(engine, hook, running_lifecycle(), {"q": slots}),
             None,  # type: ignore[arg-type]  # firing schedules reads no attempt
+            None,  # type: ignore[arg-type]  # nor any unreported completion
             ProcessReport("host", 1, ["q"], ["k"], "0"),
             configured_heartbeat=None,
             rescue_interval=30,

@@ -36,12 +36,16 @@ class Completer:
     flush_interval: float
     claim_batch_size: int
     _queue: asyncio.Queue[WorkPayload | None] = field(default_factory=asyncio.Queue)
+    # Completed attempts not reported yet, by step id: their leases are still renewed, so a slow
+    # flush (the database is away) does not let them be rescued and run again.
+    unreported: dict[int, WorkPayload] = field(default_factory=dict)
     _urgent: asyncio.Event = field(default_factory=asyncio.Event)  # a completion others wait for is queued
 
     def put(self, work: WorkPayload) -> None:
         """Queues the completion of ``work`` (its ``result`` is set)."""
         if work.has_dependents:
             self._urgent.set()
+        self.unreported[work.step_id] = work
         self._queue.put_nowait(work)
 
     async def close(self) -> None:
@@ -70,6 +74,9 @@ class Completer:
                 self._urgent.set()  # a backlog: send the next batch without waiting
             unlocks = any(work.has_dependents for work in batch)
             drained = await self._flush(batch)
+            for work in batch:
+                if self.unreported.get(work.step_id) is work:
+                    del self.unreported[work.step_id]
             if unlocks:  # dependents may be claimable now: do not wait for the notification
                 for slots in self.shared.slots.values():
                     if slots not in drained:

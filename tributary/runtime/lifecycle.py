@@ -62,6 +62,7 @@ class Runtime:
         self.maintenance = Maintenance(
             self.shared,
             self.executor,
+            self.completer,
             ProcessReport(
                 host=socket.gethostname(),
                 pid=os.getpid(),

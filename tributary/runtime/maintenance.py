@@ -15,6 +15,7 @@ import psycopg
 
 from tributary.errors import ConfigError
 from tributary.hooks import WorkPayload
+from tributary.runtime.completer import Completer
 from tributary.runtime.engine import ProcessReport
 from tributary.runtime.executor import Executor
 from tributary.runtime.shared import Shared
@@ -46,6 +47,7 @@ class Maintenance:
 
     shared: Shared
     executor: Executor
+    completer: Completer
     process: ProcessReport
     configured_heartbeat: timedelta | None
     rescue_interval: float
@@ -83,12 +85,14 @@ class Maintenance:
             )
 
     async def heartbeat_once(self) -> None:
-        """Renews the lease of every running attempt; stops those whose lease the engine took back."""
+        """Renews the lease of every running attempt and of every completed one not reported yet;
+        stops the running ones whose lease the engine took back."""
         attempts = [a for a in self.executor.running.values() if not a.lease_lost and not a.released]
-        if not attempts:
+        unreported = [w for w in self.completer.unreported.values() if w.step_id not in self.executor.running]
+        if not attempts and not unreported:
             return
         try:
-            held = await self.shared.engine.heartbeat([a.work for a in attempts])
+            held = await self.shared.engine.heartbeat([a.work for a in attempts] + unreported)
         except (psycopg.Error, OSError) as error:
             self.shared.events.emit("heartbeat_failed", f"heartbeat failed: {error}", error=error)
             return
