@@ -27,12 +27,12 @@ def unbounded_index_scans(plan: str) -> list[str]:
     lines = plan.splitlines()
     found = []
     for n, line in enumerate(lines):
-        if "Index Scan using" not in line and "Index Only Scan using" not in line:
+        if "Index Scan using" not in line and "Index Only Scan using" not in line and "Bitmap Index Scan on" not in line:
             continue
         depth = len(line) - len(line.lstrip(" ->"))
         details = []
-        for below in lines[n + 1 :]:
-            if "->" in below or len(below) - len(below.lstrip(" ")) <= depth:
+        for below in lines[n + 1 :]:  # the node's own lines, up to the next node
+            if below.lstrip().startswith("->") or len(below) - len(below.lstrip(" ")) <= depth:
                 break
             details.append(below)
         if not any("Index Cond:" in d for d in details):
