@@ -12,7 +12,9 @@
 -- Reads only the ready index (steps_ready_idx): pending and finished steps are never scanned.
 -- O(p_max_steps): the claimed ids are collected once (an InitPlan) and the rows updated by
 -- primary key; no join of the table with the list of claimed ids, which a nested loop could
--- rescan for every row.
+-- rescan for every row. The dependency results are read through the step's edges and the
+-- parents' primary key: a generic plan made on a small table could look them up by
+-- workflow_id alone and filter on the names, reading the whole workflow for each claimed step.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary.claim_step(
@@ -80,7 +82,8 @@ BEGIN
          CASE WHEN pg_catalog.cardinality(c.depends_on) = 0 THEN '{}'::jsonb
               ELSE (SELECT pg_catalog.jsonb_object_agg(p.task_name, p.result)
                     FROM tributary.steps AS p
-                    WHERE p.workflow_id = c.workflow_id AND p.task_name = ANY (c.depends_on))
+                    WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
+                                            WHERE d.step_id = c.id)))
          END,
          EXISTS (SELECT 1 FROM tributary.step_dependencies AS d WHERE d.depends_on_step_id = c.id)
   FROM claimed AS c
