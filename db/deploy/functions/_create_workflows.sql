@@ -214,19 +214,31 @@ BEGIN
   v_ids := ARRAY(SELECT pg_catalog.nextval('tributary.workflows_id_seq'::regclass) FROM pg_catalog.generate_series(1, v_count));
   PERFORM pg_catalog.set_config('tributary.creating_workflow', 'on', true);  -- our rows are resolved here
   BEGIN
-    WITH inserted AS (
-      INSERT INTO tributary.workflows (id, name, metadata, idempotency_key, scheduled_at, steps_total, steps_unfinished)
-      SELECT v_ids[w.ord], w.wf->>'name',
-             CASE pg_catalog.jsonb_typeof(w.wf->'metadata') WHEN 'object' THEN w.wf->'metadata' ELSE '{}' END,
-             w.wf->>'idempotency_key',
-             coalesce((w.wf->>'scheduled_at')::timestamptz, v_now),
-             pg_catalog.jsonb_array_length(w.wf->'tasks'), pg_catalog.jsonb_array_length(w.wf->'tasks')
+    -- Workflows without a key go in with a plain INSERT (cheaper than ON CONFLICT's speculative
+    -- insertion), those with a key with ON CONFLICT DO NOTHING; the same columns either way.
+    WITH input AS (
+      SELECT v_ids[w.ord] AS id, w.wf->>'name' AS name,
+             CASE pg_catalog.jsonb_typeof(w.wf->'metadata') WHEN 'object' THEN w.wf->'metadata' ELSE '{}' END AS metadata,
+             w.wf->>'idempotency_key' AS idempotency_key,
+             coalesce((w.wf->>'scheduled_at')::timestamptz, v_now) AS scheduled_at,
+             pg_catalog.jsonb_array_length(w.wf->'tasks') AS steps_total
       FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
-      ORDER BY w.ord
+    ), keyless AS (
+      INSERT INTO tributary.workflows (id, name, metadata, idempotency_key, scheduled_at, steps_total, steps_unfinished)
+      SELECT i.id, i.name, i.metadata, NULL, i.scheduled_at, i.steps_total, i.steps_total
+      FROM input AS i WHERE i.idempotency_key IS NULL
+      ORDER BY i.id
+      RETURNING id
+    ), keyed AS (
+      INSERT INTO tributary.workflows (id, name, metadata, idempotency_key, scheduled_at, steps_total, steps_unfinished)
+      SELECT i.id, i.name, i.metadata, i.idempotency_key, i.scheduled_at, i.steps_total, i.steps_total
+      FROM input AS i WHERE i.idempotency_key IS NOT NULL
+      ORDER BY i.id
       ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
       RETURNING id
     )
-    SELECT pg_catalog.jsonb_object_agg(inserted.id, true) INTO v_inserted FROM inserted;
+    SELECT pg_catalog.jsonb_object_agg(n.id, true) INTO v_inserted
+    FROM (SELECT keyless.id FROM keyless UNION ALL SELECT keyed.id FROM keyed) AS n;
   EXCEPTION WHEN data_exception THEN
     -- Error path only: find the workflow whose scheduled_at does not parse.
     FOR v_bad IN
@@ -283,11 +295,15 @@ BEGIN
               WHERE v_inserted ? v_ids[w.ord]::text) AS w
         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(w.wf->'tasks') WITH ORDINALITY AS t(task, ord)
         CROSS JOIN LATERAL (
-          SELECT coalesce(pg_catalog.array_agg(e.name), '{}') AS names,
-                 pg_catalog.count(DISTINCT e.name)::integer AS n
-          FROM pg_catalog.jsonb_array_elements_text(
-                 CASE pg_catalog.jsonb_typeof(t.task->'depends_on') WHEN 'array' THEN t.task->'depends_on' ELSE '[]' END
-               ) AS e(name)
+          SELECT CASE WHEN pg_catalog.jsonb_typeof(t.task->'depends_on') = 'array'
+                      THEN ARRAY(SELECT pg_catalog.jsonb_array_elements_text(t.task->'depends_on'))
+                      ELSE '{}' END AS names
+        ) AS given
+        CROSS JOIN LATERAL (
+          SELECT given.names,
+                 CASE WHEN pg_catalog.cardinality(given.names) = 0 THEN 0  -- most tasks: no count to make
+                      ELSE (SELECT pg_catalog.count(DISTINCT e.name)::integer FROM pg_catalog.unnest(given.names) AS e(name))
+                 END AS n
         ) AS deps
         ORDER BY w.ord, t.ord
         RETURNING queue, state, scheduled_at
