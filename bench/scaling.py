@@ -49,6 +49,12 @@ def timed(fn: Callable[[], Any]) -> float:
     return time.perf_counter() - started
 
 
+def timed_sql(conn: Conn, query: str, params: Any) -> float:
+    started = time.perf_counter()
+    conn.execute(query, params)
+    return time.perf_counter() - started
+
+
 def one(conn: Conn, query: str, params: Any = None) -> Any:
     row = conn.execute(query, params).fetchone()
     return None if row is None else row[0]
@@ -73,7 +79,9 @@ def linear_costs(conn: Conn, n: int, tag: str) -> dict[str, float]:
     """Seconds per batch operation of size n (each call its own transaction)."""
     q = f"lin-{tag}-{n}"
     t: dict[str, float] = {}
-    t["create_workflow of n steps"] = timed(lambda: conn.execute("SELECT tributary.create_workflow('w', %s)", (Jsonb(wide(n, q)),)))
+    t["create_workflow of n steps"] = timed(
+        lambda: conn.execute("SELECT tributary.create_workflow('w', %s)", (Jsonb(wide(n, q)),))
+    )
     ids: list[int] = []
     attempts: list[int] = []
 
@@ -83,7 +91,9 @@ def linear_costs(conn: Conn, n: int, tag: str) -> dict[str, float]:
 
     t["claim_step(limit n)"] = timed(do_claim)
     assert len(ids) == n, len(ids)
-    t["heartbeat_steps"] = timed(lambda: conn.execute("SELECT count(*) FROM tributary.heartbeat_steps(%s, %s)", (ids, attempts)))
+    t["heartbeat_steps"] = timed(
+        lambda: conn.execute("SELECT count(*) FROM tributary.heartbeat_steps(%s, %s)", (ids, attempts))
+    )
     t["release_steps"] = timed(lambda: conn.execute("SELECT tributary.release_steps(%s, %s)", (ids, attempts)))
     do_claim()
     conn.execute("SELECT set_config('tributary.fake_now', (now() + interval '1 day')::text, false)")
@@ -98,7 +108,9 @@ def linear_costs(conn: Conn, n: int, tag: str) -> dict[str, float]:
 
     fq = f"fan-{tag}-{n}"
     started = time.perf_counter()
-    t["create 1 -> n -> 1"] = timed(lambda: conn.execute("SELECT tributary.create_workflow('f', %s)", (Jsonb(fan(n, fq)),)))
+    t["create 1 -> n -> 1"] = timed(
+        lambda: conn.execute("SELECT tributary.create_workflow('f', %s)", (Jsonb(fan(n, fq)),))
+    )
     root_ids, root_attempts = claim(conn, fq, 1)
     t["complete the root (unlocks n)"] = timed(
         lambda: conn.execute("SELECT count(*) FROM tributary.complete_steps(%s, %s)", (root_ids, root_attempts))
@@ -113,25 +125,34 @@ def linear_costs(conn: Conn, n: int, tag: str) -> dict[str, float]:
     return t
 
 
-def print_linear(dsn: str) -> None:
-    print("== 1. Linear in the size of the work (seconds; ratio n=10,000 / n=1,000, target <= 12x)")
+def print_linear(dsn: str, runs: int) -> None:
+    print(
+        f"== 1. Linear in the size of the work (seconds, median of {runs} runs alternating the sizes;"
+        " ratio n=10,000 / n=1,000, linear is 10x, target <= 12x)"
+    )
     with psycopg.connect(dsn, autocommit=True) as conn:
         for stats in ("never analyzed", "analyzed"):
             if stats == "analyzed":
                 conn.execute("ANALYZE tributary.workflows, tributary.steps, tributary.step_dependencies")
+            results: dict[int, dict[str, list[float]]] = {n: {} for n in SIZES}
             with psycopg.connect(dsn, autocommit=True) as session:  # plans made in this state
-                tag = stats.split()[0]
-                results = {n: linear_costs(session, n, tag) for n in SIZES}
+                for run in range(runs):
+                    for n in SIZES:
+                        for name, seconds in linear_costs(session, n, f"{stats.split()[0]}{run}").items():
+                            results[n].setdefault(name, []).append(seconds)
             print(f"-- statistics: {stats}")
             for name in results[SIZES[0]]:
-                small, large = results[SIZES[0]][name], results[SIZES[1]][name]
+                small = statistics.median(results[SIZES[0]][name])
+                large = statistics.median(results[SIZES[1]][name])
                 print(f"  {name:<36} {small:8.3f} {large:8.3f}  {large / small:6.1f}x")
 
 
 def print_bulk(dsn: str, runs: int) -> None:
     print("== 2. Bulk creation (create_workflows; one call per batch, median of runs)")
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS public.bench_bare (id bigserial PRIMARY KEY, name text, payload jsonb)")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS public.bench_bare (id bigserial PRIMARY KEY, name text, payload jsonb)"
+        )
         for steps, count in ((1, 10_000), (10, 4_000)):
             tasks = [
                 {"name": f"t{i}", "kind": "noop", "queue": "bulk", **({"depends_on": [f"t{i - 1}"]} if i else {})}
@@ -140,19 +161,19 @@ def print_bulk(dsn: str, runs: int) -> None:
             batch = Jsonb([{"name": "job", "tasks": tasks} for _ in range(count)])
             rates, bare_rates = [], []
             for _ in range(runs):
-                elapsed = timed(lambda: conn.execute("SELECT cardinality(tributary.create_workflows(%s))", (batch,)))
+                elapsed = timed_sql(conn, "SELECT cardinality(tributary.create_workflows(%s))", (batch,))
                 rates.append(count / elapsed)
-                bare = timed(
-                    lambda: conn.execute(
-                        "INSERT INTO public.bench_bare (name, payload) SELECT 'job', '{}' FROM generate_series(1, %s)",
-                        (count * steps,),
-                    )
+                bare = timed_sql(
+                    conn,
+                    "INSERT INTO public.bench_bare (name, payload) SELECT 'job', '{}' FROM generate_series(1, %s)",
+                    (count * steps,),
                 )
                 bare_rates.append(count * steps / bare)
             wf = statistics.median(rates)
             bare_rate = statistics.median(bare_rates)
             print(
-                f"  {count:,} workflows of {steps} step(s): {wf:9,.0f} workflows/s ({min(rates):,.0f}-{max(rates):,.0f}),"
+                f"  {count:,} workflows of {steps} step(s): {wf:9,.0f} workflows/s"
+                f" ({min(rates):,.0f}-{max(rates):,.0f}),"
                 f" {wf * steps:9,.0f} steps/s; bare INSERT {bare_rate:9,.0f} rows/s;"
                 f" steps/s = 1/{bare_rate / (wf * steps):.1f} of it"
             )
@@ -162,10 +183,12 @@ def print_bulk(dsn: str, runs: int) -> None:
 
 FLAT_QUEUE = "flat"
 ONE_STEP = Jsonb([{"name": "job", "kind": "noop", "queue": FLAT_QUEUE, "retry_backoff": 0}])
-TWO_STEPS = Jsonb([
-    {"name": "a", "kind": "noop", "queue": FLAT_QUEUE},
-    {"name": "b", "kind": "noop", "queue": FLAT_QUEUE, "depends_on": ["a"]},
-])
+TWO_STEPS = Jsonb(
+    [
+        {"name": "a", "kind": "noop", "queue": FLAT_QUEUE},
+        {"name": "b", "kind": "noop", "queue": FLAT_QUEUE, "depends_on": ["a"]},
+    ]
+)
 
 
 def one_round(conn: Conn, costs: dict[str, list[float]]) -> None:
@@ -183,14 +206,18 @@ def one_round(conn: Conn, costs: dict[str, list[float]]) -> None:
         with conn.transaction():
             wid = one(conn, "INSERT INTO tributary.workflows (name) VALUES ('direct') RETURNING id")
             conn.execute(
-                "INSERT INTO tributary.steps (workflow_id, task_name, kind, queue) VALUES (%s, 'job', 'noop', 'direct')",
+                "INSERT INTO tributary.steps (workflow_id, task_name, kind, queue)"
+                " VALUES (%s, 'job', 'noop', 'direct')",
                 (wid,),
             )
 
     measure("direct INSERT + COMMIT", direct)
     (step,), (attempt,) = measure("claim_step", lambda: claim(conn, FLAT_QUEUE, 1))
     measure("heartbeat", lambda: one(conn, "SELECT tributary.heartbeat(%s, %s)", (step, attempt)))
-    measure("heartbeat_steps", lambda: conn.execute("SELECT count(*) FROM tributary.heartbeat_steps(%s, %s)", ([step], [attempt])))
+    measure(
+        "heartbeat_steps",
+        lambda: conn.execute("SELECT count(*) FROM tributary.heartbeat_steps(%s, %s)", ([step], [attempt])),
+    )
     measure("fail_step", lambda: one(conn, "SELECT tributary.fail_step(%s, %s, '\"boom\"', true)", (step, attempt)))
     (step,), (attempt,) = claim(conn, FLAT_QUEUE, 1)
     measure("release_steps", lambda: one(conn, "SELECT tributary.release_steps(%s, %s)", ([step], [attempt])))
@@ -199,7 +226,10 @@ def one_round(conn: Conn, costs: dict[str, list[float]]) -> None:
     measure("get_workflow", lambda: one(conn, "SELECT tributary.get_workflow(%s)", (wf,)))
     pair = one(conn, "SELECT tributary.create_workflow('pair', %s)", (TWO_STEPS,))
     ids, attempts = claim(conn, FLAT_QUEUE, 1)
-    measure("complete_steps (unlocks one)", lambda: conn.execute("SELECT count(*) FROM tributary.complete_steps(%s, %s)", (ids, attempts)))
+    measure(
+        "complete_steps (unlocks one)",
+        lambda: conn.execute("SELECT count(*) FROM tributary.complete_steps(%s, %s)", (ids, attempts)),
+    )
     measure("rescue_expired_steps", lambda: one(conn, "SELECT tributary.rescue_expired_steps()"))
     measure("cancel_workflow", lambda: one(conn, "SELECT tributary.cancel_workflow(%s)", (pair,)))
     measure("retry_workflow", lambda: one(conn, "SELECT tributary.retry_workflow(%s)", (pair,)))
@@ -227,19 +257,22 @@ def interleaved_sessions(
     return empty, history
 
 
-def add_history(dsn: str, scale: float) -> tuple[int, int]:
-    """scale x 1,000,000 finished steps (chains of 5, edges included) and scale x 100,000 delayed ones."""
+def add_history(
+    dsn: str, scale: float, finished_ago: str = "0 seconds", delayed_per_million: int = 100_000
+) -> tuple[int, int]:
+    """scale x 1,000,000 finished steps (chains of 5, edges included), finalized `finished_ago`,
+    and scale x `delayed_per_million` steps delayed by a day."""
     workflows = int(200_000 * scale)
-    delayed = int(100_000 * scale)
+    delayed = int(delayed_per_million * scale)
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("SET tributary.creating_workflow = on")  # resolved rows, as create_workflow writes them
         conn.execute("SET synchronous_commit = off")
         conn.execute(
             """
-            INSERT INTO tributary.workflows (name, state, steps_total, steps_unfinished, finalized_at)
-            SELECT 'history', 'completed', 5, 0, now() FROM generate_series(1, %s)
+            INSERT INTO tributary.workflows (name, state, steps_total, steps_unfinished, finalized_at, created_at)
+            SELECT 'history', 'completed', 5, 0, now() - %s::interval, now() - %s::interval FROM generate_series(1, %s)
             """,
-            (workflows,),
+            (finished_ago, finished_ago, workflows),
         )
         conn.execute(
             """
@@ -260,6 +293,9 @@ def add_history(dsn: str, scale: float) -> tuple[int, int]:
             WHERE s.task_name <> 't1' AND s.workflow_id IN (SELECT id FROM tributary.workflows WHERE name = 'history')
             """
         )
+        if delayed == 0:
+            conn.execute("VACUUM tributary.workflows, tributary.steps, tributary.step_dependencies")
+            return workflows * 5, 0
         wid = one(
             conn,
             "INSERT INTO tributary.workflows (name, steps_total, steps_unfinished, scheduled_at)"
@@ -297,7 +333,10 @@ def print_flat(dsn_empty: str, dsn_history: str, scale: float) -> None:
                 first_e.setdefault(name, []).extend(e[name])
                 first_h.setdefault(name, []).extend(h[name])
         empty, history = interleaved_sessions(dsn_empty, dsn_history, CALLS)
-        print(f"-- {stats}: calls 1-5 of {FIRST_SESSIONS} sessions | calls 11-{CALLS} of one (median ms: empty, history, ratio)")
+        print(
+            f"-- {stats}: calls 1-5 of {FIRST_SESSIONS} sessions | calls 11-{CALLS} of one"
+            " (median ms: empty, history, ratio)"
+        )
         for name in empty:
             first = [statistics.median(c[name]) * 1000 for c in (first_e, first_h)]
             later = [statistics.median(c[name][10:]) * 1000 for c in (empty, history)]
@@ -310,14 +349,14 @@ def print_flat(dsn_empty: str, dsn_history: str, scale: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--scale", type=float, default=1.0, help="history size: x 1,000,000 finished steps")
-    parser.add_argument("--runs", type=int, default=3, help="runs of each bulk creation")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each linear and bulk measurement")
     parser.add_argument("--skip-linear", action="store_true")
     parser.add_argument("--skip-bulk", action="store_true")
     parser.add_argument("--skip-history", action="store_true")
     args = parser.parse_args()
     with bench_database() as dsn:
         if not args.skip_linear:
-            print_linear(dsn)
+            print_linear(dsn, args.runs)
         if not args.skip_bulk:
             print_bulk(dsn, args.runs)
     if not args.skip_history:

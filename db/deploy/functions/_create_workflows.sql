@@ -22,7 +22,8 @@
 -- (a lookup by key: no join, so no join order can go quadratic). Tables are only written, and
 -- read by key (the idempotency index). Only a workflow with a dependency listed after its
 -- dependent pays for the full cycle check (_check_acyclic); listed in order, ids are a
--- topological order. Locks nothing but the rows it inserts.
+-- topological order. Every column is given, so no column default calls tributary.now() per
+-- row. Locks nothing but the rows it inserts.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary._create_workflows(p_workflows jsonb, p_in_batch boolean)
@@ -46,6 +47,7 @@ DECLARE
   v_total integer;       -- tasks in the batch
   v_ids bigint[];        -- workflow position -> the id drawn for it
   v_inserted jsonb;      -- id -> true, for the workflows this call inserted
+  v_all_new boolean;     -- every workflow of the batch was inserted (no key was taken)
   v_step_ids bigint[];   -- task position in the batch -> the step id drawn for it
   v_cyclic integer[];    -- positions of new workflows with a dependency listed after its dependent
   v_queues text[];
@@ -69,8 +71,7 @@ BEGIN
     WHEN pg_catalog.jsonb_typeof(w.wf) <> 'object' THEN 'workflow is not a JSON object'
     WHEN pg_catalog.jsonb_typeof(w.wf->'name') IS DISTINCT FROM 'string' OR w.wf->>'name' = ''
       THEN 'workflow has no "name" (a non-empty string)'
-    WHEN EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(w.wf) AS k(key)
-                 WHERE k.key NOT IN ('name', 'tasks', 'scheduled_at', 'metadata', 'idempotency_key'))
+    WHEN w.wf - ARRAY['name', 'tasks', 'scheduled_at', 'metadata', 'idempotency_key'] <> '{}'
       THEN (SELECT pg_catalog.format('workflow has an unknown key "%s" (known: name, tasks, scheduled_at, metadata, idempotency_key)', k.key)
             FROM pg_catalog.jsonb_object_keys(w.wf) AS k(key)
             WHERE k.key NOT IN ('name', 'tasks', 'scheduled_at', 'metadata', 'idempotency_key')
@@ -111,18 +112,17 @@ BEGIN
       THEN 'no "name" (a non-empty string)'
     WHEN pg_catalog.jsonb_typeof(t.task->'kind') IS DISTINCT FROM 'string' OR t.task->>'kind' = ''
       THEN 'no "kind" (a non-empty string)'
-    WHEN EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(t.task) AS k(key)
-                 WHERE k.key NOT IN ('name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
-                                     'timeout', 'retry_backoff', 'scheduled_at'))
+    WHEN t.task - ARRAY['name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
+                        'timeout', 'retry_backoff', 'scheduled_at'] <> '{}'
       THEN (SELECT pg_catalog.format('unknown key "%s" (known: name, kind, args, depends_on, queue, priority, max_attempts, timeout, retry_backoff, scheduled_at)', k.key)
             FROM pg_catalog.jsonb_object_keys(t.task) AS k(key)
             WHERE k.key NOT IN ('name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
                                 'timeout', 'retry_backoff', 'scheduled_at')
             ORDER BY k.key LIMIT 1)
     WHEN pg_catalog.jsonb_typeof(t.task->'depends_on') NOT IN ('array', 'null')
-      OR EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(
-                   CASE pg_catalog.jsonb_typeof(t.task->'depends_on') WHEN 'array' THEN t.task->'depends_on' ELSE '[]' END) AS e
-                 WHERE pg_catalog.jsonb_typeof(e) <> 'string')
+      OR (pg_catalog.jsonb_typeof(t.task->'depends_on') = 'array'
+          AND EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(t.task->'depends_on') AS e
+                      WHERE pg_catalog.jsonb_typeof(e) <> 'string'))
       THEN '"depends_on" is not an array of task names'
     WHEN pg_catalog.jsonb_typeof(t.task->'queue') NOT IN ('string', 'null') OR t.task->>'queue' = ''
       THEN '"queue" is not a non-empty string'
@@ -224,20 +224,20 @@ BEGIN
              pg_catalog.jsonb_array_length(w.wf->'tasks') AS steps_total
       FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
     ), keyless AS (
-      INSERT INTO tributary.workflows (id, name, metadata, idempotency_key, scheduled_at, steps_total, steps_unfinished)
-      SELECT i.id, i.name, i.metadata, NULL, i.scheduled_at, i.steps_total, i.steps_total
+      INSERT INTO tributary.workflows (id, name, metadata, idempotency_key, scheduled_at, created_at, steps_total, steps_unfinished)
+      SELECT i.id, i.name, i.metadata, NULL, i.scheduled_at, v_now, i.steps_total, i.steps_total
       FROM input AS i WHERE i.idempotency_key IS NULL
       ORDER BY i.id
       RETURNING id
     ), keyed AS (
-      INSERT INTO tributary.workflows (id, name, metadata, idempotency_key, scheduled_at, steps_total, steps_unfinished)
-      SELECT i.id, i.name, i.metadata, i.idempotency_key, i.scheduled_at, i.steps_total, i.steps_total
+      INSERT INTO tributary.workflows (id, name, metadata, idempotency_key, scheduled_at, created_at, steps_total, steps_unfinished)
+      SELECT i.id, i.name, i.metadata, i.idempotency_key, i.scheduled_at, v_now, i.steps_total, i.steps_total
       FROM input AS i WHERE i.idempotency_key IS NOT NULL
       ORDER BY i.id
       ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
       RETURNING id
     )
-    SELECT pg_catalog.jsonb_object_agg(n.id, true) INTO v_inserted
+    SELECT pg_catalog.jsonb_object_agg(n.id, true), pg_catalog.count(*) = v_count INTO v_inserted, v_all_new
     FROM (SELECT keyless.id FROM keyless UNION ALL SELECT keyed.id FROM keyed) AS n;
   EXCEPTION WHEN data_exception THEN
     -- Error path only: find the workflow whose scheduled_at does not parse.
@@ -268,7 +268,7 @@ BEGIN
       WITH steps AS (
         INSERT INTO tributary.steps (
           id, workflow_id, task_name, kind, args, depends_on, queue, priority, max_attempts, timeout,
-          retry_backoff, state, remaining_deps, scheduled_at
+          retry_backoff, state, remaining_deps, scheduled_at, created_at
         )
         SELECT v_step_ids[v_offsets[w.ord] + t.ord],
                v_ids[w.ord],
@@ -289,10 +289,11 @@ BEGIN
                         END, v_settings.retry_backoff_base),
                CASE WHEN deps.n = 0 THEN 'available' ELSE 'pending' END,
                deps.n,
-               GREATEST(coalesce((t.task->>'scheduled_at')::timestamptz, w.scheduled_at), w.scheduled_at)
+               GREATEST(coalesce((t.task->>'scheduled_at')::timestamptz, w.scheduled_at), w.scheduled_at),
+               v_now  -- not the column default: one call of tributary.now() per row costs more than the row
         FROM (SELECT w.ord, w.wf, coalesce((w.wf->>'scheduled_at')::timestamptz, v_now) AS scheduled_at
               FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
-              WHERE v_inserted ? v_ids[w.ord]::text) AS w
+              WHERE (v_all_new OR v_inserted ? v_ids[w.ord]::text)) AS w
         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(w.wf->'tasks') WITH ORDINALITY AS t(task, ord)
         CROSS JOIN LATERAL (
           SELECT CASE WHEN pg_catalog.jsonb_typeof(t.task->'depends_on') = 'array'
@@ -315,7 +316,7 @@ BEGIN
       FOR v_bad IN
         SELECT w.ord, w.wf->>'name' AS name, w.wf->'tasks' AS tasks
         FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
-        WHERE v_inserted ? v_ids[w.ord]::text
+        WHERE (v_all_new OR v_inserted ? v_ids[w.ord]::text)
         ORDER BY w.ord
       LOOP
         SELECT * INTO v_diagnosis FROM tributary._diagnose_task_options(v_bad.tasks);
@@ -340,7 +341,7 @@ BEGIN
       CROSS JOIN LATERAL pg_catalog.jsonb_array_elements_text(
         CASE pg_catalog.jsonb_typeof(t.task->'depends_on') WHEN 'array' THEN t.task->'depends_on' ELSE '[]' END
       ) AS e(name)
-      WHERE v_inserted ? v_ids[w.ord]::text
+      WHERE (v_all_new OR v_inserted ? v_ids[w.ord]::text)
     ), inserted AS (
       INSERT INTO tributary.step_dependencies (step_id, depends_on_step_id)
       SELECT v_step_ids[edges.child], v_step_ids[edges.parent] FROM edges
@@ -380,7 +381,7 @@ BEGIN
 
   -- Ids in input order: the drawn id where the row went in, else the workflow holding the key.
   SELECT pg_catalog.array_agg(
-           CASE WHEN v_inserted ? v_ids[w.ord]::text THEN v_ids[w.ord]
+           CASE WHEN (v_all_new OR v_inserted ? v_ids[w.ord]::text) THEN v_ids[w.ord]
                 ELSE (SELECT x.id FROM tributary.workflows AS x WHERE x.idempotency_key = w.wf->>'idempotency_key')
            END ORDER BY w.ord)
   INTO v_result
