@@ -326,6 +326,7 @@ DECLARE
   v_total integer;       -- tasks in the batch
   v_ids bigint[];        -- workflow position -> the id drawn for it
   v_inserted jsonb;      -- id -> true, for the workflows this call inserted
+  v_all_new boolean;     -- every workflow of the batch was inserted (no key was taken)
   v_step_ids bigint[];   -- task position in the batch -> the step id drawn for it
   v_cyclic integer[];    -- positions of new workflows with a dependency listed after its dependent
   v_queues text[];
@@ -348,8 +349,7 @@ BEGIN
     WHEN pg_catalog.jsonb_typeof(w.wf) <> 'object' THEN 'workflow is not a JSON object'
     WHEN pg_catalog.jsonb_typeof(w.wf->'name') IS DISTINCT FROM 'string' OR w.wf->>'name' = ''
       THEN 'workflow has no "name" (a non-empty string)'
-    WHEN EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(w.wf) AS k(key)
-                 WHERE k.key NOT IN ('name', 'tasks', 'scheduled_at', 'metadata', 'idempotency_key'))
+    WHEN w.wf - ARRAY['name', 'tasks', 'scheduled_at', 'metadata', 'idempotency_key'] <> '{}'
       THEN (SELECT pg_catalog.format('workflow has an unknown key "%s" (known: name, tasks, scheduled_at, metadata, idempotency_key)', k.key)
             FROM pg_catalog.jsonb_object_keys(w.wf) AS k(key)
             WHERE k.key NOT IN ('name', 'tasks', 'scheduled_at', 'metadata', 'idempotency_key')
@@ -389,18 +389,17 @@ BEGIN
       THEN 'no "name" (a non-empty string)'
     WHEN pg_catalog.jsonb_typeof(t.task->'kind') IS DISTINCT FROM 'string' OR t.task->>'kind' = ''
       THEN 'no "kind" (a non-empty string)'
-    WHEN EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(t.task) AS k(key)
-                 WHERE k.key NOT IN ('name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
-                                     'timeout', 'retry_backoff', 'scheduled_at'))
+    WHEN t.task - ARRAY['name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
+                        'timeout', 'retry_backoff', 'scheduled_at'] <> '{}'
       THEN (SELECT pg_catalog.format('unknown key "%s" (known: name, kind, args, depends_on, queue, priority, max_attempts, timeout, retry_backoff, scheduled_at)', k.key)
             FROM pg_catalog.jsonb_object_keys(t.task) AS k(key)
             WHERE k.key NOT IN ('name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
                                 'timeout', 'retry_backoff', 'scheduled_at')
             ORDER BY k.key LIMIT 1)
     WHEN pg_catalog.jsonb_typeof(t.task->'depends_on') NOT IN ('array', 'null')
-      OR EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(
-                   CASE pg_catalog.jsonb_typeof(t.task->'depends_on') WHEN 'array' THEN t.task->'depends_on' ELSE '[]' END) AS e
-                 WHERE pg_catalog.jsonb_typeof(e) <> 'string')
+      OR (pg_catalog.jsonb_typeof(t.task->'depends_on') = 'array'
+          AND EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(t.task->'depends_on') AS e
+                      WHERE pg_catalog.jsonb_typeof(e) <> 'string'))
       THEN '"depends_on" is not an array of task names'
     WHEN pg_catalog.jsonb_typeof(t.task->'queue') NOT IN ('string', 'null') OR t.task->>'queue' = ''
       THEN '"queue" is not a non-empty string'
@@ -487,19 +486,31 @@ BEGIN
   -- idempotency key can be told apart from inserted ones.
   v_ids := ARRAY(SELECT pg_catalog.nextval('tributary.workflows_id_seq'::regclass) FROM pg_catalog.generate_series(1, v_count));
   BEGIN
-    WITH inserted AS (
-      INSERT INTO tributary.workflows (id, name, metadata, idempotency_key, scheduled_at, steps_total, steps_unfinished)
-      SELECT v_ids[w.ord], w.wf->>'name',
-             CASE pg_catalog.jsonb_typeof(w.wf->'metadata') WHEN 'object' THEN w.wf->'metadata' ELSE '{}' END,
-             w.wf->>'idempotency_key',
-             coalesce((w.wf->>'scheduled_at')::timestamptz, v_now),
-             pg_catalog.jsonb_array_length(w.wf->'tasks'), pg_catalog.jsonb_array_length(w.wf->'tasks')
+    -- Workflows without a key go in with a plain INSERT (cheaper than ON CONFLICT's speculative
+    -- insertion), those with a key with ON CONFLICT DO NOTHING; the same columns either way.
+    WITH input AS (
+      SELECT v_ids[w.ord] AS id, w.wf->>'name' AS name,
+             CASE pg_catalog.jsonb_typeof(w.wf->'metadata') WHEN 'object' THEN w.wf->'metadata' ELSE '{}' END AS metadata,
+             w.wf->>'idempotency_key' AS idempotency_key,
+             coalesce((w.wf->>'scheduled_at')::timestamptz, v_now) AS scheduled_at,
+             pg_catalog.jsonb_array_length(w.wf->'tasks') AS steps_total
       FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
-      ORDER BY w.ord
+    ), keyless AS (
+      INSERT INTO tributary.workflows (id, name, metadata, idempotency_key, scheduled_at, created_at, steps_total, steps_unfinished)
+      SELECT i.id, i.name, i.metadata, NULL, i.scheduled_at, v_now, i.steps_total, i.steps_total
+      FROM input AS i WHERE i.idempotency_key IS NULL
+      ORDER BY i.id
+      RETURNING id
+    ), keyed AS (
+      INSERT INTO tributary.workflows (id, name, metadata, idempotency_key, scheduled_at, created_at, steps_total, steps_unfinished)
+      SELECT i.id, i.name, i.metadata, i.idempotency_key, i.scheduled_at, v_now, i.steps_total, i.steps_total
+      FROM input AS i WHERE i.idempotency_key IS NOT NULL
+      ORDER BY i.id
       ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
       RETURNING id
     )
-    SELECT pg_catalog.jsonb_object_agg(inserted.id, true) INTO v_inserted FROM inserted;
+    SELECT pg_catalog.jsonb_object_agg(n.id, true), pg_catalog.count(*) = v_count INTO v_inserted, v_all_new
+    FROM (SELECT keyless.id FROM keyless UNION ALL SELECT keyed.id FROM keyed) AS n;
   EXCEPTION WHEN data_exception THEN
     -- Error path only: find the workflow whose scheduled_at does not parse.
     FOR v_bad IN
@@ -528,7 +539,7 @@ BEGIN
       WITH steps AS (
         INSERT INTO tributary.steps (
           id, workflow_id, task_name, kind, args, depends_on, queue, priority, max_attempts, timeout,
-          retry_backoff, state, remaining_deps, scheduled_at
+          retry_backoff, state, remaining_deps, scheduled_at, created_at
         )
         SELECT v_step_ids[v_offsets[w.ord] + t.ord],
                v_ids[w.ord],
@@ -549,17 +560,22 @@ BEGIN
                         END, v_settings.retry_backoff_base),
                CASE WHEN deps.n = 0 THEN 'available' ELSE 'pending' END,
                deps.n,
-               GREATEST(coalesce((t.task->>'scheduled_at')::timestamptz, w.scheduled_at), w.scheduled_at)
+               GREATEST(coalesce((t.task->>'scheduled_at')::timestamptz, w.scheduled_at), w.scheduled_at),
+               v_now  -- not the column default: one call of tributary.now() per row costs more than the row
         FROM (SELECT w.ord, w.wf, coalesce((w.wf->>'scheduled_at')::timestamptz, v_now) AS scheduled_at
               FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
-              WHERE v_inserted ? v_ids[w.ord]::text) AS w
+              WHERE (v_all_new OR v_inserted ? v_ids[w.ord]::text)) AS w
         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(w.wf->'tasks') WITH ORDINALITY AS t(task, ord)
         CROSS JOIN LATERAL (
-          SELECT coalesce(pg_catalog.array_agg(e.name), '{}') AS names,
-                 pg_catalog.count(DISTINCT e.name)::integer AS n
-          FROM pg_catalog.jsonb_array_elements_text(
-                 CASE pg_catalog.jsonb_typeof(t.task->'depends_on') WHEN 'array' THEN t.task->'depends_on' ELSE '[]' END
-               ) AS e(name)
+          SELECT CASE WHEN pg_catalog.jsonb_typeof(t.task->'depends_on') = 'array'
+                      THEN ARRAY(SELECT pg_catalog.jsonb_array_elements_text(t.task->'depends_on'))
+                      ELSE '{}' END AS names
+        ) AS given
+        CROSS JOIN LATERAL (
+          SELECT given.names,
+                 CASE WHEN pg_catalog.cardinality(given.names) = 0 THEN 0  -- most tasks: no count to make
+                      ELSE (SELECT pg_catalog.count(DISTINCT e.name)::integer FROM pg_catalog.unnest(given.names) AS e(name))
+                 END AS n
         ) AS deps
         ORDER BY w.ord, t.ord
         RETURNING queue, state, scheduled_at
@@ -571,7 +587,7 @@ BEGIN
       FOR v_bad IN
         SELECT w.ord, w.wf->>'name' AS name, w.wf->'tasks' AS tasks
         FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
-        WHERE v_inserted ? v_ids[w.ord]::text
+        WHERE (v_all_new OR v_inserted ? v_ids[w.ord]::text)
         ORDER BY w.ord
       LOOP
         SELECT * INTO v_diagnosis FROM tributary._diagnose_task_options(v_bad.tasks);
@@ -595,7 +611,7 @@ BEGIN
       CROSS JOIN LATERAL pg_catalog.jsonb_array_elements_text(
         CASE pg_catalog.jsonb_typeof(t.task->'depends_on') WHEN 'array' THEN t.task->'depends_on' ELSE '[]' END
       ) AS e(name)
-      WHERE v_inserted ? v_ids[w.ord]::text
+      WHERE (v_all_new OR v_inserted ? v_ids[w.ord]::text)
     ), inserted AS (
       INSERT INTO tributary.step_dependencies (step_id, depends_on_step_id)
       SELECT v_step_ids[edges.child], v_step_ids[edges.parent] FROM edges
@@ -631,7 +647,7 @@ BEGIN
   END IF;
   -- Ids in input order: the drawn id where the row went in, else the workflow holding the key.
   SELECT pg_catalog.array_agg(
-           CASE WHEN v_inserted ? v_ids[w.ord]::text THEN v_ids[w.ord]
+           CASE WHEN (v_all_new OR v_inserted ? v_ids[w.ord]::text) THEN v_ids[w.ord]
                 ELSE (SELECT x.id FROM tributary.workflows AS x WHERE x.idempotency_key = w.wf->>'idempotency_key')
            END ORDER BY w.ord)
   INTO v_result
@@ -766,6 +782,10 @@ CREATE FUNCTION tributary._reopen_steps(p_workflow_id bigint, p_step_ids bigint[
     LANGUAGE plpgsql
     SET search_path TO ''
     SET plan_cache_mode TO 'force_custom_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -1137,7 +1157,8 @@ BEGIN
          CASE WHEN pg_catalog.cardinality(c.depends_on) = 0 THEN '{}'::jsonb
               ELSE (SELECT pg_catalog.jsonb_object_agg(p.task_name, p.result)
                     FROM tributary.steps AS p
-                    WHERE p.workflow_id = c.workflow_id AND p.task_name = ANY (c.depends_on))
+                    WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
+                                            WHERE d.step_id = c.id)))
          END,
          EXISTS (SELECT 1 FROM tributary.step_dependencies AS d WHERE d.depends_on_step_id = c.id)
   FROM claimed AS c
@@ -1345,6 +1366,8 @@ COMMENT ON FUNCTION tributary.heartbeat_steps(p_step_ids bigint[], p_attempts in
 CREATE FUNCTION tributary.prune_finished(p_older_than interval, p_limit integer DEFAULT 1000) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -1354,14 +1377,15 @@ BEGIN
   IF p_limit IS NULL OR p_limit < 1 THEN
     RAISE EXCEPTION 'limit must be at least 1, got %', p_limit USING ERRCODE = 'TB012';
   END IF;
-  WITH doomed AS (
-    SELECT w.id FROM tributary.workflows AS w
-    WHERE w.finalized_at < v_now - p_older_than
-    ORDER BY w.finalized_at
-    LIMIT p_limit
-    FOR NO KEY UPDATE SKIP LOCKED
-  ), deleted AS (
-    DELETE FROM tributary.workflows AS w USING doomed WHERE w.id = doomed.id RETURNING w.id
+  WITH deleted AS (
+    DELETE FROM tributary.workflows AS w
+    WHERE w.id = ANY (ARRAY(
+      SELECT d.id FROM tributary.workflows AS d
+      WHERE d.finalized_at < v_now - p_older_than
+      ORDER BY d.finalized_at
+      LIMIT p_limit
+      FOR NO KEY UPDATE SKIP LOCKED))
+    RETURNING w.id
   )
   SELECT pg_catalog.count(*)::integer INTO v_count FROM deleted;
   RETURN v_count;

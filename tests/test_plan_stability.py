@@ -27,7 +27,7 @@ def unbounded_index_scans(plan: str) -> list[str]:
     lines = plan.splitlines()
     found = []
     for n, line in enumerate(lines):
-        if "Index Scan using" not in line and "Index Only Scan using" not in line and "Bitmap Index Scan on" not in line:
+        if not any(node in line for node in ("Index Scan using", "Index Only Scan using", "Bitmap Index Scan on")):
             continue
         depth = len(line) - len(line.lstrip(" ->"))
         details = []

@@ -42,8 +42,13 @@ def one_step(name: str, **options: Any) -> dict[str, Any]:
 def build_history(conn: Conn) -> None:
     """HISTORY finished one-step workflows, HISTORY finished steps of chains, HISTORY delayed steps."""
     conn.execute("SELECT tributary.create_workflows(%s)", (Jsonb([one_step("old") for _ in range(HISTORY)]),))
-    chain = [{"name": f"c{i}", "kind": "noop", "queue": QUEUE, **({"depends_on": [f"c{i - 1}"]} if i else {})} for i in range(4)]
-    conn.execute("SELECT tributary.create_workflows(%s)", (Jsonb([{"name": "chain", "tasks": chain}] * (HISTORY // 4)),))
+    chain = [
+        {"name": f"c{i}", "kind": "noop", "queue": QUEUE, **({"depends_on": [f"c{i - 1}"]} if i else {})}
+        for i in range(4)
+    ]
+    conn.execute(
+        "SELECT tributary.create_workflows(%s)", (Jsonb([{"name": "chain", "tasks": chain}] * (HISTORY // 4)),)
+    )
     while done := claim(conn, QUEUE, "history", HISTORY):
         complete_steps(conn, done)
     conn.execute(
@@ -59,7 +64,10 @@ def exercise_every_function(conn: Conn) -> None:
     with conn.transaction():
         direct = conn.execute("INSERT INTO tributary.workflows (name) VALUES ('direct') RETURNING id").fetchone()
         assert direct is not None
-        conn.execute("INSERT INTO tributary.steps (workflow_id, task_name, kind, queue) VALUES (%s, 'job', 'noop', 'direct')", (direct[0],))
+        conn.execute(
+            "INSERT INTO tributary.steps (workflow_id, task_name, kind, queue) VALUES (%s, 'job', 'noop', 'direct')",
+            (direct[0],),
+        )
     conn.execute("SELECT tributary.create_workflows(%s)", (Jsonb([one_step("batch"), one_step("batch")]),))
     steps = claim(conn, QUEUE, "w", 3)
     first = steps[0]
@@ -67,17 +75,27 @@ def exercise_every_function(conn: Conn) -> None:
     conn.execute("SELECT tributary.heartbeat_steps(%s::bigint[], %s::integer[])", ([first.step_id], [first.attempt]))
     conn.execute("SELECT tributary.fail_step(%s, %s, '\"again\"', true)", (first.step_id, first.attempt))
     conn.execute(
-        "SELECT tributary.release_steps(%s::bigint[], %s::integer[])", ([s.step_id for s in steps[1:]], [s.attempt for s in steps[1:]])
+        "SELECT tributary.release_steps(%s::bigint[], %s::integer[])",
+        ([s.step_id for s in steps[1:]], [s.attempt for s in steps[1:]]),
     )
     conn.execute("SELECT tributary.rescue_expired_steps()")
-    conn.execute("UPDATE tributary.steps SET retry_backoff = '0' WHERE workflow_id = %s", (wf[0],))  # claimable again at once
+    conn.execute(
+        "UPDATE tributary.steps SET retry_backoff = '0' WHERE workflow_id = %s", (wf[0],)
+    )  # claimable again at once
     again = claim(conn, QUEUE, "w", 3)
     complete_steps(conn, again[1:])
     conn.execute("SELECT tributary.complete_step(%s, %s, '{}')", (again[0].step_id, again[0].attempt))
     conn.execute("SELECT tributary.get_workflow(%s)", (wf[0],))
     pair = conn.execute(
         "SELECT tributary.create_workflow('pair', %s)",
-        (Jsonb([{"name": "a", "kind": "noop", "queue": QUEUE}, {"name": "b", "kind": "noop", "queue": QUEUE, "depends_on": ["a"]}]),),
+        (
+            Jsonb(
+                [
+                    {"name": "a", "kind": "noop", "queue": QUEUE},
+                    {"name": "b", "kind": "noop", "queue": QUEUE, "depends_on": ["a"]},
+                ]
+            ),
+        ),
     ).fetchone()
     assert pair is not None
     conn.execute("SELECT tributary.cancel_workflow(%s)", (pair[0],))
@@ -97,7 +115,11 @@ def plans_after_warm_up(connect: Connect) -> list[str]:
         conn.execute("LOAD 'auto_explain'")
     except psycopg.errors.InsufficientPrivilege:
         pytest.skip("LOAD 'auto_explain' needs a superuser")
-    for setting in ("auto_explain.log_min_duration = 0", "auto_explain.log_nested_statements = on", "client_min_messages = log"):
+    for setting in (
+        "auto_explain.log_min_duration = 0",
+        "auto_explain.log_nested_statements = on",
+        "client_min_messages = log",
+    ):
         conn.execute(f"SET {setting}")
     plans: list[str] = []
     conn.add_notice_handler(lambda notice: plans.append(notice.message_primary or ""))
