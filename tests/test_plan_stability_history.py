@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
 from tests.engine_helpers import Conn, claim, complete_steps
 from tests.fix_database import Connect
-from tests.test_plan_stability import unbounded_index_scans
+from tests.test_plan_stability import explained, unbounded_index_scans
 
 HISTORY = 2_000
 QUEUE = "history"
@@ -111,20 +110,7 @@ def plans_after_warm_up(connect: Connect) -> list[str]:
     conn = connect()
     for _ in range(CALLS):
         exercise_every_function(conn)
-    try:
-        conn.execute("LOAD 'auto_explain'")
-    except psycopg.errors.InsufficientPrivilege:
-        pytest.skip("LOAD 'auto_explain' needs a superuser")
-    for setting in (
-        "auto_explain.log_min_duration = 0",
-        "auto_explain.log_nested_statements = on",
-        "client_min_messages = log",
-    ):
-        conn.execute(f"SET {setting}")
-    plans: list[str] = []
-    conn.add_notice_handler(lambda notice: plans.append(notice.message_primary or ""))
-    exercise_every_function(conn)
-    conn.execute("RESET client_min_messages")
+    plans = explained(conn, lambda: exercise_every_function(conn))
     own = ("UPDATE tributary.steps SET retry_backoff",)  # this test's statement
     return [p for p in plans if not any(text in p for text in own)]
 
