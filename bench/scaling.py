@@ -26,6 +26,7 @@ A fresh database is created and dropped.
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import time
 from collections.abc import Callable
@@ -44,10 +45,23 @@ CALLS = 100
 FIRST_SESSIONS = 6
 
 
-def timed(fn: Callable[[], Any]) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
+# Blocks (buffer hits and reads) of tributary's tables and indexes this backend fetched and has not
+# yet reported to the statistics collector (it reports between transactions, at most once a second).
+BLOCKS = """
+SELECT pg_catalog.sum(pg_catalog.pg_stat_get_xact_blocks_fetched(c.oid))::bigint
+FROM pg_catalog.pg_class AS c
+WHERE c.relnamespace = 'tributary'::regnamespace AND c.relkind IN ('r', 'i')
+"""
+
+
+def timed_blocks(conn: Conn, fn: Callable[[], Any]) -> tuple[float, float]:
+    """Seconds fn takes (its COMMIT left out) and the blocks of tributary's tables and indexes it reads."""
+    with conn.transaction():
+        before = one(conn, BLOCKS)  # counts not yet reported to the statistics: they add up
+        started = time.perf_counter()
+        fn()
+        seconds = time.perf_counter() - started
+        return seconds, float(one(conn, BLOCKS) - before)
 
 
 def timed_sql(conn: Conn, query: str, params: Any) -> float:
@@ -76,10 +90,14 @@ def fan(n: int, queue: str) -> list[dict[str, Any]]:
     return [{"name": "root", "kind": "noop", "queue": queue}, *middle, sink]
 
 
-def linear_costs(conn: Conn, n: int, tag: str) -> dict[str, float]:
-    """Seconds per batch operation of size n (each call its own transaction)."""
+def linear_costs(conn: Conn, n: int, tag: str) -> dict[str, tuple[float, float]]:
+    """Seconds and blocks read per batch operation of size n (each call its own transaction)."""
     q = f"lin-{tag}-{n}"
-    t: dict[str, float] = {}
+    t: dict[str, tuple[float, float]] = {}
+
+    def timed(fn: Callable[[], Any]) -> tuple[float, float]:
+        return timed_blocks(conn, fn)
+
     t["create_workflow of n steps"] = timed(
         lambda: conn.execute("SELECT tributary.create_workflow('w', %s)", (Jsonb(wide(n, q)),))
     )
@@ -122,7 +140,7 @@ def linear_costs(conn: Conn, n: int, tag: str) -> dict[str, float]:
     )
     sink_ids, sink_attempts = claim(conn, fq, 1)
     conn.execute("SELECT count(*) FROM tributary.complete_steps(%s, %s)", (sink_ids, sink_attempts))
-    t["1 -> n -> 1 end to end in SQL"] = time.perf_counter() - started
+    t["1 -> n -> 1 end to end in SQL"] = (time.perf_counter() - started, float("nan"))
     return t
 
 
@@ -135,17 +153,20 @@ def print_linear(dsn: str, runs: int) -> None:
         for stats in ("never analyzed", "analyzed"):
             if stats == "analyzed":
                 conn.execute("ANALYZE tributary.workflows, tributary.steps, tributary.step_dependencies")
-            results: dict[int, dict[str, list[float]]] = {n: {} for n in SIZES}
+            results: dict[int, dict[str, list[tuple[float, float]]]] = {n: {} for n in SIZES}
             with psycopg.connect(dsn, autocommit=True) as session:  # plans made in this state
                 for run in range(runs):
                     for n in SIZES:
-                        for name, seconds in linear_costs(session, n, f"{stats.split()[0]}{run}").items():
-                            results[n].setdefault(name, []).append(seconds)
-            print(f"-- statistics: {stats}")
+                        for name, cost in linear_costs(session, n, f"{stats.split()[0]}{run}").items():
+                            results[n].setdefault(name, []).append(cost)
+            print(f"-- statistics: {stats} (seconds: n=1,000, n=10,000, ratio | blocks read: the same)")
             for name in results[SIZES[0]]:
-                small = statistics.median(results[SIZES[0]][name])
-                large = statistics.median(results[SIZES[1]][name])
-                print(f"  {name:<36} {small:8.3f} {large:8.3f}  {large / small:6.1f}x")
+                small, large = (statistics.median(c[0] for c in results[n][name]) for n in SIZES)
+                small_b, large_b = (statistics.median(c[1] for c in results[n][name]) for n in SIZES)
+                blocks = (
+                    "" if math.isnan(small_b) else f" | {small_b:8.0f} {large_b:8.0f} {large_b / max(small_b, 1):6.1f}x"
+                )
+                print(f"  {name:<36} {small:8.3f} {large:8.3f} {large / small:6.1f}x{blocks}")
 
 
 def print_bulk(dsn: str, runs: int) -> None:
@@ -192,15 +213,6 @@ TWO_STEPS = Jsonb(
 )
 
 
-# Blocks (buffer hits and reads) of tributary's tables and indexes this backend fetched and has not
-# yet reported to the statistics collector (it reports between transactions, at most once a second).
-BLOCKS = """
-SELECT pg_catalog.sum(pg_catalog.pg_stat_get_xact_blocks_fetched(c.oid))::bigint
-FROM pg_catalog.pg_class AS c
-WHERE c.relnamespace = 'tributary'::regnamespace AND c.relkind IN ('r', 'i')
-"""
-
-
 def one_round(conn: Conn, costs: dict[str, list[float]], blocks: dict[str, list[float]]) -> None:
     """Every engine function once, on rows of its own; appends the seconds of each call to costs
     and the blocks it read from tributary's tables and indexes to blocks (a measure of the work
@@ -208,13 +220,11 @@ def one_round(conn: Conn, costs: dict[str, list[float]], blocks: dict[str, list[
     leaves the COMMIT out, the direct INSERT resolves its workflow before (SET CONSTRAINTS)."""
 
     def measure(name: str, fn: Callable[[], Any]) -> Any:
-        with conn.transaction():
-            before = one(conn, BLOCKS)  # counts not yet flushed to the statistics: they add up
-            started = time.perf_counter()
-            value = fn()
-            costs.setdefault(name, []).append(time.perf_counter() - started)
-            blocks.setdefault(name, []).append(float(one(conn, BLOCKS) - before))
-        return value
+        value: list[Any] = []
+        seconds, read = timed_blocks(conn, lambda: value.append(fn()))
+        costs.setdefault(name, []).append(seconds)
+        blocks.setdefault(name, []).append(read)
+        return value[0]
 
     wf = measure("create_workflow", lambda: one(conn, "SELECT tributary.create_workflow('job', %s)", (ONE_STEP,)))
 
