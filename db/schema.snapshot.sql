@@ -566,14 +566,16 @@ BEGIN
               FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
               WHERE (v_all_new OR v_inserted ? v_ids[w.ord]::text)) AS w
         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(w.wf->'tasks') WITH ORDINALITY AS t(task, ord)
+        -- No, or one, dependency (most tasks) needs no subquery.
         CROSS JOIN LATERAL (
-          SELECT CASE WHEN pg_catalog.jsonb_typeof(t.task->'depends_on') = 'array'
-                      THEN ARRAY(SELECT pg_catalog.jsonb_array_elements_text(t.task->'depends_on'))
-                      ELSE '{}' END AS names
+          SELECT CASE WHEN pg_catalog.jsonb_typeof(t.task->'depends_on') IS DISTINCT FROM 'array' THEN '{}'
+                      WHEN pg_catalog.jsonb_array_length(t.task->'depends_on') = 1 THEN ARRAY[t.task->'depends_on'->>0]
+                      ELSE ARRAY(SELECT pg_catalog.jsonb_array_elements_text(t.task->'depends_on'))
+                 END AS names
         ) AS given
         CROSS JOIN LATERAL (
           SELECT given.names,
-                 CASE WHEN pg_catalog.cardinality(given.names) = 0 THEN 0  -- most tasks: no count to make
+                 CASE WHEN pg_catalog.cardinality(given.names) <= 1 THEN pg_catalog.cardinality(given.names)
                       ELSE (SELECT pg_catalog.count(DISTINCT e.name)::integer FROM pg_catalog.unnest(given.names) AS e(name))
                  END AS n
         ) AS deps
