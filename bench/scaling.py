@@ -368,12 +368,14 @@ def print_flat(dsn_empty: str, dsn_history: str, scale: float) -> None:
         empty, history = interleaved_sessions(dsn_empty, dsn_history, CALLS)
         print(
             f"-- {stats}: median ms of calls 1-5 ({FIRST_SESSIONS} sessions) | of calls 11-{CALLS} (one session)"
-            " | most blocks read by a call, 1-100: empty, history, ratio"
+            " | median blocks read by a call, 1-100: empty, history, ratio"
         )
         for name in empty.seconds:
             first = [statistics.median(c.seconds[name]) * 1000 for c in (first_e, first_h)]
             later = [statistics.median(c.seconds[name][10:]) * 1000 for c in (empty, history)]
-            most = [max(c.blocks[name] + f.blocks[name]) for c, f in ((empty, first_e), (history, first_h))]
+            most = [
+                statistics.median(c.blocks[name] + f.blocks[name]) for c, f in ((empty, first_e), (history, first_h))
+            ]
             print(
                 f"  {name:<28} {first[0]:6.2f} {first[1]:6.2f} {first[1] / first[0]:5.2f}x |"
                 f" {later[0]:6.2f} {later[1]:6.2f} {later[1] / later[0]:5.2f}x |"
