@@ -326,6 +326,357 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary._check_time_zone(p_time_zone text) IS 'Internal: raises TB202 unless PostgreSQL knows the time zone.';
+CREATE FUNCTION tributary._create_workflows(p_workflows jsonb, p_in_batch boolean) RETURNS bigint[]
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_settings tributary.settings := tributary._settings();
+  v_now timestamptz := tributary.now();
+  v_count integer;
+  v_bad record;
+  v_diagnosis record;
+  v_where text;          -- DETAIL prefix naming the workflow of the batch at fault
+  v_offsets integer[];   -- workflow position -> number of tasks of the workflows before it
+  v_names jsonb;         -- 'workflow position/task name' -> task position in the whole batch
+  v_total integer;       -- tasks in the batch
+  v_ids bigint[];        -- workflow position -> the id drawn for it
+  v_inserted jsonb;      -- id -> true, for the workflows this call inserted
+  v_all_new boolean;     -- every workflow of the batch was inserted (no key was taken)
+  v_step_ids bigint[];   -- task position in the batch -> the step id drawn for it
+  v_cyclic integer[];    -- positions of new workflows with a dependency listed after its dependent
+  v_queues text[];
+  v_result bigint[];
+BEGIN
+  IF p_workflows IS NULL OR pg_catalog.jsonb_typeof(p_workflows) <> 'array' THEN
+    RAISE EXCEPTION 'workflows must be a JSON array of workflow objects'
+      USING ERRCODE = 'TB005', HINT = 'Pass ''[{"name": "w", "tasks": [{"name": "a", "kind": "my_kind"}]}]''.';
+  END IF;
+  v_count := pg_catalog.jsonb_array_length(p_workflows);
+  IF v_count = 0 THEN
+    RETURN '{}';
+  END IF;
+  -- Each workflow object: TB005 for its shape, TB004 for an empty tasks array.
+  SELECT w.ord, CASE WHEN pg_catalog.jsonb_typeof(w.wf->'name') = 'string' THEN w.wf->>'name' END AS name,
+         problem.text
+  INTO v_bad
+  FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
+  CROSS JOIN LATERAL (SELECT CASE
+    WHEN pg_catalog.jsonb_typeof(w.wf) <> 'object' THEN 'workflow is not a JSON object'
+    WHEN pg_catalog.jsonb_typeof(w.wf->'name') IS DISTINCT FROM 'string' OR w.wf->>'name' = ''
+      THEN 'workflow has no "name" (a non-empty string)'
+    WHEN w.wf - ARRAY['name', 'tasks', 'scheduled_at', 'metadata', 'idempotency_key'] <> '{}'
+      THEN (SELECT pg_catalog.format('workflow has an unknown key "%s" (known: name, tasks, scheduled_at, metadata, idempotency_key)', k.key)
+            FROM pg_catalog.jsonb_object_keys(w.wf) AS k(key)
+            WHERE k.key NOT IN ('name', 'tasks', 'scheduled_at', 'metadata', 'idempotency_key')
+            ORDER BY k.key LIMIT 1)
+    WHEN pg_catalog.jsonb_typeof(w.wf->'tasks') IS DISTINCT FROM 'array' THEN 'tasks must be a JSON array of task objects'
+    WHEN pg_catalog.jsonb_typeof(w.wf->'metadata') NOT IN ('object', 'null') THEN 'metadata must be a JSON object'
+    WHEN pg_catalog.jsonb_typeof(w.wf->'scheduled_at') NOT IN ('string', 'null') THEN 'scheduled_at must be a timestamp string'
+    WHEN pg_catalog.jsonb_typeof(w.wf->'idempotency_key') NOT IN ('string', 'null') THEN 'idempotency_key must be a string'
+    WHEN pg_catalog.jsonb_array_length(w.wf->'tasks') = 0 THEN ''  -- TB004 below
+  END AS text) AS problem
+  WHERE problem.text IS NOT NULL
+  ORDER BY w.ord
+  LIMIT 1;
+  IF FOUND THEN
+    v_where := CASE WHEN p_in_batch
+                 THEN pg_catalog.format('workflow #%s (%s) of the batch', v_bad.ord, coalesce(pg_catalog.format('"%s"', v_bad.name), 'unnamed'))
+               END;
+    IF v_bad.text = '' THEN
+      RAISE EXCEPTION 'workflow "%" has no steps', v_bad.name
+        USING ERRCODE = 'TB004', DETAIL = coalesce(v_where, 'the tasks array is empty'),
+              HINT = 'A workflow needs at least one task.';
+    END IF;
+    RAISE EXCEPTION '%', v_bad.text
+      USING ERRCODE = 'TB005', DETAIL = coalesce(v_where, 'the workflow''s arguments'),
+            HINT = 'A workflow is {"name": ..., "tasks": [...]} plus optional scheduled_at, metadata, idempotency_key.';
+  END IF;
+  -- Each task (the same rules as always; see create_workflow).
+  SELECT w.ord AS wf_ord, w.wf->>'name' AS wf_name, t.ord,
+         CASE WHEN pg_catalog.jsonb_typeof(t.task->'name') = 'string' THEN t.task->>'name' END AS name,
+         problem.text
+  INTO v_bad
+  FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
+  CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(w.wf->'tasks') WITH ORDINALITY AS t(task, ord)
+  CROSS JOIN LATERAL (SELECT CASE
+    WHEN pg_catalog.jsonb_typeof(t.task) <> 'object' THEN 'not a JSON object'
+    WHEN pg_catalog.jsonb_typeof(t.task->'name') IS DISTINCT FROM 'string' OR t.task->>'name' = ''
+      THEN 'no "name" (a non-empty string)'
+    WHEN pg_catalog.jsonb_typeof(t.task->'kind') IS DISTINCT FROM 'string' OR t.task->>'kind' = ''
+      THEN 'no "kind" (a non-empty string)'
+    WHEN t.task - ARRAY['name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
+                        'timeout', 'retry_backoff', 'scheduled_at'] <> '{}'
+      THEN (SELECT pg_catalog.format('unknown key "%s" (known: name, kind, args, depends_on, queue, priority, max_attempts, timeout, retry_backoff, scheduled_at)', k.key)
+            FROM pg_catalog.jsonb_object_keys(t.task) AS k(key)
+            WHERE k.key NOT IN ('name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
+                                'timeout', 'retry_backoff', 'scheduled_at')
+            ORDER BY k.key LIMIT 1)
+    WHEN pg_catalog.jsonb_typeof(t.task->'depends_on') NOT IN ('array', 'null')
+      OR (pg_catalog.jsonb_typeof(t.task->'depends_on') = 'array'
+          AND EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(t.task->'depends_on') AS e
+                      WHERE pg_catalog.jsonb_typeof(e) <> 'string'))
+      THEN '"depends_on" is not an array of task names'
+    WHEN pg_catalog.jsonb_typeof(t.task->'queue') NOT IN ('string', 'null') OR t.task->>'queue' = ''
+      THEN '"queue" is not a non-empty string'
+    WHEN CASE pg_catalog.jsonb_typeof(t.task->'priority')
+           WHEN 'number' THEN (t.task->>'priority')::numeric <> pg_catalog.trunc((t.task->>'priority')::numeric)
+           WHEN 'null' THEN false
+           ELSE t.task ? 'priority' END
+      THEN '"priority" is not an integer'
+    WHEN CASE pg_catalog.jsonb_typeof(t.task->'max_attempts')
+           WHEN 'number' THEN (t.task->>'max_attempts')::numeric < 1
+                              OR (t.task->>'max_attempts')::numeric <> pg_catalog.trunc((t.task->>'max_attempts')::numeric)
+           WHEN 'null' THEN false
+           ELSE t.task ? 'max_attempts' END
+      THEN '"max_attempts" is not an integer >= 1'
+    WHEN pg_catalog.jsonb_typeof(t.task->'timeout') NOT IN ('number', 'string', 'null')
+      THEN '"timeout" is not an interval string or a number of seconds'
+    WHEN pg_catalog.jsonb_typeof(t.task->'retry_backoff') NOT IN ('number', 'string', 'null')
+      THEN '"retry_backoff" is not an interval string or a number of seconds'
+    WHEN pg_catalog.jsonb_typeof(t.task->'scheduled_at') NOT IN ('string', 'null')
+      THEN '"scheduled_at" is not a timestamp string'
+  END AS text) AS problem
+  WHERE problem.text IS NOT NULL
+  ORDER BY w.ord, t.ord
+  LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'task % in workflow "%": %', coalesce('"' || v_bad.name || '"', '#' || v_bad.ord), v_bad.wf_name, v_bad.text
+      USING ERRCODE = 'TB005',
+            DETAIL = pg_catalog.concat_ws('; ', CASE WHEN p_in_batch THEN pg_catalog.format('workflow #%s ("%s") of the batch', v_bad.wf_ord, v_bad.wf_name) END,
+                               pg_catalog.format('task #%s of the tasks array', v_bad.ord)),
+            HINT = 'Each task is {"name": ..., "kind": ..., "args": ..., "depends_on": [...]} plus optional options.';
+  END IF;
+  -- Task positions in the whole batch (workflow by workflow, in task order) and the name map.
+  SELECT pg_catalog.array_agg(o.before ORDER BY o.ord), pg_catalog.max(o.before + o.n)
+  INTO v_offsets, v_total
+  FROM (SELECT w.ord, pg_catalog.jsonb_array_length(w.wf->'tasks') AS n,
+               (pg_catalog.sum(pg_catalog.jsonb_array_length(w.wf->'tasks')) OVER (ORDER BY w.ord) - pg_catalog.jsonb_array_length(w.wf->'tasks'))::integer AS before
+        FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)) AS o;
+  SELECT pg_catalog.jsonb_object_agg(w.ord || '/' || (t.task->>'name'), v_offsets[w.ord] + t.ord)
+  INTO v_names
+  FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
+  CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(w.wf->'tasks') WITH ORDINALITY AS t(task, ord);
+  -- TB003: a name the map holds fewer times than the tasks bearing it.
+  IF (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(v_names)) < v_total THEN
+    SELECT d.wf_ord, d.wf_name, d.name, d.positions INTO v_bad
+    FROM (SELECT w.ord AS wf_ord, w.wf->>'name' AS wf_name, t.task->>'name' AS name,
+                 pg_catalog.array_agg(t.ord ORDER BY t.ord) AS positions
+          FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
+          CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(w.wf->'tasks') WITH ORDINALITY AS t(task, ord)
+          GROUP BY w.ord, w.wf->>'name', t.task->>'name'
+          HAVING pg_catalog.count(*) > 1) AS d
+    ORDER BY d.wf_ord, d.positions[1]
+    LIMIT 1;
+    RAISE EXCEPTION 'duplicate task name "%" in workflow "%"', v_bad.name, v_bad.wf_name
+      USING ERRCODE = 'TB003',
+            DETAIL = pg_catalog.concat_ws('; ', CASE WHEN p_in_batch THEN pg_catalog.format('workflow #%s ("%s") of the batch', v_bad.wf_ord, v_bad.wf_name) END,
+                               pg_catalog.format('tasks #%s of the tasks array', pg_catalog.array_to_string(v_bad.positions, ', #'))),
+            HINT = 'Task names must be unique within a workflow.';
+  END IF;
+  -- TB002 / TB001: every dependency names another task of the same workflow.
+  SELECT w.ord AS wf_ord, w.wf->>'name' AS wf_name, t.ord, t.task->>'name' AS name, e.name AS dependency
+  INTO v_bad
+  FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
+  CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(w.wf->'tasks') WITH ORDINALITY AS t(task, ord)
+  CROSS JOIN LATERAL pg_catalog.jsonb_array_elements_text(
+    CASE pg_catalog.jsonb_typeof(t.task->'depends_on') WHEN 'array' THEN t.task->'depends_on' ELSE '[]' END
+  ) WITH ORDINALITY AS e(name, ord)
+  WHERE e.name = t.task->>'name' OR NOT v_names ? (w.ord || '/' || e.name)
+  ORDER BY w.ord, t.ord, e.ord
+  LIMIT 1;
+  IF FOUND THEN
+    v_where := CASE WHEN p_in_batch THEN pg_catalog.format('workflow #%s ("%s") of the batch; ', v_bad.wf_ord, v_bad.wf_name) ELSE '' END;
+    IF v_bad.dependency = v_bad.name THEN
+      RAISE EXCEPTION 'dependency cycle at task "%": it depends on itself', v_bad.name
+        USING ERRCODE = 'TB001',
+              DETAIL = v_where || pg_catalog.format('cycle: %I -> %I', v_bad.name, v_bad.name),
+              HINT = 'Remove the task from its own depends_on.';
+    END IF;
+    RAISE EXCEPTION 'task "%" depends on unknown task "%"', v_bad.name, v_bad.dependency
+      USING ERRCODE = 'TB002',
+            DETAIL = v_where || pg_catalog.format('task #%s of the tasks array', v_bad.ord),
+            HINT = 'depends_on names tasks of the same workflow; check the spelling or add the task.';
+  END IF;
+  -- The workflows. Ids are drawn up front (one per position) so that rows skipped for their
+  -- idempotency key can be told apart from inserted ones.
+  v_ids := ARRAY(SELECT pg_catalog.nextval('tributary.workflows_id_seq'::regclass) FROM pg_catalog.generate_series(1, v_count));
+  BEGIN
+    -- Workflows without a key go in with a plain INSERT (cheaper than ON CONFLICT's speculative
+    -- insertion), those with a key with ON CONFLICT DO NOTHING; the same columns either way.
+    WITH input AS (
+      SELECT v_ids[w.ord] AS id, w.wf->>'name' AS name,
+             CASE pg_catalog.jsonb_typeof(w.wf->'metadata') WHEN 'object' THEN w.wf->'metadata' ELSE '{}' END AS metadata,
+             w.wf->>'idempotency_key' AS idempotency_key,
+             coalesce((w.wf->>'scheduled_at')::timestamptz, v_now) AS scheduled_at,
+             pg_catalog.jsonb_array_length(w.wf->'tasks') AS steps_total
+      FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
+    ), keyless AS (
+      INSERT INTO tributary.workflows (id, name, metadata, idempotency_key, scheduled_at, created_at, steps_total, steps_unfinished)
+      SELECT i.id, i.name, i.metadata, NULL, i.scheduled_at, v_now, i.steps_total, i.steps_total
+      FROM input AS i WHERE i.idempotency_key IS NULL
+      ORDER BY i.id
+      RETURNING id
+    ), keyed AS (
+      INSERT INTO tributary.workflows (id, name, metadata, idempotency_key, scheduled_at, created_at, steps_total, steps_unfinished)
+      SELECT i.id, i.name, i.metadata, i.idempotency_key, i.scheduled_at, v_now, i.steps_total, i.steps_total
+      FROM input AS i WHERE i.idempotency_key IS NOT NULL
+      ORDER BY i.id
+      ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+      RETURNING id
+    )
+    SELECT pg_catalog.jsonb_object_agg(n.id, true), pg_catalog.count(*) = v_count INTO v_inserted, v_all_new
+    FROM (SELECT keyless.id FROM keyless UNION ALL SELECT keyed.id FROM keyed) AS n;
+  EXCEPTION WHEN data_exception THEN
+    -- Error path only: find the workflow whose scheduled_at does not parse.
+    FOR v_bad IN
+      SELECT w.ord, w.wf->>'name' AS name, w.wf->>'scheduled_at' AS value
+      FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
+      WHERE w.wf->>'scheduled_at' IS NOT NULL
+      ORDER BY w.ord
+    LOOP
+      BEGIN
+        PERFORM v_bad.value::timestamptz;
+      EXCEPTION WHEN data_exception THEN
+        RAISE EXCEPTION 'workflow "%": scheduled_at "%" is not a timestamp', v_bad.name, v_bad.value
+          USING ERRCODE = 'TB005',
+                DETAIL = coalesce(CASE WHEN p_in_batch THEN pg_catalog.format('workflow #%s ("%s") of the batch', v_bad.ord, v_bad.name) END,
+                                  'the workflow''s scheduled_at'),
+                HINT = 'scheduled_at is an ISO timestamp such as ''2030-01-01T00:00:00Z''.';
+      END;
+    END LOOP;
+    RAISE;
+  END;
+  IF v_inserted IS NOT NULL THEN
+    -- Step ids, drawn up front and sorted: within a workflow, ids follow the task order.
+    SELECT pg_catalog.array_agg(n.id ORDER BY n.id) INTO v_step_ids
+    FROM (SELECT pg_catalog.nextval('tributary.steps_id_seq'::regclass) FROM pg_catalog.generate_series(1, v_total)) AS n(id);
+    BEGIN
+      WITH steps AS (
+        INSERT INTO tributary.steps (
+          id, workflow_id, task_name, kind, args, depends_on, queue, priority, max_attempts, timeout,
+          retry_backoff, state, remaining_deps, scheduled_at, created_at
+        )
+        SELECT v_step_ids[v_offsets[w.ord] + t.ord],
+               v_ids[w.ord],
+               t.task->>'name',
+               t.task->>'kind',
+               coalesce(t.task->'args', '{}'),
+               deps.names,
+               coalesce(t.task->>'queue', v_settings.default_queue),
+               coalesce((t.task->>'priority')::numeric::integer, v_settings.default_priority),
+               coalesce((t.task->>'max_attempts')::numeric::integer, v_settings.default_max_attempts),
+               coalesce(CASE pg_catalog.jsonb_typeof(t.task->'timeout')
+                          WHEN 'number' THEN pg_catalog.make_interval(secs => (t.task->>'timeout')::double precision)
+                          WHEN 'string' THEN (t.task->>'timeout')::interval
+                        END, v_settings.default_timeout),
+               coalesce(CASE pg_catalog.jsonb_typeof(t.task->'retry_backoff')
+                          WHEN 'number' THEN pg_catalog.make_interval(secs => (t.task->>'retry_backoff')::double precision)
+                          WHEN 'string' THEN (t.task->>'retry_backoff')::interval
+                        END, v_settings.retry_backoff_base),
+               CASE WHEN deps.n = 0 THEN 'available' ELSE 'pending' END,
+               deps.n,
+               GREATEST(coalesce((t.task->>'scheduled_at')::timestamptz, w.scheduled_at), w.scheduled_at),
+               v_now  -- not the column default: one call of tributary.now() per row costs more than the row
+        FROM (SELECT w.ord, w.wf, coalesce((w.wf->>'scheduled_at')::timestamptz, v_now) AS scheduled_at
+              FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
+              WHERE (v_all_new OR v_inserted ? v_ids[w.ord]::text)) AS w
+        CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(w.wf->'tasks') WITH ORDINALITY AS t(task, ord)
+        -- No, or one, dependency (most tasks) needs no subquery.
+        CROSS JOIN LATERAL (
+          SELECT CASE WHEN pg_catalog.jsonb_typeof(t.task->'depends_on') IS DISTINCT FROM 'array' THEN '{}'
+                      WHEN pg_catalog.jsonb_array_length(t.task->'depends_on') = 1 THEN ARRAY[t.task->'depends_on'->>0]
+                      ELSE ARRAY(SELECT pg_catalog.jsonb_array_elements_text(t.task->'depends_on'))
+                 END AS names
+        ) AS given
+        CROSS JOIN LATERAL (
+          SELECT given.names,
+                 CASE WHEN pg_catalog.cardinality(given.names) <= 1 THEN pg_catalog.cardinality(given.names)
+                      ELSE (SELECT pg_catalog.count(DISTINCT e.name)::integer FROM pg_catalog.unnest(given.names) AS e(name))
+                 END AS n
+        ) AS deps
+        ORDER BY w.ord, t.ord
+        RETURNING queue, state, scheduled_at
+      )
+      SELECT pg_catalog.array_agg(DISTINCT steps.queue) INTO v_queues
+      FROM steps
+      WHERE steps.state = 'available' AND steps.scheduled_at <= v_now;
+    EXCEPTION WHEN data_exception OR check_violation THEN
+      FOR v_bad IN
+        SELECT w.ord, w.wf->>'name' AS name, w.wf->'tasks' AS tasks
+        FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
+        WHERE (v_all_new OR v_inserted ? v_ids[w.ord]::text)
+        ORDER BY w.ord
+      LOOP
+        SELECT * INTO v_diagnosis FROM tributary._diagnose_task_options(v_bad.tasks);
+        IF v_diagnosis.problem IS NOT NULL THEN
+          RAISE EXCEPTION 'task % in workflow "%": %',
+                          coalesce('"' || v_diagnosis.task_name || '"', '#' || v_diagnosis.task_ordinal), v_bad.name, v_diagnosis.problem
+            USING ERRCODE = 'TB005',
+                  DETAIL = pg_catalog.concat_ws('; ', CASE WHEN p_in_batch THEN pg_catalog.format('workflow #%s ("%s") of the batch', v_bad.ord, v_bad.name) END,
+                                     pg_catalog.format('task #%s of the tasks array', v_diagnosis.task_ordinal)),
+                  HINT = 'Intervals are strings such as ''5 minutes'' or numbers of seconds; scheduled_at is an ISO timestamp.';
+        END IF;
+      END LOOP;
+      RAISE;
+    END;
+    -- The edges, from the name map; a workflow with an edge to a later-listed task needs the
+    -- full cycle check.
+    WITH edges AS (
+      SELECT DISTINCT w.ord, v_offsets[w.ord] + t.ord AS child, (v_names ->> (w.ord || '/' || e.name))::integer AS parent
+      FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
+      CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(w.wf->'tasks') WITH ORDINALITY AS t(task, ord)
+      CROSS JOIN LATERAL pg_catalog.jsonb_array_elements_text(
+        CASE pg_catalog.jsonb_typeof(t.task->'depends_on') WHEN 'array' THEN t.task->'depends_on' ELSE '[]' END
+      ) AS e(name)
+      WHERE (v_all_new OR v_inserted ? v_ids[w.ord]::text)
+    ), inserted AS (
+      INSERT INTO tributary.step_dependencies (step_id, depends_on_step_id)
+      SELECT v_step_ids[edges.child], v_step_ids[edges.parent] FROM edges
+    )
+    SELECT pg_catalog.array_agg(DISTINCT edges.ord) INTO v_cyclic FROM edges WHERE edges.parent > edges.child;
+  END IF;
+  IF v_cyclic IS NOT NULL THEN
+    FOR v_bad IN
+      SELECT c.ord, v_ids[c.ord] AS id, p_workflows->(c.ord::integer - 1)->>'name' AS name
+      FROM pg_catalog.unnest(v_cyclic) AS c(ord) ORDER BY c.ord
+    LOOP
+      IF NOT p_in_batch THEN
+        PERFORM tributary._check_acyclic(v_bad.id);
+        CONTINUE;
+      END IF;
+      DECLARE
+        v_message text;
+        v_detail text;
+        v_hint text;
+      BEGIN
+        PERFORM tributary._check_acyclic(v_bad.id);
+      EXCEPTION WHEN SQLSTATE 'TB001' THEN
+        GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+        RAISE EXCEPTION '%', v_message
+          USING ERRCODE = 'TB001',
+                DETAIL = pg_catalog.format('workflow #%s ("%s") of the batch; %s', v_bad.ord, v_bad.name, v_detail),
+                HINT = v_hint;
+      END;
+    END LOOP;
+  END IF;
+  IF v_queues IS NOT NULL THEN
+    PERFORM tributary._notify_available(v_queues);
+  END IF;
+  -- Ids in input order: the drawn id where the row went in, else the workflow holding the key.
+  SELECT pg_catalog.array_agg(
+           CASE WHEN (v_all_new OR v_inserted ? v_ids[w.ord]::text) THEN v_ids[w.ord]
+                ELSE (SELECT x.id FROM tributary.workflows AS x WHERE x.idempotency_key = w.wf->>'idempotency_key')
+           END ORDER BY w.ord)
+  INTO v_result
+  FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord);
+  RETURN v_result;
+END;
+$$;
+COMMENT ON FUNCTION tributary._create_workflows(p_workflows jsonb, p_in_batch boolean) IS 'Internal: creates a batch of workflows (the one implementation behind create_workflow and create_workflows); with p_in_batch, errors name the workflow''s position in DETAIL.';
 CREATE FUNCTION tributary._cron_occurrences(p_cron text, p_time_zone text, p_after timestamp with time zone, p_until timestamp with time zone, p_max integer) RETURNS SETOF timestamp with time zone
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -656,6 +1007,10 @@ CREATE FUNCTION tributary._reopen_steps(p_workflow_id bigint, p_step_ids bigint[
     LANGUAGE plpgsql
     SET search_path TO ''
     SET plan_cache_mode TO 'force_custom_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -737,26 +1092,53 @@ CREATE FUNCTION tributary._resolve_workflow(p_workflow_id bigint) RETURNS void
     SET search_path TO ''
     SET jit TO 'off'
     AS $$
+BEGIN
+  PERFORM tributary._resolve_workflows(ARRAY[p_workflow_id]);
+END;
+$$;
+COMMENT ON FUNCTION tributary._resolve_workflow(p_workflow_id bigint) IS 'Internal: validates a new workflow''s graph (TB004 empty, TB002 unknown dependency, TB001 cycle), writes its edges and counters, makes its root steps available; the one-workflow case of _resolve_workflows.';
+CREATE FUNCTION tributary._resolve_workflows(p_workflow_ids bigint[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET jit TO 'off'
+    AS $$
 DECLARE
   v_now timestamptz := tributary.now();
-  v_total integer;
+  v_names jsonb;    -- 'workflow id/task name' -> step id
+  v_counts jsonb;   -- workflow id -> number of steps
   v_bad record;
+  v_cyclic bigint[];
+  v_queues text[];
 BEGIN
-  PERFORM 1 FROM tributary.workflows AS w WHERE w.id = p_workflow_id FOR NO KEY UPDATE;
-  SELECT pg_catalog.count(*) INTO v_total FROM tributary.steps AS s WHERE s.workflow_id = p_workflow_id;
-  IF v_total = 0 THEN
-    RAISE EXCEPTION 'workflow % has no steps', p_workflow_id
+  PERFORM 1 FROM tributary.workflows AS w WHERE w.id = ANY (p_workflow_ids) ORDER BY w.id FOR NO KEY UPDATE;
+  SELECT pg_catalog.jsonb_object_agg(s.workflow_id || '/' || s.task_name, s.id) INTO v_names
+  FROM tributary.steps AS s WHERE s.workflow_id = ANY (p_workflow_ids);
+  SELECT pg_catalog.jsonb_object_agg(c.workflow_id, c.n) INTO v_counts
+  FROM (SELECT s.workflow_id, pg_catalog.count(*)::integer AS n
+        FROM tributary.steps AS s WHERE s.workflow_id = ANY (p_workflow_ids)
+        GROUP BY s.workflow_id) AS c;
+  SELECT u.id INTO v_bad
+  FROM pg_catalog.unnest(p_workflow_ids) AS u(id)
+  WHERE v_counts IS NULL OR NOT v_counts ? u.id::text
+  ORDER BY u.id
+  LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'workflow % has no steps', v_bad.id
       USING ERRCODE = 'TB004',
             HINT = 'A workflow needs at least one step; insert its steps in the same transaction.';
   END IF;
-  SELECT s.task_name, d.name INTO v_bad
-  FROM tributary.steps AS s
-  CROSS JOIN LATERAL pg_catalog.unnest(s.depends_on) AS d(name)
-  WHERE s.workflow_id = p_workflow_id
-    AND (d.name = s.task_name
-         OR NOT EXISTS (SELECT 1 FROM tributary.steps AS p
-                        WHERE p.workflow_id = p_workflow_id AND p.task_name = d.name))
-  ORDER BY s.id
+  -- The first bad dependency in insertion order. OFFSET 0 keeps the ORDER BY ... LIMIT outside:
+  -- planned together, they could walk the primary key in order through every step there is.
+  SELECT b.task_name, b.name INTO v_bad
+  FROM (SELECT s.id, s.task_name, d.name
+        FROM tributary.steps AS s
+        CROSS JOIN LATERAL pg_catalog.unnest(s.depends_on) AS d(name)
+        WHERE s.workflow_id = ANY (p_workflow_ids)
+          AND (d.name = s.task_name OR NOT v_names ? (s.workflow_id || '/' || d.name))
+        OFFSET 0) AS b
+  ORDER BY b.id
   LIMIT 1;
   IF FOUND AND v_bad.name = v_bad.task_name THEN
     RAISE EXCEPTION 'dependency cycle at task "%": it depends on itself', v_bad.task_name
@@ -768,33 +1150,41 @@ BEGIN
       USING ERRCODE = 'TB002',
             HINT = 'depends_on names tasks of the same workflow; check the spelling or add the task.';
   END IF;
-  INSERT INTO tributary.step_dependencies (step_id, depends_on_step_id)
-  SELECT DISTINCT s.id, p.id
-  FROM tributary.steps AS s
-  CROSS JOIN LATERAL pg_catalog.unnest(s.depends_on) AS d(name)
-  JOIN tributary.steps AS p ON p.workflow_id = s.workflow_id AND p.task_name = d.name
-  WHERE s.workflow_id = p_workflow_id;
-  PERFORM tributary._check_acyclic(p_workflow_id);
+  WITH edges AS (
+    SELECT DISTINCT s.workflow_id, s.id AS step_id, (v_names ->> (s.workflow_id || '/' || d.name))::bigint AS depends_on_step_id
+    FROM tributary.steps AS s
+    CROSS JOIN LATERAL pg_catalog.unnest(s.depends_on) AS d(name)
+    WHERE s.workflow_id = ANY (p_workflow_ids)
+  ), inserted AS (
+    INSERT INTO tributary.step_dependencies (step_id, depends_on_step_id)
+    SELECT edges.step_id, edges.depends_on_step_id FROM edges
+  )
+  SELECT pg_catalog.array_agg(DISTINCT edges.workflow_id) INTO v_cyclic
+  FROM edges WHERE edges.depends_on_step_id > edges.step_id;
+  IF v_cyclic IS NOT NULL THEN
+    PERFORM tributary._check_acyclic(c.id) FROM pg_catalog.unnest(v_cyclic) AS c(id) ORDER BY c.id;
+  END IF;
   -- Steps inserted directly arrive unresolved; create_workflow() inserts them resolved already.
-  UPDATE tributary.steps AS s
-  SET remaining_deps = r.n,
-      state = CASE WHEN r.n = 0 THEN 'available' ELSE 'pending' END
-  FROM (
-    SELECT s2.id, (SELECT pg_catalog.count(DISTINCT d.name)::integer
-                   FROM pg_catalog.unnest(s2.depends_on) AS d(name)) AS n
-    FROM tributary.steps AS s2
-    WHERE s2.workflow_id = p_workflow_id AND s2.remaining_deps IS NULL
-  ) AS r
-  WHERE s.id = r.id;
-  UPDATE tributary.workflows
-  SET steps_total = v_total, steps_unfinished = v_total
-  WHERE id = p_workflow_id;
-  PERFORM tributary._notify_available(pg_catalog.array_agg(DISTINCT s.queue))
-  FROM tributary.steps AS s
-  WHERE s.workflow_id = p_workflow_id AND s.state = 'available' AND s.scheduled_at <= v_now;
+  WITH resolved AS (
+    UPDATE tributary.steps AS s
+    SET remaining_deps = (SELECT pg_catalog.count(DISTINCT d.name)::integer FROM pg_catalog.unnest(s.depends_on) AS d(name)),
+        state = CASE WHEN pg_catalog.cardinality(s.depends_on) = 0 THEN 'available' ELSE 'pending' END
+    WHERE s.workflow_id = ANY (p_workflow_ids) AND s.remaining_deps IS NULL
+    RETURNING s.queue, s.state, s.scheduled_at
+  )
+  SELECT pg_catalog.array_agg(DISTINCT resolved.queue) INTO v_queues
+  FROM resolved
+  WHERE resolved.state = 'available' AND resolved.scheduled_at <= v_now;
+  UPDATE tributary.workflows AS w
+  SET steps_total = (v_counts ->> w.id::text)::integer,
+      steps_unfinished = (v_counts ->> w.id::text)::integer
+  WHERE w.id = ANY (p_workflow_ids);
+  IF v_queues IS NOT NULL THEN
+    PERFORM tributary._notify_available(v_queues);
+  END IF;
 END;
 $$;
-COMMENT ON FUNCTION tributary._resolve_workflow(p_workflow_id bigint) IS 'Internal: validates a new workflow''s graph (TB004 empty, TB002 unknown dependency, TB001 cycle), writes its edges and counters, makes its root steps available.';
+COMMENT ON FUNCTION tributary._resolve_workflows(p_workflow_ids bigint[]) IS 'Internal: validates the graphs of directly inserted workflows, all at once (TB004 empty, TB002 unknown dependency, TB001 cycle), writes their edges and counters, makes their root steps available.';
 CREATE TABLE tributary.schedules (
     id bigint NOT NULL,
     name text NOT NULL,
@@ -920,15 +1310,15 @@ CREATE FUNCTION tributary._settle_workflows(p_workflow_ids bigint[]) RETURNS voi
 DECLARE
   v_now timestamptz := tributary.now();
   v_workflows bigint[];
-  v_counts integer[];
+  v_counts jsonb;  -- workflow id -> how many of its steps just finished
   v_done bigint[];
   v_payloads text[];
 BEGIN
   IF p_workflow_ids[1] = ALL (p_workflow_ids) THEN  -- one workflow: the usual case
     v_workflows := ARRAY[p_workflow_ids[1]];
-    v_counts := ARRAY[pg_catalog.cardinality(p_workflow_ids)];
+    v_counts := pg_catalog.jsonb_build_object(p_workflow_ids[1], pg_catalog.cardinality(p_workflow_ids));
   ELSE
-    SELECT pg_catalog.array_agg(f.id ORDER BY f.id), pg_catalog.array_agg(f.n ORDER BY f.id)
+    SELECT pg_catalog.array_agg(f.id ORDER BY f.id), pg_catalog.jsonb_object_agg(f.id, f.n)
     INTO v_workflows, v_counts
     FROM (SELECT u.id, pg_catalog.count(*)::integer AS n
           FROM pg_catalog.unnest(p_workflow_ids) AS u(id)
@@ -940,10 +1330,8 @@ BEGIN
   END IF;
   WITH counted AS (
     UPDATE tributary.workflows AS w
-    SET steps_unfinished = w.steps_unfinished - finished.n
-    FROM unnest(v_workflows, v_counts) AS finished(workflow_id, n)
-    WHERE w.id = finished.workflow_id
-      AND w.id = ANY (v_workflows)  -- redundant: makes every join order an index lookup
+    SET steps_unfinished = w.steps_unfinished - (v_counts ->> w.id::text)::integer
+    WHERE w.id = ANY (v_workflows)
     RETURNING w.id, w.steps_unfinished, w.state
   )
   SELECT pg_catalog.array_agg(counted.id) INTO v_done
@@ -982,13 +1370,13 @@ CREATE FUNCTION tributary._unlock_dependents(p_step_ids bigint[]) RETURNS void
     AS $$
 DECLARE
   v_children bigint[];
-  v_counts integer[];
+  v_counts jsonb;  -- dependent's id -> how many of its dependencies just completed
   v_now timestamptz := tributary.now();
   v_queues text[];
 BEGIN
   -- The dependents of the completed steps, and how many of their dependencies just completed:
   -- read from the edges index only. Most steps of wide workflows have none.
-  SELECT pg_catalog.array_agg(c.step_id ORDER BY c.step_id), pg_catalog.array_agg(c.n ORDER BY c.step_id)
+  SELECT pg_catalog.array_agg(c.step_id ORDER BY c.step_id), pg_catalog.jsonb_object_agg(c.step_id, c.n)
   INTO v_children, v_counts
   FROM (SELECT d.step_id, pg_catalog.count(*)::integer AS n
         FROM tributary.step_dependencies AS d
@@ -1005,11 +1393,9 @@ BEGIN
   END IF;
   WITH unlocked AS (
     UPDATE tributary.steps AS s
-    SET remaining_deps = s.remaining_deps - done.n,
-        state = CASE WHEN s.remaining_deps = done.n THEN 'available' ELSE 'pending' END
-    FROM unnest(v_children, v_counts) AS done(step_id, n)
-    WHERE s.id = done.step_id AND s.state = 'pending'
-      AND s.id = ANY (v_children)  -- redundant: makes every join order an index lookup
+    SET remaining_deps = s.remaining_deps - (v_counts ->> s.id::text)::integer,
+        state = CASE WHEN s.remaining_deps = (v_counts ->> s.id::text)::integer THEN 'available' ELSE 'pending' END
+    WHERE s.id = ANY (v_children) AND s.state = 'pending'
     RETURNING s.queue, s.state, s.scheduled_at
   )
   SELECT pg_catalog.array_agg(DISTINCT u.queue) INTO v_queues
@@ -1084,14 +1470,7 @@ BEGIN
       USING ERRCODE = 'TB012';
   END IF;
   RETURN QUERY
-  WITH ready AS (
-    SELECT s.id
-    FROM tributary.steps AS s
-    WHERE s.state = 'available' AND s.queue = p_queue AND s.scheduled_at <= v_now
-    ORDER BY s.priority DESC, s.scheduled_at, s.id
-    LIMIT p_max_steps
-    FOR NO KEY UPDATE SKIP LOCKED
-  ), claimed AS (
+  WITH claimed AS (
     UPDATE tributary.steps AS s
     SET state = 'running',
         attempt = s.attempt + 1,
@@ -1099,9 +1478,14 @@ BEGIN
         worker_id = p_worker_id,
         lease_expires_at = LEAST(v_now + v_lease, v_now + s.timeout),
         deadline_at = v_now + s.timeout
-    FROM ready
-    WHERE s.id = ready.id
-      AND s.id = ANY (ARRAY(SELECT r.id FROM ready AS r))  -- redundant: every join order is an index lookup
+    WHERE s.id = ANY (ARRAY(
+      SELECT r.id
+      FROM tributary.steps AS r
+      WHERE r.state = 'available' AND r.queue = p_queue AND r.scheduled_at <= v_now
+      ORDER BY r.priority DESC, r.scheduled_at, r.id
+      LIMIT p_max_steps
+      FOR NO KEY UPDATE SKIP LOCKED
+    ))
     RETURNING s.id, s.workflow_id, s.task_name, s.kind, s.args, s.attempt, s.max_attempts, s.queue,
               s.priority, s.scheduled_at, s.timeout, s.deadline_at, s.lease_expires_at, s.depends_on
   )
@@ -1110,7 +1494,8 @@ BEGIN
          CASE WHEN pg_catalog.cardinality(c.depends_on) = 0 THEN '{}'::jsonb
               ELSE (SELECT pg_catalog.jsonb_object_agg(p.task_name, p.result)
                     FROM tributary.steps AS p
-                    WHERE p.workflow_id = c.workflow_id AND p.task_name = ANY (c.depends_on))
+                    WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
+                                            WHERE d.step_id = c.id)))
          END,
          EXISTS (SELECT 1 FROM tributary.step_dependencies AS d WHERE d.depends_on_step_id = c.id)
   FROM claimed AS c
@@ -1146,7 +1531,9 @@ CREATE FUNCTION tributary.complete_steps(p_step_ids bigint[], p_attempts integer
     AS $$
 DECLARE
   v_now timestamptz := tributary.now();
+  v_positions jsonb;  -- step id -> its position in p_step_ids
   v_completed bigint[];
+  v_done jsonb;       -- step id -> true, for the steps this call completed
   v_workflow_ids bigint[];
 BEGIN
   IF pg_catalog.cardinality(p_step_ids) IS DISTINCT FROM pg_catalog.cardinality(p_attempts)
@@ -1156,19 +1543,17 @@ BEGIN
   END IF;
   -- No explicit lock order is needed: each step is held by one attempt, so two batches that
   -- could complete anything never share a step.
-  WITH input AS (
-    SELECT i.id, i.attempt, i.result
-    FROM unnest(p_step_ids, p_attempts, p_results) AS i(id, attempt, result)
-  ), done AS (
+  SELECT pg_catalog.jsonb_object_agg(i.id, i.ord) INTO v_positions
+  FROM pg_catalog.unnest(p_step_ids) WITH ORDINALITY AS i(id, ord);
+  WITH done AS (
     UPDATE tributary.steps AS s
     SET state = 'completed',
-        result = input.result,
+        result = p_results[(v_positions ->> s.id::text)::integer],
         finalized_at = v_now,
         lease_expires_at = NULL,
         deadline_at = NULL
-    FROM input
-    WHERE s.id = input.id AND s.attempt = input.attempt AND s.state = 'running'
-      AND s.id = ANY (p_step_ids)  -- redundant: makes every join order an index lookup
+    WHERE s.id = ANY (p_step_ids) AND s.state = 'running'
+      AND s.attempt = p_attempts[(v_positions ->> s.id::text)::integer]
     RETURNING s.id, s.workflow_id
   )
   SELECT coalesce(pg_catalog.array_agg(done.id), '{}'), pg_catalog.array_agg(done.workflow_id)
@@ -1182,10 +1567,11 @@ BEGIN
     RETURN QUERY SELECT u.id, 'completed'::text FROM pg_catalog.unnest(p_step_ids) AS u(id);
     RETURN;
   END IF;
+  SELECT pg_catalog.jsonb_object_agg(c.id, true) INTO v_done FROM pg_catalog.unnest(v_completed) AS c(id);
   RETURN QUERY
   SELECT i.id,
          CASE
-           WHEN i.id = ANY (v_completed) AND s.attempt = i.attempt THEN 'completed'
+           WHEN v_done ? i.id::text AND s.attempt = i.attempt THEN 'completed'
            WHEN s.id IS NULL THEN 'not_found'
            WHEN s.state = 'completed' AND s.attempt = i.attempt THEN 'already_completed'
            WHEN s.state = 'cancelled' AND s.attempt = i.attempt THEN 'cancelled'
@@ -1309,146 +1695,25 @@ END;
 $$;
 COMMENT ON FUNCTION tributary.create_schedule(p_name text, p_workflow_name text, p_tasks jsonb, p_cron text, p_every interval, p_time_zone text, p_metadata jsonb, p_overlap text, p_catch_up text, p_catch_up_limit integer, p_catch_up_grace interval, p_starts_at timestamp with time zone, p_replace boolean) IS 'Creates a recurring workflow (cron in a time zone, or an interval) from a template validated like create_workflow; with p_replace, updates the schedule of that name. Errors: TB201 cron, TB202 time zone, TB203 invalid schedule, TB001-TB005 template, TB205 exists.';
 CREATE FUNCTION tributary.create_workflow(p_name text, p_tasks jsonb, p_scheduled_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_metadata jsonb DEFAULT '{}'::jsonb, p_idempotency_key text DEFAULT NULL::text) RETURNS bigint
-    LANGUAGE plpgsql
+    LANGUAGE sql
     SET search_path TO ''
     SET jit TO 'off'
     AS $$
-DECLARE
-  v_settings tributary.settings := tributary._settings();
-  v_scheduled_at timestamptz := coalesce(p_scheduled_at, tributary.now());
-  v_count integer;
-  v_bad record;
-  v_id bigint;
-  v_diagnosis record;
-BEGIN
-  IF p_tasks IS NULL OR pg_catalog.jsonb_typeof(p_tasks) <> 'array' THEN
-    RAISE EXCEPTION 'tasks must be a JSON array of task objects'
-      USING ERRCODE = 'TB005', HINT = 'Pass ''[{"name": "a", "kind": "my_kind"}]''.';
-  END IF;
-  v_count := pg_catalog.jsonb_array_length(p_tasks);
-  IF v_count = 0 THEN
-    RAISE EXCEPTION 'workflow "%" has no steps', p_name
-      USING ERRCODE = 'TB004', HINT = 'A workflow needs at least one task.';
-  END IF;
-  SELECT t.ord, CASE WHEN pg_catalog.jsonb_typeof(t.task->'name') = 'string' THEN t.task->>'name' END AS name,
-         problem.text
-  INTO v_bad
-  FROM pg_catalog.jsonb_array_elements(p_tasks) WITH ORDINALITY AS t(task, ord)
-  CROSS JOIN LATERAL (SELECT CASE
-    WHEN pg_catalog.jsonb_typeof(t.task) <> 'object' THEN 'not a JSON object'
-    WHEN pg_catalog.jsonb_typeof(t.task->'name') IS DISTINCT FROM 'string' OR t.task->>'name' = ''
-      THEN 'no "name" (a non-empty string)'
-    WHEN pg_catalog.jsonb_typeof(t.task->'kind') IS DISTINCT FROM 'string' OR t.task->>'kind' = ''
-      THEN 'no "kind" (a non-empty string)'
-    WHEN EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(t.task) AS k(key)
-                 WHERE k.key NOT IN ('name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
-                                     'timeout', 'retry_backoff', 'scheduled_at'))
-      THEN (SELECT pg_catalog.format('unknown key "%s" (known: name, kind, args, depends_on, queue, priority, max_attempts, timeout, retry_backoff, scheduled_at)', k.key)
-            FROM pg_catalog.jsonb_object_keys(t.task) AS k(key)
-            WHERE k.key NOT IN ('name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
-                                'timeout', 'retry_backoff', 'scheduled_at')
-            ORDER BY k.key LIMIT 1)
-    WHEN pg_catalog.jsonb_typeof(t.task->'depends_on') NOT IN ('array', 'null')
-      OR EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(
-                   CASE pg_catalog.jsonb_typeof(t.task->'depends_on') WHEN 'array' THEN t.task->'depends_on' ELSE '[]' END) AS e
-                 WHERE pg_catalog.jsonb_typeof(e) <> 'string')
-      THEN '"depends_on" is not an array of task names'
-    WHEN pg_catalog.jsonb_typeof(t.task->'queue') NOT IN ('string', 'null') OR t.task->>'queue' = ''
-      THEN '"queue" is not a non-empty string'
-    WHEN CASE pg_catalog.jsonb_typeof(t.task->'priority')
-           WHEN 'number' THEN (t.task->>'priority')::numeric <> pg_catalog.trunc((t.task->>'priority')::numeric)
-           WHEN 'null' THEN false
-           ELSE t.task ? 'priority' END
-      THEN '"priority" is not an integer'
-    WHEN CASE pg_catalog.jsonb_typeof(t.task->'max_attempts')
-           WHEN 'number' THEN (t.task->>'max_attempts')::numeric < 1
-                              OR (t.task->>'max_attempts')::numeric <> pg_catalog.trunc((t.task->>'max_attempts')::numeric)
-           WHEN 'null' THEN false
-           ELSE t.task ? 'max_attempts' END
-      THEN '"max_attempts" is not an integer >= 1'
-    WHEN pg_catalog.jsonb_typeof(t.task->'timeout') NOT IN ('number', 'string', 'null')
-      THEN '"timeout" is not an interval string or a number of seconds'
-    WHEN pg_catalog.jsonb_typeof(t.task->'retry_backoff') NOT IN ('number', 'string', 'null')
-      THEN '"retry_backoff" is not an interval string or a number of seconds'
-    WHEN pg_catalog.jsonb_typeof(t.task->'scheduled_at') NOT IN ('string', 'null')
-      THEN '"scheduled_at" is not a timestamp string'
-  END AS text) AS problem
-  WHERE problem.text IS NOT NULL
-  ORDER BY t.ord
-  LIMIT 1;
-  IF FOUND THEN
-    RAISE EXCEPTION 'task % in workflow "%": %', coalesce('"' || v_bad.name || '"', '#' || v_bad.ord), p_name, v_bad.text
-      USING ERRCODE = 'TB005',
-            DETAIL = pg_catalog.format('task #%s of the tasks array', v_bad.ord),
-            HINT = 'Each task is {"name": ..., "kind": ..., "args": ..., "depends_on": [...]} plus optional options.';
-  END IF;
-  SELECT t.task->>'name' AS name INTO v_bad
-  FROM pg_catalog.jsonb_array_elements(p_tasks) AS t(task)
-  GROUP BY t.task->>'name'
-  HAVING pg_catalog.count(*) > 1
-  LIMIT 1;
-  IF FOUND THEN
-    RAISE EXCEPTION 'duplicate task name "%" in workflow "%"', v_bad.name, p_name
-      USING ERRCODE = 'TB003', HINT = 'Task names must be unique within a workflow.';
-  END IF;
-  -- Our own rows are resolved here, not by the direct-insert triggers.
-  INSERT INTO tributary.workflows (name, metadata, idempotency_key, scheduled_at, steps_total, steps_unfinished)
-  VALUES (p_name, coalesce(p_metadata, '{}'), p_idempotency_key, v_scheduled_at, v_count, v_count)
-  ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-  RETURNING id INTO v_id;
-  IF v_id IS NULL THEN
-    SELECT w.id INTO STRICT v_id FROM tributary.workflows AS w WHERE w.idempotency_key = p_idempotency_key;
-    RETURN v_id;
-  END IF;
-  BEGIN
-    INSERT INTO tributary.steps (
-      workflow_id, task_name, kind, args, depends_on, queue, priority, max_attempts, timeout,
-      retry_backoff, state, remaining_deps, scheduled_at
-    )
-    SELECT v_id,
-           t.task->>'name',
-           t.task->>'kind',
-           coalesce(t.task->'args', '{}'),
-           deps.names,
-           coalesce(t.task->>'queue', v_settings.default_queue),
-           coalesce((t.task->>'priority')::numeric::integer, v_settings.default_priority),
-           coalesce((t.task->>'max_attempts')::numeric::integer, v_settings.default_max_attempts),
-           coalesce(CASE pg_catalog.jsonb_typeof(t.task->'timeout')
-                      WHEN 'number' THEN pg_catalog.make_interval(secs => (t.task->>'timeout')::double precision)
-                      WHEN 'string' THEN (t.task->>'timeout')::interval
-                    END, v_settings.default_timeout),
-           coalesce(CASE pg_catalog.jsonb_typeof(t.task->'retry_backoff')
-                      WHEN 'number' THEN pg_catalog.make_interval(secs => (t.task->>'retry_backoff')::double precision)
-                      WHEN 'string' THEN (t.task->>'retry_backoff')::interval
-                    END, v_settings.retry_backoff_base),
-           CASE WHEN deps.n = 0 THEN 'available' ELSE 'pending' END,
-           deps.n,
-           GREATEST(coalesce((t.task->>'scheduled_at')::timestamptz, v_scheduled_at), v_scheduled_at)
-    FROM pg_catalog.jsonb_array_elements(p_tasks) WITH ORDINALITY AS t(task, ord)
-    CROSS JOIN LATERAL (
-      SELECT coalesce(pg_catalog.array_agg(e.name), '{}') AS names,
-             pg_catalog.count(DISTINCT e.name)::integer AS n
-      FROM pg_catalog.jsonb_array_elements_text(
-             CASE pg_catalog.jsonb_typeof(t.task->'depends_on') WHEN 'array' THEN t.task->'depends_on' ELSE '[]' END
-           ) AS e(name)
-    ) AS deps
-    ORDER BY t.ord;
-  EXCEPTION WHEN data_exception OR check_violation THEN
-    SELECT * INTO v_diagnosis FROM tributary._diagnose_task_options(p_tasks);
-    IF v_diagnosis.problem IS NULL THEN
-      RAISE;
-    END IF;
-    RAISE EXCEPTION 'task % in workflow "%": %',
-                    coalesce('"' || v_diagnosis.task_name || '"', '#' || v_diagnosis.task_ordinal), p_name, v_diagnosis.problem
-      USING ERRCODE = 'TB005',
-            DETAIL = pg_catalog.format('task #%s of the tasks array', v_diagnosis.task_ordinal),
-            HINT = 'Intervals are strings such as ''5 minutes'' or numbers of seconds; scheduled_at is an ISO timestamp.';
-  END;
-  PERFORM tributary._resolve_workflow(v_id);
-  RETURN v_id;
-END;
+  SELECT (tributary._create_workflows(
+    pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object(
+      'name', p_name, 'tasks', p_tasks, 'scheduled_at', p_scheduled_at,
+      'metadata', p_metadata, 'idempotency_key', p_idempotency_key)),
+    false))[1];
 $$;
 COMMENT ON FUNCTION tributary.create_workflow(p_name text, p_tasks jsonb, p_scheduled_at timestamp with time zone, p_metadata jsonb, p_idempotency_key text) IS 'Creates a workflow and its steps atomically from a JSON array of tasks {name, kind, args, depends_on, queue, priority, max_attempts, timeout, retry_backoff, scheduled_at}; returns its id. Errors: TB005 invalid task, TB003 duplicate name, TB002 unknown dependency, TB001 cycle, TB004 empty. Same idempotency key -> same id.';
+CREATE FUNCTION tributary.create_workflows(p_workflows jsonb) RETURNS bigint[]
+    LANGUAGE sql
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+  SELECT tributary._create_workflows(p_workflows, true);
+$$;
+COMMENT ON FUNCTION tributary.create_workflows(p_workflows jsonb) IS 'Creates a batch of workflows atomically from a JSON array of {name, tasks, scheduled_at, metadata, idempotency_key}; returns their ids in input order. Errors as create_workflow, with the workflow''s position and name in DETAIL.';
 CREATE FUNCTION tributary.cron_next(p_cron text, p_time_zone text DEFAULT 'UTC'::text, p_after timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS timestamp with time zone
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -1665,17 +1930,19 @@ CREATE FUNCTION tributary.heartbeat_steps(p_step_ids bigint[], p_attempts intege
 DECLARE
   v_now timestamptz := tributary.now();
   v_lease interval := (tributary._settings()).lease_duration;
+  v_positions jsonb;  -- step id -> its position in p_step_ids
 BEGIN
   IF pg_catalog.cardinality(p_step_ids) IS DISTINCT FROM pg_catalog.cardinality(p_attempts) THEN
     RAISE EXCEPTION 'step ids and attempts must have the same length' USING ERRCODE = 'TB012';
   END IF;
+  SELECT pg_catalog.jsonb_object_agg(i.id, i.ord) INTO v_positions
+  FROM pg_catalog.unnest(p_step_ids) WITH ORDINALITY AS i(id, ord);
   PERFORM 1 FROM tributary.steps AS s WHERE s.id = ANY (p_step_ids) ORDER BY s.id FOR NO KEY UPDATE;
   RETURN QUERY
   UPDATE tributary.steps AS s
   SET lease_expires_at = LEAST(v_now + v_lease, s.deadline_at)
-  FROM unnest(p_step_ids, p_attempts) AS i(id, attempt)
-  WHERE s.id = i.id AND s.attempt = i.attempt AND s.state = 'running'
-    AND s.id = ANY (p_step_ids)  -- redundant: makes every join order an index lookup
+  WHERE s.id = ANY (p_step_ids) AND s.state = 'running'
+    AND s.attempt = p_attempts[(v_positions ->> s.id::text)::integer]
     AND (s.deadline_at IS NULL OR s.deadline_at > v_now)
   RETURNING s.id;
 END;
@@ -1752,6 +2019,8 @@ COMMENT ON FUNCTION tributary.pause_schedule(p_name text) IS 'Pauses a schedule 
 CREATE FUNCTION tributary.prune_finished(p_older_than interval, p_limit integer DEFAULT 1000) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -1761,14 +2030,15 @@ BEGIN
   IF p_limit IS NULL OR p_limit < 1 THEN
     RAISE EXCEPTION 'limit must be at least 1, got %', p_limit USING ERRCODE = 'TB012';
   END IF;
-  WITH doomed AS (
-    SELECT w.id FROM tributary.workflows AS w
-    WHERE w.finalized_at < v_now - p_older_than
-    ORDER BY w.finalized_at
-    LIMIT p_limit
-    FOR NO KEY UPDATE SKIP LOCKED
-  ), deleted AS (
-    DELETE FROM tributary.workflows AS w USING doomed WHERE w.id = doomed.id RETURNING w.id
+  WITH deleted AS (
+    DELETE FROM tributary.workflows AS w
+    WHERE w.id = ANY (ARRAY(
+      SELECT d.id FROM tributary.workflows AS d
+      WHERE d.finalized_at < v_now - p_older_than
+      ORDER BY d.finalized_at
+      LIMIT p_limit
+      FOR NO KEY UPDATE SKIP LOCKED))
+    RETURNING w.id
   )
   SELECT pg_catalog.count(*)::integer INTO v_count FROM deleted;
   RETURN v_count;
@@ -1808,10 +2078,13 @@ DECLARE
   v_now timestamptz := tributary.now();
   v_count integer;
   v_queues text[];
+  v_positions jsonb;  -- step id -> its position in p_step_ids
 BEGIN
   IF pg_catalog.cardinality(p_step_ids) IS DISTINCT FROM pg_catalog.cardinality(p_attempts) THEN
     RAISE EXCEPTION 'step ids and attempts must have the same length' USING ERRCODE = 'TB012';
   END IF;
+  SELECT pg_catalog.jsonb_object_agg(i.id, i.ord) INTO v_positions
+  FROM pg_catalog.unnest(p_step_ids) WITH ORDINALITY AS i(id, ord);
   PERFORM 1 FROM tributary.steps AS s WHERE s.id = ANY (p_step_ids) ORDER BY s.id FOR NO KEY UPDATE;
   WITH released AS (
     UPDATE tributary.steps AS s
@@ -1823,9 +2096,8 @@ BEGIN
                    'message', 'released by its worker before it finished (shutdown)', 'reason', 'released'),
         lease_expires_at = NULL,
         deadline_at = NULL
-    FROM unnest(p_step_ids, p_attempts) AS i(id, attempt)
-    WHERE s.id = i.id AND s.attempt = i.attempt AND s.state = 'running'
-      AND s.id = ANY (p_step_ids)  -- redundant: makes every join order an index lookup
+    WHERE s.id = ANY (p_step_ids) AND s.state = 'running'
+      AND s.attempt = p_attempts[(v_positions ->> s.id::text)::integer]
     RETURNING s.queue
   )
   SELECT pg_catalog.count(*)::integer, pg_catalog.array_agg(DISTINCT released.queue)
@@ -2048,16 +2320,19 @@ COMMENT ON FUNCTION tributary.tg_workflows__reset_direct_insert() IS 'Trigger: a
 CREATE FUNCTION tributary.tg_workflows__resolve_at_commit() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
     SET jit TO 'off'
     AS $$
 BEGIN
   IF EXISTS (SELECT 1 FROM tributary.workflows AS w WHERE w.id = NEW.id AND w.steps_total IS NULL) THEN
-    PERFORM tributary._resolve_workflow(NEW.id);
+    PERFORM tributary._resolve_workflows(ARRAY(
+      SELECT w.id FROM tributary.workflows AS w WHERE w.steps_total IS NULL ORDER BY w.id));
   END IF;
   RETURN NULL;
 END;
 $$;
-COMMENT ON FUNCTION tributary.tg_workflows__resolve_at_commit() IS 'Trigger: at COMMIT, resolves and validates the graph of a workflow whose steps were inserted directly.';
+COMMENT ON FUNCTION tributary.tg_workflows__resolve_at_commit() IS 'Trigger: at COMMIT, resolves and validates the graphs of every workflow the transaction inserted directly, in one set-based pass.';
 CREATE VIEW tributary.expired_leases AS
  SELECT s.id AS step_id,
     s.workflow_id,
@@ -2269,6 +2544,8 @@ CREATE INDEX workflows_name_created_at_idx ON tributary.workflows USING btree (n
 COMMENT ON INDEX tributary.workflows_name_created_at_idx IS 'list_workflows by name (newest first) and by name prefix (text_pattern_ops: LIKE ''prefix%'' in any collation).';
 CREATE INDEX workflows_state_created_at_idx ON tributary.workflows USING btree (state, created_at, id);
 COMMENT ON INDEX tributary.workflows_state_created_at_idx IS 'list_workflows by state: newest first within a state, keyset-paginated on (created_at, id).';
+CREATE INDEX workflows_unresolved_idx ON tributary.workflows USING btree (id) WHERE (steps_total IS NULL);
+COMMENT ON INDEX tributary.workflows_unresolved_idx IS 'Directly inserted workflows not yet resolved: what the COMMIT-time resolution of a transaction reads.';
 CREATE TRIGGER _050_reset_direct_insert BEFORE INSERT ON tributary.workflows FOR EACH ROW WHEN ((current_setting('tributary.creating_workflow'::text, true) IS DISTINCT FROM 'on'::text)) EXECUTE FUNCTION tributary.tg_workflows__reset_direct_insert();
 COMMENT ON TRIGGER _050_reset_direct_insert ON tributary.workflows IS 'Resets the engine columns of a directly inserted workflow, so it is resolved at COMMIT.';
 CREATE TRIGGER _100_check_direct_insert BEFORE INSERT ON tributary.steps FOR EACH ROW WHEN ((current_setting('tributary.creating_workflow'::text, true) IS DISTINCT FROM 'on'::text)) EXECUTE FUNCTION tributary.tg_steps__check_direct_insert();

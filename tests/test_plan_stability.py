@@ -11,6 +11,8 @@ functions run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import psycopg
 import pytest
 
@@ -27,17 +29,37 @@ def unbounded_index_scans(plan: str) -> list[str]:
     lines = plan.splitlines()
     found = []
     for n, line in enumerate(lines):
-        if "Index Scan using" not in line and "Index Only Scan using" not in line:
+        if not any(node in line for node in ("Index Scan using", "Index Only Scan using", "Bitmap Index Scan on")):
             continue
         depth = len(line) - len(line.lstrip(" ->"))
         details = []
-        for below in lines[n + 1 :]:
-            if "->" in below or len(below) - len(below.lstrip(" ")) <= depth:
+        for below in lines[n + 1 :]:  # the node's own lines, up to the next node
+            if below.lstrip().startswith("->") or len(below) - len(below.lstrip(" ")) <= depth:
                 break
             details.append(below)
         if not any("Index Cond:" in d for d in details):
             found.append(line.strip())
     return found
+
+
+def explained(conn: Conn, action: Callable[[], None]) -> list[str]:
+    """The plan of every statement ``action`` runs on ``conn``, nested ones included, as
+    ``auto_explain`` prints them (skips the test when the role may not load it)."""
+    try:
+        conn.execute("LOAD 'auto_explain'")
+    except psycopg.errors.InsufficientPrivilege:
+        pytest.skip("LOAD 'auto_explain' needs a superuser")
+    for setting in (
+        "auto_explain.log_min_duration = 0",
+        "auto_explain.log_nested_statements = on",
+        "client_min_messages = log",
+    ):
+        conn.execute(f"SET {setting}")
+    plans: list[str] = []
+    conn.add_notice_handler(lambda notice: plans.append(notice.message_primary or ""))
+    action()
+    conn.execute("RESET client_min_messages")
+    return plans
 
 
 def create_chain(conn: Conn, queue: str) -> None:
@@ -86,20 +108,7 @@ def test_plans_made_on_an_empty_database_stay_index_scans_after_growth(connect: 
 
     create_chain(conn, "after-growth")
 
-    try:
-        conn.execute("LOAD 'auto_explain'")
-    except psycopg.errors.InsufficientPrivilege:
-        pytest.skip("LOAD 'auto_explain' needs a superuser")
-    for setting in (
-        "auto_explain.log_min_duration = 0",
-        "auto_explain.log_nested_statements = on",
-        "client_min_messages = log",
-    ):
-        conn.execute(f"SET {setting}")
-    plans: list[str] = []
-    conn.add_notice_handler(lambda notice: plans.append(notice.message_primary or ""))
-    exercise_worker_functions(conn, "after-growth")
-    conn.execute("RESET client_min_messages")
+    plans = explained(conn, lambda: exercise_worker_functions(conn, "after-growth"))
 
     statements = [p for p in plans if "tributary.steps" in p]
     assert len(statements) >= 10, plans

@@ -8,6 +8,9 @@
 -- at least one more attempt (attempt numbers keep growing, so old attempts stay fenced out), is
 -- available when all its dependencies are completed and pending otherwise, not before its own
 -- scheduled_at (so never before the workflow's); the workflow is running again. Returns the number of steps reopened. Locks the steps, then the workflow.
+-- Planned at every call, with sequential scans, bitmap scans, hash and merge joins disabled: the
+-- walks read the edges index by key whatever the statistics say (a hash join over a sequential
+-- scan of every edge there is was the plan without statistics).
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary._reopen_steps(p_workflow_id bigint, p_step_ids bigint[])
@@ -16,6 +19,10 @@ LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
 SET plan_cache_mode = force_custom_plan
+SET enable_seqscan = off
+SET enable_bitmapscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
 SET jit = off
 AS $$
 DECLARE

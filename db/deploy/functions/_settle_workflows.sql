@@ -8,6 +8,8 @@
 -- otherwise; then notifies tributary_workflow_finalized with {"workflow_id", "state"}. The
 -- decrement happens under the workflow row's lock, so finalization happens exactly once even
 -- when the last steps finish in concurrent transactions. Locks the workflow rows in id order.
+-- O(steps + workflows): each workflow is found by primary key and its count looked up by key in
+-- a jsonb object, never by joining an unnested list (which a nested loop made quadratic).
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary._settle_workflows(p_workflow_ids bigint[])
@@ -25,15 +27,15 @@ AS $$
 DECLARE
   v_now timestamptz := tributary.now();
   v_workflows bigint[];
-  v_counts integer[];
+  v_counts jsonb;  -- workflow id -> how many of its steps just finished
   v_done bigint[];
   v_payloads text[];
 BEGIN
   IF p_workflow_ids[1] = ALL (p_workflow_ids) THEN  -- one workflow: the usual case
     v_workflows := ARRAY[p_workflow_ids[1]];
-    v_counts := ARRAY[pg_catalog.cardinality(p_workflow_ids)];
+    v_counts := pg_catalog.jsonb_build_object(p_workflow_ids[1], pg_catalog.cardinality(p_workflow_ids));
   ELSE
-    SELECT pg_catalog.array_agg(f.id ORDER BY f.id), pg_catalog.array_agg(f.n ORDER BY f.id)
+    SELECT pg_catalog.array_agg(f.id ORDER BY f.id), pg_catalog.jsonb_object_agg(f.id, f.n)
     INTO v_workflows, v_counts
     FROM (SELECT u.id, pg_catalog.count(*)::integer AS n
           FROM pg_catalog.unnest(p_workflow_ids) AS u(id)
@@ -46,10 +48,8 @@ BEGIN
 
   WITH counted AS (
     UPDATE tributary.workflows AS w
-    SET steps_unfinished = w.steps_unfinished - finished.n
-    FROM unnest(v_workflows, v_counts) AS finished(workflow_id, n)
-    WHERE w.id = finished.workflow_id
-      AND w.id = ANY (v_workflows)  -- redundant: makes every join order an index lookup
+    SET steps_unfinished = w.steps_unfinished - (v_counts ->> w.id::text)::integer
+    WHERE w.id = ANY (v_workflows)
     RETURNING w.id, w.steps_unfinished, w.state
   )
   SELECT pg_catalog.array_agg(counted.id) INTO v_done

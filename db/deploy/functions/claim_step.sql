@@ -10,6 +10,11 @@
 -- args and the results of its direct dependencies as one jsonb object keyed by task name, and
 -- whether other steps wait for it (a worker reports those completions first).
 -- Reads only the ready index (steps_ready_idx): pending and finished steps are never scanned.
+-- O(p_max_steps): the claimed ids are collected once (an InitPlan) and the rows updated by
+-- primary key; no join of the table with the list of claimed ids, which a nested loop could
+-- rescan for every row. The dependency results are read through the step's edges and the
+-- parents' primary key: a generic plan made on a small table could look them up by
+-- workflow_id alone and filter on the names, reading the whole workflow for each claimed step.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary.claim_step(
@@ -53,14 +58,7 @@ BEGIN
   END IF;
 
   RETURN QUERY
-  WITH ready AS (
-    SELECT s.id
-    FROM tributary.steps AS s
-    WHERE s.state = 'available' AND s.queue = p_queue AND s.scheduled_at <= v_now
-    ORDER BY s.priority DESC, s.scheduled_at, s.id
-    LIMIT p_max_steps
-    FOR NO KEY UPDATE SKIP LOCKED
-  ), claimed AS (
+  WITH claimed AS (
     UPDATE tributary.steps AS s
     SET state = 'running',
         attempt = s.attempt + 1,
@@ -68,9 +66,14 @@ BEGIN
         worker_id = p_worker_id,
         lease_expires_at = LEAST(v_now + v_lease, v_now + s.timeout),
         deadline_at = v_now + s.timeout
-    FROM ready
-    WHERE s.id = ready.id
-      AND s.id = ANY (ARRAY(SELECT r.id FROM ready AS r))  -- redundant: every join order is an index lookup
+    WHERE s.id = ANY (ARRAY(
+      SELECT r.id
+      FROM tributary.steps AS r
+      WHERE r.state = 'available' AND r.queue = p_queue AND r.scheduled_at <= v_now
+      ORDER BY r.priority DESC, r.scheduled_at, r.id
+      LIMIT p_max_steps
+      FOR NO KEY UPDATE SKIP LOCKED
+    ))
     RETURNING s.id, s.workflow_id, s.task_name, s.kind, s.args, s.attempt, s.max_attempts, s.queue,
               s.priority, s.scheduled_at, s.timeout, s.deadline_at, s.lease_expires_at, s.depends_on
   )
@@ -79,7 +82,8 @@ BEGIN
          CASE WHEN pg_catalog.cardinality(c.depends_on) = 0 THEN '{}'::jsonb
               ELSE (SELECT pg_catalog.jsonb_object_agg(p.task_name, p.result)
                     FROM tributary.steps AS p
-                    WHERE p.workflow_id = c.workflow_id AND p.task_name = ANY (c.depends_on))
+                    WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
+                                            WHERE d.step_id = c.id)))
          END,
          EXISTS (SELECT 1 FROM tributary.step_dependencies AS d WHERE d.depends_on_step_id = c.id)
   FROM claimed AS c

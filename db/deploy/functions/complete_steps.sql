@@ -7,6 +7,9 @@
 -- transaction. Never raises for a step it cannot complete: each input step gets an outcome --
 -- completed, already_completed (a repeated call), cancelled (cancelled during that attempt),
 -- stale (another attempt holds or finished it) or not_found. Locks the steps it completes.
+-- O(batch): the steps are found by primary key and each one's attempt and result looked up by
+-- its position in the input (a jsonb object id -> position), never by joining the unnested
+-- input, which a nested loop made O(batch^2).
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary.complete_steps(
@@ -27,7 +30,9 @@ SET jit = off
 AS $$
 DECLARE
   v_now timestamptz := tributary.now();
+  v_positions jsonb;  -- step id -> its position in p_step_ids
   v_completed bigint[];
+  v_done jsonb;       -- step id -> true, for the steps this call completed
   v_workflow_ids bigint[];
 BEGIN
   IF pg_catalog.cardinality(p_step_ids) IS DISTINCT FROM pg_catalog.cardinality(p_attempts)
@@ -38,19 +43,17 @@ BEGIN
 
   -- No explicit lock order is needed: each step is held by one attempt, so two batches that
   -- could complete anything never share a step.
-  WITH input AS (
-    SELECT i.id, i.attempt, i.result
-    FROM unnest(p_step_ids, p_attempts, p_results) AS i(id, attempt, result)
-  ), done AS (
+  SELECT pg_catalog.jsonb_object_agg(i.id, i.ord) INTO v_positions
+  FROM pg_catalog.unnest(p_step_ids) WITH ORDINALITY AS i(id, ord);
+  WITH done AS (
     UPDATE tributary.steps AS s
     SET state = 'completed',
-        result = input.result,
+        result = p_results[(v_positions ->> s.id::text)::integer],
         finalized_at = v_now,
         lease_expires_at = NULL,
         deadline_at = NULL
-    FROM input
-    WHERE s.id = input.id AND s.attempt = input.attempt AND s.state = 'running'
-      AND s.id = ANY (p_step_ids)  -- redundant: makes every join order an index lookup
+    WHERE s.id = ANY (p_step_ids) AND s.state = 'running'
+      AND s.attempt = p_attempts[(v_positions ->> s.id::text)::integer]
     RETURNING s.id, s.workflow_id
   )
   SELECT coalesce(pg_catalog.array_agg(done.id), '{}'), pg_catalog.array_agg(done.workflow_id)
@@ -66,10 +69,11 @@ BEGIN
     RETURN QUERY SELECT u.id, 'completed'::text FROM pg_catalog.unnest(p_step_ids) AS u(id);
     RETURN;
   END IF;
+  SELECT pg_catalog.jsonb_object_agg(c.id, true) INTO v_done FROM pg_catalog.unnest(v_completed) AS c(id);
   RETURN QUERY
   SELECT i.id,
          CASE
-           WHEN i.id = ANY (v_completed) AND s.attempt = i.attempt THEN 'completed'
+           WHEN v_done ? i.id::text AND s.attempt = i.attempt THEN 'completed'
            WHEN s.id IS NULL THEN 'not_found'
            WHEN s.state = 'completed' AND s.attempt = i.attempt THEN 'already_completed'
            WHEN s.state = 'cancelled' AND s.attempt = i.attempt THEN 'cancelled'

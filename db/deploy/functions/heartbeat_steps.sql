@@ -5,7 +5,8 @@
 -- Batch heartbeat for a worker holding several steps: extends the lease of every (step,
 -- attempt) that still holds its step within its deadline, and returns the ids it extended; a
 -- step missing from the answer was lost (cancelled, rescued, finished, timed out). Locks the
--- rows in id order.
+-- rows in id order. O(batch): each step is found by primary key and its attempt looked up by its
+-- position in the input (a jsonb object id -> position), never by joining the unnested input.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary.heartbeat_steps(p_step_ids bigint[], p_attempts integer[])
@@ -23,17 +24,19 @@ AS $$
 DECLARE
   v_now timestamptz := tributary.now();
   v_lease interval := (tributary._settings()).lease_duration;
+  v_positions jsonb;  -- step id -> its position in p_step_ids
 BEGIN
   IF pg_catalog.cardinality(p_step_ids) IS DISTINCT FROM pg_catalog.cardinality(p_attempts) THEN
     RAISE EXCEPTION 'step ids and attempts must have the same length' USING ERRCODE = 'TB012';
   END IF;
+  SELECT pg_catalog.jsonb_object_agg(i.id, i.ord) INTO v_positions
+  FROM pg_catalog.unnest(p_step_ids) WITH ORDINALITY AS i(id, ord);
   PERFORM 1 FROM tributary.steps AS s WHERE s.id = ANY (p_step_ids) ORDER BY s.id FOR NO KEY UPDATE;
   RETURN QUERY
   UPDATE tributary.steps AS s
   SET lease_expires_at = LEAST(v_now + v_lease, s.deadline_at)
-  FROM unnest(p_step_ids, p_attempts) AS i(id, attempt)
-  WHERE s.id = i.id AND s.attempt = i.attempt AND s.state = 'running'
-    AND s.id = ANY (p_step_ids)  -- redundant: makes every join order an index lookup
+  WHERE s.id = ANY (p_step_ids) AND s.state = 'running'
+    AND s.attempt = p_attempts[(v_positions ->> s.id::text)::integer]
     AND (s.deadline_at IS NULL OR s.deadline_at > v_now)
   RETURNING s.id;
 END;

@@ -5,7 +5,9 @@
 -- that still holds its step becomes available again at once, and the attempt does not count
 -- against max_attempts (max_attempts grows by one; attempt numbers keep growing, so the
 -- released attempt stays fenced out). The release is recorded in the error history with reason
--- "released". Returns how many steps were released. Locks the rows in id order.
+-- "released". Returns how many steps were released. Locks the rows in id order. O(batch): each
+-- step is found by primary key and its attempt looked up by its position in the input (a jsonb
+-- object id -> position), never by joining the unnested input.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary.release_steps(p_step_ids bigint[], p_attempts integer[])
@@ -24,10 +26,13 @@ DECLARE
   v_now timestamptz := tributary.now();
   v_count integer;
   v_queues text[];
+  v_positions jsonb;  -- step id -> its position in p_step_ids
 BEGIN
   IF pg_catalog.cardinality(p_step_ids) IS DISTINCT FROM pg_catalog.cardinality(p_attempts) THEN
     RAISE EXCEPTION 'step ids and attempts must have the same length' USING ERRCODE = 'TB012';
   END IF;
+  SELECT pg_catalog.jsonb_object_agg(i.id, i.ord) INTO v_positions
+  FROM pg_catalog.unnest(p_step_ids) WITH ORDINALITY AS i(id, ord);
   PERFORM 1 FROM tributary.steps AS s WHERE s.id = ANY (p_step_ids) ORDER BY s.id FOR NO KEY UPDATE;
 
   WITH released AS (
@@ -40,9 +45,8 @@ BEGIN
                    'message', 'released by its worker before it finished (shutdown)', 'reason', 'released'),
         lease_expires_at = NULL,
         deadline_at = NULL
-    FROM unnest(p_step_ids, p_attempts) AS i(id, attempt)
-    WHERE s.id = i.id AND s.attempt = i.attempt AND s.state = 'running'
-      AND s.id = ANY (p_step_ids)  -- redundant: makes every join order an index lookup
+    WHERE s.id = ANY (p_step_ids) AND s.state = 'running'
+      AND s.attempt = p_attempts[(v_positions ->> s.id::text)::integer]
     RETURNING s.queue
   )
   SELECT pg_catalog.count(*)::integer, pg_catalog.array_agg(DISTINCT released.queue)

@@ -1,4 +1,93 @@
--- Revert tributary:functions/claim_step
+-- Revert tributary:functions/claim_step to its @v0.1.0 form
+-- requires: tables/step_dependencies
+--
+-- Claims up to p_max_steps claimable steps of a queue for p_worker_id: available, scheduled_at
+-- passed, highest priority first, then oldest scheduled_at, then id. Rows are locked with
+-- FOR NO KEY UPDATE SKIP LOCKED, so concurrent claimers never wait on each other nor claim a step
+-- twice. Each claimed step becomes running with attempt + 1, a lease of
+-- settings.lease_duration and, when it has a timeout, a deadline (the lease never outlives it,
+-- so rescue_expired_steps() takes back an attempt that ran past its timeout). Returns each step with its
+-- args and the results of its direct dependencies as one jsonb object keyed by task name, and
+-- whether other steps wait for it (a worker reports those completions first).
+-- Reads only the ready index (steps_ready_idx): pending and finished steps are never scanned.
 BEGIN;
-DROP FUNCTION tributary.claim_step(text, text, integer);
+
+CREATE OR REPLACE FUNCTION tributary.claim_step(
+  p_queue text,
+  p_worker_id text,
+  p_max_steps integer DEFAULT 1
+)
+RETURNS TABLE (
+  step_id bigint,
+  workflow_id bigint,
+  task_name text,
+  kind text,
+  args jsonb,
+  attempt integer,
+  max_attempts integer,
+  queue text,
+  priority integer,
+  timeout interval,
+  deadline_at timestamptz,
+  lease_expires_at timestamptz,
+  dependency_results jsonb,
+  has_dependents boolean
+)
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = ''
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_bitmapscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+SET jit = off
+AS $$
+DECLARE
+  v_now timestamptz := tributary.now();
+  v_lease interval := (tributary._settings()).lease_duration;
+BEGIN
+  IF p_max_steps IS NULL OR p_max_steps < 1 THEN
+    RAISE EXCEPTION 'max_steps must be at least 1, got %', p_max_steps
+      USING ERRCODE = 'TB012';
+  END IF;
+
+  RETURN QUERY
+  WITH ready AS (
+    SELECT s.id
+    FROM tributary.steps AS s
+    WHERE s.state = 'available' AND s.queue = p_queue AND s.scheduled_at <= v_now
+    ORDER BY s.priority DESC, s.scheduled_at, s.id
+    LIMIT p_max_steps
+    FOR NO KEY UPDATE SKIP LOCKED
+  ), claimed AS (
+    UPDATE tributary.steps AS s
+    SET state = 'running',
+        attempt = s.attempt + 1,
+        attempted_at = v_now,
+        worker_id = p_worker_id,
+        lease_expires_at = LEAST(v_now + v_lease, v_now + s.timeout),
+        deadline_at = v_now + s.timeout
+    FROM ready
+    WHERE s.id = ready.id
+      AND s.id = ANY (ARRAY(SELECT r.id FROM ready AS r))  -- redundant: every join order is an index lookup
+    RETURNING s.id, s.workflow_id, s.task_name, s.kind, s.args, s.attempt, s.max_attempts, s.queue,
+              s.priority, s.scheduled_at, s.timeout, s.deadline_at, s.lease_expires_at, s.depends_on
+  )
+  SELECT c.id, c.workflow_id, c.task_name, c.kind, c.args, c.attempt, c.max_attempts, c.queue,
+         c.priority, c.timeout, c.deadline_at, c.lease_expires_at,
+         CASE WHEN pg_catalog.cardinality(c.depends_on) = 0 THEN '{}'::jsonb
+              ELSE (SELECT pg_catalog.jsonb_object_agg(p.task_name, p.result)
+                    FROM tributary.steps AS p
+                    WHERE p.workflow_id = c.workflow_id AND p.task_name = ANY (c.depends_on))
+         END,
+         EXISTS (SELECT 1 FROM tributary.step_dependencies AS d WHERE d.depends_on_step_id = c.id)
+  FROM claimed AS c
+  ORDER BY c.priority DESC, c.scheduled_at, c.id;
+END;
+$$;
+
+COMMENT ON FUNCTION tributary.claim_step(text, text, integer) IS
+  'Claims up to p_max_steps ready steps of a queue (FOR NO KEY UPDATE SKIP LOCKED; priority desc, scheduled_at, id): running, attempt+1, leased. Returns args and the direct dependencies'' results keyed by task name.';
+
 COMMIT;

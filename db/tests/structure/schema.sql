@@ -2,7 +2,7 @@
 -- for claim and rescue), named CHECK constraints, the two triggers of the direct-insert path and
 -- the rules every function follows (search_path = '', no SECURITY DEFINER, a COMMENT).
 BEGIN;
-SELECT plan(102);
+SELECT plan(105);
 
 SELECT has_schema('tributary');
 SELECT isnt(obj_description('tributary'::regnamespace, 'pg_namespace'), NULL, 'schema tributary has a COMMENT');
@@ -59,8 +59,11 @@ SELECT indexes_are('tributary', 'steps', ARRAY[
   'steps_pkey', 'steps_task_name_unique_in_workflow', 'steps_ready_idx', 'steps_lease_expiry_idx']);
 SELECT indexes_are('tributary', 'step_dependencies', ARRAY['step_dependencies_pkey', 'step_dependencies_depends_on_idx']);
 SELECT indexes_are('tributary', 'workflows', ARRAY[
-  'workflows_pkey', 'workflows_idempotency_key_unique', 'workflows_finalized_at_idx',
+  'workflows_pkey', 'workflows_idempotency_key_unique', 'workflows_finalized_at_idx', 'workflows_unresolved_idx',
   'workflows_created_at_idx', 'workflows_state_created_at_idx', 'workflows_name_created_at_idx']);
+SELECT is(pg_get_indexdef('tributary.workflows_unresolved_idx'::regclass),
+  'CREATE INDEX workflows_unresolved_idx ON tributary.workflows USING btree (id) WHERE (steps_total IS NULL)',
+  'workflows_unresolved_idx: only the directly inserted workflows not yet resolved');
 SELECT is(pg_get_indexdef('tributary.steps_ready_idx'::regclass),
   'CREATE INDEX steps_ready_idx ON tributary.steps USING btree (queue, priority DESC, scheduled_at, id) WHERE (state = ''available''::text)',
   'steps_ready_idx: available steps only, in claim order per queue');
@@ -128,6 +131,8 @@ FROM unnest(ARRAY['now', 'create_workflow', 'claim_step', 'complete_step', 'fail
                   'rescue_expired_steps', 'cancel_workflow', 'retry_step', 'retry_workflow',
                   'prune_finished', 'get_workflow', 'list_workflows']) AS f;
 SELECT function_returns('tributary', 'create_workflow', 'bigint', 'create_workflow returns the workflow id (bigint)');
+SELECT function_returns('tributary', 'create_workflows', ARRAY['jsonb'], 'bigint[]', 'create_workflows returns the ids in input order (bigint[])');
+SELECT volatility_is('tributary', 'create_workflows', ARRAY['jsonb'], 'volatile');
 SELECT volatility_is('tributary', 'now', ARRAY[]::name[], 'stable');
 SELECT volatility_is('tributary', '_backoff', ARRAY['integer', 'interval'], 'volatile');
 SELECT volatility_is('tributary', 'create_workflow', ARRAY['text', 'jsonb', 'timestamp with time zone', 'jsonb', 'text'], 'volatile');

@@ -1,4 +1,7 @@
 -- Verify tributary:functions/_settle_workflows
 BEGIN;
 SELECT 1 / pg_catalog.has_function_privilege('tributary._settle_workflows(bigint[])', 'execute')::int;
+-- The reworked shape: the input is looked up by key, never joined as an unnested list.
+SELECT 1 / pg_catalog.count(*)::int FROM pg_catalog.pg_proc AS p
+WHERE p.oid = 'tributary._settle_workflows(bigint[])'::regprocedure AND pg_catalog.strpos(p.prosrc, 'v_counts ->> w.id::text') > 0;
 ROLLBACK;

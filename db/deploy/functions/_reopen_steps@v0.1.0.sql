@@ -1,0 +1,104 @@
+-- Deploy tributary:functions/_reopen_steps
+-- requires: tables/step_dependencies
+-- requires: functions/_notify_available
+--
+-- Re-runs discarded/cancelled steps of one workflow: p_step_ids and every discarded/cancelled
+-- step downstream of them, except those that still depend on a discarded/cancelled step outside
+-- that set (they could never run). Completed steps keep their results. Each reopened step gets
+-- at least one more attempt (attempt numbers keep growing, so old attempts stay fenced out), is
+-- available when all its dependencies are completed and pending otherwise, not before its own
+-- scheduled_at (so never before the workflow's); the workflow is running again. Returns the number of steps reopened. Locks the steps, then the workflow.
+BEGIN;
+
+CREATE OR REPLACE FUNCTION tributary._reopen_steps(p_workflow_id bigint, p_step_ids bigint[])
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = ''
+SET plan_cache_mode = force_custom_plan
+SET jit = off
+AS $$
+DECLARE
+  v_now timestamptz := tributary.now();
+  v_candidates bigint[];
+  v_reopen bigint[];
+  v_count integer;
+  v_queues text[];
+BEGIN
+  WITH RECURSIVE downstream(id) AS (
+    SELECT u.id FROM pg_catalog.unnest(p_step_ids) AS u(id)
+    UNION
+    SELECT d.step_id FROM tributary.step_dependencies AS d JOIN downstream ON d.depends_on_step_id = downstream.id
+  )
+  SELECT pg_catalog.array_agg(s.id) INTO v_candidates
+  FROM tributary.steps AS s
+  WHERE s.id IN (SELECT downstream.id FROM downstream)
+    AND s.workflow_id = p_workflow_id
+    AND s.state IN ('discarded', 'cancelled');
+
+  IF v_candidates IS NULL THEN
+    RETURN 0;
+  END IF;
+
+  WITH RECURSIVE blocked(id) AS (
+    SELECT c.id FROM pg_catalog.unnest(v_candidates) AS c(id)
+    WHERE EXISTS (SELECT 1 FROM tributary.step_dependencies AS d
+                  JOIN tributary.steps AS p ON p.id = d.depends_on_step_id
+                  WHERE d.step_id = c.id AND p.state IN ('discarded', 'cancelled')
+                    AND p.id <> ALL (v_candidates))
+    UNION
+    SELECT d.step_id FROM tributary.step_dependencies AS d JOIN blocked ON d.depends_on_step_id = blocked.id
+    WHERE d.step_id = ANY (v_candidates)
+  )
+  SELECT pg_catalog.array_agg(c.id ORDER BY c.id) INTO v_reopen
+  FROM pg_catalog.unnest(v_candidates) AS c(id)
+  WHERE c.id NOT IN (SELECT blocked.id FROM blocked);
+
+  IF v_reopen IS NULL THEN
+    RETURN 0;
+  END IF;
+
+  PERFORM 1 FROM tributary.steps AS s WHERE s.id = ANY (v_reopen) ORDER BY s.id FOR NO KEY UPDATE;
+
+  WITH reopened AS (
+    UPDATE tributary.steps AS s
+    SET state = CASE WHEN r.n = 0 THEN 'available' ELSE 'pending' END,
+        remaining_deps = r.n,
+        max_attempts = GREATEST(s.max_attempts, s.attempt + 1),
+        scheduled_at = GREATEST(v_now, s.scheduled_at),
+        cancel_reason = NULL,
+        finalized_at = NULL
+    FROM (
+      SELECT s2.id,
+             (SELECT pg_catalog.count(*)::integer
+              FROM tributary.step_dependencies AS d
+              JOIN tributary.steps AS p ON p.id = d.depends_on_step_id
+              WHERE d.step_id = s2.id AND p.state <> 'completed') AS n
+      FROM tributary.steps AS s2
+      WHERE s2.id = ANY (v_reopen)
+    ) AS r
+    WHERE s.id = r.id AND s.state IN ('discarded', 'cancelled')
+    RETURNING s.queue, s.state
+  )
+  SELECT pg_catalog.count(*)::integer,
+         pg_catalog.array_agg(DISTINCT reopened.queue) FILTER (WHERE reopened.state = 'available')
+  INTO v_count, v_queues
+  FROM reopened;
+
+  IF v_count > 0 THEN
+    UPDATE tributary.workflows
+    SET steps_unfinished = steps_unfinished + v_count,
+        state = 'running',
+        finalized_at = NULL,
+        cancelled_at = NULL
+    WHERE id = p_workflow_id;
+    PERFORM tributary._notify_available(v_queues);
+  END IF;
+  RETURN v_count;
+END;
+$$;
+
+COMMENT ON FUNCTION tributary._reopen_steps(bigint, bigint[]) IS
+  'Internal: re-runs the given discarded/cancelled steps and the discarded/cancelled steps downstream of them (keeping completed results); the workflow runs again. Returns how many steps it reopened.';
+
+COMMIT;

@@ -1,0 +1,85 @@
+-- Deploy tributary:functions/_settle_workflows
+-- requires: tables/steps
+--
+-- Called after steps reached a final state (completed, discarded, cancelled), with the workflow
+-- id of each such step (repeated once per step): subtracts them from their workflows'
+-- steps_unfinished. The transaction that brings a workflow to 0 finalizes
+-- it: cancelled if cancel_workflow() was called, failed if a step was discarded, completed
+-- otherwise; then notifies tributary_workflow_finalized with {"workflow_id", "state"}. The
+-- decrement happens under the workflow row's lock, so finalization happens exactly once even
+-- when the last steps finish in concurrent transactions. Locks the workflow rows in id order.
+BEGIN;
+
+CREATE OR REPLACE FUNCTION tributary._settle_workflows(p_workflow_ids bigint[])
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = ''
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_bitmapscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+SET jit = off
+AS $$
+DECLARE
+  v_now timestamptz := tributary.now();
+  v_workflows bigint[];
+  v_counts integer[];
+  v_done bigint[];
+  v_payloads text[];
+BEGIN
+  IF p_workflow_ids[1] = ALL (p_workflow_ids) THEN  -- one workflow: the usual case
+    v_workflows := ARRAY[p_workflow_ids[1]];
+    v_counts := ARRAY[pg_catalog.cardinality(p_workflow_ids)];
+  ELSE
+    SELECT pg_catalog.array_agg(f.id ORDER BY f.id), pg_catalog.array_agg(f.n ORDER BY f.id)
+    INTO v_workflows, v_counts
+    FROM (SELECT u.id, pg_catalog.count(*)::integer AS n
+          FROM pg_catalog.unnest(p_workflow_ids) AS u(id)
+          GROUP BY u.id) AS f;
+    PERFORM 1 FROM tributary.workflows AS w WHERE w.id = ANY (v_workflows) ORDER BY w.id FOR NO KEY UPDATE;
+  END IF;
+  IF v_workflows[1] IS NULL THEN
+    RETURN;
+  END IF;
+
+  WITH counted AS (
+    UPDATE tributary.workflows AS w
+    SET steps_unfinished = w.steps_unfinished - finished.n
+    FROM unnest(v_workflows, v_counts) AS finished(workflow_id, n)
+    WHERE w.id = finished.workflow_id
+      AND w.id = ANY (v_workflows)  -- redundant: makes every join order an index lookup
+    RETURNING w.id, w.steps_unfinished, w.state
+  )
+  SELECT pg_catalog.array_agg(counted.id) INTO v_done
+  FROM counted
+  WHERE counted.steps_unfinished = 0 AND counted.state = 'running';
+
+  IF v_done IS NULL THEN
+    RETURN;
+  END IF;
+
+  WITH finalized AS (
+    UPDATE tributary.workflows AS w
+    SET state = CASE
+                  WHEN w.cancelled_at IS NOT NULL THEN 'cancelled'
+                  WHEN EXISTS (SELECT 1 FROM tributary.steps AS s
+                               WHERE s.workflow_id = w.id AND s.state = 'discarded') THEN 'failed'
+                  ELSE 'completed'
+                END,
+        finalized_at = v_now
+    WHERE w.id = ANY (v_done)
+    RETURNING pg_catalog.json_build_object('workflow_id', w.id, 'state', w.state)::text AS payload
+  )
+  SELECT pg_catalog.array_agg(finalized.payload) INTO v_payloads FROM finalized;
+
+  PERFORM pg_catalog.pg_notify('tributary_workflow_finalized', p.payload)
+  FROM pg_catalog.unnest(v_payloads) AS p(payload);
+END;
+$$;
+
+COMMENT ON FUNCTION tributary._settle_workflows(bigint[]) IS
+  'Internal: given the workflow id of each step that reached a final state, counts them against their workflows and finalizes (exactly once) each workflow left with nothing unfinished.';
+
+COMMIT;

@@ -1,0 +1,4 @@
+-- Revert tributary:functions/release_steps
+BEGIN;
+DROP FUNCTION tributary.release_steps(bigint[], integer[]);
+COMMIT;
