@@ -20,12 +20,14 @@ from tests.client_helpers import (
     started,
     step_rows,
     steps_text,
+    wait_until,
 )
 from tributary import (
     Client,
     DecryptionError,
     EncryptHook,
     InsertOpts,
+    QueueConfig,
     SecretBoxEncryptor,
     Step,
     StepArgs,
@@ -213,3 +215,31 @@ def test_worker_without_the_hook_refuses_sealed_args_without_crashing(dsn: str, 
     assert charge.seen == [Charge(card="plain-card", amount=42)]
     assert SECRET not in steps_text(conn, sealed_id)
     assert plain.state == "completed"
+
+
+def test_a_sealed_dependency_result_replaced_by_null_is_refused(dsn: str, conn: Conn) -> None:
+    key = new_key()
+    charge, receipt = ChargeWorker(), ReceiptWorker()
+    later = InsertOpts(queue="later")
+    with Client(dsn, fast_config(charge, hooks=[encrypting(key)])) as client:
+        workflow_id = (
+            client.new_workflow("payment")
+            .add_task("charge", Charge(card=SECRET, amount=42))
+            .add_task("receipt", Receipt(), depends_on=["charge"], insert_opts=later)
+            .execute()
+        )
+        with started(client):  # works the default queue only: the receipt waits on "later"
+            wait_until(lambda: step_rows(conn, workflow_id)["charge"]["state"] == "completed", "charge completed")
+    # Someone with write access to the table blanks the sealed result the receipt will read.
+    conn.execute(
+        "UPDATE tributary.steps SET result = NULL WHERE workflow_id = %s AND task_name = 'charge'", (workflow_id,)
+    )
+    queues = {"later": QueueConfig(max_workers=1)}
+    with Client(dsn, fast_config(receipt, hooks=[encrypting(key)], queues=queues)) as client, started(client):
+        result = client.wait(workflow_id, timeout=WAIT_SECONDS)
+
+    step = result.steps["receipt"]
+    assert (step.state, step.attempt) == ("discarded", 1)
+    assert step.errors[0]["type"] == "DecryptionError"
+    assert 'the result of dependency "charge" is SQL NULL' in step.errors[0]["message"]
+    assert receipt.seen == []

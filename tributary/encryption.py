@@ -112,9 +112,15 @@ class EncryptHook(Hook):
 
     def before_work(self, work: WorkPayload) -> None:
         work.args = self.encryptor.open(work.args, args_context(work.kind, work.task_name))
-        work.dependency_results = {
-            name: self._open_result(work.workflow_id, name, value) for name, value in work.dependency_results.items()
-        }
+        opened = {}
+        for name, value in work.dependency_results.items():
+            if value is None:  # every result this hook stored is sealed, a None one included
+                raise DecryptionError(
+                    f'{result_context(work.workflow_id, name)}: the result of dependency "{name}" is SQL NULL where a'
+                    " sealed one was expected (replaced, or completed by a worker without this hook)"
+                )
+            opened[name] = self._open_result(work.workflow_id, name, value)
+        work.dependency_results = opened
 
     def after_work(self, work: WorkPayload, error: BaseException | None) -> None:
         if error is None:
