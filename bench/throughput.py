@@ -1,24 +1,30 @@
-"""Worker throughput on the local PostgreSQL: one worker process, 8 workers, no-op steps.
+"""Worker throughput on the local PostgreSQL: one worker process, 8 slots, no-op steps.
 
-Prints, never asserts:
-- steps/s draining 10,000 independent steps of one workflow;
-- steps/s draining 10,000 one-step workflows (each finalizes on its own);
-- ms per hop of a 200-step chain (run, then complete it and claim the next in one transaction), the
-  median of 5 chains;
-- seconds for a 1 -> 1,000 -> 1 fan-out/fan-in.
-Usage: ``DATABASE_URL=... python -m bench.throughput`` (a fresh database is created and dropped).
+Prints, never asserts, each figure beside its ratio to a ceiling pgbench measures in the same run
+(bench/ceiling.py: claim + complete of a bare table, two commits per job):
+- steps/s draining 10,000 independent steps of one workflow, and 10,000 one-step workflows (each
+  finalizes on its own), against pgbench with 8 clients (target for the second: >= 1.8x);
+- ms per hop of a 200-step chain, first from a freshly started worker, then the median of 5 on a
+  warm one, against one claim + complete by pgbench with 1 client (target: <= 2x);
+- ms per hop of a chain where each handler creates the next one-step workflow through the
+  asyncio client (target: <= 1.5x the dependency chain);
+- seconds for a 1 -> 1,000 -> 1 fan-out/fan-in (target: <= 0.3 s).
+Usage: ``DATABASE_URL=... python -m bench.throughput`` (fresh databases are created and dropped).
 """
 
 from __future__ import annotations
 
+import os
 import statistics
+import threading
 import time
 from typing import Any
 
 import psycopg
 
-from bench._database import bench_database
-from tributary import Client, Config, QueueConfig, Step, StepArgs, Worker, Workers
+from bench._database import DEFAULT_SERVER, bench_database
+from bench.ceiling import claim_complete_ceiling, pgbench_available
+from tributary import AsyncClient, Client, Config, QueueConfig, Step, StepArgs, Worker, Workers
 
 WORKERS = 8
 CHAIN_RUNS = 5  # a chain is short and serial: one run is noisy
@@ -33,9 +39,33 @@ class NoopWorker(Worker[Noop]):
         return None
 
 
-def make_client(dsn: str) -> Client:
-    config = Config(queues={"default": QueueConfig(max_workers=WORKERS)}, workers=Workers(NoopWorker()))
-    return Client(dsn, config)
+class Hop(StepArgs):
+    kind = "hop"
+    left: int
+
+
+class HopWorker(Worker[Hop]):
+    """Creates the next one-step workflow of the chain through the asyncio client."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self.client: AsyncClient | None = None
+        self.done = threading.Event()
+
+    async def work(self, step: Step[Hop]) -> None:
+        if step.args.left == 0:
+            self.done.set()
+            return
+        if self.client is None:  # one pool for the whole chain, opened on the worker's loop
+            self.client = AsyncClient(self.dsn)
+            await self.client.open()
+        following = self.client.new_workflow("hop", idempotency_key=f"hop-{step.workflow_id}")
+        await self.client.insert(following.add_task("hop", Hop(left=step.args.left - 1)))
+
+
+def make_client(dsn: str, hop: HopWorker | None = None) -> Client:
+    workers = Workers(NoopWorker(), *([hop] if hop is not None else []))
+    return Client(dsn, Config(queues={"default": QueueConfig(max_workers=WORKERS)}, workers=workers))
 
 
 def drain_one_workflow(client: Client, n: int) -> float:
@@ -75,6 +105,14 @@ def chain_hop_ms(client: Client, length: int) -> float:
     return (time.perf_counter() - started) * 1000 / length
 
 
+def handler_chain_hop_ms(client: Client, hop: HopWorker, length: int) -> float:
+    started = time.perf_counter()
+    client.new_workflow("hop").add_task("hop", Hop(left=length)).execute()
+    if not hop.done.wait(600):
+        raise TimeoutError("the handler chain did not finish")
+    return (time.perf_counter() - started) * 1000 / length
+
+
 def fan_seconds(client: Client, width: int) -> float:
     builder = client.new_workflow("fan").add_task("root", Noop())
     for i in range(width):
@@ -86,18 +124,48 @@ def fan_seconds(client: Client, width: int) -> float:
     return time.perf_counter() - started
 
 
+def ratio(value: float, ceiling: float | None) -> str:
+    return f"  {value / ceiling:5.2f}x the ceiling" if ceiling else ""
+
+
 def main() -> None:
+    server = os.environ.get("DATABASE_URL") or DEFAULT_SERVER
+    eight = one = None
+    if pgbench_available():
+        eight = claim_complete_ceiling(server, clients=8)
+        one = claim_complete_ceiling(server, clients=1)
+        print("ceiling: pgbench claim + complete of a bare table, two commits per job")
+        print(f"  8 clients                           {eight.jobs_per_second:8.0f} jobs/s")
+        print(f"  1 client                            {one.ms_per_job:8.2f} ms/job")
+    else:
+        print("pgbench is not installed: figures without their ceiling")
     with bench_database() as dsn, make_client(dsn) as client:
         client.start()
-        print(f"one worker process, {WORKERS} workers, no-op async handlers")
-        print(f"  10,000 steps in one workflow        {drain_one_workflow(client, 10_000):8.0f} steps/s")
-        print(f"  10,000 one-step workflows           {drain_many_workflows(client, dsn, 10_000):8.0f} steps/s")
+        cold = chain_hop_ms(client, 200)
+        print(f"one worker process, {WORKERS} slots, no-op async handlers")
+        print(f"  200-step chain, fresh worker        {cold:8.2f} ms/hop{ratio(cold, one and one.ms_per_job)}")
         hops = sorted(chain_hop_ms(client, 200) for _ in range(CHAIN_RUNS))
+        warm = statistics.median(hops)
         print(
-            f"  200-step chain                      {statistics.median(hops):8.2f} ms/hop"
+            f"  200-step chain, warm worker         {warm:8.2f} ms/hop{ratio(warm, one and one.ms_per_job)}"
             f"  (median of {CHAIN_RUNS}, {hops[0]:.2f}-{hops[-1]:.2f})"
         )
+        wide = drain_one_workflow(client, 10_000)
+        print(
+            f"  10,000 steps in one workflow        {wide:8.0f} steps/s{ratio(wide, eight and eight.jobs_per_second)}"
+        )
+        many = drain_many_workflows(client, dsn, 10_000)
+        print(
+            f"  10,000 one-step workflows           {many:8.0f} steps/s{ratio(many, eight and eight.jobs_per_second)}"
+        )
         print(f"  1 -> 1,000 -> 1 fan-out/fan-in      {fan_seconds(client, 1_000):8.2f} s")
+    hop = HopWorker("")
+    with bench_database() as dsn, make_client(dsn, hop) as client:
+        hop.dsn = dsn
+        client.start()
+        handler_chain = handler_chain_hop_ms(client, hop, 200)
+        print(f"  200 workflows, each handler creating the next (asyncio client)  {handler_chain:8.2f} ms/hop"
+              f"  {handler_chain / warm:5.2f}x the dependency chain")  # fmt: skip
 
 
 if __name__ == "__main__":
