@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from tributary import Client, Config, QueueConfig, Step, StepArgs, Worker, Workers, WorkflowResult
+from tributary import Client, Config, QueueConfig, Step, StepArgs, Worker, Workers, WorkflowResult, migrate
 
 
 class Extract(StepArgs):
@@ -58,5 +58,6 @@ def main(dsn: str) -> WorkflowResult:
 
 
 if __name__ == "__main__":
+    migrate.up(os.environ["DATABASE_URL"])  # deploys the schema if needed; a no-op when it is current
     outcome = main(os.environ["DATABASE_URL"])
     print(outcome.result("load"))  # {'loaded': 3}

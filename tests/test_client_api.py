@@ -46,7 +46,8 @@ from tributary import (
     WorkflowValidationError,
     migrate,
 )
-from tributary.errors import WorkflowNotFound
+from tributary.errors import ResultEncodeError, WorkflowNotFound
+from tributary.payload import to_json
 
 
 class Add(StepArgs):
@@ -360,3 +361,11 @@ def test_workers_refuse_to_start_on_a_schema_older_than_the_package(dsn: str) ->
     config = Config(queues={"default": QueueConfig(max_workers=1)}, workers=Workers(AddWorker()))
     with Client(dsn, config) as client, pytest.raises(ConfigError, match=r"older than this package.*migrate up"):
         client.start()
+
+
+def test_bytes_that_are_not_json_to_postgresql_round_trip_as_bytes(dsn: str, conn: Conn) -> None:
+    # Python's json accepts NaN and Infinity, jsonb does not: such bytes are stored as bytes.
+    assert to_json(b"NaN") == {"$bytes": "TmFO"}
+    assert to_json(b'{"a": Infinity}') == {"$bytes": "eyJhIjogSW5maW5pdHl9"}
+    with pytest.raises(ResultEncodeError):
+        to_json([float("nan")])

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from psycopg.types.json import Jsonb
+from pydantic import BaseModel
 
 from tests.client_helpers import (
     WAIT_SECONDS,
@@ -181,13 +182,28 @@ class Stamp(StepArgs):
     kind = "stamp"
 
 
+class Measured(BaseModel):
+    value: float
+
+
+NOT_JSON: dict[str, object] = {
+    "datetime": {"at": datetime.now(UTC)},  # a datetime is not JSON
+    "nan-in-a-model": Measured(value=float("nan")),  # model_dump(mode="json") keeps NaN
+    "infinity": [float("inf")],
+}
+
+
 class StampWorker(Worker[Stamp]):
-    def work(self, step: Step[Stamp]) -> dict[str, object]:
-        return {"at": datetime.now(UTC)}  # a datetime is not JSON
+    def __init__(self, result: object) -> None:
+        self.result = result
+
+    def work(self, step: Step[Stamp]) -> object:
+        return self.result
 
 
-def test_a_result_that_is_not_json_fails_the_step_and_the_worker_keeps_reporting(dsn: str) -> None:
-    with Client(dsn, fast_config(StampWorker(), EchoWorker())) as client, started(client):
+@pytest.mark.parametrize("result", list(NOT_JSON), ids=list(NOT_JSON))
+def test_a_result_that_is_not_json_fails_the_step_and_the_worker_keeps_reporting(dsn: str, result: str) -> None:
+    with Client(dsn, fast_config(StampWorker(NOT_JSON[result]), EchoWorker())) as client, started(client):
         stamp_id = client.new_workflow("stamp").add_task("stamp", Stamp()).execute()
         stamped = client.wait(stamp_id, timeout=WAIT_SECONDS)
         later_id = client.new_workflow("later").add_task("echo", Echo(text="reported")).execute()

@@ -127,7 +127,7 @@ class AsyncClient:
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     unserved = unserved_note(await _sql.aread(conn, _sql.UNSERVED_QUEUES))
-                    raise WaitTimeout(f"workflow {workflow_id} still {current.state} after {limit} s{unserved}")
+                    raise WaitTimeout(f"workflow {workflow_id} still {current.state} after {limit:g} s{unserved}")
                 # A periodic re-check guards against a missed notification; it is not the mechanism.
                 async for note in conn.notifies(timeout=5.0 if remaining is None else min(5.0, remaining)):
                     if json.loads(note.payload).get("workflow_id") == workflow_id:

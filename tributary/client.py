@@ -120,7 +120,7 @@ class Client:
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     unserved = unserved_note(_sql.read(conn, _sql.UNSERVED_QUEUES))
-                    raise WaitTimeout(f"workflow {workflow_id} still {current.state} after {limit} s{unserved}")
+                    raise WaitTimeout(f"workflow {workflow_id} still {current.state} after {limit:g} s{unserved}")
                 # A periodic re-check guards against a missed notification; it is not the mechanism.
                 slice_ = 5.0 if remaining is None else min(5.0, remaining)
                 for note in conn.notifies(timeout=slice_):
@@ -195,7 +195,7 @@ class Client:
         started = threading.Event()
         thread = threading.Thread(target=runtime.run_in_thread, args=(started,), name="tributary-runtime", daemon=True)
         thread.start()
-        started.wait(timeout=30)
+        started.wait()  # set once running, or once the start failed (the pool's connect timeout bounds it)
         if runtime.start_error is not None:
             thread.join()
             raise runtime.start_error

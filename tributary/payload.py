@@ -24,16 +24,25 @@ BYTES_KEY = "$bytes"
 def to_json(value: Any) -> Any:
     """A JSON-compatible value for ``value`` (model, bytes or plain JSON data).
 
-    Raises :class:`~tributary.errors.ResultEncodeError` for a value JSON cannot hold.
+    Raises :class:`~tributary.errors.ResultEncodeError` for a value JSON cannot hold (NaN and the
+    infinities included, also inside a model).
     """
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
+        return _checked(value.model_dump(mode="json"))
     if isinstance(value, bytes | bytearray | memoryview):
         raw = bytes(value)
         try:
-            return json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            return json.loads(raw.decode("utf-8"), parse_constant=_not_json)
+        except (UnicodeDecodeError, ValueError):  # not a JSON document (NaN and Infinity are not JSON)
             return {BYTES_KEY: base64.b64encode(raw).decode("ascii")}
+    return _checked(value)
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _checked(value: Any) -> Any:
     try:
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError) as error:

@@ -199,6 +199,8 @@ def _explain(error: Exception, dsn: str | None) -> CommandError:
     """What went wrong, in one line that says what to do: never SQL, never a traceback."""
     if isinstance(error, CommandError):
         return error
+    if isinstance(error, TributaryError) and isinstance(error.__cause__, psycopg.Error):
+        error = error.__cause__  # e.g. the migrator's MigrationError around a connection failure
     where = describe_database(dsn) if dsn else "the database"
     if isinstance(error, psycopg.errors.UndefinedTable | psycopg.errors.InvalidSchemaName):
         return CommandError(f"the tributary schema is not deployed in {where}; run `tributary migrate up` first")

@@ -136,6 +136,7 @@ class InlineRunner:
             return cursor.execute(_sql.CLAIM, _sql.claim_params(queue, self.worker_id, 1)).fetchall()
 
     def _run(self, work: WorkPayload) -> None:
+        work.timeout = None  # no wall-clock timeout inline: the engine's clock decides (see time_out)
         error = asyncio.run(run_attempt(work, self.config.workers, self._hooks, _call_here))
         if error is None:
             _sql.call(self._conn, _sql.COMPLETE, _sql.complete_params([work]))
