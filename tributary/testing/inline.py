@@ -75,10 +75,17 @@ class InlineRunner:
         """Moves the engine clock forward by ``by``."""
         return self.set_now(self.now + by)
 
+    def _catch_up(self) -> None:
+        """The clock never lags the real time: what a test creates is due on it at once."""
+        real: datetime = _sql.call(self._conn, _sql.DATABASE_NOW)[0][0]
+        if real > self.now:
+            self.set_now(real)
+
     # -- running ---------------------------------------------------------------------------------
     def run_one(self) -> WorkPayload | None:
         """Claims the next ready step (queues in name order, each in claim order), runs it and
         reports its outcome; returns the attempt, or None when no step is ready now."""
+        self._catch_up()
         for row in _sql.read(self._conn, _sql.READY_QUEUES):
             works = self._claim(row["queue"])
             if works:
@@ -110,6 +117,7 @@ class InlineRunner:
     def time_out(self, workflow_id: int, task_name: str) -> WorkflowResult:
         """Claims the task's step and lets its lease (or timeout) pass without running it, then
         rescues it as the engine does with an attempt that never answered."""
+        self._catch_up()
         _sql.call(self._conn, _sql.TEST_CLAIM, (workflow_id, task_name, self.worker_id))
         self.now = _sql.call(self._conn, _sql.TEST_EXPIRE_LEASE, (workflow_id, task_name))[0][0]
         _sql.call(self._conn, _sql.RESCUE)
