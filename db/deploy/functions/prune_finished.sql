@@ -4,7 +4,8 @@
 -- Deletes up to p_limit workflows finalized more than p_older_than ago, with their steps and
 -- edges. Batched on purpose (call it until it returns 0) so vacuum keeps up; SKIP LOCKED, so
 -- concurrent callers split the work. Uses the finalized_at index only. Returns how many
--- workflows it deleted.
+-- workflows it deleted. A negative or NULL p_older_than is refused (TB012): it would have
+-- deleted workflows finalized a moment ago.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary.prune_finished(p_older_than interval, p_limit integer DEFAULT 1000)
@@ -21,6 +22,11 @@ BEGIN
   IF p_limit IS NULL OR p_limit < 1 THEN
     RAISE EXCEPTION 'limit must be at least 1, got %', p_limit USING ERRCODE = 'TB012';
   END IF;
+  IF p_older_than IS NULL OR p_older_than < interval '0' OR NOT pg_catalog.isfinite(p_older_than) THEN
+    RAISE EXCEPTION 'older_than must be a finite interval of at least 0, got %', coalesce(p_older_than::text, 'NULL')
+      USING ERRCODE = 'TB012',
+            HINT = 'A negative interval would delete workflows finalized a moment ago (or in the future of a skewed clock).';
+  END IF;
   WITH doomed AS (
     SELECT w.id FROM tributary.workflows AS w
     WHERE w.finalized_at < v_now - p_older_than
@@ -36,6 +42,6 @@ END;
 $$;
 
 COMMENT ON FUNCTION tributary.prune_finished(interval, integer) IS
-  'Deletes up to p_limit workflows (with steps and edges) finalized more than p_older_than ago; call until it returns 0.';
+  'Deletes up to p_limit workflows (with steps and edges) finalized more than p_older_than (>= 0) ago; call until it returns 0. TB012 for a negative interval or a limit below 1.';
 
 COMMIT;

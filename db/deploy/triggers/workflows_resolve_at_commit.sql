@@ -6,7 +6,9 @@
 -- failed check makes the COMMIT fail with that error. Two triggers: one resets the engine
 -- columns a caller may have set (so the workflow starts running and unresolved), one deferred
 -- constraint trigger per such workflow resolves it at COMMIT. create_workflow() resolves its
--- workflow itself (marked by the setting tributary.creating_workflow) and fires neither.
+-- workflow itself (marked by the setting tributary.creating_workflow) and fires neither. The
+-- setting counts only when the current role is the schema owner, as inside create_workflow()
+-- (SECURITY DEFINER): a workflow any other role inserts is reset and resolved whatever it set.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary.tg_workflows__reset_direct_insert()
@@ -28,11 +30,17 @@ $$;
 COMMENT ON FUNCTION tributary.tg_workflows__reset_direct_insert() IS
   'Trigger: a directly inserted workflow starts running and unresolved, whatever engine columns the caller set.';
 
-CREATE TRIGGER _050_reset_direct_insert
-  BEFORE INSERT ON tributary.workflows
-  FOR EACH ROW
-  WHEN (pg_catalog.current_setting('tributary.creating_workflow', true) IS DISTINCT FROM 'on')
-  EXECUTE FUNCTION tributary.tg_workflows__reset_direct_insert();
+-- The owner's name is written into the WHEN clause (a trigger's WHEN cannot read the catalog).
+DROP TRIGGER _050_reset_direct_insert ON tributary.workflows;
+DO $$
+BEGIN
+  EXECUTE pg_catalog.format(
+    'CREATE TRIGGER _050_reset_direct_insert BEFORE INSERT ON tributary.workflows FOR EACH ROW '
+    'WHEN (pg_catalog.current_setting(''tributary.creating_workflow'', true) IS DISTINCT FROM ''on'' '
+    'OR CURRENT_USER <> %L) EXECUTE FUNCTION tributary.tg_workflows__reset_direct_insert()',
+    (SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class AS c WHERE c.oid = 'tributary.workflows'::regclass));
+END
+$$;
 
 COMMENT ON TRIGGER _050_reset_direct_insert ON tributary.workflows IS
   'Resets the engine columns of a directly inserted workflow, so it is resolved at COMMIT.';
@@ -54,6 +62,7 @@ $$;
 COMMENT ON FUNCTION tributary.tg_workflows__resolve_at_commit() IS
   'Trigger: at COMMIT, resolves and validates the graph of a workflow whose steps were inserted directly.';
 
+DROP TRIGGER _100_resolve_at_commit ON tributary.workflows;
 CREATE CONSTRAINT TRIGGER _100_resolve_at_commit
   AFTER INSERT ON tributary.workflows
   DEFERRABLE INITIALLY DEFERRED

@@ -1,0 +1,87 @@
+-- Deploy tributary:functions/complete_steps
+-- requires: functions/_unlock_dependents
+-- requires: functions/_settle_workflows
+--
+-- Batch completion for workers: completes every (step, attempt) that still holds its step,
+-- stores its result, unlocks dependents and finalizes workflows, all set-based in one
+-- transaction. Never raises for a step it cannot complete: each input step gets an outcome --
+-- completed, already_completed (a repeated call), cancelled (cancelled during that attempt),
+-- stale (another attempt holds or finished it) or not_found. Locks the steps it completes.
+BEGIN;
+
+CREATE OR REPLACE FUNCTION tributary.complete_steps(
+  p_step_ids bigint[],
+  p_attempts integer[],
+  p_results jsonb[] DEFAULT NULL
+)
+RETURNS TABLE (step_id bigint, outcome text)
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = ''
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_bitmapscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+SET jit = off
+AS $$
+DECLARE
+  v_now timestamptz := tributary.now();
+  v_completed bigint[];
+  v_workflow_ids bigint[];
+BEGIN
+  IF pg_catalog.cardinality(p_step_ids) IS DISTINCT FROM pg_catalog.cardinality(p_attempts)
+     OR (p_results IS NOT NULL AND pg_catalog.cardinality(p_results) <> pg_catalog.cardinality(p_step_ids)) THEN
+    RAISE EXCEPTION 'step ids, attempts and results must have the same length'
+      USING ERRCODE = 'TB012';
+  END IF;
+
+  -- No explicit lock order is needed: each step is held by one attempt, so two batches that
+  -- could complete anything never share a step.
+  WITH input AS (
+    SELECT i.id, i.attempt, i.result
+    FROM unnest(p_step_ids, p_attempts, p_results) AS i(id, attempt, result)
+  ), done AS (
+    UPDATE tributary.steps AS s
+    SET state = 'completed',
+        result = input.result,
+        finalized_at = v_now,
+        lease_expires_at = NULL,
+        deadline_at = NULL
+    FROM input
+    WHERE s.id = input.id AND s.attempt = input.attempt AND s.state = 'running'
+      AND s.id = ANY (p_step_ids)  -- redundant: makes every join order an index lookup
+    RETURNING s.id, s.workflow_id
+  )
+  SELECT coalesce(pg_catalog.array_agg(done.id), '{}'), pg_catalog.array_agg(done.workflow_id)
+  INTO v_completed, v_workflow_ids
+  FROM done;
+
+  IF pg_catalog.cardinality(v_completed) > 0 THEN
+    PERFORM tributary._unlock_dependents(v_completed);
+    PERFORM tributary._settle_workflows(v_workflow_ids);
+  END IF;
+
+  IF pg_catalog.cardinality(v_completed) = pg_catalog.cardinality(p_step_ids) THEN
+    RETURN QUERY SELECT u.id, 'completed'::text FROM pg_catalog.unnest(p_step_ids) AS u(id);
+    RETURN;
+  END IF;
+  RETURN QUERY
+  SELECT i.id,
+         CASE
+           WHEN i.id = ANY (v_completed) AND s.attempt = i.attempt THEN 'completed'
+           WHEN s.id IS NULL THEN 'not_found'
+           WHEN s.state = 'completed' AND s.attempt = i.attempt THEN 'already_completed'
+           WHEN s.state = 'cancelled' AND s.attempt = i.attempt THEN 'cancelled'
+           ELSE 'stale'
+         END
+  FROM unnest(p_step_ids, p_attempts) WITH ORDINALITY AS i(id, attempt, ord)
+  LEFT JOIN tributary.steps AS s ON s.id = i.id
+  ORDER BY i.ord;
+END;
+$$;
+
+COMMENT ON FUNCTION tributary.complete_steps(bigint[], integer[], jsonb[]) IS
+  'Completes a batch of (step, attempt) pairs with their results; returns one outcome per step: completed | already_completed | cancelled | stale | not_found. Never raises for a single step.';
+
+COMMIT;

@@ -1,0 +1,16 @@
+-- Deploy tributary:grants/worker
+-- requires: roles/worker
+-- requires: grants/public
+--
+-- Workers claim steps and report on the attempts they hold: the worker functions, nothing else
+-- (no table, no workflow function).
+BEGIN;
+
+DO $$
+BEGIN
+  PERFORM tributary._grant('worker', 'USAGE ON SCHEMA tributary');
+  PERFORM tributary._grant('worker', 'EXECUTE ON FUNCTION tributary.claim_step(text, text, integer), tributary.complete_step(bigint, integer, jsonb), tributary.complete_steps(bigint[], integer[], jsonb[]), tributary.fail_step(bigint, integer, jsonb, boolean), tributary.heartbeat(bigint, integer), tributary.heartbeat_steps(bigint[], integer[]), tributary.release_steps(bigint[], integer[]), tributary.rescue_expired_steps(integer)');
+END
+$$;
+
+COMMIT;
