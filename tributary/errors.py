@@ -93,6 +93,12 @@ class InvalidArgument(EngineError):
     sqlstate = "TB012"
 
 
+class DirectWriteRefused(EngineError):
+    """A direct write to the engine's tables was refused: only the engine's functions make it."""
+
+    sqlstate = "TB013"
+
+
 _BY_SQLSTATE: dict[str, type[EngineError]] = {
     cls.sqlstate: cls
     for cls in (
@@ -108,6 +114,7 @@ _BY_SQLSTATE: dict[str, type[EngineError]] = {
         WorkflowSealed,
         InvalidState,
         InvalidArgument,
+        DirectWriteRefused,
     )
 }
 
