@@ -160,44 +160,6 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary._check_acyclic(p_workflow_id bigint) IS 'Internal: raises TB001 cycle_detected naming a task on the cycle when the workflow''s resolved edges are not a DAG. O(steps + edges).';
-CREATE TABLE tributary.settings (
-    singleton boolean DEFAULT true NOT NULL,
-    default_queue text DEFAULT 'default'::text NOT NULL,
-    default_priority integer DEFAULT 0 NOT NULL,
-    default_max_attempts integer DEFAULT 5 NOT NULL,
-    default_timeout interval,
-    retry_backoff_base interval DEFAULT '00:00:01'::interval NOT NULL,
-    retry_backoff_cap interval DEFAULT '00:10:00'::interval NOT NULL,
-    lease_duration interval DEFAULT '00:01:00'::interval NOT NULL,
-    CONSTRAINT settings_backoff_positive CHECK (((retry_backoff_base >= '00:00:00'::interval) AND (retry_backoff_cap >= retry_backoff_base))),
-    CONSTRAINT settings_lease_positive CHECK ((lease_duration > '00:00:00'::interval)),
-    CONSTRAINT settings_max_attempts_positive CHECK ((default_max_attempts >= 1)),
-    CONSTRAINT settings_one_row CHECK (singleton),
-    CONSTRAINT settings_queue_not_blank CHECK ((default_queue <> ''::text)),
-    CONSTRAINT settings_timeout_positive CHECK ((default_timeout > '00:00:00'::interval))
-);
-COMMENT ON TABLE tributary.settings IS 'Engine-wide defaults (exactly one row). Task options omitted by a caller take these values when the step is created.';
-COMMENT ON COLUMN tributary.settings.default_queue IS 'Queue of a step that names none.';
-COMMENT ON COLUMN tributary.settings.default_priority IS 'Priority of a step that names none; higher runs first.';
-COMMENT ON COLUMN tributary.settings.default_max_attempts IS 'Attempts a step gets before it is discarded.';
-COMMENT ON COLUMN tributary.settings.default_timeout IS 'Per-attempt time limit of a step that names none; NULL means no limit (the lease still covers a dead worker).';
-COMMENT ON COLUMN tributary.settings.retry_backoff_base IS 'Default delay before the 2nd attempt; doubles per attempt (with jitter) up to retry_backoff_cap.';
-COMMENT ON COLUMN tributary.settings.retry_backoff_cap IS 'Longest delay between two attempts.';
-COMMENT ON COLUMN tributary.settings.lease_duration IS 'How long a claim holds a step without a heartbeat before rescue_expired_steps() may take it back.';
-CREATE FUNCTION tributary._settings() RETURNS tributary.settings
-    LANGUAGE plpgsql STABLE
-    SET search_path TO ''
-    SET plan_cache_mode TO 'force_custom_plan'
-    SET jit TO 'off'
-    AS $$
-DECLARE
-  v_settings tributary.settings;
-BEGIN
-  SELECT * INTO v_settings FROM tributary.settings AS s WHERE s.singleton;
-  RETURN v_settings;
-END;
-$$;
-COMMENT ON FUNCTION tributary._settings() IS 'Internal: the row of tributary.settings (engine-wide defaults).';
 CREATE FUNCTION tributary.now() RETURNS timestamp with time zone
     LANGUAGE plpgsql STABLE PARALLEL SAFE
     SET search_path TO ''
@@ -216,11 +178,11 @@ CREATE TABLE tributary.steps (
     kind text NOT NULL,
     args jsonb DEFAULT '{}'::jsonb NOT NULL,
     depends_on text[] DEFAULT '{}'::text[] NOT NULL,
-    queue text DEFAULT (tributary._settings()).default_queue NOT NULL,
-    priority integer DEFAULT (tributary._settings()).default_priority NOT NULL,
-    max_attempts integer DEFAULT (tributary._settings()).default_max_attempts NOT NULL,
-    timeout interval DEFAULT (tributary._settings()).default_timeout,
-    retry_backoff interval DEFAULT (tributary._settings()).retry_backoff_base NOT NULL,
+    queue text NOT NULL,
+    priority integer NOT NULL,
+    max_attempts integer NOT NULL,
+    timeout interval,
+    retry_backoff interval NOT NULL,
     state text DEFAULT 'pending'::text NOT NULL,
     attempt integer DEFAULT 0 NOT NULL,
     remaining_deps integer,
@@ -235,21 +197,30 @@ CREATE TABLE tributary.steps (
     cancel_reason text,
     finalized_at timestamp with time zone,
     CONSTRAINT steps_attempt_within_max CHECK (((attempt >= 0) AND (attempt <= max_attempts))),
+    CONSTRAINT steps_attempts_left_bounded CHECK (((max_attempts - attempt) <= 1000000)),
     CONSTRAINT steps_available_means_no_remaining_deps CHECK (((state <> 'available'::text) OR (remaining_deps = 0))),
     CONSTRAINT steps_cancel_reason_iff_cancelled CHECK (((state = 'cancelled'::text) = (cancel_reason IS NOT NULL))),
     CONSTRAINT steps_depends_on_has_no_nulls CHECK ((array_position(depends_on, NULL::text) IS NULL)),
     CONSTRAINT steps_errors_is_array CHECK ((jsonb_typeof(errors) = 'array'::text)),
     CONSTRAINT steps_finalized_at_set_iff_final CHECK (((state = ANY (ARRAY['completed'::text, 'discarded'::text, 'cancelled'::text])) = (finalized_at IS NOT NULL))),
+    CONSTRAINT steps_kind_length CHECK ((char_length(kind) <= 255)),
     CONSTRAINT steps_kind_not_blank CHECK ((kind <> ''::text)),
     CONSTRAINT steps_lease_set_iff_running CHECK (((state = 'running'::text) = (lease_expires_at IS NOT NULL))),
     CONSTRAINT steps_max_attempts_positive CHECK ((max_attempts >= 1)),
+    CONSTRAINT steps_queue_length CHECK ((char_length(queue) <= 255)),
     CONSTRAINT steps_queue_not_blank CHECK ((queue <> ''::text)),
     CONSTRAINT steps_remaining_deps_not_negative CHECK ((remaining_deps >= 0)),
     CONSTRAINT steps_result_only_when_completed CHECK (((result IS NULL) OR (state = 'completed'::text))),
+    CONSTRAINT steps_retry_backoff_bounded CHECK ((retry_backoff <= '1 year'::interval)),
     CONSTRAINT steps_retry_backoff_not_negative CHECK ((retry_backoff >= '00:00:00'::interval)),
+    CONSTRAINT steps_running_has_worker CHECK (((state <> 'running'::text) OR (worker_id IS NOT NULL))),
+    CONSTRAINT steps_scheduled_at_finite CHECK (isfinite(scheduled_at)),
     CONSTRAINT steps_state_valid CHECK ((state = ANY (ARRAY['pending'::text, 'available'::text, 'running'::text, 'completed'::text, 'discarded'::text, 'cancelled'::text]))),
+    CONSTRAINT steps_task_name_length CHECK ((char_length(task_name) <= 255)),
     CONSTRAINT steps_task_name_not_blank CHECK ((task_name <> ''::text)),
-    CONSTRAINT steps_timeout_positive CHECK ((timeout > '00:00:00'::interval))
+    CONSTRAINT steps_timeout_bounded CHECK ((timeout <= '1 year'::interval)),
+    CONSTRAINT steps_timeout_positive CHECK ((timeout > '00:00:00'::interval)),
+    CONSTRAINT steps_worker_id_length CHECK ((char_length(worker_id) <= 255))
 )
 WITH (autovacuum_vacuum_scale_factor='0.02', autovacuum_vacuum_insert_scale_factor='0.02', autovacuum_analyze_scale_factor='0.02');
 COMMENT ON TABLE tributary.steps IS 'Steps of workflows. state: pending -> available -> running -> completed | available (retry) | discarded | cancelled.';
@@ -274,6 +245,7 @@ COMMENT ON COLUMN tributary.steps.result IS 'Result of the completed step, given
 COMMENT ON COLUMN tributary.steps.errors IS 'Error history: one object per failed attempt (attempt, at, worker_id, message, ...).';
 COMMENT ON COLUMN tributary.steps.cancel_reason IS 'Why the step was cancelled.';
 COMMENT ON COLUMN tributary.steps.finalized_at IS 'When the step completed, was discarded or was cancelled.';
+COMMENT ON CONSTRAINT steps_attempts_left_bounded ON tributary.steps IS 'At most 1,000,000 attempts left: max_attempts <= 1,000,000 at creation; a release (which does not count the attempt) keeps the number left.';
 CREATE FUNCTION tributary._check_attempt(p_step_id bigint, p_attempt integer) RETURNS tributary.steps
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -326,6 +298,43 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary._check_time_zone(p_time_zone text) IS 'Internal: raises TB202 unless PostgreSQL knows the time zone.';
+CREATE FUNCTION tributary._create_role(p_purpose text, p_includes text[] DEFAULT '{}'::text[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_name name := coalesce(NULLIF(pg_catalog.current_setting('tributary.' || p_purpose || '_role', true), ''),
+                          'tributary_' || p_purpose);
+  v_included name;
+BEGIN
+  FOR v_attempt IN 1 .. 3 LOOP
+    EXIT WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_roles AS r WHERE r.rolname = v_name);
+    BEGIN
+      EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', v_name);
+      EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', v_name,
+        pg_catalog.format('Tributary %s group role (NOLOGIN): grant it to LOGIN roles.', p_purpose));
+    EXCEPTION WHEN unique_violation OR duplicate_object THEN
+      NULL;  -- a concurrent deploy created it: the next round finds it
+    END;
+  END LOOP;
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles AS r WHERE r.rolname = v_name AND (r.rolcanlogin OR r.rolsuper)) THEN
+    RAISE WARNING 'role % exists and can log in or is a superuser: Tributary expects a NOLOGIN group role', v_name;
+  END IF;
+  INSERT INTO tributary.roles (purpose, role_name) VALUES (p_purpose, v_name);
+  FOR v_included IN
+    SELECT r.role_name FROM tributary.roles AS r WHERE r.purpose = ANY (p_includes)
+  LOOP
+    CONTINUE WHEN pg_catalog.pg_has_role(v_name, v_included, 'MEMBER');
+    BEGIN
+      EXECUTE pg_catalog.format('GRANT %I TO %I', v_included, v_name);
+    EXCEPTION WHEN unique_violation THEN
+      NULL;  -- a concurrent deploy granted it
+    END;
+  END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION tributary._create_role(p_purpose text, p_includes text[]) IS 'Internal, deploy only: creates (if missing) the NOLOGIN group role of a purpose, records it in tributary.roles, makes it a member of the roles of p_includes.';
 CREATE FUNCTION tributary._create_workflows(p_workflows jsonb, p_in_batch boolean) RETURNS bigint[]
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -858,6 +867,15 @@ BEGIN
     SELECT t.task, t.ord FROM pg_catalog.jsonb_array_elements(p_tasks) WITH ORDINALITY AS t(task, ord)
   LOOP
     task_name := v_task->>'name';
+    problem := CASE
+      WHEN pg_catalog.char_length(v_task->>'name') > 255 THEN '"name" is longer than 255 characters'
+      WHEN pg_catalog.char_length(v_task->>'kind') > 255 THEN '"kind" is longer than 255 characters'
+      WHEN pg_catalog.char_length(v_task->>'queue') > 255 THEN '"queue" is longer than 255 characters'
+    END;
+    IF problem IS NOT NULL THEN
+      task_name := pg_catalog.left(task_name, 64) || CASE WHEN pg_catalog.char_length(task_name) > 64 THEN '...' ELSE '' END;
+      RETURN;
+    END IF;
     FOREACH v_key IN ARRAY ARRAY['priority', 'max_attempts', 'timeout', 'retry_backoff', 'scheduled_at'] LOOP
       CONTINUE WHEN pg_catalog.jsonb_typeof(v_task->v_key) IS NULL OR pg_catalog.jsonb_typeof(v_task->v_key) = 'null';
       BEGIN
@@ -865,9 +883,13 @@ BEGIN
           v_number := (v_task->>v_key)::numeric;
           IF v_number NOT BETWEEN -2147483648 AND 2147483647 THEN
             problem := pg_catalog.format('"%s" is out of range (%s)', v_key, v_task->>v_key);
+          ELSIF v_key = 'max_attempts' AND v_number > 1000000 THEN
+            problem := pg_catalog.format('"max_attempts" must be at most 1000000, got %s', v_task->>v_key);
           END IF;
         ELSIF v_key = 'scheduled_at' THEN
-          PERFORM (v_task->>v_key)::timestamptz;
+          IF NOT pg_catalog.isfinite((v_task->>v_key)::timestamptz) THEN
+            problem := pg_catalog.format('"scheduled_at" must be a finite timestamp, got %s', v_task->>v_key);
+          END IF;
         ELSE
           v_interval := CASE pg_catalog.jsonb_typeof(v_task->v_key)
                           WHEN 'number' THEN pg_catalog.make_interval(secs => (v_task->>v_key)::double precision)
@@ -877,6 +899,8 @@ BEGIN
             problem := pg_catalog.format('"timeout" must be positive, got %s', v_task->>v_key);
           ELSIF v_key = 'retry_backoff' AND v_interval < interval '0' THEN
             problem := pg_catalog.format('"retry_backoff" must not be negative, got %s', v_task->>v_key);
+          ELSIF v_interval > interval '1 year' THEN
+            problem := pg_catalog.format('"%s" must be at most 1 year, got %s', v_key, v_task->>v_key);
           END IF;
         END IF;
       EXCEPTION WHEN data_exception THEN
@@ -949,6 +973,27 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary._fail_attempt(p_step tributary.steps, p_error jsonb, p_retryable boolean) IS 'Internal: records a failed attempt of a locked running step; retries it after backoff or discards it and cancels its downstream steps. Returns available | discarded.';
+CREATE FUNCTION tributary._grant(p_purpose text, p_privileges text, p_revoke boolean DEFAULT false) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_role name;
+BEGIN
+  SELECT r.role_name INTO v_role FROM tributary.roles AS r WHERE r.purpose = p_purpose;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no role is recorded for purpose "%"', p_purpose
+      USING ERRCODE = 'TB012', HINT = 'Deploy the roles/* changes first.';
+  END IF;
+  IF p_revoke THEN
+    EXECUTE pg_catalog.format('REVOKE %s FROM %I', p_privileges, v_role);
+  ELSE
+    EXECUTE pg_catalog.format('GRANT %s TO %I', p_privileges, v_role);
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION tributary._grant(p_purpose text, p_privileges text, p_revoke boolean) IS 'Internal, deploy only: GRANT (or with p_revoke REVOKE) p_privileges to the group role of a purpose recorded in tributary.roles.';
 CREATE FUNCTION tributary._local_to_instant(p_local timestamp without time zone, p_time_zone text) RETURNS timestamp with time zone
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -1297,6 +1342,49 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary._schedule_fire_time_after(p_schedule tributary.schedules, p_after timestamp with time zone) IS 'Internal: the first fire time of a schedule strictly after a time (cron occurrence, or starts_at + k * every).';
+CREATE TABLE tributary.settings (
+    singleton boolean DEFAULT true NOT NULL,
+    default_queue text DEFAULT 'default'::text NOT NULL,
+    default_priority integer DEFAULT 0 NOT NULL,
+    default_max_attempts integer DEFAULT 5 NOT NULL,
+    default_timeout interval,
+    retry_backoff_base interval DEFAULT '00:00:01'::interval NOT NULL,
+    retry_backoff_cap interval DEFAULT '00:10:00'::interval NOT NULL,
+    lease_duration interval DEFAULT '00:01:00'::interval NOT NULL,
+    CONSTRAINT settings_backoff_bounded CHECK ((retry_backoff_cap <= '1 year'::interval)),
+    CONSTRAINT settings_backoff_positive CHECK (((retry_backoff_base >= '00:00:00'::interval) AND (retry_backoff_cap >= retry_backoff_base))),
+    CONSTRAINT settings_lease_bounded CHECK ((lease_duration <= '1 year'::interval)),
+    CONSTRAINT settings_lease_positive CHECK ((lease_duration > '00:00:00'::interval)),
+    CONSTRAINT settings_max_attempts_bounded CHECK ((default_max_attempts <= 1000000)),
+    CONSTRAINT settings_max_attempts_positive CHECK ((default_max_attempts >= 1)),
+    CONSTRAINT settings_one_row CHECK (singleton),
+    CONSTRAINT settings_queue_length CHECK ((char_length(default_queue) <= 255)),
+    CONSTRAINT settings_queue_not_blank CHECK ((default_queue <> ''::text)),
+    CONSTRAINT settings_timeout_bounded CHECK ((default_timeout <= '1 year'::interval)),
+    CONSTRAINT settings_timeout_positive CHECK ((default_timeout > '00:00:00'::interval))
+);
+COMMENT ON TABLE tributary.settings IS 'Engine-wide defaults (exactly one row). Task options omitted by a caller take these values when the step is created.';
+COMMENT ON COLUMN tributary.settings.default_queue IS 'Queue of a step that names none.';
+COMMENT ON COLUMN tributary.settings.default_priority IS 'Priority of a step that names none; higher runs first.';
+COMMENT ON COLUMN tributary.settings.default_max_attempts IS 'Attempts a step gets before it is discarded.';
+COMMENT ON COLUMN tributary.settings.default_timeout IS 'Per-attempt time limit of a step that names none; NULL means no limit (the lease still covers a dead worker).';
+COMMENT ON COLUMN tributary.settings.retry_backoff_base IS 'Default delay before the 2nd attempt; doubles per attempt (with jitter) up to retry_backoff_cap.';
+COMMENT ON COLUMN tributary.settings.retry_backoff_cap IS 'Longest delay between two attempts.';
+COMMENT ON COLUMN tributary.settings.lease_duration IS 'How long a claim holds a step without a heartbeat before rescue_expired_steps() may take it back.';
+CREATE FUNCTION tributary._settings() RETURNS tributary.settings
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_settings tributary.settings;
+BEGIN
+  SELECT * INTO v_settings FROM tributary.settings AS s WHERE s.singleton;
+  RETURN v_settings;
+END;
+$$;
+COMMENT ON FUNCTION tributary._settings() IS 'Internal: the row of tributary.settings (engine-wide defaults).';
 CREATE FUNCTION tributary._settle_workflows(p_workflow_ids bigint[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -1408,7 +1496,7 @@ END;
 $$;
 COMMENT ON FUNCTION tributary._unlock_dependents(p_step_ids bigint[]) IS 'Internal: after steps completed, counts down their dependents'' remaining_deps and makes those at 0 available. O(out-degree).';
 CREATE FUNCTION tributary.cancel_workflow(p_workflow_id bigint, p_reason text DEFAULT 'workflow cancelled'::text) RETURNS boolean
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_custom_plan'
     SET jit TO 'off'
@@ -1452,7 +1540,7 @@ END;
 $$;
 COMMENT ON FUNCTION tributary.cancel_workflow(p_workflow_id bigint, p_reason text) IS 'Cancels every unfinished step of a workflow (running ones learn it via heartbeat/complete_step) and finalizes it as cancelled. false if already finished; TB009 unknown workflow.';
 CREATE FUNCTION tributary.claim_step(p_queue text, p_worker_id text, p_max_steps integer DEFAULT 1) RETURNS TABLE(step_id bigint, workflow_id bigint, task_name text, kind text, args jsonb, attempt integer, max_attempts integer, queue text, priority integer, timeout interval, deadline_at timestamp with time zone, lease_expires_at timestamp with time zone, dependency_results jsonb, has_dependents boolean)
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
@@ -1504,7 +1592,7 @@ END;
 $$;
 COMMENT ON FUNCTION tributary.claim_step(p_queue text, p_worker_id text, p_max_steps integer) IS 'Claims up to p_max_steps ready steps of a queue (FOR NO KEY UPDATE SKIP LOCKED; priority desc, scheduled_at, id): running, attempt+1, leased. Returns args and the direct dependencies'' results keyed by task name.';
 CREATE FUNCTION tributary.complete_step(p_step_id bigint, p_attempt integer, p_result jsonb DEFAULT NULL::jsonb) RETURNS void
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
@@ -1520,7 +1608,7 @@ END;
 $$;
 COMMENT ON FUNCTION tributary.complete_step(p_step_id bigint, p_attempt integer, p_result jsonb) IS 'Completes a step''s attempt with a result, unlocks dependents, finalizes the workflow when last. Raises TB007 stale attempt, TB008 cancelled, TB006 unknown step.';
 CREATE FUNCTION tributary.complete_steps(p_step_ids bigint[], p_attempts integer[], p_results jsonb[] DEFAULT NULL::jsonb[]) RETURNS TABLE(step_id bigint, outcome text)
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
@@ -1531,38 +1619,61 @@ CREATE FUNCTION tributary.complete_steps(p_step_ids bigint[], p_attempts integer
     AS $$
 DECLARE
   v_now timestamptz := tributary.now();
-  v_positions jsonb;  -- step id -> its position in p_step_ids
+  v_positions jsonb;  -- 'step id:attempt' -> its position in the input (a duplicate id never hides the current attempt)
   v_completed bigint[];
   v_done jsonb;       -- step id -> true, for the steps this call completed
   v_workflow_ids bigint[];
+  v_outcomes text[];
+  v_i integer;
 BEGIN
   IF pg_catalog.cardinality(p_step_ids) IS DISTINCT FROM pg_catalog.cardinality(p_attempts)
      OR (p_results IS NOT NULL AND pg_catalog.cardinality(p_results) <> pg_catalog.cardinality(p_step_ids)) THEN
     RAISE EXCEPTION 'step ids, attempts and results must have the same length'
       USING ERRCODE = 'TB012';
   END IF;
-  -- No explicit lock order is needed: each step is held by one attempt, so two batches that
-  -- could complete anything never share a step.
-  SELECT pg_catalog.jsonb_object_agg(i.id, i.ord) INTO v_positions
-  FROM pg_catalog.unnest(p_step_ids) WITH ORDINALITY AS i(id, ord);
-  WITH done AS (
-    UPDATE tributary.steps AS s
-    SET state = 'completed',
-        result = p_results[(v_positions ->> s.id::text)::integer],
-        finalized_at = v_now,
-        lease_expires_at = NULL,
-        deadline_at = NULL
-    WHERE s.id = ANY (p_step_ids) AND s.state = 'running'
-      AND s.attempt = p_attempts[(v_positions ->> s.id::text)::integer]
-    RETURNING s.id, s.workflow_id
-  )
-  SELECT coalesce(pg_catalog.array_agg(done.id), '{}'), pg_catalog.array_agg(done.workflow_id)
-  INTO v_completed, v_workflow_ids
-  FROM done;
-  IF pg_catalog.cardinality(v_completed) > 0 THEN
-    PERFORM tributary._unlock_dependents(v_completed);
-    PERFORM tributary._settle_workflows(v_workflow_ids);
-  END IF;
+  -- One step that cannot be completed (a row made inconsistent by a direct write) must not fail
+  -- its innocent neighbours: when the batch fails, each step is completed on its own, in its own
+  -- subtransaction, and the one that fails gets the outcome 'error' (and a WARNING naming it).
+  BEGIN
+    -- No explicit lock order is needed: each step is held by one attempt, so two batches that
+    -- could complete anything never share a step.
+    SELECT pg_catalog.jsonb_object_agg(i.id::text || ':' || i.attempt::text, i.ord) INTO v_positions
+    FROM unnest(p_step_ids, p_attempts) WITH ORDINALITY AS i(id, attempt, ord);
+    WITH done AS (
+      UPDATE tributary.steps AS s
+      SET state = 'completed',
+          result = p_results[(v_positions ->> (s.id::text || ':' || s.attempt::text))::integer],
+          finalized_at = v_now,
+          lease_expires_at = NULL,
+          deadline_at = NULL
+      WHERE s.id = ANY (p_step_ids) AND s.state = 'running'
+        AND v_positions ? (s.id::text || ':' || s.attempt::text)
+      RETURNING s.id, s.workflow_id
+    )
+    SELECT coalesce(pg_catalog.array_agg(done.id), '{}'), pg_catalog.array_agg(done.workflow_id)
+    INTO v_completed, v_workflow_ids
+    FROM done;
+    IF pg_catalog.cardinality(v_completed) > 0 THEN
+      PERFORM tributary._unlock_dependents(v_completed);
+      PERFORM tributary._settle_workflows(v_workflow_ids);
+    END IF;
+  EXCEPTION WHEN OTHERS THEN
+    IF pg_catalog.cardinality(p_step_ids) <= 1 THEN
+      RAISE;
+    END IF;
+    FOR v_i IN 1 .. pg_catalog.cardinality(p_step_ids) LOOP
+      BEGIN
+        v_outcomes[v_i] := (SELECT c.outcome FROM tributary.complete_steps(
+                              ARRAY[p_step_ids[v_i]], ARRAY[p_attempts[v_i]], ARRAY[p_results[v_i]]) AS c);
+      EXCEPTION WHEN OTHERS THEN
+        RAISE WARNING 'step % cannot be completed: % (SQLSTATE %)', p_step_ids[v_i], SQLERRM, SQLSTATE
+          USING HINT = 'The row breaks an engine invariant; inspect it and cancel or fix its workflow.';
+        v_outcomes[v_i] := 'error';
+      END;
+    END LOOP;
+    RETURN QUERY SELECT u.id, u.outcome FROM unnest(p_step_ids, v_outcomes) AS u(id, outcome);
+    RETURN;
+  END;
   IF pg_catalog.cardinality(v_completed) = pg_catalog.cardinality(p_step_ids) THEN
     RETURN QUERY SELECT u.id, 'completed'::text FROM pg_catalog.unnest(p_step_ids) AS u(id);
     RETURN;
@@ -1582,9 +1693,9 @@ BEGIN
   ORDER BY i.ord;
 END;
 $$;
-COMMENT ON FUNCTION tributary.complete_steps(p_step_ids bigint[], p_attempts integer[], p_results jsonb[]) IS 'Completes a batch of (step, attempt) pairs with their results; returns one outcome per step: completed | already_completed | cancelled | stale | not_found. Never raises for a single step.';
+COMMENT ON FUNCTION tributary.complete_steps(p_step_ids bigint[], p_attempts integer[], p_results jsonb[]) IS 'Completes a batch of (step, attempt) pairs with their results; returns one outcome per step: completed | already_completed | cancelled | stale | not_found | error (that step cannot be completed; the others are). Never raises for a single step of a batch.';
 CREATE FUNCTION tributary.create_schedule(p_name text, p_workflow_name text, p_tasks jsonb, p_cron text DEFAULT NULL::text, p_every interval DEFAULT NULL::interval, p_time_zone text DEFAULT 'UTC'::text, p_metadata jsonb DEFAULT '{}'::jsonb, p_overlap text DEFAULT 'skip'::text, p_catch_up text DEFAULT 'last'::text, p_catch_up_limit integer DEFAULT 10, p_catch_up_grace interval DEFAULT '00:05:00'::interval, p_starts_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_replace boolean DEFAULT false) RETURNS bigint
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET jit TO 'off'
     AS $$
@@ -1695,7 +1806,7 @@ END;
 $$;
 COMMENT ON FUNCTION tributary.create_schedule(p_name text, p_workflow_name text, p_tasks jsonb, p_cron text, p_every interval, p_time_zone text, p_metadata jsonb, p_overlap text, p_catch_up text, p_catch_up_limit integer, p_catch_up_grace interval, p_starts_at timestamp with time zone, p_replace boolean) IS 'Creates a recurring workflow (cron in a time zone, or an interval) from a template validated like create_workflow; with p_replace, updates the schedule of that name. Errors: TB201 cron, TB202 time zone, TB203 invalid schedule, TB001-TB005 template, TB205 exists.';
 CREATE FUNCTION tributary.create_workflow(p_name text, p_tasks jsonb, p_scheduled_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_metadata jsonb DEFAULT '{}'::jsonb, p_idempotency_key text DEFAULT NULL::text) RETURNS bigint
-    LANGUAGE sql
+    LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
     SET jit TO 'off'
     AS $$
@@ -1707,7 +1818,7 @@ CREATE FUNCTION tributary.create_workflow(p_name text, p_tasks jsonb, p_schedule
 $$;
 COMMENT ON FUNCTION tributary.create_workflow(p_name text, p_tasks jsonb, p_scheduled_at timestamp with time zone, p_metadata jsonb, p_idempotency_key text) IS 'Creates a workflow and its steps atomically from a JSON array of tasks {name, kind, args, depends_on, queue, priority, max_attempts, timeout, retry_backoff, scheduled_at}; returns its id. Errors: TB005 invalid task, TB003 duplicate name, TB002 unknown dependency, TB001 cycle, TB004 empty. Same idempotency key -> same id.';
 CREATE FUNCTION tributary.create_workflows(p_workflows jsonb) RETURNS bigint[]
-    LANGUAGE sql
+    LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
     SET jit TO 'off'
     AS $$
@@ -1715,7 +1826,7 @@ CREATE FUNCTION tributary.create_workflows(p_workflows jsonb) RETURNS bigint[]
 $$;
 COMMENT ON FUNCTION tributary.create_workflows(p_workflows jsonb) IS 'Creates a batch of workflows atomically from a JSON array of {name, tasks, scheduled_at, metadata, idempotency_key}; returns their ids in input order. Errors as create_workflow, with the workflow''s position and name in DETAIL.';
 CREATE FUNCTION tributary.cron_next(p_cron text, p_time_zone text DEFAULT 'UTC'::text, p_after timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS timestamp with time zone
-    LANGUAGE plpgsql STABLE
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     SET jit TO 'off'
     AS $$
@@ -1731,7 +1842,7 @@ END;
 $$;
 COMMENT ON FUNCTION tributary.cron_next(p_cron text, p_time_zone text, p_after timestamp with time zone) IS 'The first instant after p_after (default now()) at which a 5-field cron expression fires in p_time_zone; NULL if never within 8 years. TB201 bad expression, TB202 unknown time zone.';
 CREATE FUNCTION tributary.delete_schedule(p_name text) RETURNS void
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET jit TO 'off'
     AS $$
@@ -1745,7 +1856,7 @@ END;
 $$;
 COMMENT ON FUNCTION tributary.delete_schedule(p_name text) IS 'Deletes a schedule; the workflows it created stay. TB204 unknown schedule.';
 CREATE FUNCTION tributary.fail_step(p_step_id bigint, p_attempt integer, p_error jsonb, p_retryable boolean DEFAULT true) RETURNS text
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
@@ -1760,7 +1871,7 @@ END;
 $$;
 COMMENT ON FUNCTION tributary.fail_step(p_step_id bigint, p_attempt integer, p_error jsonb, p_retryable boolean) IS 'Reports a failed attempt: retry after backoff when retryable with attempts left, else discard and cancel downstream steps. Returns available | discarded. Raises TB007 stale, TB008 cancelled, TB006 unknown step.';
 CREATE FUNCTION tributary.fire_due_schedules(p_limit integer DEFAULT 100) RETURNS TABLE(schedule_name text, fire_at timestamp with time zone, workflow_id bigint, outcome text)
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET jit TO 'off'
     AS $$
@@ -1853,7 +1964,7 @@ END;
 $$;
 COMMENT ON FUNCTION tributary.fire_due_schedules(p_limit integer) IS 'Fires every due fire time of every unpaused schedule exactly once (rows locked FOR UPDATE SKIP LOCKED, next_fire_at advanced in the same transaction); one row per fire time: fired, fired_after_cancel, skipped, already_fired or failed. Call it every minute (workers do; or pg_cron).';
 CREATE FUNCTION tributary.forget_worker_process(p_worker_id text) RETURNS boolean
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET jit TO 'off'
     AS $$
@@ -1864,7 +1975,7 @@ END;
 $$;
 COMMENT ON FUNCTION tributary.forget_worker_process(p_worker_id text) IS 'A worker process that stops gracefully removes itself from worker_processes; true when it was there.';
 CREATE FUNCTION tributary.get_workflow(p_workflow_id bigint) RETURNS jsonb
-    LANGUAGE plpgsql STABLE
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_custom_plan'
     SET jit TO 'off'
@@ -1897,7 +2008,7 @@ END;
 $$;
 COMMENT ON FUNCTION tributary.get_workflow(p_workflow_id bigint) IS 'One workflow as jsonb: state, timestamps, and per task name its state, attempt, result, errors, cancel reason, depends_on (task names), args (as stored), scheduled_at, attempted_at, worker_id. TB009 unknown workflow.';
 CREATE FUNCTION tributary.heartbeat(p_step_id bigint, p_attempt integer) RETURNS boolean
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
@@ -1918,7 +2029,7 @@ END;
 $$;
 COMMENT ON FUNCTION tributary.heartbeat(p_step_id bigint, p_attempt integer) IS 'Extends a running step''s lease; false when the attempt lost the step (cancelled, rescued, finished) or passed its timeout. TB006 unknown step.';
 CREATE FUNCTION tributary.heartbeat_steps(p_step_ids bigint[], p_attempts integer[]) RETURNS SETOF bigint
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
@@ -1930,26 +2041,26 @@ CREATE FUNCTION tributary.heartbeat_steps(p_step_ids bigint[], p_attempts intege
 DECLARE
   v_now timestamptz := tributary.now();
   v_lease interval := (tributary._settings()).lease_duration;
-  v_positions jsonb;  -- step id -> its position in p_step_ids
+  v_positions jsonb;  -- 'step id:attempt' -> its position in the input (a duplicate id never hides the current attempt)
 BEGIN
   IF pg_catalog.cardinality(p_step_ids) IS DISTINCT FROM pg_catalog.cardinality(p_attempts) THEN
     RAISE EXCEPTION 'step ids and attempts must have the same length' USING ERRCODE = 'TB012';
   END IF;
-  SELECT pg_catalog.jsonb_object_agg(i.id, i.ord) INTO v_positions
-  FROM pg_catalog.unnest(p_step_ids) WITH ORDINALITY AS i(id, ord);
+  SELECT pg_catalog.jsonb_object_agg(i.id::text || ':' || i.attempt::text, i.ord) INTO v_positions
+  FROM unnest(p_step_ids, p_attempts) WITH ORDINALITY AS i(id, attempt, ord);
   PERFORM 1 FROM tributary.steps AS s WHERE s.id = ANY (p_step_ids) ORDER BY s.id FOR NO KEY UPDATE;
   RETURN QUERY
   UPDATE tributary.steps AS s
   SET lease_expires_at = LEAST(v_now + v_lease, s.deadline_at)
   WHERE s.id = ANY (p_step_ids) AND s.state = 'running'
-    AND s.attempt = p_attempts[(v_positions ->> s.id::text)::integer]
+    AND v_positions ? (s.id::text || ':' || s.attempt::text)
     AND (s.deadline_at IS NULL OR s.deadline_at > v_now)
   RETURNING s.id;
 END;
 $$;
 COMMENT ON FUNCTION tributary.heartbeat_steps(p_step_ids bigint[], p_attempts integer[]) IS 'Batch heartbeat: extends the leases still held (within their deadline) and returns those step ids; a missing id was lost.';
 CREATE FUNCTION tributary.list_workflows(p_state text DEFAULT NULL::text, p_name text DEFAULT NULL::text, p_since timestamp with time zone DEFAULT NULL::timestamp with time zone, p_search text DEFAULT NULL::text, p_before_id bigint DEFAULT NULL::bigint, p_limit integer DEFAULT 50) RETURNS TABLE(id bigint, name text, state text, metadata jsonb, steps_total integer, steps_unfinished integer, created_at timestamp with time zone, scheduled_at timestamp with time zone, cancelled_at timestamp with time zone, finalized_at timestamp with time zone)
-    LANGUAGE plpgsql STABLE
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_custom_plan'
     SET jit TO 'off'
@@ -1996,7 +2107,7 @@ END;
 $_$;
 COMMENT ON FUNCTION tributary.list_workflows(p_state text, p_name text, p_since timestamp with time zone, p_search text, p_before_id bigint, p_limit integer) IS 'One page of workflows, newest first; optional filters state, name, since, search (an id, or a name prefix); next page after p_before_id. TB012 bad limit or state, TB009 unknown p_before_id.';
 CREATE FUNCTION tributary.pause_schedule(p_name text) RETURNS boolean
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET jit TO 'off'
     AS $$
@@ -2017,7 +2128,7 @@ END;
 $$;
 COMMENT ON FUNCTION tributary.pause_schedule(p_name text) IS 'Pauses a schedule (it fires nothing until resume_schedule); false if already paused. TB204 unknown schedule.';
 CREATE FUNCTION tributary.prune_finished(p_older_than interval, p_limit integer DEFAULT 1000) RETURNS integer
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -2027,6 +2138,11 @@ DECLARE
   v_now timestamptz := tributary.now();
   v_count integer;
 BEGIN
+  IF p_older_than IS NULL OR p_older_than < interval '0' OR NOT pg_catalog.isfinite(p_older_than) THEN
+    RAISE EXCEPTION 'older_than must be a finite interval of at least 0, got %', coalesce(p_older_than::text, 'NULL')
+      USING ERRCODE = 'TB012',
+            HINT = 'A negative interval would delete workflows finalized a moment ago (or in the future of a skewed clock).';
+  END IF;
   IF p_limit IS NULL OR p_limit < 1 THEN
     RAISE EXCEPTION 'limit must be at least 1, got %', p_limit USING ERRCODE = 'TB012';
   END IF;
@@ -2044,9 +2160,9 @@ BEGIN
   RETURN v_count;
 END;
 $$;
-COMMENT ON FUNCTION tributary.prune_finished(p_older_than interval, p_limit integer) IS 'Deletes up to p_limit workflows (with steps and edges) finalized more than p_older_than ago; call until it returns 0.';
+COMMENT ON FUNCTION tributary.prune_finished(p_older_than interval, p_limit integer) IS 'Deletes up to p_limit workflows (with steps and edges) finalized more than p_older_than (>= 0) ago; call until it returns 0. TB012 for a negative interval or a limit below 1.';
 CREATE FUNCTION tributary.prune_worker_processes(p_older_than interval DEFAULT NULL::interval) RETURNS integer
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET jit TO 'off'
     AS $$
@@ -2065,7 +2181,7 @@ END;
 $$;
 COMMENT ON FUNCTION tributary.prune_worker_processes(p_older_than interval) IS 'Deletes worker_processes rows not seen for p_older_than (default ten lease durations); returns how many.';
 CREATE FUNCTION tributary.release_steps(p_step_ids bigint[], p_attempts integer[]) RETURNS integer
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
@@ -2078,13 +2194,13 @@ DECLARE
   v_now timestamptz := tributary.now();
   v_count integer;
   v_queues text[];
-  v_positions jsonb;  -- step id -> its position in p_step_ids
+  v_positions jsonb;  -- 'step id:attempt' -> its position in the input (a duplicate id never hides the current attempt)
 BEGIN
   IF pg_catalog.cardinality(p_step_ids) IS DISTINCT FROM pg_catalog.cardinality(p_attempts) THEN
     RAISE EXCEPTION 'step ids and attempts must have the same length' USING ERRCODE = 'TB012';
   END IF;
-  SELECT pg_catalog.jsonb_object_agg(i.id, i.ord) INTO v_positions
-  FROM pg_catalog.unnest(p_step_ids) WITH ORDINALITY AS i(id, ord);
+  SELECT pg_catalog.jsonb_object_agg(i.id::text || ':' || i.attempt::text, i.ord) INTO v_positions
+  FROM unnest(p_step_ids, p_attempts) WITH ORDINALITY AS i(id, attempt, ord);
   PERFORM 1 FROM tributary.steps AS s WHERE s.id = ANY (p_step_ids) ORDER BY s.id FOR NO KEY UPDATE;
   WITH released AS (
     UPDATE tributary.steps AS s
@@ -2097,7 +2213,7 @@ BEGIN
         lease_expires_at = NULL,
         deadline_at = NULL
     WHERE s.id = ANY (p_step_ids) AND s.state = 'running'
-      AND s.attempt = p_attempts[(v_positions ->> s.id::text)::integer]
+      AND v_positions ? (s.id::text || ':' || s.attempt::text)
     RETURNING s.queue
   )
   SELECT pg_catalog.count(*)::integer, pg_catalog.array_agg(DISTINCT released.queue)
@@ -2109,7 +2225,7 @@ END;
 $$;
 COMMENT ON FUNCTION tributary.release_steps(p_step_ids bigint[], p_attempts integer[]) IS 'Gives back running steps a worker will not finish (shutdown): available again at once, the attempt not counted. Returns how many were released.';
 CREATE FUNCTION tributary.report_worker_process(p_worker_id text, p_host text, p_pid integer, p_queues text[], p_kinds text[], p_package_version text) RETURNS interval
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET jit TO 'off'
     AS $$
@@ -2133,7 +2249,7 @@ END;
 $$;
 COMMENT ON FUNCTION tributary.report_worker_process(p_worker_id text, p_host text, p_pid integer, p_queues text[], p_kinds text[], p_package_version text) IS 'A worker process reports itself alive (at start and at every heartbeat): its host, pid, queues, kinds and package version. Returns the lease the engine grants (settings.lease_duration).';
 CREATE FUNCTION tributary.rescue_expired_steps(p_limit integer DEFAULT 1000) RETURNS integer
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
@@ -2157,25 +2273,33 @@ BEGIN
     LIMIT p_limit
     FOR NO KEY UPDATE SKIP LOCKED
   LOOP
-    PERFORM tributary._fail_attempt(
-      v_step,
-      CASE WHEN v_step.deadline_at <= v_now
-        THEN pg_catalog.jsonb_build_object(
-               'message', pg_catalog.format('attempt timed out after %s', v_step.timeout),
-               'reason', 'timeout')
-        ELSE pg_catalog.jsonb_build_object(
-               'message', pg_catalog.format('lease expired: worker %s stopped heartbeating', coalesce(v_step.worker_id, '?')),
-               'reason', 'lease_expired')
-      END,
-      true);
-    v_count := v_count + 1;
+    -- One step's failure (a row made inconsistent by hand) must not stop every other rescue:
+    -- each step is rescued in its own subtransaction, and one that cannot be is reported and
+    -- skipped. Rescues are rare; the subtransaction costs nothing on the claim path.
+    BEGIN
+      PERFORM tributary._fail_attempt(
+        v_step,
+        CASE WHEN v_step.deadline_at <= v_now
+          THEN pg_catalog.jsonb_build_object(
+                 'message', pg_catalog.format('attempt timed out after %s', v_step.timeout),
+                 'reason', 'timeout')
+          ELSE pg_catalog.jsonb_build_object(
+                 'message', pg_catalog.format('lease expired: worker %s stopped heartbeating', coalesce(v_step.worker_id, '?')),
+                 'reason', 'lease_expired')
+        END,
+        true);
+      v_count := v_count + 1;
+    EXCEPTION WHEN OTHERS THEN
+      RAISE WARNING 'step % (task "%") cannot be rescued: % (SQLSTATE %)', v_step.id, v_step.task_name, SQLERRM, SQLSTATE
+        USING HINT = 'The row breaks an engine invariant; inspect it and cancel or fix its workflow.';
+    END;
   END LOOP;
   RETURN v_count;
 END;
 $$;
 COMMENT ON FUNCTION tributary.rescue_expired_steps(p_limit integer) IS 'Treats running steps whose lease expired (dead or hung worker, timeout) as failed retryable attempts. SKIP LOCKED: safe from every worker at once. Returns how many it rescued.';
 CREATE FUNCTION tributary.resume_schedule(p_name text) RETURNS boolean
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET jit TO 'off'
     AS $$
@@ -2201,7 +2325,7 @@ END;
 $$;
 COMMENT ON FUNCTION tributary.resume_schedule(p_name text) IS 'Resumes a paused schedule from its first fire time at or after now (fire times passed while paused never fire); false if not paused. TB204 unknown schedule.';
 CREATE FUNCTION tributary.retry_step(p_step_id bigint) RETURNS integer
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_custom_plan'
     SET jit TO 'off'
@@ -2241,7 +2365,7 @@ END;
 $$;
 COMMENT ON FUNCTION tributary.retry_step(p_step_id bigint) IS 'Admin: re-runs a discarded/cancelled step and the steps cancelled downstream of it, keeping completed results. TB006 unknown step, TB011 wrong state. Returns steps reopened.';
 CREATE FUNCTION tributary.retry_workflow(p_workflow_id bigint) RETURNS integer
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_custom_plan'
     SET jit TO 'off'
@@ -2262,14 +2386,37 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.retry_workflow(p_workflow_id bigint) IS 'Admin: re-runs every discarded/cancelled step of a workflow, keeping completed results. Returns steps reopened. TB009 unknown workflow.';
-CREATE FUNCTION tributary.tg_steps__check_direct_insert() RETURNS trigger
+CREATE FUNCTION tributary.tg_refuse_direct_write() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+BEGIN
+  RAISE EXCEPTION '% on %.% refused: only the engine''s functions write this table', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME
+    USING ERRCODE = 'TB013',
+          DETAIL = pg_catalog.format('role %s is not the owner of the schema', CURRENT_USER),
+          HINT = 'Call the function that makes this change (create_workflow, cancel_workflow, retry_workflow, prune_finished, ...).';
+END;
+$$;
+COMMENT ON FUNCTION tributary.tg_refuse_direct_write() IS 'Trigger: refuses (TB013) a write to an engine table by any role but the schema owner, whose functions make every state transition.';
+CREATE FUNCTION tributary.tg_steps__check_direct_insert() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET jit TO 'off'
     AS $$
 DECLARE
   v_workflow record;
+  v_settings tributary.settings;
 BEGIN
+  IF NEW.queue IS NULL OR NEW.priority IS NULL OR NEW.max_attempts IS NULL OR NEW.retry_backoff IS NULL
+     OR NEW.timeout IS NULL THEN
+    v_settings := tributary._settings();
+    NEW.queue := coalesce(NEW.queue, v_settings.default_queue);
+    NEW.priority := coalesce(NEW.priority, v_settings.default_priority);
+    NEW.max_attempts := coalesce(NEW.max_attempts, v_settings.default_max_attempts);
+    NEW.timeout := coalesce(NEW.timeout, v_settings.default_timeout);
+    NEW.retry_backoff := coalesce(NEW.retry_backoff, v_settings.retry_backoff_base);
+  END IF;
   SELECT w.steps_total, w.scheduled_at INTO v_workflow
   FROM tributary.workflows AS w WHERE w.id = NEW.workflow_id;
   IF NOT FOUND THEN
@@ -2301,9 +2448,53 @@ BEGIN
   RETURN NEW;
 END;
 $$;
-COMMENT ON FUNCTION tributary.tg_steps__check_direct_insert() IS 'Trigger: checks a directly inserted step (TB003 duplicate task name, TB010 workflow already resolved) and resets its engine columns.';
-CREATE FUNCTION tributary.tg_workflows__reset_direct_insert() RETURNS trigger
+COMMENT ON FUNCTION tributary.tg_steps__check_direct_insert() IS 'Trigger: checks a directly inserted step (TB003 duplicate task name, TB010 workflow already resolved), fills its omitted options from settings and resets its engine columns.';
+CREATE FUNCTION tributary.tg_steps__guard_writes() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+BEGIN
+  IF CURRENT_USER <> TG_ARGV[0] THEN
+    RAISE EXCEPTION '% of step % (task "%") refused: only the engine''s functions write steps', TG_OP, OLD.id, OLD.task_name
+      USING ERRCODE = 'TB013',
+            DETAIL = pg_catalog.format('role %s is not the owner of the schema', CURRENT_USER),
+            HINT = 'Call the function that makes this transition (complete_step, fail_step, cancel_workflow, retry_step, ...).';
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    IF pg_catalog.pg_trigger_depth() > 1 THEN
+      RETURN OLD;  -- cascaded from the deletion of its workflow
+    END IF;
+    RAISE EXCEPTION 'step % (task "%") cannot be deleted on its own', OLD.id, OLD.task_name
+      USING ERRCODE = 'TB013',
+            HINT = 'Steps go with their workflow: cancel it, or delete the workflow (prune_finished).';
+  END IF;
+  IF OLD.state = 'completed' THEN
+    RAISE EXCEPTION 'step % (task "%") is completed: it does not change any more', OLD.id, OLD.task_name
+      USING ERRCODE = 'TB013',
+            HINT = 'Its result is what its dependents read. Create a new workflow to run it again.';
+  END IF;
+  -- Not resolved yet (inserted directly in this transaction): the engine columns keep the values
+  -- the insert trigger gave them, until the resolution at COMMIT sets remaining_deps and state.
+  IF NEW.attempt = 0 AND NEW.attempted_at IS NULL AND NEW.worker_id IS NULL AND NEW.lease_expires_at IS NULL
+     AND NEW.deadline_at IS NULL AND NEW.result IS NULL AND NEW.errors = '[]' AND NEW.cancel_reason IS NULL
+     AND NEW.finalized_at IS NULL
+     AND (CASE WHEN NEW.remaining_deps IS NULL THEN NEW.state = 'pending'
+               ELSE NEW.remaining_deps = (SELECT pg_catalog.count(DISTINCT d.name)::integer
+                                          FROM pg_catalog.unnest(NEW.depends_on) AS d(name))
+                    AND NEW.state = (CASE WHEN NEW.remaining_deps = 0 THEN 'available' ELSE 'pending' END)
+          END) THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'step % (task "%") is not resolved yet: its state is set when its workflow is resolved at COMMIT',
+                  OLD.id, OLD.task_name
+    USING ERRCODE = 'TB013',
+          HINT = 'Set only the options (queue, priority, args, ...) of a step inserted in this transaction.';
+END;
+$$;
+COMMENT ON FUNCTION tributary.tg_steps__guard_writes() IS 'Trigger: refuses (TB013) writes to steps by any role but the owner (TG_ARGV[0]), and by anyone: changing a completed step, setting the engine columns of an unresolved step, deleting a step without its workflow.';
+CREATE FUNCTION tributary.tg_workflows__reset_direct_insert() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET jit TO 'off'
     AS $$
@@ -2318,7 +2509,7 @@ END;
 $$;
 COMMENT ON FUNCTION tributary.tg_workflows__reset_direct_insert() IS 'Trigger: a directly inserted workflow starts running and unresolved, whatever engine columns the caller set.';
 CREATE FUNCTION tributary.tg_workflows__resolve_at_commit() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -2371,6 +2562,14 @@ CREATE VIEW tributary.recent_failures AS
   WHERE ((s.errors <> '[]'::jsonb) AND ((((s.errors -> '-1'::integer) ->> 'at'::text))::timestamp with time zone > (tributary.now() - '1 day'::interval)))
   ORDER BY (((s.errors -> '-1'::integer) ->> 'at'::text))::timestamp with time zone DESC;
 COMMENT ON VIEW tributary.recent_failures IS 'Steps that failed an attempt in the past day, newest first: state, attempts and the last error.';
+CREATE TABLE tributary.roles (
+    purpose text NOT NULL,
+    role_name name NOT NULL,
+    CONSTRAINT roles_purpose_valid CHECK ((purpose = ANY (ARRAY['worker'::text, 'submitter'::text, 'reader'::text, 'admin'::text])))
+);
+COMMENT ON TABLE tributary.roles IS 'The NOLOGIN group roles this database grants to, by purpose (worker, submitter, reader, admin). Grant one to a LOGIN role to let it work, submit, read or administer.';
+COMMENT ON COLUMN tributary.roles.purpose IS 'worker: claims and reports steps; submitter: creates and cancels workflows (and reads); reader: views and get_workflow; admin: settings, retries, pruning (and all of the others).';
+COMMENT ON COLUMN tributary.roles.role_name IS 'The role''s name in the cluster: tributary_<purpose> unless the setting tributary.<purpose>_role named another at deploy time.';
 CREATE TABLE tributary.workflows (
     id bigint NOT NULL,
     name text NOT NULL,
@@ -2388,8 +2587,11 @@ CREATE TABLE tributary.workflows (
     CONSTRAINT workflows_counters_resolved_together CHECK (((steps_total IS NULL) = (steps_unfinished IS NULL))),
     CONSTRAINT workflows_final_means_nothing_unfinished CHECK (((state = 'running'::text) OR (steps_unfinished = 0))),
     CONSTRAINT workflows_finalized_at_set_iff_final CHECK (((state = 'running'::text) = (finalized_at IS NULL))),
+    CONSTRAINT workflows_idempotency_key_length CHECK ((char_length(idempotency_key) <= 255)),
     CONSTRAINT workflows_metadata_is_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
+    CONSTRAINT workflows_name_length CHECK ((char_length(name) <= 255)),
     CONSTRAINT workflows_name_not_blank CHECK ((name <> ''::text)),
+    CONSTRAINT workflows_scheduled_at_finite CHECK (isfinite(scheduled_at)),
     CONSTRAINT workflows_state_valid CHECK ((state = ANY (ARRAY['running'::text, 'completed'::text, 'failed'::text, 'cancelled'::text])))
 );
 COMMENT ON TABLE tributary.workflows IS 'Workflows: a named set of steps. state: running -> completed | failed | cancelled, finalized exactly once.';
@@ -2516,6 +2718,10 @@ ALTER TABLE tributary.workflows ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDEN
     NO MAXVALUE
     CACHE 1
 );
+ALTER TABLE ONLY tributary.roles
+    ADD CONSTRAINT roles_pkey PRIMARY KEY (purpose);
+ALTER TABLE ONLY tributary.roles
+    ADD CONSTRAINT roles_role_name_unique UNIQUE (role_name);
 ALTER TABLE ONLY tributary.schedules
     ADD CONSTRAINT schedules_name_unique UNIQUE (name);
 ALTER TABLE ONLY tributary.schedules
@@ -2546,10 +2752,18 @@ CREATE INDEX workflows_state_created_at_idx ON tributary.workflows USING btree (
 COMMENT ON INDEX tributary.workflows_state_created_at_idx IS 'list_workflows by state: newest first within a state, keyset-paginated on (created_at, id).';
 CREATE INDEX workflows_unresolved_idx ON tributary.workflows USING btree (id) WHERE (steps_total IS NULL);
 COMMENT ON INDEX tributary.workflows_unresolved_idx IS 'Directly inserted workflows not yet resolved: what the COMMIT-time resolution of a transaction reads.';
-CREATE TRIGGER _050_reset_direct_insert BEFORE INSERT ON tributary.workflows FOR EACH ROW WHEN ((current_setting('tributary.creating_workflow'::text, true) IS DISTINCT FROM 'on'::text)) EXECUTE FUNCTION tributary.tg_workflows__reset_direct_insert();
+CREATE TRIGGER _010_guard_delete BEFORE DELETE ON tributary.steps FOR EACH ROW WHEN (((CURRENT_USER <> 'postgres'::name) OR (pg_trigger_depth() = 0))) EXECUTE FUNCTION tributary.tg_steps__guard_writes('postgres');
+COMMENT ON TRIGGER _010_guard_delete ON tributary.steps IS 'Refuses (TB013) deleting a step but with its workflow (a cascade), and any delete by roles but the owner.';
+CREATE TRIGGER _010_guard_update BEFORE UPDATE ON tributary.steps FOR EACH ROW WHEN (((CURRENT_USER <> 'postgres'::name) OR (old.state = 'completed'::text) OR (old.remaining_deps IS NULL))) EXECUTE FUNCTION tributary.tg_steps__guard_writes('postgres');
+COMMENT ON TRIGGER _010_guard_update ON tributary.steps IS 'Refuses (TB013) updates by roles but the owner, of completed steps, and of the engine columns of unresolved steps.';
+CREATE TRIGGER _010_guard_writes BEFORE INSERT OR DELETE OR UPDATE ON tributary.step_dependencies FOR EACH ROW WHEN ((CURRENT_USER <> 'postgres'::name)) EXECUTE FUNCTION tributary.tg_refuse_direct_write();
+COMMENT ON TRIGGER _010_guard_writes ON tributary.step_dependencies IS 'Refuses (TB013) any write by a role but the owner: edges are written only when the engine resolves a graph.';
+CREATE TRIGGER _010_guard_writes BEFORE DELETE OR UPDATE ON tributary.workflows FOR EACH ROW WHEN ((CURRENT_USER <> 'postgres'::name)) EXECUTE FUNCTION tributary.tg_refuse_direct_write();
+COMMENT ON TRIGGER _010_guard_writes ON tributary.workflows IS 'Refuses (TB013) an UPDATE or DELETE by any role but the owner: workflows change only through the engine''s functions.';
+CREATE TRIGGER _050_reset_direct_insert BEFORE INSERT ON tributary.workflows FOR EACH ROW WHEN (((current_setting('tributary.creating_workflow'::text, true) IS DISTINCT FROM 'on'::text) OR (CURRENT_USER <> 'postgres'::name))) EXECUTE FUNCTION tributary.tg_workflows__reset_direct_insert();
 COMMENT ON TRIGGER _050_reset_direct_insert ON tributary.workflows IS 'Resets the engine columns of a directly inserted workflow, so it is resolved at COMMIT.';
-CREATE TRIGGER _100_check_direct_insert BEFORE INSERT ON tributary.steps FOR EACH ROW WHEN ((current_setting('tributary.creating_workflow'::text, true) IS DISTINCT FROM 'on'::text)) EXECUTE FUNCTION tributary.tg_steps__check_direct_insert();
-COMMENT ON TRIGGER _100_check_direct_insert ON tributary.steps IS 'Checks steps inserted directly (not through create_workflow): unique task name, workflow not yet resolved.';
+CREATE TRIGGER _100_check_direct_insert BEFORE INSERT ON tributary.steps FOR EACH ROW WHEN (((current_setting('tributary.creating_workflow'::text, true) IS DISTINCT FROM 'on'::text) OR (CURRENT_USER <> 'postgres'::name))) EXECUTE FUNCTION tributary.tg_steps__check_direct_insert();
+COMMENT ON TRIGGER _100_check_direct_insert ON tributary.steps IS 'Checks steps inserted directly (not through create_workflow): unique task name, workflow not yet resolved; fills omitted options.';
 CREATE CONSTRAINT TRIGGER _100_resolve_at_commit AFTER INSERT ON tributary.workflows DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.steps_total IS NULL)) EXECUTE FUNCTION tributary.tg_workflows__resolve_at_commit();
 COMMENT ON TRIGGER _100_resolve_at_commit ON tributary.workflows IS 'Deferred to COMMIT: resolves a directly inserted workflow''s graph exactly as create_workflow() does.';
 ALTER TABLE ONLY tributary.step_dependencies

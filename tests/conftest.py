@@ -1,3 +1,3 @@
 """pytest configuration: fixtures live in tests/fix_*.py plugins."""
 
-pytest_plugins = ["tests.fix_database"]
+pytest_plugins = ["tests.fix_database", "tests.fix_roles"]

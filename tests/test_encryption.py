@@ -230,10 +230,12 @@ def test_a_sealed_dependency_result_replaced_by_null_is_refused(dsn: str, conn: 
         )
         with started(client):  # works the default queue only: the receipt waits on "later"
             wait_until(lambda: step_rows(conn, workflow_id)["charge"]["state"] == "completed", "charge completed")
-    # Someone with write access to the table blanks the sealed result the receipt will read.
-    conn.execute(
-        "UPDATE tributary.steps SET result = NULL WHERE workflow_id = %s AND task_name = 'charge'", (workflow_id,)
-    )
+    # A superuser past the engine's guards (its triggers off) blanks the sealed result the receipt reads.
+    with conn.transaction():
+        conn.execute("ALTER TABLE tributary.steps DISABLE TRIGGER USER")
+        blank = "UPDATE tributary.steps SET result = NULL WHERE workflow_id = %s AND task_name = 'charge'"
+        conn.execute(blank, (workflow_id,))
+        conn.execute("ALTER TABLE tributary.steps ENABLE TRIGGER USER")
     queues = {"later": QueueConfig(max_workers=1)}
     with Client(dsn, fast_config(receipt, hooks=[encrypting(key)], queues=queues)) as client, started(client):
         result = client.wait(workflow_id, timeout=WAIT_SECONDS)

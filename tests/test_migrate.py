@@ -105,11 +105,9 @@ def test_adopts_a_sqitch_deployed_database(empty_dsn: str) -> None:
         conn.execute("DROP SCHEMA tributary_migrator CASCADE")
         conn.execute("CREATE SCHEMA sqitch")
         conn.execute("CREATE TABLE sqitch.changes (change text, project text, committed_at timestamptz DEFAULT now())")
-        for name in names():
-            # sqitch records a reworked change under its plain name, once per deployed version
-            conn.execute(
-                "INSERT INTO sqitch.changes (change, project) VALUES (%s, 'tributary')", (name.partition("@")[0],)
-            )
+        for name in names():  # sqitch lists a reworked change under its plain name, once per version
+            plain = name.partition("@")[0]
+            conn.execute("INSERT INTO sqitch.changes (change, project) VALUES (%s, 'tributary')", (plain,))
     assert all(status.applied for status in migrate.status(empty_dsn))
     assert migrate.up(empty_dsn) == []
     assert len(migrate.down(empty_dsn)) == len(names())

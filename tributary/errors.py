@@ -122,6 +122,12 @@ class ScheduleExists(ScheduleError):
     sqlstate = "TB205"
 
 
+class DirectWriteRefused(EngineError):
+    """A direct write to the engine's tables was refused: only the engine's functions make it."""
+
+    sqlstate = "TB013"
+
+
 _BY_SQLSTATE: dict[str, type[EngineError]] = {
     cls.sqlstate: cls
     for cls in (
@@ -142,6 +148,7 @@ _BY_SQLSTATE: dict[str, type[EngineError]] = {
         InvalidSchedule,
         ScheduleNotFound,
         ScheduleExists,
+        DirectWriteRefused,
     )
 }
 

@@ -24,19 +24,19 @@ AS $$
 DECLARE
   v_now timestamptz := tributary.now();
   v_lease interval := (tributary._settings()).lease_duration;
-  v_positions jsonb;  -- step id -> its position in p_step_ids
+  v_positions jsonb;  -- 'step id:attempt' -> its position in the input (a duplicate id never hides the current attempt)
 BEGIN
   IF pg_catalog.cardinality(p_step_ids) IS DISTINCT FROM pg_catalog.cardinality(p_attempts) THEN
     RAISE EXCEPTION 'step ids and attempts must have the same length' USING ERRCODE = 'TB012';
   END IF;
-  SELECT pg_catalog.jsonb_object_agg(i.id, i.ord) INTO v_positions
-  FROM pg_catalog.unnest(p_step_ids) WITH ORDINALITY AS i(id, ord);
+  SELECT pg_catalog.jsonb_object_agg(i.id::text || ':' || i.attempt::text, i.ord) INTO v_positions
+  FROM unnest(p_step_ids, p_attempts) WITH ORDINALITY AS i(id, attempt, ord);
   PERFORM 1 FROM tributary.steps AS s WHERE s.id = ANY (p_step_ids) ORDER BY s.id FOR NO KEY UPDATE;
   RETURN QUERY
   UPDATE tributary.steps AS s
   SET lease_expires_at = LEAST(v_now + v_lease, s.deadline_at)
   WHERE s.id = ANY (p_step_ids) AND s.state = 'running'
-    AND s.attempt = p_attempts[(v_positions ->> s.id::text)::integer]
+    AND v_positions ? (s.id::text || ':' || s.attempt::text)
     AND (s.deadline_at IS NULL OR s.deadline_at > v_now)
   RETURNING s.id;
 END;

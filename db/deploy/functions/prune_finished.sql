@@ -4,7 +4,8 @@
 -- Deletes up to p_limit workflows finalized more than p_older_than ago, with their steps and
 -- edges. Batched on purpose (call it until it returns 0) so vacuum keeps up; SKIP LOCKED, so
 -- concurrent callers split the work. Uses the finalized_at index only. Returns how many
--- workflows it deleted. Reads by key only (sequential and bitmap scans disabled): the ids are
+-- workflows it deleted. A negative or NULL p_older_than is refused (TB012): it would have
+-- deleted workflows finalized a moment ago. Reads by key only (sequential and bitmap scans disabled): the ids are
 -- collected once from the finalized_at index, then deleted by primary key, never joined with
 -- the table (a hash join over a sequential scan of every workflow was the plan without
 -- statistics); the cascades delete steps and edges through their indexes.
@@ -23,6 +24,11 @@ DECLARE
   v_now timestamptz := tributary.now();
   v_count integer;
 BEGIN
+  IF p_older_than IS NULL OR p_older_than < interval '0' OR NOT pg_catalog.isfinite(p_older_than) THEN
+    RAISE EXCEPTION 'older_than must be a finite interval of at least 0, got %', coalesce(p_older_than::text, 'NULL')
+      USING ERRCODE = 'TB012',
+            HINT = 'A negative interval would delete workflows finalized a moment ago (or in the future of a skewed clock).';
+  END IF;
   IF p_limit IS NULL OR p_limit < 1 THEN
     RAISE EXCEPTION 'limit must be at least 1, got %', p_limit USING ERRCODE = 'TB012';
   END IF;
@@ -42,6 +48,6 @@ END;
 $$;
 
 COMMENT ON FUNCTION tributary.prune_finished(interval, integer) IS
-  'Deletes up to p_limit workflows (with steps and edges) finalized more than p_older_than ago; call until it returns 0.';
+  'Deletes up to p_limit workflows (with steps and edges) finalized more than p_older_than (>= 0) ago; call until it returns 0. TB012 for a negative interval or a limit below 1.';
 
 COMMIT;

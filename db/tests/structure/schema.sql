@@ -1,8 +1,8 @@
 -- Structure of schema tributary: tables and their column types, the few indexes (partial ones
 -- for claim and rescue), named CHECK constraints, the two triggers of the direct-insert path and
--- the rules every function follows (search_path = '', no SECURITY DEFINER, a COMMENT).
+-- the rules every function follows (search_path = '', SECURITY DEFINER for entry points only, a COMMENT).
 BEGIN;
-SELECT plan(105);
+SELECT plan(106);
 
 SELECT has_schema('tributary');
 SELECT isnt(obj_description('tributary'::regnamespace, 'pg_namespace'), NULL, 'schema tributary has a COMMENT');
@@ -112,8 +112,9 @@ SELECT is_empty(
 SELECT has_trigger('tributary', 'steps', '_100_check_direct_insert', 'steps has trigger _100_check_direct_insert');
 SELECT is(
   (SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'tributary.steps'::regclass AND tgname = '_100_check_direct_insert'),
-  'CREATE TRIGGER _100_check_direct_insert BEFORE INSERT ON tributary.steps FOR EACH ROW WHEN ((current_setting(''tributary.creating_workflow''::text, true) IS DISTINCT FROM ''on''::text)) EXECUTE FUNCTION tributary.tg_steps__check_direct_insert()',
-  '_100_check_direct_insert: BEFORE INSERT per row, for every insert not made by create_workflow');
+  format('CREATE TRIGGER _100_check_direct_insert BEFORE INSERT ON tributary.steps FOR EACH ROW WHEN (((current_setting(''tributary.creating_workflow''::text, true) IS DISTINCT FROM ''on''::text) OR (CURRENT_USER <> %L::name))) EXECUTE FUNCTION tributary.tg_steps__check_direct_insert()',
+         pg_get_userbyid((SELECT relowner FROM pg_class WHERE oid = 'tributary.steps'::regclass))),
+  '_100_check_direct_insert: BEFORE INSERT per row, for every insert not made by create_workflow as the owner');
 SELECT has_trigger('tributary', 'workflows', '_100_resolve_at_commit', 'workflows has trigger _100_resolve_at_commit');
 SELECT is(
   (SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'tributary.workflows'::regclass AND tgname = '_100_resolve_at_commit'),
@@ -122,8 +123,9 @@ SELECT is(
 SELECT has_trigger('tributary', 'workflows', '_050_reset_direct_insert', 'workflows has trigger _050_reset_direct_insert');
 SELECT is(
   (SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'tributary.workflows'::regclass AND tgname = '_050_reset_direct_insert'),
-  'CREATE TRIGGER _050_reset_direct_insert BEFORE INSERT ON tributary.workflows FOR EACH ROW WHEN ((current_setting(''tributary.creating_workflow''::text, true) IS DISTINCT FROM ''on''::text)) EXECUTE FUNCTION tributary.tg_workflows__reset_direct_insert()',
-  '_050_reset_direct_insert: BEFORE INSERT per row, for every insert not made by create_workflow');
+  format('CREATE TRIGGER _050_reset_direct_insert BEFORE INSERT ON tributary.workflows FOR EACH ROW WHEN (((current_setting(''tributary.creating_workflow''::text, true) IS DISTINCT FROM ''on''::text) OR (CURRENT_USER <> %L::name))) EXECUTE FUNCTION tributary.tg_workflows__reset_direct_insert()',
+         pg_get_userbyid((SELECT relowner FROM pg_class WHERE oid = 'tributary.workflows'::regclass))),
+  '_050_reset_direct_insert: BEFORE INSERT per row, for every insert not made by create_workflow as the owner');
 
 -- Functions ---------------------------------------------------------------------------------------
 SELECT has_function('tributary', f, format('function tributary.%s exists', f))
@@ -170,9 +172,16 @@ SELECT is(
   'functions that insert or delete many rows keep cached plans (their foreign-key checks would be re-planned per row)');
 SELECT is(
   (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc AS p
-   WHERE p.pronamespace = 'tributary'::regnamespace AND p.prosecdef),
+   WHERE p.pronamespace = 'tributary'::regnamespace AND p.prosecdef
+     AND (p.proname LIKE '\_%' OR p.proname IN ('now', 'tg_refuse_direct_write', 'tg_steps__guard_writes'))),
   NULL,
-  'no function in tributary is SECURITY DEFINER');
+  'internal functions, now() and the guards run as their caller (SECURITY INVOKER)');
+SELECT is(
+  (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc AS p
+   WHERE p.pronamespace = 'tributary'::regnamespace AND NOT p.prosecdef
+     AND p.proname NOT LIKE '\_%' AND p.proname NOT IN ('now', 'tg_refuse_direct_write', 'tg_steps__guard_writes')),
+  NULL,
+  'every entry point (public functions, direct-INSERT triggers) runs as its owner (SECURITY DEFINER)');
 SELECT is(
   (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc AS p
    WHERE p.pronamespace = 'tributary'::regnamespace AND obj_description(p.oid, 'pg_proc') IS NULL),

@@ -1,0 +1,4 @@
+-- Revert tributary:tables/roles
+BEGIN;
+DROP TABLE tributary.roles;
+COMMIT;

@@ -1,0 +1,103 @@
+"""Tenant isolation with row-level security, as docs/security.md describes it: the schema is
+deployed by an owner that is not a superuser, examples/tenants.sql is applied, and two tenants
+(LOGIN roles in tributary_submitter) each see, wait for and cancel only their own workflows, in
+every function and view, while one worker (not a tenant) runs them all."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import errors as pgerrors
+from psycopg import sql
+
+from tests.client_helpers import WAIT_SECONDS, fast_config, started
+from tests.fix_roles import MakeLogin, as_user
+from tributary import Client, Config, Step, StepArgs, Worker, migrate
+from tributary.errors import WorkflowNotFound
+from tributary.testing.databases import with_dbname
+
+RECIPE = Path(__file__).resolve().parent.parent / "examples" / "tenants.sql"
+
+
+class Echo(StepArgs):
+    kind = "echo"
+    text: str
+
+
+class EchoWorker(Worker[Echo]):
+    def work(self, step: Step[Echo]) -> str:
+        return step.args.text
+
+
+@pytest.fixture
+def owned_database(admin_dsn: str, template_database: str) -> Iterator[tuple[str, str]]:
+    """(owner conninfo, tenants group) of a new database owned by a non-superuser, with the
+    schema deployed by that owner and the recipe applied. The template deploy ran first, as a
+    superuser, so the group roles exist."""
+    suffix = uuid.uuid4().hex[:8]
+    owner, group, database = f"tributary_t_owner_{suffix}", f"tributary_t_tenants_{suffix}", f"tributary_o_{suffix}"
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEROLE").format(sql.Identifier(owner)))
+        conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(group)))
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} OWNER {} TEMPLATE template0").format(
+                sql.Identifier(database), sql.Identifier(owner)
+            )
+        )
+    owner_dsn = as_user(with_dbname(admin_dsn, database), owner)
+    try:
+        migrate.up(owner_dsn)
+        with psycopg.connect(owner_dsn, autocommit=True) as conn:
+            conn.execute(RECIPE.read_text().replace("app_tenants", group).encode())
+        yield owner_dsn, group
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(group)))
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(owner)))
+
+
+def test_tenants_see_only_their_own_workflows(owned_database: tuple[str, str], make_login: MakeLogin) -> None:
+    owner_dsn, group = owned_database
+    alice = make_login(owner_dsn, "alice", ["tributary_submitter", group])
+    bob = make_login(owner_dsn, "bob", ["tributary_submitter", group])
+    worker = make_login(owner_dsn, "worker", ["tributary_worker"])
+
+    with Client(alice, Config()) as as_alice, Client(bob, Config()) as as_bob:
+        ours = as_alice.new_workflow("alice's").add_task("a", Echo(text="for alice")).execute()
+        theirs = as_bob.new_workflow("bob's").add_task("b", Echo(text="for bob")).execute()
+
+        # The worker is no tenant: it runs both.
+        with Client(worker, fast_config(EchoWorker())) as working, started(working):
+            assert as_alice.wait(ours, timeout=WAIT_SECONDS).steps["a"].result == "for alice"
+            assert as_bob.wait(theirs, timeout=WAIT_SECONDS).steps["b"].result == "for bob"
+
+        # Each tenant is told the other's workflow does not exist, in every function.
+        with pytest.raises(WorkflowNotFound):
+            as_bob.get_workflow(ours)
+        with pytest.raises(WorkflowNotFound):
+            as_bob.cancel_workflow(ours)
+        with pytest.raises(WorkflowNotFound):
+            as_alice.wait(theirs, timeout=1)
+
+    with psycopg.connect(alice, autocommit=True) as conn:
+        assert conn.execute("SELECT id FROM tributary.workflow_progress").fetchall() == [(ours,)]
+        assert conn.execute("SELECT count(*) FROM tributary.queue_depths").fetchone() == (0,)
+        # A tenant cannot slip a step into another tenant's workflow, nor claim the other's stamp.
+        with pytest.raises(pgerrors.InsufficientPrivilege):
+            conn.execute(
+                "INSERT INTO tributary.steps (workflow_id, task_name, kind) VALUES (%s, 'sneaked', 'echo')", (theirs,)
+            )
+        with pytest.raises(pgerrors.InsufficientPrivilege):
+            conn.execute("INSERT INTO tributary.workflows (name, tenant) VALUES ('x', 'bob')")
+
+    # The owner (not a tenant) sees both, each stamped with its creator.
+    with psycopg.connect(owner_dsn, autocommit=True) as conn:
+        stamps = conn.execute("SELECT id, tenant::text FROM tributary.workflows ORDER BY id").fetchall()
+    assert [workflow_id for workflow_id, _ in stamps] == [ours, theirs]
+    assert stamps[0][1].startswith("tributary_t_alice_")
+    assert stamps[1][1].startswith("tributary_t_bob_")
