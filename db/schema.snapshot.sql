@@ -585,7 +585,7 @@ BEGIN
                coalesce(CASE pg_catalog.jsonb_typeof(t.task->'retry_backoff')
                           WHEN 'number' THEN pg_catalog.make_interval(secs => (t.task->>'retry_backoff')::double precision)
                           WHEN 'string' THEN (t.task->>'retry_backoff')::interval
-                        END, v_settings.retry_backoff_base),
+                        END, v_settings.default_retry_backoff),
                CASE WHEN deps.n = 0 THEN 'available' ELSE 'pending' END,
                deps.n,
                GREATEST(coalesce((t.task->>'scheduled_at')::timestamptz, w.scheduled_at), w.scheduled_at),
@@ -1348,11 +1348,11 @@ CREATE TABLE tributary.settings (
     default_priority integer DEFAULT 0 NOT NULL,
     default_max_attempts integer DEFAULT 5 NOT NULL,
     default_timeout interval,
-    retry_backoff_base interval DEFAULT '00:00:01'::interval NOT NULL,
+    default_retry_backoff interval DEFAULT '00:00:01'::interval NOT NULL,
     retry_backoff_cap interval DEFAULT '00:10:00'::interval NOT NULL,
     lease_duration interval DEFAULT '00:01:00'::interval NOT NULL,
     CONSTRAINT settings_backoff_bounded CHECK ((retry_backoff_cap <= '1 year'::interval)),
-    CONSTRAINT settings_backoff_positive CHECK (((retry_backoff_base >= '00:00:00'::interval) AND (retry_backoff_cap >= retry_backoff_base))),
+    CONSTRAINT settings_backoff_positive CHECK (((default_retry_backoff >= '00:00:00'::interval) AND (retry_backoff_cap >= default_retry_backoff))),
     CONSTRAINT settings_lease_bounded CHECK ((lease_duration <= '1 year'::interval)),
     CONSTRAINT settings_lease_positive CHECK ((lease_duration > '00:00:00'::interval)),
     CONSTRAINT settings_max_attempts_bounded CHECK ((default_max_attempts <= 1000000)),
@@ -1368,7 +1368,7 @@ COMMENT ON COLUMN tributary.settings.default_queue IS 'Queue of a step that name
 COMMENT ON COLUMN tributary.settings.default_priority IS 'Priority of a step that names none; higher runs first.';
 COMMENT ON COLUMN tributary.settings.default_max_attempts IS 'Attempts a step gets before it is discarded.';
 COMMENT ON COLUMN tributary.settings.default_timeout IS 'Per-attempt time limit of a step that names none; NULL means no limit (the lease still covers a dead worker).';
-COMMENT ON COLUMN tributary.settings.retry_backoff_base IS 'Default delay before the 2nd attempt; doubles per attempt (with jitter) up to retry_backoff_cap.';
+COMMENT ON COLUMN tributary.settings.default_retry_backoff IS 'Default retry_backoff of new steps: the delay before the 2nd attempt; doubles per attempt (with jitter) up to retry_backoff_cap.';
 COMMENT ON COLUMN tributary.settings.retry_backoff_cap IS 'Longest delay between two attempts.';
 COMMENT ON COLUMN tributary.settings.lease_duration IS 'How long a claim holds a step without a heartbeat before rescue_expired_steps() may take it back.';
 CREATE FUNCTION tributary._settings() RETURNS tributary.settings
@@ -2415,7 +2415,7 @@ BEGIN
     NEW.priority := coalesce(NEW.priority, v_settings.default_priority);
     NEW.max_attempts := coalesce(NEW.max_attempts, v_settings.default_max_attempts);
     NEW.timeout := coalesce(NEW.timeout, v_settings.default_timeout);
-    NEW.retry_backoff := coalesce(NEW.retry_backoff, v_settings.retry_backoff_base);
+    NEW.retry_backoff := coalesce(NEW.retry_backoff, v_settings.default_retry_backoff);
   END IF;
   SELECT w.steps_total, w.scheduled_at INTO v_workflow
   FROM tributary.workflows AS w WHERE w.id = NEW.workflow_id;

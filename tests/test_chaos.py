@@ -70,7 +70,7 @@ BODY_BUDGET = 95.0  # seconds for the test body; cluster setup and teardown add 
 READY_TIMEOUT = 30.0
 
 SETTINGS_SQL = (
-    f"UPDATE tributary.settings SET lease_duration = '{LEASE_SECONDS:g} seconds', retry_backoff_base = '100 ms',"
+    f"UPDATE tributary.settings SET lease_duration = '{LEASE_SECONDS:g} seconds', default_retry_backoff = '100 ms',"
     " retry_backoff_cap = '1 second', default_max_attempts = 25"
 )
 

@@ -73,7 +73,7 @@ class Partial(StepArgs):
 def set_database_defaults(conn: Conn) -> None:
     conn.execute(
         "UPDATE tributary.settings SET default_queue = %s, default_priority = %s, default_max_attempts = %s,"
-        " default_timeout = %s, retry_backoff_base = %s",
+        " default_timeout = %s, default_retry_backoff = %s",
         tuple(getattr(DATABASE, c) for c in OPTION_COLUMNS),
     )
 

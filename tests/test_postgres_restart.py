@@ -47,7 +47,7 @@ def private_server() -> Iterator[EphemeralCluster]:
             conn.execute("SELECT pg_reload_conf()")
         migrate.up(cluster.dsn)
         with psycopg.connect(cluster.dsn, autocommit=True) as conn:
-            conn.execute("UPDATE tributary.settings SET lease_duration = '2 seconds', retry_backoff_base = '100 ms'")
+            conn.execute("UPDATE tributary.settings SET lease_duration = '2 seconds', default_retry_backoff = '100 ms'")
         yield cluster
 
 

@@ -56,7 +56,7 @@ def own_queue(name: str) -> str:
 def cluster() -> Iterator[EphemeralCluster]:
     with private_cluster() as private:
         with psycopg.connect(private.dsn, autocommit=True) as conn:
-            conn.execute("UPDATE tributary.settings SET lease_duration = '2 seconds', retry_backoff_base = '100 ms'")
+            conn.execute("UPDATE tributary.settings SET lease_duration = '2 seconds', default_retry_backoff = '100 ms'")
         yield private
 
 

@@ -286,7 +286,7 @@ BEGIN
                coalesce(CASE pg_catalog.jsonb_typeof(t.task->'retry_backoff')
                           WHEN 'number' THEN pg_catalog.make_interval(secs => (t.task->>'retry_backoff')::double precision)
                           WHEN 'string' THEN (t.task->>'retry_backoff')::interval
-                        END, v_settings.retry_backoff_base),
+                        END, v_settings.default_retry_backoff),
                CASE WHEN deps.n = 0 THEN 'available' ELSE 'pending' END,
                deps.n,
                GREATEST(coalesce((t.task->>'scheduled_at')::timestamptz, w.scheduled_at), w.scheduled_at),

@@ -34,7 +34,7 @@ BEGIN
     NEW.priority := coalesce(NEW.priority, v_settings.default_priority);
     NEW.max_attempts := coalesce(NEW.max_attempts, v_settings.default_max_attempts);
     NEW.timeout := coalesce(NEW.timeout, v_settings.default_timeout);
-    NEW.retry_backoff := coalesce(NEW.retry_backoff, v_settings.retry_backoff_base);
+    NEW.retry_backoff := coalesce(NEW.retry_backoff, v_settings.default_retry_backoff);
   END IF;
 
   SELECT w.steps_total, w.scheduled_at INTO v_workflow

@@ -51,7 +51,7 @@ SELECT is(
 
 -- Defaults are read when the workflow is created: an UPDATE of settings applies to new workflows.
 UPDATE tributary.settings SET default_queue = 'bulk', default_priority = 4, default_max_attempts = 2,
-                              default_timeout = '1 hour', retry_backoff_base = '30 seconds',
+                              default_timeout = '1 hour', default_retry_backoff = '30 seconds',
                               retry_backoff_cap = '1 hour';
 SELECT tributary.create_workflow('after-update', '[{"name": "a", "kind": "k"}, {"name": "b", "kind": "k", "queue": "own", "timeout": 5}]') AS wf2 \gset
 SELECT results_eq(

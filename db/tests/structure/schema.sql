@@ -24,7 +24,7 @@ SELECT columns_are('tributary', 'steps', ARRAY[
 SELECT columns_are('tributary', 'step_dependencies', ARRAY['step_id', 'depends_on_step_id']);
 SELECT columns_are('tributary', 'settings', ARRAY[
   'singleton', 'default_queue', 'default_priority', 'default_max_attempts', 'default_timeout',
-  'retry_backoff_base', 'retry_backoff_cap', 'lease_duration']);
+  'default_retry_backoff', 'retry_backoff_cap', 'lease_duration']);
 
 -- 11 columns
 SELECT col_type_is('tributary', 'workflows', c, t, format('workflows.%s is %s', c, t))
@@ -51,7 +51,7 @@ FROM unnest(ARRAY['step_id', 'depends_on_step_id']) AS c;
 SELECT col_type_is('tributary', 'settings', c, t, format('settings.%s is %s', c, t))
 FROM (VALUES ('singleton', 'boolean'), ('default_queue', 'text'), ('default_priority', 'integer'),
              ('default_max_attempts', 'integer'), ('default_timeout', 'interval'),
-             ('retry_backoff_base', 'interval'), ('retry_backoff_cap', 'interval'),
+             ('default_retry_backoff', 'interval'), ('retry_backoff_cap', 'interval'),
              ('lease_duration', 'interval')) AS v(c, t);
 
 -- Indexes: few on purpose (state and lease updates stay HOT-friendly) ------------------------------

@@ -6,7 +6,7 @@ SELECT plan(12);
 SELECT is((SELECT count(*) FROM tributary.settings), 1::bigint, 'settings holds exactly one row');
 SELECT results_eq(
   $$SELECT default_queue, default_priority, default_max_attempts, default_timeout,
-           retry_backoff_base, retry_backoff_cap, lease_duration FROM tributary.settings$$,
+           default_retry_backoff, retry_backoff_cap, lease_duration FROM tributary.settings$$,
   $$VALUES ('default'::text, 0, 5, NULL::interval, interval '1 second', interval '10 minutes', interval '60 seconds')$$,
   'the settings row holds the documented defaults');
 SELECT is(tributary._settings(), (SELECT s FROM tributary.settings AS s), '_settings() returns the settings row');
@@ -31,7 +31,7 @@ SELECT results_eq(
   'a step inserted without options takes the settings defaults');
 
 UPDATE tributary.settings SET default_queue = 'bulk', default_priority = 7, default_max_attempts = 2,
-                              default_timeout = '90 seconds', retry_backoff_base = '3 seconds';
+                              default_timeout = '90 seconds', default_retry_backoff = '3 seconds';
 SELECT tributary_test.insert_workflow('defaults-updated', '[{"name": "a"}]') AS wf_new \gset
 SELECT results_eq(
   format('SELECT queue, priority, max_attempts, timeout, retry_backoff FROM tributary.steps WHERE workflow_id = %s', :wf_new),

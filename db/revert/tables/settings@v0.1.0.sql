@@ -1,0 +1,4 @@
+-- Revert tributary:tables/settings
+BEGIN;
+DROP TABLE tributary.settings;
+COMMIT;
