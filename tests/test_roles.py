@@ -12,17 +12,8 @@ from psycopg import errors as pgerrors
 
 from tests.client_helpers import WAIT_SECONDS, fast_config, started
 from tests.fix_roles import MakeLogin
-from tributary import Client, Config, Step, StepArgs, Worker
-
-
-class Add(StepArgs):
-    kind = "add"
-    value: int
-
-
-class AddWorker(Worker[Add]):
-    def work(self, step: Step[Add]) -> int:
-        return step.args.value + sum(step.dependency(name, int) for name in step.dependency_results)
+from tests.test_client_api import Add, AddWorker
+from tributary import Client, Config
 
 
 def refused(conninfo: str, statement: str, params: tuple[Any, ...] = ()) -> None:

@@ -21,7 +21,8 @@ import pytest
 
 from tests.client_helpers import WAIT_SECONDS
 from tests.fix_roles import MakeLogin
-from tributary import Client, Config, Step, StepArgs, Worker
+from tests.test_client_api import Add
+from tributary import Client, Config
 
 PREVIOUS_RELEASE = "a67d637"
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,16 +47,6 @@ config = Config(queues={"default": QueueConfig(max_workers=4)}, workers=Workers(
 print("ready", flush=True)
 Client(sys.argv[1], config).run_forever()
 """
-
-
-class Add(StepArgs):
-    kind = "add"
-    value: int
-
-
-class AddWorker(Worker[Add]):  # registered only so the current client knows the kind
-    def work(self, step: Step[Add]) -> int:
-        raise AssertionError("the current package runs no step in this test")
 
 
 @pytest.fixture
