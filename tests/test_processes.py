@@ -185,7 +185,9 @@ def db(conn: Conn) -> Conn:
         "CREATE TABLE test_log (step_id bigint, task_name text, attempt int, pid int, event text,"
         " at timestamptz DEFAULT clock_timestamp())"
     )
-    conn.execute("UPDATE tributary.settings SET lease_duration = '1 second', default_retry_backoff = '100 milliseconds'")
+    conn.execute(
+        "UPDATE tributary.settings SET lease_duration = '1 second', default_retry_backoff = '100 milliseconds'"
+    )
     return conn
 
 
