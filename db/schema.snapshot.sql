@@ -2674,8 +2674,9 @@ CREATE VIEW tributary.worker_process_status AS
     w.package_version,
     w.started_at,
     w.last_seen_at,
-    (w.last_seen_at >= (tributary.now() - (tributary._settings()).lease_duration)) AS live
-   FROM tributary.worker_processes w;
+    (w.last_seen_at >= (tributary.now() - st.lease_duration)) AS live
+   FROM (tributary.worker_processes w
+     CROSS JOIN tributary.settings st);
 COMMENT ON VIEW tributary.worker_process_status IS 'Worker processes with their queues, kinds, version, start and last report; live when seen within one lease duration.';
 CREATE VIEW tributary.unserved_queues AS
  SELECT d.queue,
@@ -2686,6 +2687,12 @@ CREATE VIEW tributary.unserved_queues AS
            FROM tributary.worker_process_status w
           WHERE (w.live AND (d.queue = ANY (w.queues)))))));
 COMMENT ON VIEW tributary.unserved_queues IS 'Queues with steps ready now and no live worker process serving them (no process reported that queue within one lease).';
+CREATE VIEW tributary.workflow_counts AS
+ SELECT w.state,
+    count(*) AS count
+   FROM tributary.workflows w
+  GROUP BY w.state;
+COMMENT ON VIEW tributary.workflow_counts IS 'How many workflows are in each state (running, completed, failed, cancelled); counts every workflow not pruned yet.';
 CREATE VIEW tributary.workflow_progress AS
  SELECT w.id,
     w.name,

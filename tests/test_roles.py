@@ -14,6 +14,7 @@ from tests.client_helpers import WAIT_SECONDS, fast_config, started
 from tests.fix_roles import MakeLogin
 from tests.test_client_api import Add, AddWorker
 from tributary import Client, Config
+from tributary.cli import main as cli_main
 
 
 def refused(conninfo: str, statement: str, params: tuple[Any, ...] = ()) -> None:
@@ -49,6 +50,9 @@ def test_each_group_role_end_to_end(dsn: str, make_login: MakeLogin) -> None:
     with psycopg.connect(reader, autocommit=True) as conn:
         row = conn.execute("SELECT completed FROM tributary.workflow_progress WHERE id = %s", (workflow_id,)).fetchone()
         assert row == (4,)
+    # ... and the operators' commands work for a reader: status, queues, workers, list, show.
+    for command in (["status"], ["queues"], ["workers"], ["list"], ["show", str(workflow_id)]):
+        assert cli_main([*command, "--dsn", reader]) == 0, command
 
     # Each is refused what its role may not do.
     create = 'SELECT tributary.create_workflow(\'x\', \'[{"name": "a", "kind": "add"}]\')'

@@ -72,7 +72,7 @@ LIST_WORKFLOWS = (
     " cancelled_at, finalized_at FROM tributary.list_workflows(%s, %s, %s, %s, %s, %s)"
 )
 EXPIRED_LEASES_BY_QUEUE = "SELECT queue, count(*) FROM tributary.expired_leases GROUP BY queue ORDER BY queue"
-WORKFLOW_COUNTS = "SELECT state, count(*) AS count FROM tributary.workflows GROUP BY state"
+WORKFLOW_COUNTS = "SELECT state, count FROM tributary.workflow_counts"
 QUEUE_DEPTHS = "SELECT queue, ready, scheduled, running, oldest_ready_age FROM tributary.queue_depths ORDER BY queue"
 CREATE_SCHEDULE = (
     "SELECT tributary.create_schedule(p_name => %s, p_workflow_name => %s, p_tasks => %s, p_cron => %s,"

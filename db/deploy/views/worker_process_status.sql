@@ -1,5 +1,5 @@
 -- Deploy tributary:views/worker_process_status
--- requires: tables/worker_processes functions/_settings
+-- requires: tables/worker_processes tables/settings
 --
 -- For psql and the CLI: every registered worker process, and whether it is live (it reported
 -- within one lease duration: a process silent for longer has lost its steps' leases too).
@@ -14,8 +14,9 @@ SELECT w.worker_id,
        w.package_version,
        w.started_at,
        w.last_seen_at,
-       w.last_seen_at >= tributary.now() - (tributary._settings()).lease_duration AS live
-FROM tributary.worker_processes AS w;
+       w.last_seen_at >= tributary.now() - st.lease_duration AS live
+FROM tributary.worker_processes AS w
+CROSS JOIN tributary.settings AS st;  -- read as the view's owner: readers need no internal function
 
 COMMENT ON VIEW tributary.worker_process_status IS
   'Worker processes with their queues, kinds, version, start and last report; live when seen within one lease duration.';

@@ -102,10 +102,10 @@ SELECT is(
   'readers (and the submitters and admins who are readers) may read the views; workers may not');
 SELECT is(
   (SELECT array_agg(r.purpose || ':' || v ORDER BY r.purpose, v) FROM tributary.roles AS r
-   CROSS JOIN unnest(ARRAY['expired_leases', 'worker_process_status', 'unserved_queues', 'schedule_status']) AS v
+   CROSS JOIN unnest(ARRAY['expired_leases', 'worker_process_status', 'unserved_queues', 'schedule_status', 'workflow_counts']) AS v
    WHERE has_table_privilege(r.role_name, 'tributary.' || v, 'SELECT')),
   (SELECT array_agg(p || ':' || v ORDER BY p, v) FROM unnest(ARRAY['admin', 'reader', 'submitter']) AS p
-   CROSS JOIN unnest(ARRAY['expired_leases', 'worker_process_status', 'unserved_queues', 'schedule_status']) AS v),
+   CROSS JOIN unnest(ARRAY['expired_leases', 'worker_process_status', 'unserved_queues', 'schedule_status', 'workflow_counts']) AS v),
   'the operators'' views (leases, worker processes, unserved queues, schedules): readers, submitters, admins; not workers');
 SELECT is(
   (SELECT array_agg(r.purpose ORDER BY r.purpose) FROM tributary.roles AS r
