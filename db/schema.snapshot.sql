@@ -1469,6 +1469,9 @@ BEGIN
     RAISE EXCEPTION 'max_steps must be at least 1, got %', p_max_steps
       USING ERRCODE = 'TB012';
   END IF;
+  IF EXISTS (SELECT 1 FROM tributary.paused_queues AS pq WHERE pq.queue = p_queue) THEN
+    RETURN;
+  END IF;
   RETURN QUERY
   WITH claimed AS (
     UPDATE tributary.steps AS s
@@ -1502,7 +1505,7 @@ BEGIN
   ORDER BY c.priority DESC, c.scheduled_at, c.id;
 END;
 $$;
-COMMENT ON FUNCTION tributary.claim_step(p_queue text, p_worker_id text, p_max_steps integer) IS 'Claims up to p_max_steps ready steps of a queue (FOR NO KEY UPDATE SKIP LOCKED; priority desc, scheduled_at, id): running, attempt+1, leased. Returns args and the direct dependencies'' results keyed by task name.';
+COMMENT ON FUNCTION tributary.claim_step(p_queue text, p_worker_id text, p_max_steps integer) IS 'Claims up to p_max_steps ready steps of a queue (FOR NO KEY UPDATE SKIP LOCKED; priority desc, scheduled_at, id): running, attempt+1, leased. Returns args and the direct dependencies'' results keyed by task name. Nothing from a paused queue.';
 CREATE FUNCTION tributary.complete_step(p_step_id bigint, p_attempt integer, p_result jsonb DEFAULT NULL::jsonb) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -1995,6 +1998,22 @@ BEGIN
 END;
 $_$;
 COMMENT ON FUNCTION tributary.list_workflows(p_state text, p_name text, p_since timestamp with time zone, p_search text, p_before_id bigint, p_limit integer) IS 'One page of workflows, newest first; optional filters state, name, since, search (an id, or a name prefix); next page after p_before_id. TB012 bad limit or state, TB009 unknown p_before_id.';
+CREATE FUNCTION tributary.pause_queue(p_queue text) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+BEGIN
+  IF p_queue IS NULL OR p_queue = '' THEN
+    RAISE EXCEPTION 'queue name must not be NULL or empty, got %', pg_catalog.quote_nullable(p_queue)
+      USING ERRCODE = 'TB012';
+  END IF;
+  INSERT INTO tributary.paused_queues (queue, paused_at) VALUES (p_queue, tributary.now())
+  ON CONFLICT (queue) DO NOTHING;
+  RETURN FOUND;
+END;
+$$;
+COMMENT ON FUNCTION tributary.pause_queue(p_queue text) IS 'Pauses a queue: claim_step claims nothing from it until resume_queue; its steps keep their order and attempts. False if already paused. TB012 NULL or empty name.';
 CREATE FUNCTION tributary.pause_schedule(p_name text) RETURNS boolean
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -2174,6 +2193,25 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.rescue_expired_steps(p_limit integer) IS 'Treats running steps whose lease expired (dead or hung worker, timeout) as failed retryable attempts. SKIP LOCKED: safe from every worker at once. Returns how many it rescued.';
+CREATE FUNCTION tributary.resume_queue(p_queue text) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+BEGIN
+  IF p_queue IS NULL OR p_queue = '' THEN
+    RAISE EXCEPTION 'queue name must not be NULL or empty, got %', pg_catalog.quote_nullable(p_queue)
+      USING ERRCODE = 'TB012';
+  END IF;
+  DELETE FROM tributary.paused_queues AS p WHERE p.queue = p_queue;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  PERFORM tributary._notify_available(ARRAY[p_queue]);
+  RETURN true;
+END;
+$$;
+COMMENT ON FUNCTION tributary.resume_queue(p_queue text) IS 'Resumes a paused queue: claimable again, workers woken (NOTIFY tributary_step_available). False if it was not paused. TB012 NULL or empty name.';
 CREATE FUNCTION tributary.resume_schedule(p_name text) RETURNS boolean
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -2346,16 +2384,34 @@ CREATE VIEW tributary.expired_leases AS
    FROM tributary.steps s
   WHERE (s.lease_expires_at < tributary.now());
 COMMENT ON VIEW tributary.expired_leases IS 'Running steps whose lease lapsed and that await a rescue: worker, queue, attempt, and for how long the lease has been expired.';
+CREATE TABLE tributary.paused_queues (
+    queue text NOT NULL,
+    paused_at timestamp with time zone DEFAULT tributary.now() NOT NULL,
+    CONSTRAINT paused_queues_queue_not_blank CHECK ((queue <> ''::text))
+);
+COMMENT ON TABLE tributary.paused_queues IS 'Queues paused by pause_queue: claim_step claims nothing from them until resume_queue. Their steps keep their state, order and attempts.';
+COMMENT ON COLUMN tributary.paused_queues.queue IS 'The paused queue''s name.';
+COMMENT ON COLUMN tributary.paused_queues.paused_at IS 'When pause_queue paused it (tributary.now()).';
 CREATE VIEW tributary.queue_depths AS
- SELECT s.queue,
-    count(*) FILTER (WHERE ((s.state = 'available'::text) AND (s.scheduled_at <= tributary.now()))) AS ready,
-    count(*) FILTER (WHERE ((s.state = 'available'::text) AND (s.scheduled_at > tributary.now()))) AS scheduled,
-    count(*) FILTER (WHERE (s.state = 'running'::text)) AS running,
-    (tributary.now() - min(s.scheduled_at) FILTER (WHERE ((s.state = 'available'::text) AND (s.scheduled_at <= tributary.now())))) AS oldest_ready_age
-   FROM tributary.steps s
-  WHERE (s.state = ANY (ARRAY['available'::text, 'running'::text]))
-  GROUP BY s.queue;
-COMMENT ON VIEW tributary.queue_depths IS 'Per queue: steps ready now, scheduled for later (delay or backoff), running, and the age of the oldest ready step.';
+ WITH depths AS (
+         SELECT s.queue,
+            count(*) FILTER (WHERE ((s.state = 'available'::text) AND (s.scheduled_at <= tributary.now()))) AS ready,
+            count(*) FILTER (WHERE ((s.state = 'available'::text) AND (s.scheduled_at > tributary.now()))) AS scheduled,
+            count(*) FILTER (WHERE (s.state = 'running'::text)) AS running,
+            (tributary.now() - min(s.scheduled_at) FILTER (WHERE ((s.state = 'available'::text) AND (s.scheduled_at <= tributary.now())))) AS oldest_ready_age
+           FROM tributary.steps s
+          WHERE (s.state = ANY (ARRAY['available'::text, 'running'::text]))
+          GROUP BY s.queue
+        )
+ SELECT COALESCE(d.queue, p.queue) AS queue,
+    COALESCE(d.ready, (0)::bigint) AS ready,
+    COALESCE(d.scheduled, (0)::bigint) AS scheduled,
+    COALESCE(d.running, (0)::bigint) AS running,
+    d.oldest_ready_age,
+    (p.queue IS NOT NULL) AS paused
+   FROM (depths d
+     FULL JOIN tributary.paused_queues p ON ((p.queue = d.queue)));
+COMMENT ON VIEW tributary.queue_depths IS 'Per queue: steps ready now, scheduled for later (delay or backoff), running, the age of the oldest ready step, and whether the queue is paused (a paused queue has a row even without steps).';
 CREATE VIEW tributary.recent_failures AS
  SELECT s.id AS step_id,
     s.workflow_id,
@@ -2516,6 +2572,8 @@ ALTER TABLE tributary.workflows ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDEN
     NO MAXVALUE
     CACHE 1
 );
+ALTER TABLE ONLY tributary.paused_queues
+    ADD CONSTRAINT paused_queues_pkey PRIMARY KEY (queue);
 ALTER TABLE ONLY tributary.schedules
     ADD CONSTRAINT schedules_name_unique UNIQUE (name);
 ALTER TABLE ONLY tributary.schedules

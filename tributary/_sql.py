@@ -73,7 +73,9 @@ LIST_WORKFLOWS = (
 )
 EXPIRED_LEASES_BY_QUEUE = "SELECT queue, count(*) FROM tributary.expired_leases GROUP BY queue ORDER BY queue"
 WORKFLOW_COUNTS = "SELECT state, count(*) AS count FROM tributary.workflows GROUP BY state"
-QUEUE_DEPTHS = "SELECT queue, ready, scheduled, running, oldest_ready_age FROM tributary.queue_depths ORDER BY queue"
+QUEUE_DEPTHS = (
+    "SELECT queue, ready, scheduled, running, oldest_ready_age, paused FROM tributary.queue_depths ORDER BY queue"
+)
 CREATE_SCHEDULE = (
     "SELECT tributary.create_schedule(p_name => %s, p_workflow_name => %s, p_tasks => %s, p_cron => %s,"
     " p_every => %s, p_time_zone => %s, p_metadata => %s, p_overlap => %s, p_catch_up => %s,"
@@ -85,6 +87,8 @@ SCHEDULE_STATUS = (
 )
 LIST_SCHEDULES = SCHEDULE_STATUS + " ORDER BY next_fire_at NULLS LAST, name"
 GET_SCHEDULE = SCHEDULE_STATUS + " WHERE name = %s"
+PAUSE_QUEUE = "SELECT tributary.pause_queue(%s)"
+RESUME_QUEUE = "SELECT tributary.resume_queue(%s)"
 PAUSE_SCHEDULE = "SELECT tributary.pause_schedule(%s)"
 RESUME_SCHEDULE = "SELECT tributary.resume_schedule(%s)"
 DELETE_SCHEDULE = "SELECT tributary.delete_schedule(%s)"
