@@ -169,7 +169,11 @@ CREATE TABLE tributary.settings (
     retry_backoff_base interval DEFAULT '00:00:01'::interval NOT NULL,
     retry_backoff_cap interval DEFAULT '00:10:00'::interval NOT NULL,
     lease_duration interval DEFAULT '00:01:00'::interval NOT NULL,
+    hand_back_delay interval DEFAULT '00:00:05'::interval NOT NULL,
+    hand_back_grace interval DEFAULT '00:10:00'::interval NOT NULL,
     CONSTRAINT settings_backoff_positive CHECK (((retry_backoff_base >= '00:00:00'::interval) AND (retry_backoff_cap >= retry_backoff_base))),
+    CONSTRAINT settings_hand_back_delay_not_negative CHECK ((hand_back_delay >= '00:00:00'::interval)),
+    CONSTRAINT settings_hand_back_grace_not_negative CHECK ((hand_back_grace >= '00:00:00'::interval)),
     CONSTRAINT settings_lease_positive CHECK ((lease_duration > '00:00:00'::interval)),
     CONSTRAINT settings_max_attempts_positive CHECK ((default_max_attempts >= 1)),
     CONSTRAINT settings_one_row CHECK (singleton),
@@ -184,6 +188,8 @@ COMMENT ON COLUMN tributary.settings.default_timeout IS 'Per-attempt time limit 
 COMMENT ON COLUMN tributary.settings.retry_backoff_base IS 'Default delay before the 2nd attempt; doubles per attempt (with jitter) up to retry_backoff_cap.';
 COMMENT ON COLUMN tributary.settings.retry_backoff_cap IS 'Longest delay between two attempts.';
 COMMENT ON COLUMN tributary.settings.lease_duration IS 'How long a claim holds a step without a heartbeat before rescue_expired_steps() may take it back.';
+COMMENT ON COLUMN tributary.settings.hand_back_delay IS 'hand_back_step: how long a handed-back step waits before it is claimable again (so the process that could not run it does not spin on it); >= 0.';
+COMMENT ON COLUMN tributary.settings.hand_back_grace IS 'hand_back_step: how long after a step''s first hand-back (of a streak) it is discarded instead, as no worker process could run it; >= 0.';
 CREATE FUNCTION tributary._settings() RETURNS tributary.settings
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -1899,6 +1905,79 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.get_workflow(p_workflow_id bigint) IS 'One workflow as jsonb: state, timestamps, and per task name its state, attempt, result, errors, cancel reason, depends_on (task names), args (as stored), scheduled_at, attempted_at, worker_id. TB009 unknown workflow.';
+CREATE FUNCTION tributary.hand_back_step(p_step_id bigint, p_attempt integer, p_reason text, p_error jsonb DEFAULT NULL::jsonb) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_now timestamptz := tributary.now();
+  v_settings tributary.settings := tributary._settings();
+  v_step tributary.steps;
+  v_last jsonb;
+  v_streak boolean;
+  v_since timestamptz;
+  v_count integer;
+  v_message text;
+  v_entry jsonb;
+BEGIN
+  IF p_reason IS NULL OR p_reason NOT IN ('unknown_kind', 'missing_key') THEN
+    RAISE EXCEPTION 'hand-back reason must be unknown_kind or missing_key, got %', pg_catalog.quote_nullable(p_reason)
+      USING ERRCODE = 'TB012';
+  END IF;
+  v_step := tributary._check_attempt(p_step_id, p_attempt);
+  v_last := v_step.errors -> -1;
+  v_streak := v_last ->> 'reason' = p_reason AND v_last ->> 'handed_back' = 'true';
+  v_since := CASE WHEN v_streak THEN (v_last ->> 'since')::timestamptz ELSE v_now END;
+  v_count := CASE WHEN v_streak THEN (v_last ->> 'hand_backs')::integer + 1 ELSE 1 END;
+  v_message := CASE pg_catalog.jsonb_typeof(p_error)
+                 WHEN 'object' THEN p_error ->> 'message'
+                 ELSE p_error #>> '{}'
+               END;
+  v_entry := CASE WHEN pg_catalog.jsonb_typeof(p_error) = 'object' THEN p_error ELSE '{}'::jsonb END
+             || pg_catalog.jsonb_build_object(
+                  'message', coalesce(v_message, p_reason), 'reason', p_reason, 'handed_back', true,
+                  'since', v_since, 'hand_backs', v_count,
+                  'attempt', v_step.attempt, 'at', v_now, 'worker_id', v_step.worker_id, 'retryable', true);
+  IF v_streak THEN  -- the streak keeps one entry: the last one is replaced
+    UPDATE tributary.steps SET errors = errors - (-1) WHERE id = v_step.id;
+  END IF;
+  IF v_now - v_since >= v_settings.hand_back_grace THEN
+    RETURN tributary._fail_attempt(
+      v_step,
+      v_entry || pg_catalog.jsonb_build_object(
+        'handed_back', false,
+        'message', CASE p_reason
+          WHEN 'unknown_kind' THEN pg_catalog.format(
+            'no worker process could run kind "%s" (task "%s") for %s: none has a worker registered for it',
+            v_step.kind, v_step.task_name, v_now - v_since)
+          ELSE pg_catalog.format(
+            'no worker process could open the payloads of task "%s" for %s: none has the key they are sealed with',
+            v_step.task_name, v_now - v_since)
+        END,
+        'last_error', v_message),
+      false);
+  END IF;
+  UPDATE tributary.steps
+  SET state = 'available',
+      scheduled_at = v_now + v_settings.hand_back_delay,
+      max_attempts = max_attempts + 1,
+      errors = errors || v_entry,
+      lease_expires_at = NULL,
+      deadline_at = NULL
+  WHERE id = v_step.id;
+  IF v_settings.hand_back_delay <= interval '0' THEN
+    PERFORM tributary._notify_available(ARRAY[v_step.queue]);
+  END IF;
+  RETURN 'available';
+END;
+$$;
+COMMENT ON FUNCTION tributary.hand_back_step(p_step_id bigint, p_attempt integer, p_reason text, p_error jsonb) IS 'A worker process gives back a step it cannot run (p_reason unknown_kind or missing_key): claimable again after settings.hand_back_delay, the attempt not counted; discarded once settings.hand_back_grace has passed since the first hand-back of the streak. Returns available | discarded. TB006, TB007, TB008 as fail_step; TB012 bad reason.';
 CREATE FUNCTION tributary.heartbeat(p_step_id bigint, p_attempt integer) RETURNS boolean
     LANGUAGE plpgsql
     SET search_path TO ''

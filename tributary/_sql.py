@@ -37,6 +37,7 @@ CLAIM = (
 )
 COMPLETE = "SELECT step_id, outcome FROM tributary.complete_steps(%s::bigint[], %s::integer[], %s::jsonb[])"
 FAIL = "SELECT tributary.fail_step(%s, %s, %s, %s)"
+HAND_BACK = "SELECT tributary.hand_back_step(%s, %s, %s, %s)"
 RELEASE = "SELECT tributary.release_steps(%s::bigint[], %s::integer[])"
 HEARTBEAT = "SELECT tributary.heartbeat_steps(%s::bigint[], %s::integer[])"
 RESCUE = "SELECT tributary.rescue_expired_steps()"
@@ -131,6 +132,10 @@ def complete_params(works: Sequence[WorkPayload]) -> tuple[Any, ...]:
 
 def fail_params(work: WorkPayload, detail: dict[str, Any], retryable: bool) -> tuple[Any, ...]:
     return (work.step_id, work.attempt, Jsonb(detail), retryable)
+
+
+def hand_back_params(work: WorkPayload, reason: str, detail: dict[str, Any]) -> tuple[Any, ...]:
+    return (work.step_id, work.attempt, reason, Jsonb(detail))
 
 
 def attempts_params(works: Sequence[WorkPayload]) -> tuple[Any, ...]:
