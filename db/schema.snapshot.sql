@@ -1351,8 +1351,12 @@ CREATE TABLE tributary.settings (
     default_retry_backoff interval DEFAULT '00:00:01'::interval NOT NULL,
     retry_backoff_cap interval DEFAULT '00:10:00'::interval NOT NULL,
     lease_duration interval DEFAULT '00:01:00'::interval NOT NULL,
+    hand_back_delay interval DEFAULT '00:00:05'::interval NOT NULL,
+    hand_back_grace interval DEFAULT '00:10:00'::interval NOT NULL,
     CONSTRAINT settings_backoff_bounded CHECK ((retry_backoff_cap <= '1 year'::interval)),
     CONSTRAINT settings_backoff_positive CHECK (((default_retry_backoff >= '00:00:00'::interval) AND (retry_backoff_cap >= default_retry_backoff))),
+    CONSTRAINT settings_hand_back_delay_not_negative CHECK ((hand_back_delay >= '00:00:00'::interval)),
+    CONSTRAINT settings_hand_back_grace_not_negative CHECK ((hand_back_grace >= '00:00:00'::interval)),
     CONSTRAINT settings_lease_bounded CHECK ((lease_duration <= '1 year'::interval)),
     CONSTRAINT settings_lease_positive CHECK ((lease_duration > '00:00:00'::interval)),
     CONSTRAINT settings_max_attempts_bounded CHECK ((default_max_attempts <= 1000000)),
@@ -1371,6 +1375,8 @@ COMMENT ON COLUMN tributary.settings.default_timeout IS 'Per-attempt time limit 
 COMMENT ON COLUMN tributary.settings.default_retry_backoff IS 'Default retry_backoff of new steps: the delay before the 2nd attempt; doubles per attempt (with jitter) up to retry_backoff_cap.';
 COMMENT ON COLUMN tributary.settings.retry_backoff_cap IS 'Longest delay between two attempts.';
 COMMENT ON COLUMN tributary.settings.lease_duration IS 'How long a claim holds a step without a heartbeat before rescue_expired_steps() may take it back.';
+COMMENT ON COLUMN tributary.settings.hand_back_delay IS 'hand_back_step: how long a handed-back step waits before it is claimable again (so the process that could not run it does not spin on it); >= 0.';
+COMMENT ON COLUMN tributary.settings.hand_back_grace IS 'hand_back_step: how long after a step''s first hand-back (of a streak) it is discarded instead, as no worker process could run it; >= 0.';
 CREATE FUNCTION tributary._settings() RETURNS tributary.settings
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -1557,6 +1563,9 @@ BEGIN
     RAISE EXCEPTION 'max_steps must be at least 1, got %', p_max_steps
       USING ERRCODE = 'TB012';
   END IF;
+  IF EXISTS (SELECT 1 FROM tributary.paused_queues AS pq WHERE pq.queue = p_queue) THEN
+    RETURN;
+  END IF;
   RETURN QUERY
   WITH claimed AS (
     UPDATE tributary.steps AS s
@@ -1590,7 +1599,7 @@ BEGIN
   ORDER BY c.priority DESC, c.scheduled_at, c.id;
 END;
 $$;
-COMMENT ON FUNCTION tributary.claim_step(p_queue text, p_worker_id text, p_max_steps integer) IS 'Claims up to p_max_steps ready steps of a queue (FOR NO KEY UPDATE SKIP LOCKED; priority desc, scheduled_at, id): running, attempt+1, leased. Returns args and the direct dependencies'' results keyed by task name.';
+COMMENT ON FUNCTION tributary.claim_step(p_queue text, p_worker_id text, p_max_steps integer) IS 'Claims up to p_max_steps ready steps of a queue (FOR NO KEY UPDATE SKIP LOCKED; priority desc, scheduled_at, id): running, attempt+1, leased. Returns args and the direct dependencies'' results keyed by task name. Nothing from a paused queue.';
 CREATE FUNCTION tributary.complete_step(p_step_id bigint, p_attempt integer, p_result jsonb DEFAULT NULL::jsonb) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -2007,6 +2016,79 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.get_workflow(p_workflow_id bigint) IS 'One workflow as jsonb: state, timestamps, and per task name its state, attempt, result, errors, cancel reason, depends_on (task names), args (as stored), scheduled_at, attempted_at, worker_id. TB009 unknown workflow.';
+CREATE FUNCTION tributary.hand_back_step(p_step_id bigint, p_attempt integer, p_reason text, p_error jsonb DEFAULT NULL::jsonb) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_now timestamptz := tributary.now();
+  v_settings tributary.settings := tributary._settings();
+  v_step tributary.steps;
+  v_last jsonb;
+  v_streak boolean;
+  v_since timestamptz;
+  v_count integer;
+  v_message text;
+  v_entry jsonb;
+BEGIN
+  IF p_reason IS NULL OR p_reason NOT IN ('unknown_kind', 'missing_key') THEN
+    RAISE EXCEPTION 'hand-back reason must be unknown_kind or missing_key, got %', pg_catalog.quote_nullable(p_reason)
+      USING ERRCODE = 'TB012';
+  END IF;
+  v_step := tributary._check_attempt(p_step_id, p_attempt);
+  v_last := v_step.errors -> -1;
+  v_streak := v_last ->> 'reason' = p_reason AND v_last ->> 'handed_back' = 'true';
+  v_since := CASE WHEN v_streak THEN (v_last ->> 'since')::timestamptz ELSE v_now END;
+  v_count := CASE WHEN v_streak THEN (v_last ->> 'hand_backs')::integer + 1 ELSE 1 END;
+  v_message := CASE pg_catalog.jsonb_typeof(p_error)
+                 WHEN 'object' THEN p_error ->> 'message'
+                 ELSE p_error #>> '{}'
+               END;
+  v_entry := CASE WHEN pg_catalog.jsonb_typeof(p_error) = 'object' THEN p_error ELSE '{}'::jsonb END
+             || pg_catalog.jsonb_build_object(
+                  'message', coalesce(v_message, p_reason), 'reason', p_reason, 'handed_back', true,
+                  'since', v_since, 'hand_backs', v_count,
+                  'attempt', v_step.attempt, 'at', v_now, 'worker_id', v_step.worker_id, 'retryable', true);
+  IF v_streak THEN  -- the streak keeps one entry: the last one is replaced
+    UPDATE tributary.steps SET errors = errors - (-1) WHERE id = v_step.id;
+  END IF;
+  IF v_now - v_since >= v_settings.hand_back_grace THEN
+    RETURN tributary._fail_attempt(
+      v_step,
+      v_entry || pg_catalog.jsonb_build_object(
+        'handed_back', false,
+        'message', CASE p_reason
+          WHEN 'unknown_kind' THEN pg_catalog.format(
+            'no worker process could run kind "%s" (task "%s") for %s: none has a worker registered for it',
+            v_step.kind, v_step.task_name, v_now - v_since)
+          ELSE pg_catalog.format(
+            'no worker process could open the payloads of task "%s" for %s: none has the key they are sealed with',
+            v_step.task_name, v_now - v_since)
+        END,
+        'last_error', v_message),
+      false);
+  END IF;
+  UPDATE tributary.steps
+  SET state = 'available',
+      scheduled_at = v_now + v_settings.hand_back_delay,
+      max_attempts = max_attempts + 1,
+      errors = errors || v_entry,
+      lease_expires_at = NULL,
+      deadline_at = NULL
+  WHERE id = v_step.id;
+  IF v_settings.hand_back_delay <= interval '0' THEN
+    PERFORM tributary._notify_available(ARRAY[v_step.queue]);
+  END IF;
+  RETURN 'available';
+END;
+$$;
+COMMENT ON FUNCTION tributary.hand_back_step(p_step_id bigint, p_attempt integer, p_reason text, p_error jsonb) IS 'A worker process gives back a step it cannot run (p_reason unknown_kind or missing_key): claimable again after settings.hand_back_delay, the attempt not counted; discarded once settings.hand_back_grace has passed since the first hand-back of the streak. Returns available | discarded. TB006, TB007, TB008 as fail_step; TB012 bad reason.';
 CREATE FUNCTION tributary.heartbeat(p_step_id bigint, p_attempt integer) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -2106,6 +2188,22 @@ BEGIN
 END;
 $_$;
 COMMENT ON FUNCTION tributary.list_workflows(p_state text, p_name text, p_since timestamp with time zone, p_search text, p_before_id bigint, p_limit integer) IS 'One page of workflows, newest first; optional filters state, name, since, search (an id, or a name prefix); next page after p_before_id. TB012 bad limit or state, TB009 unknown p_before_id.';
+CREATE FUNCTION tributary.pause_queue(p_queue text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+BEGIN
+  IF p_queue IS NULL OR p_queue = '' THEN
+    RAISE EXCEPTION 'queue name must not be NULL or empty, got %', pg_catalog.quote_nullable(p_queue)
+      USING ERRCODE = 'TB012';
+  END IF;
+  INSERT INTO tributary.paused_queues (queue, paused_at) VALUES (p_queue, tributary.now())
+  ON CONFLICT (queue) DO NOTHING;
+  RETURN FOUND;
+END;
+$$;
+COMMENT ON FUNCTION tributary.pause_queue(p_queue text) IS 'Pauses a queue: claim_step claims nothing from it until resume_queue; its steps keep their order and attempts. False if already paused. TB012 NULL or empty name.';
 CREATE FUNCTION tributary.pause_schedule(p_name text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -2298,6 +2396,25 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.rescue_expired_steps(p_limit integer) IS 'Treats running steps whose lease expired (dead or hung worker, timeout) as failed retryable attempts. SKIP LOCKED: safe from every worker at once. Returns how many it rescued.';
+CREATE FUNCTION tributary.resume_queue(p_queue text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+BEGIN
+  IF p_queue IS NULL OR p_queue = '' THEN
+    RAISE EXCEPTION 'queue name must not be NULL or empty, got %', pg_catalog.quote_nullable(p_queue)
+      USING ERRCODE = 'TB012';
+  END IF;
+  DELETE FROM tributary.paused_queues AS p WHERE p.queue = p_queue;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  PERFORM tributary._notify_available(ARRAY[p_queue]);
+  RETURN true;
+END;
+$$;
+COMMENT ON FUNCTION tributary.resume_queue(p_queue text) IS 'Resumes a paused queue: claimable again, workers woken (NOTIFY tributary_step_available). False if it was not paused. TB012 NULL or empty name.';
 CREATE FUNCTION tributary.resume_schedule(p_name text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -2537,16 +2654,34 @@ CREATE VIEW tributary.expired_leases AS
    FROM tributary.steps s
   WHERE (s.lease_expires_at < tributary.now());
 COMMENT ON VIEW tributary.expired_leases IS 'Running steps whose lease lapsed and that await a rescue: worker, queue, attempt, and for how long the lease has been expired.';
+CREATE TABLE tributary.paused_queues (
+    queue text NOT NULL,
+    paused_at timestamp with time zone DEFAULT tributary.now() NOT NULL,
+    CONSTRAINT paused_queues_queue_not_blank CHECK ((queue <> ''::text))
+);
+COMMENT ON TABLE tributary.paused_queues IS 'Queues paused by pause_queue: claim_step claims nothing from them until resume_queue. Their steps keep their state, order and attempts.';
+COMMENT ON COLUMN tributary.paused_queues.queue IS 'The paused queue''s name.';
+COMMENT ON COLUMN tributary.paused_queues.paused_at IS 'When pause_queue paused it (tributary.now()).';
 CREATE VIEW tributary.queue_depths AS
- SELECT s.queue,
-    count(*) FILTER (WHERE ((s.state = 'available'::text) AND (s.scheduled_at <= tributary.now()))) AS ready,
-    count(*) FILTER (WHERE ((s.state = 'available'::text) AND (s.scheduled_at > tributary.now()))) AS scheduled,
-    count(*) FILTER (WHERE (s.state = 'running'::text)) AS running,
-    (tributary.now() - min(s.scheduled_at) FILTER (WHERE ((s.state = 'available'::text) AND (s.scheduled_at <= tributary.now())))) AS oldest_ready_age
-   FROM tributary.steps s
-  WHERE (s.state = ANY (ARRAY['available'::text, 'running'::text]))
-  GROUP BY s.queue;
-COMMENT ON VIEW tributary.queue_depths IS 'Per queue: steps ready now, scheduled for later (delay or backoff), running, and the age of the oldest ready step.';
+ WITH depths AS (
+         SELECT s.queue,
+            count(*) FILTER (WHERE ((s.state = 'available'::text) AND (s.scheduled_at <= tributary.now()))) AS ready,
+            count(*) FILTER (WHERE ((s.state = 'available'::text) AND (s.scheduled_at > tributary.now()))) AS scheduled,
+            count(*) FILTER (WHERE (s.state = 'running'::text)) AS running,
+            (tributary.now() - min(s.scheduled_at) FILTER (WHERE ((s.state = 'available'::text) AND (s.scheduled_at <= tributary.now())))) AS oldest_ready_age
+           FROM tributary.steps s
+          WHERE (s.state = ANY (ARRAY['available'::text, 'running'::text]))
+          GROUP BY s.queue
+        )
+ SELECT COALESCE(d.queue, p.queue) AS queue,
+    COALESCE(d.ready, (0)::bigint) AS ready,
+    COALESCE(d.scheduled, (0)::bigint) AS scheduled,
+    COALESCE(d.running, (0)::bigint) AS running,
+    d.oldest_ready_age,
+    (p.queue IS NOT NULL) AS paused
+   FROM (depths d
+     FULL JOIN tributary.paused_queues p ON ((p.queue = d.queue)));
+COMMENT ON VIEW tributary.queue_depths IS 'Per queue: steps ready now, scheduled for later (delay or backoff), running, the age of the oldest ready step, and whether the queue is paused (a paused queue has a row even without steps).';
 CREATE VIEW tributary.recent_failures AS
  SELECT s.id AS step_id,
     s.workflow_id,
@@ -2725,6 +2860,8 @@ ALTER TABLE tributary.workflows ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDEN
     NO MAXVALUE
     CACHE 1
 );
+ALTER TABLE ONLY tributary.paused_queues
+    ADD CONSTRAINT paused_queues_pkey PRIMARY KEY (queue);
 ALTER TABLE ONLY tributary.roles
     ADD CONSTRAINT roles_pkey PRIMARY KEY (purpose);
 ALTER TABLE ONLY tributary.roles

@@ -85,6 +85,10 @@ class FakeEngine:
         self.calls.append(("fail", work.step_id))
         return "available"
 
+    async def hand_back(self, work: WorkPayload, reason: str, detail: dict[str, Any]) -> str:
+        self.calls.append(("hand_back", (work.step_id, reason)))
+        return "available"
+
     async def heartbeat(self, works: Sequence[WorkPayload]) -> set[int]:
         self.calls.append(("heartbeat", [w.step_id for w in works]))
         return {w.step_id for w in works} & self.held

@@ -37,6 +37,7 @@ CLAIM = (
 )
 COMPLETE = "SELECT step_id, outcome FROM tributary.complete_steps(%s::bigint[], %s::integer[], %s::jsonb[])"
 FAIL = "SELECT tributary.fail_step(%s, %s, %s, %s)"
+HAND_BACK = "SELECT tributary.hand_back_step(%s, %s, %s, %s)"
 RELEASE = "SELECT tributary.release_steps(%s::bigint[], %s::integer[])"
 HEARTBEAT = "SELECT tributary.heartbeat_steps(%s::bigint[], %s::integer[])"
 RESCUE = "SELECT tributary.rescue_expired_steps()"
@@ -74,6 +75,10 @@ LIST_WORKFLOWS = (
 EXPIRED_LEASES_BY_QUEUE = "SELECT queue, count(*) FROM tributary.expired_leases GROUP BY queue ORDER BY queue"
 WORKFLOW_COUNTS = "SELECT state, count FROM tributary.workflow_counts"
 QUEUE_DEPTHS = "SELECT queue, ready, scheduled, running, oldest_ready_age FROM tributary.queue_depths ORDER BY queue"
+# The CLI's queue tables (by column name): QUEUE_DEPTHS and whether each queue is paused.
+QUEUE_DEPTHS_PAUSED = (
+    "SELECT queue, ready, scheduled, running, oldest_ready_age, paused FROM tributary.queue_depths ORDER BY queue"
+)
 CREATE_SCHEDULE = (
     "SELECT tributary.create_schedule(p_name => %s, p_workflow_name => %s, p_tasks => %s, p_cron => %s,"
     " p_every => %s, p_time_zone => %s, p_metadata => %s, p_overlap => %s, p_catch_up => %s,"
@@ -85,6 +90,8 @@ SCHEDULE_STATUS = (
 )
 LIST_SCHEDULES = SCHEDULE_STATUS + " ORDER BY next_fire_at NULLS LAST, name"
 GET_SCHEDULE = SCHEDULE_STATUS + " WHERE name = %s"
+PAUSE_QUEUE = "SELECT tributary.pause_queue(%s)"
+RESUME_QUEUE = "SELECT tributary.resume_queue(%s)"
 PAUSE_SCHEDULE = "SELECT tributary.pause_schedule(%s)"
 RESUME_SCHEDULE = "SELECT tributary.resume_schedule(%s)"
 DELETE_SCHEDULE = "SELECT tributary.delete_schedule(%s)"
@@ -125,6 +132,10 @@ def complete_params(works: Sequence[WorkPayload]) -> tuple[Any, ...]:
 
 def fail_params(work: WorkPayload, detail: dict[str, Any], retryable: bool) -> tuple[Any, ...]:
     return (work.step_id, work.attempt, Jsonb(detail), retryable)
+
+
+def hand_back_params(work: WorkPayload, reason: str, detail: dict[str, Any]) -> tuple[Any, ...]:
+    return (work.step_id, work.attempt, reason, Jsonb(detail))
 
 
 def attempts_params(works: Sequence[WorkPayload]) -> tuple[Any, ...]:

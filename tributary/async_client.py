@@ -102,6 +102,16 @@ class AsyncClient:
         async with self.connection() as conn:
             return int((await _sql.acall(conn, _sql.RETRY_WORKFLOW, (workflow_id,)))[0][0])
 
+    async def pause_queue(self, name: str) -> bool:
+        """Pauses the queue ``name`` (see :meth:`Client.pause_queue`); False when it was already paused."""
+        async with self.connection() as conn:
+            return bool((await _sql.acall(conn, _sql.PAUSE_QUEUE, (name,)))[0][0])
+
+    async def resume_queue(self, name: str) -> bool:
+        """Resumes a paused queue; its workers are woken at once. False when it was not paused."""
+        async with self.connection() as conn:
+            return bool((await _sql.acall(conn, _sql.RESUME_QUEUE, (name,)))[0][0])
+
     async def wait(self, workflow_id: int, timeout: float | timedelta | None = None) -> WorkflowResult:
         """Waits (LISTEN, no busy polling) until the workflow finalizes; ``WaitTimeout`` after ``timeout``."""
         limit = seconds(timeout)

@@ -137,6 +137,18 @@ class Client:
         with self.connection() as conn:
             return int(_sql.call(conn, _sql.RETRY_WORKFLOW, (workflow_id,))[0][0])
 
+    # -- queues ----------------------------------------------------------------------------
+    def pause_queue(self, name: str) -> bool:
+        """Pauses the queue ``name``: no worker claims its steps until :meth:`resume_queue`; they keep
+        their order and attempts, and steps already running finish. False when it was already paused."""
+        with self.connection() as conn:
+            return bool(_sql.call(conn, _sql.PAUSE_QUEUE, (name,))[0][0])
+
+    def resume_queue(self, name: str) -> bool:
+        """Resumes a paused queue; its workers are woken at once. False when it was not paused."""
+        with self.connection() as conn:
+            return bool(_sql.call(conn, _sql.RESUME_QUEUE, (name,))[0][0])
+
     # -- schedules -------------------------------------------------------------------------
     def schedule(
         self,

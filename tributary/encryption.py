@@ -19,7 +19,7 @@ import nacl.secret
 import nacl.utils
 from nacl.encoding import RawEncoder
 
-from tributary.errors import DecryptionError
+from tributary.errors import DecryptionError, MissingKey
 from tributary.hooks import Hook, TaskPayload, WorkPayload
 
 ENVELOPE_MARK = "tributary_sealed"
@@ -70,7 +70,7 @@ class SecretBoxEncryptor:
             raise DecryptionError(f"{context}: payload is not sealed, but encryption is on")
         master = self._keys.get(envelope["kid"])
         if master is None:
-            raise DecryptionError(f'{context}: sealed with key "{envelope["kid"]}", which this worker does not have')
+            raise MissingKey(f'{context}: sealed with key "{envelope["kid"]}", which this worker does not have')
         try:
             plaintext = self._box(master, context).decrypt(base64.b64decode(envelope["ct"]))
         except (nacl.exceptions.CryptoError, ValueError) as error:
@@ -96,7 +96,7 @@ class SealedPayloadGuard(Hook):
 
     def before_work(self, work: WorkPayload) -> None:
         if is_sealed(work.args) or any(is_sealed(v) for v in work.dependency_results.values()):
-            raise DecryptionError(
+            raise MissingKey(
                 f'task "{work.task_name}" has sealed payloads but no EncryptHook opened them (is the hook configured?)'
             )
 

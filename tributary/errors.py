@@ -167,7 +167,8 @@ class WorkerDefinitionError(TributaryError):
 
 
 class UnknownKind(TributaryError):
-    """A claimed step's kind has no registered worker."""
+    """A claimed step's kind has no registered worker. The worker runtime hands such a step back
+    for another process (``tributary.hand_back_step``, reason ``unknown_kind``) instead of failing it."""
 
 
 class ArgsDecodeError(TributaryError):
@@ -187,6 +188,12 @@ class DependencyNotFound(TributaryError, KeyError):
 
 class DecryptionError(TributaryError):
     """A sealed payload could not be opened: unknown key, wrong key, or bound to another step."""
+
+
+class MissingKey(DecryptionError):
+    """A sealed payload names a key this process does not have (or the process has no EncryptHook).
+    The worker runtime hands such a step back for another process (``tributary.hand_back_step``,
+    reason ``missing_key``); a payload that does not open with the right key stays a failure."""
 
 
 class WaitTimeout(TributaryError, TimeoutError):

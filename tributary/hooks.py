@@ -76,6 +76,7 @@ RuntimeEventName = Literal[
     "completion_given_up",
     "completion_refused",
     "attempt_failed",
+    "handed_back",
     "failure_not_recorded",
     "lease_lost",
     "heartbeat_failed",

@@ -5,6 +5,7 @@
     tributary migrate [up|status|revert] [--to CHANGE | --all] [--yes] [--testing]   the schema (and test kit)
     tributary worker --app module:attr                                  work the queues of an app
     tributary status | queues | workers                                 what runs, what waits, who serves it
+    tributary queue pause|resume NAME                                   stop and restart claiming from a queue
     tributary list [--state S] [--name N] [--since 2h] | show ID        workflows, and one as a graph
     tributary cancel ID | retry ID [--step TASK] | prune --older-than 7d
     tributary dashboard [--host H] [--port P] [--token T]               serve the web dashboard
@@ -30,7 +31,7 @@ import psycopg
 
 from tributary._version import package_version
 from tributary.cli.demo import demo_command
-from tributary.cli.monitor import queues_command, status_command, workers_command
+from tributary.cli.monitor import queue_command, queues_command, status_command, workers_command
 from tributary.cli.output import EXIT_INTERRUPTED, EXIT_USAGE, CommandError, describe_database, require_dsn
 from tributary.cli.schedules import schedule_command, schedules_command
 from tributary.cli.schema import migrate_command
@@ -91,7 +92,16 @@ def build_parser() -> argparse.ArgumentParser:
     work.add_argument("--app", required=True, metavar="MODULE:ATTR", help="e.g. myapp.tasks:make_client")
 
     command("status", status_command, "workflows by state, queues, worker processes, recent failures", reading=True)
-    command("queues", queues_command, "per queue: ready, scheduled, running, oldest ready, served", reading=True)
+    command(
+        "queues", queues_command, "per queue: ready, scheduled, running, oldest ready, served, paused", reading=True
+    )
+    paused = command(
+        "queue", queue_command, "pause or resume a queue",
+        more="pause: no worker claims the queue's steps until resume (they keep their order and attempts; "
+        "steps already running finish); resume: workers are woken at once.",
+    )  # fmt: skip
+    paused.add_argument("action", choices=("pause", "resume"))
+    paused.add_argument("name", metavar="NAME")
     command(
         "workers", workers_command, "the worker processes that reported themselves, and which are live", reading=True
     )

@@ -1,4 +1,4 @@
-"""The commands that watch the engine: status, queues, workers."""
+"""The commands that watch the engine (status, queues, workers) and ``queue pause|resume NAME``."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def status_command(args: argparse.Namespace) -> int:
     dsn = require_dsn(args)
     with psycopg.connect(dsn, autocommit=True, connect_timeout=10) as conn:
         by_state = {row["state"]: row["count"] for row in _sql.read(conn, _sql.WORKFLOW_COUNTS)}
-        queues = _sql.read(conn, _sql.QUEUE_DEPTHS)
+        queues = _sql.read(conn, _sql.QUEUE_DEPTHS_PAUSED)
         unserved = {row["queue"] for row in _sql.read(conn, _sql.UNSERVED_QUEUES)}
         processes = _sql.read(conn, _sql.WORKER_PROCESSES)
         failures = _sql.read(conn, _sql.RECENT_FAILURES, (5,))
@@ -45,7 +45,7 @@ def status_command(args: argparse.Namespace) -> int:
     live = sum(p["live"] for p in processes)
     say(f"Queues ({live} live worker processes; `tributary workers` lists them)")
     say_table(
-        ("queue", "ready", "scheduled", "running", "oldest ready", "live workers"),
+        QUEUE_HEADERS,
         _queue_rows(queues, unserved),
         "(no step is ready, scheduled or running)",
     )
@@ -75,6 +75,9 @@ def status_command(args: argparse.Namespace) -> int:
     return 0
 
 
+QUEUE_HEADERS = ("queue", "ready", "scheduled", "running", "oldest ready", "live workers", "paused")
+
+
 def _queue_rows(queues: list[dict[str, Any]], unserved: set[str]) -> list[tuple[object, ...]]:
     return [
         (
@@ -84,6 +87,7 @@ def _queue_rows(queues: list[dict[str, Any]], unserved: set[str]) -> list[tuple[
             q["running"],
             q["oldest_ready_age"],
             "NONE" if q["queue"] in unserved else "",
+            "PAUSED" if q["paused"] else "",
         )
         for q in queues
     ]
@@ -91,16 +95,29 @@ def _queue_rows(queues: list[dict[str, Any]], unserved: set[str]) -> list[tuple[
 
 def queues_command(args: argparse.Namespace) -> int:
     with psycopg.connect(require_dsn(args), autocommit=True, connect_timeout=10) as conn:
-        queues = _sql.read(conn, _sql.QUEUE_DEPTHS)
+        queues = _sql.read(conn, _sql.QUEUE_DEPTHS_PAUSED)
         unserved = {row["queue"] for row in _sql.read(conn, _sql.UNSERVED_QUEUES)}
     if args.json:
         say_json([{**q, "served": q["queue"] not in unserved} for q in queues])
         return 0
     say_table(
-        ("queue", "ready", "scheduled", "running", "oldest ready", "live workers"),
+        QUEUE_HEADERS,
         _queue_rows(queues, unserved),
         "(no step is ready, scheduled or running)",
     )
+    return 0
+
+
+def queue_command(args: argparse.Namespace) -> int:
+    """``tributary queue pause|resume NAME``: pause_queue / resume_queue."""
+    statement = _sql.PAUSE_QUEUE if args.action == "pause" else _sql.RESUME_QUEUE
+    with psycopg.connect(require_dsn(args), autocommit=True, connect_timeout=10) as conn:
+        changed = _sql.call(conn, statement, (args.name,))[0][0]
+    done = "paused" if args.action == "pause" else "resumed"
+    if changed:
+        say(f"queue {args.name} {done}")
+    else:
+        say(f"queue {args.name} was already {'paused' if args.action == 'pause' else 'running'}: nothing changed")
     return 0
 
 

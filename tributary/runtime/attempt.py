@@ -15,6 +15,7 @@ from tributary.errors import (
     ArgsDecodeError,
     DecryptionError,
     Discard,
+    MissingKey,
     ResultEncodeError,
     StepTimedOut,
     UnknownKind,
@@ -26,6 +27,22 @@ from tributary.worker import Workers
 
 NON_RETRYABLE = (Discard, UnknownKind, ArgsDecodeError, DecryptionError, ResultEncodeError)
 """Errors that fail a step at once, whatever attempts it has left."""
+
+
+def hand_back_report(error: Exception) -> tuple[str, dict[str, Any]] | None:
+    """When ``error`` says this process cannot run the step at all, the worker runtime hands the
+    step back for another process (``tributary.hand_back_step``) instead of failing it: the reason,
+    ``"unknown_kind"`` (no worker for its kind) or ``"missing_key"`` (its payloads are sealed with a
+    key this process does not have), and the entry to record. None for every other error. The
+    engine decides what becomes of the step (available again, or discarded after the grace)."""
+    if isinstance(error, UnknownKind):
+        reason = "unknown_kind"
+    elif isinstance(error, MissingKey):
+        reason = "missing_key"
+    else:
+        return None
+    return reason, {"message": str(error) or type(error).__name__, "type": type(error).__qualname__}
+
 
 RunSync = Callable[[Callable[[], Any], float | None], Awaitable[Any]]
 """Runs a sync handler's call within a timeout in seconds (the runtime: in a thread)."""

@@ -41,6 +41,8 @@ class EngineCalls(Protocol):
 
     async def fail(self, work: WorkPayload, detail: dict[str, Any], retryable: bool) -> str: ...
 
+    async def hand_back(self, work: WorkPayload, reason: str, detail: dict[str, Any]) -> str: ...
+
     async def heartbeat(self, works: Sequence[WorkPayload]) -> set[int]: ...
 
     async def rescue(self) -> int: ...
@@ -134,6 +136,10 @@ class Engine:
 
     async def fail(self, work: WorkPayload, detail: dict[str, Any], retryable: bool) -> str:
         rows = await self._call(_sql.FAIL, _sql.fail_params(work, detail, retryable))
+        return str(rows[0][0])
+
+    async def hand_back(self, work: WorkPayload, reason: str, detail: dict[str, Any]) -> str:
+        rows = await self._call(_sql.HAND_BACK, _sql.hand_back_params(work, reason, detail))
         return str(rows[0][0])
 
     async def heartbeat(self, works: Sequence[WorkPayload]) -> set[int]:

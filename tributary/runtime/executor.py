@@ -1,6 +1,7 @@
 """Runs claimed steps (each through :func:`~tributary.runtime.attempt.run_attempt`: async
 handlers on the event loop, sync ones in a thread) and hands each outcome on: a result to the
-completer, an error to ``fail_step``."""
+completer, an error to ``fail_step``, or to ``hand_back_step`` when this process cannot run the
+step at all (an unknown kind, a missing key: :func:`~tributary.runtime.attempt.hand_back_report`)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import psycopg
 
 from tributary.errors import StaleAttempt, StepCancelled
 from tributary.hooks import Hook, WorkPayload
-from tributary.runtime.attempt import failure_report, run_attempt, within
+from tributary.runtime.attempt import failure_report, hand_back_report, run_attempt, within
 from tributary.runtime.shared import Shared
 from tributary.runtime.slots import QueueSlots
 from tributary.runtime.threads import HandlerThreads
@@ -126,9 +127,15 @@ class Executor:
         return await run_attempt(attempt.work, self._workers, self._hooks, in_thread)
 
     async def _fail(self, work: WorkPayload, error: Exception) -> None:
-        detail, retryable = failure_report(error)
+        hand_back = hand_back_report(error)
+        if hand_back is not None:
+            reason, detail = hand_back
+            report = self._shared.engine.hand_back(work, reason, detail)
+        else:
+            detail, retryable = failure_report(error)
+            report = self._shared.engine.fail(work, detail, retryable)
         try:
-            state = await self._shared.engine.fail(work, detail, retryable)
+            state = await report
         except (StaleAttempt, StepCancelled) as refused:
             self._shared.events.emit(
                 "failure_not_recorded", f"failure not recorded: {refused}", work=work, level=logging.INFO
@@ -142,6 +149,11 @@ class Executor:
                 error=db_error,
                 level=logging.ERROR,
             )
+            return
+        if hand_back is not None:  # not claimable here before hand_back_delay: no wake-up
+            level = logging.INFO if state == "available" else logging.WARNING
+            message = f"handed back ({hand_back[0]}) for another process: {detail['message']} -> {state}"
+            self._shared.events.emit("handed_back", message, work=work, error=error, level=level)
             return
         self._shared.wake_all()  # a retry may be claimable at once
         self._shared.events.emit("attempt_failed", f"failed: {detail['message']} -> {state}", work=work, error=error)

@@ -9,6 +9,8 @@
 -- so rescue_expired_steps() takes back an attempt that ran past its timeout). Returns each step with its
 -- args and the results of its direct dependencies as one jsonb object keyed by task name, and
 -- whether other steps wait for it (a worker reports those completions first).
+-- Claims nothing from a queue paused by pause_queue(): one primary-key lookup of paused_queues
+-- before the claim (the claim's own plan is unchanged).
 -- Reads only the ready index (steps_ready_idx): pending and finished steps are never scanned.
 -- O(p_max_steps): the claimed ids are collected once (an InitPlan) and the rows updated by
 -- primary key; no join of the table with the list of claimed ids, which a nested loop could
@@ -56,6 +58,9 @@ BEGIN
     RAISE EXCEPTION 'max_steps must be at least 1, got %', p_max_steps
       USING ERRCODE = 'TB012';
   END IF;
+  IF EXISTS (SELECT 1 FROM tributary.paused_queues AS pq WHERE pq.queue = p_queue) THEN
+    RETURN;
+  END IF;
 
   RETURN QUERY
   WITH claimed AS (
@@ -92,6 +97,6 @@ END;
 $$;
 
 COMMENT ON FUNCTION tributary.claim_step(text, text, integer) IS
-  'Claims up to p_max_steps ready steps of a queue (FOR NO KEY UPDATE SKIP LOCKED; priority desc, scheduled_at, id): running, attempt+1, leased. Returns args and the direct dependencies'' results keyed by task name.';
+  'Claims up to p_max_steps ready steps of a queue (FOR NO KEY UPDATE SKIP LOCKED; priority desc, scheduled_at, id): running, attempt+1, leased. Returns args and the direct dependencies'' results keyed by task name. Nothing from a paused queue.';
 
 COMMIT;

@@ -2,7 +2,7 @@
 -- for claim and rescue), named CHECK constraints, the two triggers of the direct-insert path and
 -- the rules every function follows (search_path = '', SECURITY DEFINER for entry points only, a COMMENT).
 BEGIN;
-SELECT plan(106);
+SELECT plan(108);
 
 SELECT has_schema('tributary');
 SELECT isnt(obj_description('tributary'::regnamespace, 'pg_namespace'), NULL, 'schema tributary has a COMMENT');
@@ -24,7 +24,7 @@ SELECT columns_are('tributary', 'steps', ARRAY[
 SELECT columns_are('tributary', 'step_dependencies', ARRAY['step_id', 'depends_on_step_id']);
 SELECT columns_are('tributary', 'settings', ARRAY[
   'singleton', 'default_queue', 'default_priority', 'default_max_attempts', 'default_timeout',
-  'default_retry_backoff', 'retry_backoff_cap', 'lease_duration']);
+  'default_retry_backoff', 'retry_backoff_cap', 'lease_duration', 'hand_back_delay', 'hand_back_grace']);
 
 -- 11 columns
 SELECT col_type_is('tributary', 'workflows', c, t, format('workflows.%s is %s', c, t))
@@ -47,12 +47,13 @@ FROM (VALUES ('id', 'bigint'), ('workflow_id', 'bigint'), ('task_name', 'text'),
 -- 2 columns
 SELECT col_type_is('tributary', 'step_dependencies', c, 'bigint', format('step_dependencies.%s is bigint', c))
 FROM unnest(ARRAY['step_id', 'depends_on_step_id']) AS c;
--- 8 columns
+-- 10 columns
 SELECT col_type_is('tributary', 'settings', c, t, format('settings.%s is %s', c, t))
 FROM (VALUES ('singleton', 'boolean'), ('default_queue', 'text'), ('default_priority', 'integer'),
              ('default_max_attempts', 'integer'), ('default_timeout', 'interval'),
              ('default_retry_backoff', 'interval'), ('retry_backoff_cap', 'interval'),
-             ('lease_duration', 'interval')) AS v(c, t);
+             ('lease_duration', 'interval'), ('hand_back_delay', 'interval'),
+             ('hand_back_grace', 'interval')) AS v(c, t);
 
 -- Indexes: few on purpose (state and lease updates stay HOT-friendly) ------------------------------
 SELECT indexes_are('tributary', 'steps', ARRAY[
@@ -101,7 +102,8 @@ SELECT set_has(
 SELECT set_has(
   $$SELECT conname::text FROM pg_constraint WHERE conrelid = 'tributary.settings'::regclass AND contype = 'c'$$,
   $$SELECT unnest(ARRAY['settings_one_row', 'settings_queue_not_blank', 'settings_max_attempts_positive',
-        'settings_timeout_positive', 'settings_backoff_positive', 'settings_lease_positive'])$$,
+        'settings_timeout_positive', 'settings_backoff_positive', 'settings_lease_positive',
+        'settings_hand_back_delay_not_negative', 'settings_hand_back_grace_not_negative'])$$,
   'settings has its named CHECK constraints');
 SELECT is_empty(
   $$SELECT conrelid::regclass::text || '.' || conname FROM pg_constraint

@@ -1,4 +1,4 @@
 -- Verify tributary:views/queue_depths
 BEGIN;
-SELECT queue, ready, scheduled, running, oldest_ready_age FROM tributary.queue_depths WHERE false;
+SELECT queue, ready, scheduled, running, oldest_ready_age, paused FROM tributary.queue_depths WHERE false;
 ROLLBACK;

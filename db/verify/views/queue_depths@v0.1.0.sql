@@ -1,0 +1,4 @@
+-- Verify tributary:views/queue_depths
+BEGIN;
+SELECT queue, ready, scheduled, running, oldest_ready_age FROM tributary.queue_depths WHERE false;
+ROLLBACK;
