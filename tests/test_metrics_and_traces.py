@@ -20,6 +20,7 @@ from psycopg.types.json import Jsonb
 from tests.client_helpers import WAIT_SECONDS, Conn, fast_config, started
 from tests.dashboard_helpers import free_port
 from tributary import Client, InsertOpts, QueueConfig, Step, StepArgs, Worker
+from tributary.hooks import RuntimeEvent
 from tributary.metrics import DatabaseCollector, PrometheusHook, database_registry, serve_metrics
 from tributary.testing.databases import with_dbname
 from tributary.tracing import OpenTelemetryHook, workflow_span_context, workflow_trace_id
@@ -85,6 +86,7 @@ def test_prometheus_hook_counts_by_queue_and_kind(dsn: str) -> None:
     assert value("tributary_steps_completed_total", queue="fast", kind="measure") == 1
     assert value("tributary_steps_failed_total", queue="default", kind="measure") == 2
     assert value("tributary_steps_failed_total", queue="fast", kind="measure") is None
+    assert value("tributary_steps_discarded_total", queue="default", kind="measure") == 1  # bad's last attempt
     assert value("tributary_step_duration_seconds_count", queue="default", kind="measure", outcome="failed") == 2
     assert value("tributary_step_duration_seconds_count", queue="default", kind="measure", outcome="completed") == 1
     total = value("tributary_step_duration_seconds_sum", queue="default", kind="measure", outcome="completed")
@@ -228,3 +230,12 @@ def test_trace_ids_are_stable_and_namespaced() -> None:
     assert workflow_trace_id(7, "eu-db") != workflow_trace_id(7, "us-db")
     assert 0 < workflow_trace_id(7) < 2**128
     assert workflow_span_context(7).is_remote
+
+
+def test_prometheus_hook_counts_the_leases_its_rescues_take_back() -> None:
+    registry = CollectorRegistry()
+    hook = PrometheusHook(registry)
+    hook.on_event(RuntimeEvent("rescued", "rescued 3 steps whose lease expired", count=3))
+    hook.on_event(RuntimeEvent("attempt_failed", "failed: x -> available", queue="q", kind="k", state="available"))
+    assert registry.get_sample_value("tributary_lease_expiries_rescued_total") == 3
+    assert registry.get_sample_value("tributary_steps_discarded_total", {"queue": "q", "kind": "k"}) is None

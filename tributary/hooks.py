@@ -99,6 +99,10 @@ class RuntimeEvent:
     step_id: int | None = None
     workflow_id: int | None = None
     error: BaseException | None = None
+    queue: str | None = None
+    kind: str | None = None
+    state: str | None = None  # the step's state the event led to, when the engine said it (attempt_failed)
+    count: int | None = None  # how many steps, for events about several (rescued, released)
 
 
 class Hook:

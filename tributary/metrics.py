@@ -20,7 +20,7 @@ from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import REGISTRY, Collector
 
 from tributary import _sql
-from tributary.hooks import Hook, WorkPayload
+from tributary.hooks import Hook, RuntimeEvent, WorkPayload
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +29,9 @@ DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 
 
 class PrometheusHook(Hook):
-    """Counts steps started, completed and failed by queue and kind, with a histogram of handler
-    durations by queue, kind and outcome (``completed`` or ``failed``).
+    """Counts steps started, completed, failed and discarded by queue and kind, with a histogram
+    of handler durations by queue, kind and outcome (``completed`` or ``failed``), and the steps
+    this process's rescues took back (expired leases).
 
     ``registry`` defaults to prometheus-client's global one, where a metric name can be
     registered once: make one hook per process and share it between Configs (a second hook on the
@@ -53,6 +54,17 @@ class PrometheusHook(Hook):
             labels,
             registry=target,
         )
+        self.discarded = Counter(
+            "tributary_steps_discarded",
+            "Steps this process's failed attempts left discarded (no attempt left, or not retryable).",
+            labels,
+            registry=target,
+        )
+        self.rescued = Counter(
+            "tributary_lease_expiries_rescued",
+            "Steps whose lease expired that this process's rescue took back.",
+            registry=target,
+        )
         self.duration = Histogram(
             "tributary_step_duration_seconds",
             "Handler time of a step attempt, by outcome.",
@@ -68,6 +80,12 @@ class PrometheusHook(Hook):
         outcome = "completed" if error is None else "failed"
         (self.completed if error is None else self.failed).labels(work.queue, work.kind).inc()
         self.duration.labels(work.queue, work.kind, outcome).observe(time.monotonic() - work.started_at)
+
+    def on_event(self, event: RuntimeEvent) -> None:
+        if event.name == "attempt_failed" and event.state == "discarded":
+            self.discarded.labels(event.queue or "", event.kind or "").inc()
+        elif event.name == "rescued" and event.count is not None:
+            self.rescued.inc(event.count)
 
 
 class DatabaseCollector(Collector):

@@ -25,6 +25,8 @@ class Events:
         *,
         work: WorkPayload | None = None,
         error: BaseException | None = None,
+        state: str | None = None,
+        count: int | None = None,
         level: int = logging.WARNING,
     ) -> None:
         text = f"{work.describe()}: {message}" if work is not None else message
@@ -36,6 +38,10 @@ class Events:
             step_id=work.step_id if work is not None else None,
             workflow_id=work.workflow_id if work is not None else None,
             error=error,
+            queue=work.queue if work is not None else None,
+            kind=work.kind if work is not None else None,
+            state=state,
+            count=count,
         )
         for hook in self._hooks:
             try:

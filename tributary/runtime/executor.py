@@ -156,4 +156,6 @@ class Executor:
             self._shared.events.emit("handed_back", message, work=work, error=error, level=level)
             return
         self._shared.wake_all()  # a retry may be claimable at once
-        self._shared.events.emit("attempt_failed", f"failed: {detail['message']} -> {state}", work=work, error=error)
+        self._shared.events.emit(
+            "attempt_failed", f"failed: {detail['message']} -> {state}", work=work, error=error, state=state
+        )

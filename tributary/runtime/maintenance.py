@@ -121,7 +121,7 @@ class Maintenance:
                 continue
             if rescued:
                 self.shared.wake_all()
-                self.shared.events.emit("rescued", f"rescued {rescued} steps whose lease expired")
+                self.shared.events.emit("rescued", f"rescued {rescued} steps whose lease expired", count=rescued)
 
     async def fire_schedules(self) -> None:
         """Fires the due fire times of every schedule; every process may, each fire time fires once."""
@@ -149,4 +149,4 @@ class Maintenance:
                 level=logging.ERROR,
             )
             return
-        self.shared.events.emit("released", f"gave back {released} unfinished steps at shutdown")
+        self.shared.events.emit("released", f"gave back {released} unfinished steps at shutdown", count=released)
