@@ -5,11 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import psycopg
-
 from tributary import _sql
 from tributary import schedules as schedule_calls
-from tributary.cli.output import describe_database, require_dsn, say, say_json, say_table, shorten
+from tributary.cli.output import connect, describe_database, require_dsn, say, say_json, say_table, shorten
 from tributary.cli.schedules import SCHEDULE_HEADERS, schedule_rows
 
 WORKFLOW_STATES = ("running", "completed", "failed", "cancelled")
@@ -17,7 +15,7 @@ WORKFLOW_STATES = ("running", "completed", "failed", "cancelled")
 
 def status_command(args: argparse.Namespace) -> int:
     dsn = require_dsn(args)
-    with psycopg.connect(dsn, autocommit=True, connect_timeout=10) as conn:
+    with connect(args) as conn:
         by_state = {row["state"]: row["count"] for row in _sql.read(conn, _sql.WORKFLOW_COUNTS)}
         queues = _sql.read(conn, _sql.QUEUE_DEPTHS_PAUSED)
         unserved = {row["queue"] for row in _sql.read(conn, _sql.UNSERVED_QUEUES)}
@@ -94,7 +92,7 @@ def _queue_rows(queues: list[dict[str, Any]], unserved: set[str]) -> list[tuple[
 
 
 def queues_command(args: argparse.Namespace) -> int:
-    with psycopg.connect(require_dsn(args), autocommit=True, connect_timeout=10) as conn:
+    with connect(args) as conn:
         queues = _sql.read(conn, _sql.QUEUE_DEPTHS_PAUSED)
         unserved = {row["queue"] for row in _sql.read(conn, _sql.UNSERVED_QUEUES)}
     if args.json:
@@ -111,7 +109,7 @@ def queues_command(args: argparse.Namespace) -> int:
 def queue_command(args: argparse.Namespace) -> int:
     """``tributary queue pause|resume NAME``: pause_queue / resume_queue."""
     statement = _sql.PAUSE_QUEUE if args.action == "pause" else _sql.RESUME_QUEUE
-    with psycopg.connect(require_dsn(args), autocommit=True, connect_timeout=10) as conn:
+    with connect(args) as conn:
         changed = _sql.call(conn, statement, (args.name,))[0][0]
     done = "paused" if args.action == "pause" else "resumed"
     if changed:
@@ -122,7 +120,7 @@ def queue_command(args: argparse.Namespace) -> int:
 
 
 def workers_command(args: argparse.Namespace) -> int:
-    with psycopg.connect(require_dsn(args), autocommit=True, connect_timeout=10) as conn:
+    with connect(args) as conn:
         processes = _sql.read(conn, _sql.WORKER_PROCESSES)
     if args.json:
         say_json(processes)

@@ -100,6 +100,11 @@ def describe_database(dsn: str) -> str:
     return f'database "{params.get("dbname") or params.get("user") or "postgres"}" at {where}'
 
 
+def connect(args: argparse.Namespace) -> psycopg.Connection[Any]:
+    """An autocommit connection to the command's database (--dsn or DATABASE_URL)."""
+    return psycopg.connect(require_dsn(args), autocommit=True, connect_timeout=10)
+
+
 def require_dsn(args: argparse.Namespace) -> str:
     if not args.dsn:
         raise CommandError("no database given: pass --dsn or set DATABASE_URL", EXIT_USAGE)

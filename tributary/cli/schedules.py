@@ -5,11 +5,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-import psycopg
-
 from tributary import _sql
 from tributary import schedules as schedule_calls
-from tributary.cli.output import EXIT_NOT_FOUND, CommandError, require_dsn, say, say_json, say_table, shorten
+from tributary.cli.output import EXIT_NOT_FOUND, CommandError, connect, say, say_json, say_table, shorten
 from tributary.errors import ScheduleNotFound
 from tributary.schedules import ScheduleInfo
 
@@ -54,7 +52,7 @@ SCHEDULE_HEADERS = (
 
 
 def schedules_command(args: argparse.Namespace) -> int:
-    with psycopg.connect(require_dsn(args), autocommit=True, connect_timeout=10) as conn:
+    with connect(args) as conn:
         found = schedule_calls.list_all(conn)
     if args.json:
         say_json([dataclasses.asdict(s) for s in found])
@@ -64,7 +62,7 @@ def schedules_command(args: argparse.Namespace) -> int:
 
 
 def schedule_command(args: argparse.Namespace) -> int:
-    with psycopg.connect(require_dsn(args), autocommit=True, connect_timeout=10) as conn:
+    with connect(args) as conn:
         try:
             changed = _sql.call(conn, _ACTIONS[args.action], (args.name,))[0][0]
         except ScheduleNotFound as error:

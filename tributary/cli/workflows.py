@@ -11,7 +11,15 @@ import psycopg
 
 from tributary import _sql
 from tributary.cli import graph
-from tributary.cli.output import EXIT_NOT_FOUND, EXIT_USAGE, CommandError, require_dsn, say, say_json, say_table
+from tributary.cli.output import (
+    EXIT_NOT_FOUND,
+    EXIT_USAGE,
+    CommandError,
+    connect,
+    say,
+    say_json,
+    say_table,
+)
 from tributary.errors import WorkflowNotFound
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$")
@@ -48,7 +56,7 @@ def _workflow(conn: psycopg.Connection[Any], workflow_id: int) -> dict[str, Any]
 
 
 def show_command(args: argparse.Namespace) -> int:
-    with psycopg.connect(require_dsn(args), autocommit=True, connect_timeout=10) as conn:
+    with connect(args) as conn:
         doc = _workflow(conn, args.workflow_id)
     if args.format == "json":
         say_json(doc)
@@ -62,7 +70,7 @@ def show_command(args: argparse.Namespace) -> int:
 def list_command(args: argparse.Namespace) -> int:
     since = parse_since(args.since) if args.since else None
     params = (args.state, args.name, since, args.search, args.before, args.limit)
-    with psycopg.connect(require_dsn(args), autocommit=True, connect_timeout=10) as conn:
+    with connect(args) as conn:
         rows = _sql.read(conn, _sql.LIST_WORKFLOWS, params)
     if args.json:
         say_json(rows)
@@ -89,7 +97,7 @@ def list_command(args: argparse.Namespace) -> int:
 
 
 def cancel_command(args: argparse.Namespace) -> int:
-    with psycopg.connect(require_dsn(args), autocommit=True, connect_timeout=10) as conn:
+    with connect(args) as conn:
         doc = _workflow(conn, args.workflow_id)
         cancelled = bool(_sql.call(conn, _sql.CANCEL_WORKFLOW, (args.workflow_id, args.reason))[0][0])
     if cancelled:
@@ -100,7 +108,7 @@ def cancel_command(args: argparse.Namespace) -> int:
 
 
 def retry_command(args: argparse.Namespace) -> int:
-    with psycopg.connect(require_dsn(args), autocommit=True, connect_timeout=10) as conn:
+    with connect(args) as conn:
         doc = _workflow(conn, args.workflow_id)
         if args.step is None:
             reopened = int(_sql.call(conn, _sql.RETRY_WORKFLOW, (args.workflow_id,))[0][0])
@@ -119,7 +127,7 @@ def retry_command(args: argparse.Namespace) -> int:
 
 def prune_command(args: argparse.Namespace) -> int:
     older_than = parse_age(args.older_than)
-    with psycopg.connect(require_dsn(args), autocommit=True, connect_timeout=10) as conn:
+    with connect(args) as conn:
         pruned = int(_sql.call(conn, _sql.PRUNE_FINISHED, (older_than, args.limit))[0][0])
     say(f"pruned {pruned} workflows finished more than {args.older_than} ago")
     return 0
