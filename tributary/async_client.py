@@ -153,6 +153,4 @@ class AsyncClient:
 
 
 def _unopened_pool(dsn: str) -> AsyncConnectionPool[Any]:
-    return AsyncConnectionPool(
-        dsn, min_size=1, max_size=4, open=False, name="tributary-async", check=AsyncConnectionPool.check_connection
-    )
+    return AsyncConnectionPool(dsn, min_size=1, max_size=4, open=False, name="tributary-async")

@@ -313,6 +313,4 @@ def unserved_note(unserved: list[dict[str, Any]]) -> str:
 
 
 def _open_pool(dsn: str) -> ConnectionPool[Any]:
-    return ConnectionPool(
-        dsn, min_size=1, max_size=4, open=True, name="tributary", check=ConnectionPool.check_connection
-    )
+    return ConnectionPool(dsn, min_size=1, max_size=4, open=True, name="tributary")

@@ -86,7 +86,6 @@ class Engine:
             max_size=pool_size,
             kwargs={"autocommit": True},
             configure=self._remember_backend,
-            check=AsyncConnectionPool.check_connection,  # after a server restart: replace, do not fail
             open=False,
             name="tributary-runtime",
         )
