@@ -74,9 +74,7 @@ LIST_WORKFLOWS = (
 )
 EXPIRED_LEASES_BY_QUEUE = "SELECT queue, count(*) FROM tributary.expired_leases GROUP BY queue ORDER BY queue"
 WORKFLOW_COUNTS = "SELECT state, count FROM tributary.workflow_counts"
-QUEUE_DEPTHS = "SELECT queue, ready, scheduled, running, oldest_ready_age FROM tributary.queue_depths ORDER BY queue"
-# The CLI's queue tables (by column name): QUEUE_DEPTHS and whether each queue is paused.
-QUEUE_DEPTHS_PAUSED = (
+QUEUE_DEPTHS = (
     "SELECT queue, ready, scheduled, running, oldest_ready_age, paused FROM tributary.queue_depths ORDER BY queue"
 )
 CREATE_SCHEDULE = (

@@ -107,7 +107,7 @@ class DatabaseCollector(Collector):
         up = GaugeMetricFamily("tributary_database_up", "1 when the last scrape read the database.")
         try:
             with psycopg.connect(self.dsn, autocommit=True, connect_timeout=int(self.connect_timeout)) as conn:
-                depths = _sql.call(conn, _sql.QUEUE_DEPTHS)
+                depths = _sql.read(conn, _sql.QUEUE_DEPTHS)
                 expired = _sql.call(conn, _sql.EXPIRED_LEASES_BY_QUEUE)
         except psycopg.Error as error:
             logger.warning("metrics: cannot read the database: %s", error)
@@ -130,10 +130,11 @@ class DatabaseCollector(Collector):
                 labels=["queue"],
             ),
         }
-        for queue, ready, scheduled, running, age in depths:
-            families["ready"].add_metric([queue], ready)
-            families["scheduled"].add_metric([queue], scheduled)
-            families["running"].add_metric([queue], running)
+        for depth in depths:
+            queue, age = depth["queue"], depth["oldest_ready_age"]
+            families["ready"].add_metric([queue], depth["ready"])
+            families["scheduled"].add_metric([queue], depth["scheduled"])
+            families["running"].add_metric([queue], depth["running"])
             families["age"].add_metric([queue], age.total_seconds() if age is not None else 0.0)
         leases = GaugeMetricFamily(
             "tributary_expired_leases", "Running steps whose lease lapsed, awaiting a rescue.", labels=["queue"]

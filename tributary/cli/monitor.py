@@ -17,7 +17,7 @@ def status_command(args: argparse.Namespace) -> int:
     dsn = require_dsn(args)
     with connect(args) as conn:
         by_state = {row["state"]: row["count"] for row in _sql.read(conn, _sql.WORKFLOW_COUNTS)}
-        queues = _sql.read(conn, _sql.QUEUE_DEPTHS_PAUSED)
+        queues = _sql.read(conn, _sql.QUEUE_DEPTHS)
         unserved = {row["queue"] for row in _sql.read(conn, _sql.UNSERVED_QUEUES)}
         processes = _sql.read(conn, _sql.WORKER_PROCESSES)
         failures = _sql.read(conn, _sql.RECENT_FAILURES, (5,))
@@ -93,7 +93,7 @@ def _queue_rows(queues: list[dict[str, Any]], unserved: set[str]) -> list[tuple[
 
 def queues_command(args: argparse.Namespace) -> int:
     with connect(args) as conn:
-        queues = _sql.read(conn, _sql.QUEUE_DEPTHS_PAUSED)
+        queues = _sql.read(conn, _sql.QUEUE_DEPTHS)
         unserved = {row["queue"] for row in _sql.read(conn, _sql.UNSERVED_QUEUES)}
     if args.json:
         say_json([{**q, "served": q["queue"] not in unserved} for q in queues])

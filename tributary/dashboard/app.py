@@ -233,6 +233,12 @@ class Dashboard:
         async with pool.connection() as conn:
             return await _sql.acall(conn, sql, params)
 
+    async def read(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Rows by column name."""
+        pool = await self.pool()
+        async with pool.connection() as conn:
+            return await _sql.aread(conn, sql, params)
+
     async def read_workflow(self, workflow_id: int) -> dict[str, Any]:
         pool = await self.pool()
         async with pool.connection() as conn:
@@ -485,7 +491,7 @@ class _Pages:
         params = request.query_params
         filters = {k: params.get(k, "") for k in ("q", "state", "name", "since", "before")}
         before = _int_param(filters["before"], "before")
-        rows = await self.d.query(
+        found = await self.d.read(
             _sql.LIST_WORKFLOWS,
             (
                 filters["state"] or None,
@@ -496,9 +502,6 @@ class _Pages:
                 PAGE_SIZE,
             ),
         )
-        names = ("id", "name", "state", "metadata", "steps_total", "steps_unfinished", "created_at",
-                 "scheduled_at", "cancelled_at", "finalized_at")  # fmt: skip
-        found = [dict(zip(names, row, strict=True)) for row in rows]
         for w in found:
             w["took"] = (w["finalized_at"] - w["created_at"]) if w["finalized_at"] else None
         base = str(request.url_for("workflows").path)
@@ -608,44 +611,23 @@ class _Pages:
 
     @_page()
     async def queues(self, request: Request) -> Response:
-        depths = await self.d.query(_sql.QUEUE_DEPTHS)
+        depths = await self.d.read(_sql.QUEUE_DEPTHS)
         expired = dict(await self.d.query(_sql.EXPIRED_LEASES_BY_QUEUE))
         unserved = {row[0] for row in await self.d.query(_sql.UNSERVED_QUEUES)}
         rows = [
-            {
-                "queue": q,
-                "ready": r,
-                "scheduled": s,
-                "running": n,
-                "oldest_ready_age": age,
-                "expired": expired.pop(q, 0),
-                "served": q not in unserved,
-            }
-            for q, r, s, n, age in depths
+            {**depth, "expired": expired.get(depth["queue"], 0), "served": depth["queue"] not in unserved}
+            for depth in depths
         ]
         return self.d.render(request, "queues.html", queues=rows)
 
     @_page()
     async def workers(self, request: Request) -> Response:
-        names = ("worker_id", "host", "pid", "queues", "kinds", "package_version", "started_at", "last_seen_at", "live")
-        rows = [dict(zip(names, row, strict=True)) for row in await self.d.query(_sql.WORKER_PROCESSES)]
-        return self.d.render(request, "workers.html", workers=rows)
+        return self.d.render(request, "workers.html", workers=await self.d.read(_sql.WORKER_PROCESSES))
 
     @_page()
     async def failures(self, request: Request) -> Response:
-        rows = await self.d.query(_sql.RECENT_FAILURES, (FAILURES_SHOWN,))
-        names = (
-            "step_id",
-            "workflow_id",
-            "task_name",
-            "kind",
-            "state",
-            "attempt",
-            "max_attempts",
-            "failed_at",
-            "message",
-        )
-        return self.d.render(request, "failures.html", failures=[dict(zip(names, row, strict=True)) for row in rows])
+        failures = await self.d.read(_sql.RECENT_FAILURES, (FAILURES_SHOWN,))
+        return self.d.render(request, "failures.html", failures=failures)
 
     @_page()
     async def metrics(self, request: Request) -> Response:
