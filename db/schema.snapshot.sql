@@ -2669,8 +2669,17 @@ CREATE VIEW tributary.queue_depths AS
             count(*) FILTER (WHERE ((s.state = 'available'::text) AND (s.scheduled_at > tributary.now()))) AS scheduled,
             count(*) FILTER (WHERE (s.state = 'running'::text)) AS running,
             (tributary.now() - min(s.scheduled_at) FILTER (WHERE ((s.state = 'available'::text) AND (s.scheduled_at <= tributary.now())))) AS oldest_ready_age
-           FROM tributary.steps s
-          WHERE (s.state = ANY (ARRAY['available'::text, 'running'::text]))
+           FROM ( SELECT a.queue,
+                    a.state,
+                    a.scheduled_at
+                   FROM tributary.steps a
+                  WHERE (a.state = 'available'::text)
+                UNION ALL
+                 SELECT r.queue,
+                    r.state,
+                    r.scheduled_at
+                   FROM tributary.steps r
+                  WHERE (r.lease_expires_at IS NOT NULL)) s
           GROUP BY s.queue
         )
  SELECT COALESCE(d.queue, p.queue) AS queue,

@@ -15,8 +15,11 @@ WITH depths AS (
          pg_catalog.count(*) FILTER (WHERE s.state = 'available' AND s.scheduled_at > tributary.now()) AS scheduled,
          pg_catalog.count(*) FILTER (WHERE s.state = 'running') AS running,
          tributary.now() - pg_catalog.min(s.scheduled_at) FILTER (WHERE s.state = 'available' AND s.scheduled_at <= tributary.now()) AS oldest_ready_age
-  FROM tributary.steps AS s
-  WHERE s.state IN ('available', 'running')
+  FROM (  -- one branch per partial index: never a scan of finished history
+    SELECT a.queue, a.state, a.scheduled_at FROM tributary.steps AS a WHERE a.state = 'available'
+    UNION ALL
+    SELECT r.queue, r.state, r.scheduled_at FROM tributary.steps AS r WHERE r.lease_expires_at IS NOT NULL
+  ) AS s  -- a step has a lease exactly while it runs (steps_lease_set_iff_running)
   GROUP BY s.queue
 )
 SELECT COALESCE(d.queue, p.queue) AS queue,

@@ -60,7 +60,7 @@ ALTER TABLE tributary.steps
   ALTER COLUMN priority SET DEFAULT (tributary._settings()).default_priority,
   ALTER COLUMN max_attempts SET DEFAULT (tributary._settings()).default_max_attempts,
   ALTER COLUMN timeout SET DEFAULT (tributary._settings()).default_timeout,
-  ALTER COLUMN retry_backoff SET DEFAULT (tributary._settings()).retry_backoff_base;
+  ALTER COLUMN retry_backoff SET DEFAULT (tributary._settings()).default_retry_backoff;  -- the name at this point of a revert; kept by number after the rename is reverted too
 
 DROP TRIGGER _100_check_direct_insert ON tributary.steps;
 CREATE TRIGGER _100_check_direct_insert
