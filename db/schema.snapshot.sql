@@ -341,7 +341,7 @@ CREATE FUNCTION tributary._create_workflows(p_workflows jsonb, p_in_batch boolea
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
     SET jit TO 'off'
-    AS $$
+    AS $_$
 DECLARE
   v_settings tributary.settings := tributary._settings();
   v_now timestamptz := tributary.now();
@@ -377,15 +377,21 @@ BEGIN
     WHEN pg_catalog.jsonb_typeof(w.wf) <> 'object' THEN 'workflow is not a JSON object'
     WHEN pg_catalog.jsonb_typeof(w.wf->'name') IS DISTINCT FROM 'string' OR w.wf->>'name' = ''
       THEN 'workflow has no "name" (a non-empty string)'
-    WHEN w.wf - ARRAY['name', 'tasks', 'scheduled_at', 'metadata', 'idempotency_key'] <> '{}'
-      THEN (SELECT pg_catalog.format('workflow has an unknown key "%s" (known: name, tasks, scheduled_at, metadata, idempotency_key)', k.key)
+    WHEN w.wf - ARRAY['name', 'tasks', 'scheduled_at', 'metadata', 'idempotency_key', 'id'] <> '{}'
+      THEN (SELECT pg_catalog.format('workflow has an unknown key "%s" (known: name, tasks, scheduled_at, metadata, idempotency_key, id)', k.key)
             FROM pg_catalog.jsonb_object_keys(w.wf) AS k(key)
-            WHERE k.key NOT IN ('name', 'tasks', 'scheduled_at', 'metadata', 'idempotency_key')
+            WHERE k.key NOT IN ('name', 'tasks', 'scheduled_at', 'metadata', 'idempotency_key', 'id')
             ORDER BY k.key LIMIT 1)
     WHEN pg_catalog.jsonb_typeof(w.wf->'tasks') IS DISTINCT FROM 'array' THEN 'tasks must be a JSON array of task objects'
     WHEN pg_catalog.jsonb_typeof(w.wf->'metadata') NOT IN ('object', 'null') THEN 'metadata must be a JSON object'
     WHEN pg_catalog.jsonb_typeof(w.wf->'scheduled_at') NOT IN ('string', 'null') THEN 'scheduled_at must be a timestamp string'
     WHEN pg_catalog.jsonb_typeof(w.wf->'idempotency_key') NOT IN ('string', 'null') THEN 'idempotency_key must be a string'
+    WHEN CASE pg_catalog.jsonb_typeof(w.wf->'id')
+           WHEN 'number' THEN (w.wf->>'id')::numeric < 1 OR (w.wf->>'id')::numeric > 9223372036854775807
+                              OR (w.wf->>'id')::numeric <> pg_catalog.trunc((w.wf->>'id')::numeric)
+           WHEN 'null' THEN false
+           ELSE w.wf ? 'id' END
+      THEN 'id must be a workflow id from reserve_workflow_ids()'
     WHEN pg_catalog.jsonb_array_length(w.wf->'tasks') = 0 THEN ''  -- TB004 below
   END AS text) AS problem
   WHERE problem.text IS NOT NULL
@@ -511,8 +517,36 @@ BEGIN
             HINT = 'depends_on names tasks of the same workflow; check the spelling or add the task.';
   END IF;
   -- The workflows. Ids are drawn up front (one per position) so that rows skipped for their
-  -- idempotency key can be told apart from inserted ones.
-  v_ids := ARRAY(SELECT pg_catalog.nextval('tributary.workflows_id_seq'::regclass) FROM pg_catalog.generate_series(1, v_count));
+  -- idempotency key can be told apart from inserted ones; a position that brings a reserved id
+  -- keeps it.
+  v_ids := ARRAY(SELECT coalesce((w.wf->>'id')::bigint, pg_catalog.nextval('tributary.workflows_id_seq'::regclass))
+                 FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
+                 ORDER BY w.ord);
+  IF p_workflows @? '$[*].id ? (@ != null)' THEN
+    -- TB014: a given id must have been drawn by reserve_workflow_ids() (at most the sequence's
+    -- last value: a higher one would collide with a future workflow) and be free.
+    SELECT g.ord, g.name, g.id, g.problem
+    INTO v_bad
+    FROM (SELECT w.ord, w.wf->>'name' AS name, (w.wf->>'id')::bigint AS id,
+                 CASE WHEN (w.wf->>'id')::bigint > coalesce(pg_catalog.pg_sequence_last_value('tributary.workflows_id_seq'::regclass), 0)
+                        THEN 'was not reserved with reserve_workflow_ids()'
+                      WHEN pg_catalog.count(*) OVER (PARTITION BY (w.wf->>'id')::bigint) > 1 THEN 'is given twice in the batch'
+                      WHEN EXISTS (SELECT 1 FROM tributary.workflows AS x WHERE x.id = (w.wf->>'id')::bigint)
+                        THEN 'is taken by an existing workflow'
+                 END AS problem
+          FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
+          WHERE pg_catalog.jsonb_typeof(w.wf->'id') = 'number') AS g
+    WHERE g.problem IS NOT NULL
+    ORDER BY g.ord
+    LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'workflow "%": id % %', v_bad.name, v_bad.id, v_bad.problem
+        USING ERRCODE = 'TB014',
+              DETAIL = coalesce(CASE WHEN p_in_batch THEN pg_catalog.format('workflow #%s ("%s") of the batch', v_bad.ord, v_bad.name) END,
+                                'the workflow''s id'),
+              HINT = 'Reserve ids with tributary.reserve_workflow_ids(n) and use each once.';
+    END IF;
+  END IF;
   BEGIN
     -- Workflows without a key go in with a plain INSERT (cheaper than ON CONFLICT's speculative
     -- insertion), those with a key with ON CONFLICT DO NOTHING; the same columns either way.
@@ -684,7 +718,7 @@ BEGIN
   FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord);
   RETURN v_result;
 END;
-$$;
+$_$;
 COMMENT ON FUNCTION tributary._create_workflows(p_workflows jsonb, p_in_batch boolean) IS 'Internal: creates a batch of workflows (the one implementation behind create_workflow and create_workflows); with p_in_batch, errors name the workflow''s position in DETAIL.';
 CREATE FUNCTION tributary._cron_occurrences(p_cron text, p_time_zone text, p_after timestamp with time zone, p_until timestamp with time zone, p_max integer) RETURNS SETOF timestamp with time zone
     LANGUAGE plpgsql STABLE
@@ -1600,6 +1634,28 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.claim_step(p_queue text, p_worker_id text, p_max_steps integer) IS 'Claims up to p_max_steps ready steps of a queue (FOR NO KEY UPDATE SKIP LOCKED; priority desc, scheduled_at, id): running, attempt+1, leased. Returns args and the direct dependencies'' results keyed by task name. Nothing from a paused queue.';
+CREATE FUNCTION tributary.claim_steps(p_queue text, p_worker_id text, p_max_steps integer DEFAULT 1) RETURNS TABLE(step_id bigint, workflow_id bigint, task_name text, kind text, args jsonb, attempt integer, max_attempts integer, queue text, priority integer, timeout interval, deadline_at timestamp with time zone, lease_expires_at timestamp with time zone, dependency_results jsonb, dependency_attempts jsonb, has_dependents boolean)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
+    SET jit TO 'off'
+    AS $$
+  SELECT c.step_id, c.workflow_id, c.task_name, c.kind, c.args, c.attempt, c.max_attempts, c.queue,
+         c.priority, c.timeout, c.deadline_at, c.lease_expires_at, c.dependency_results,
+         CASE WHEN c.dependency_results = '{}' THEN '{}'::jsonb
+              ELSE (SELECT pg_catalog.jsonb_object_agg(p.task_name, p.attempt)
+                    FROM tributary.steps AS p
+                    WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
+                                            WHERE d.step_id = c.step_id)))
+         END,
+         c.has_dependents
+  FROM tributary.claim_step(p_queue, p_worker_id, p_max_steps) AS c;
+$$;
+COMMENT ON FUNCTION tributary.claim_steps(p_queue text, p_worker_id text, p_max_steps integer) IS 'claim_step plus dependency_attempts: per claimed step, the attempt that produced each dependency''s result, keyed by task name (sealed results are bound to it).';
 CREATE FUNCTION tributary.complete_step(p_step_id bigint, p_attempt integer, p_result jsonb DEFAULT NULL::jsonb) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -2396,6 +2452,21 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.rescue_expired_steps(p_limit integer) IS 'Treats running steps whose lease expired (dead or hung worker, timeout) as failed retryable attempts. SKIP LOCKED: safe from every worker at once. Returns how many it rescued.';
+CREATE FUNCTION tributary.reserve_workflow_ids(p_count integer) RETURNS bigint[]
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+BEGIN
+  IF p_count IS NULL OR p_count < 1 OR p_count > 10000 THEN
+    RAISE EXCEPTION 'count must be between 1 and 10000, got %', coalesce(p_count::text, 'NULL')
+      USING ERRCODE = 'TB012';
+  END IF;
+  RETURN ARRAY(SELECT pg_catalog.nextval('tributary.workflows_id_seq'::regclass)
+               FROM pg_catalog.generate_series(1, p_count));
+END;
+$$;
+COMMENT ON FUNCTION tributary.reserve_workflow_ids(p_count integer) IS 'Draws p_count (1..10000) workflow ids to pass as "id" to create_workflows, so a client knows a workflow''s id before it exists (encryption binds args to it). TB012 out of range.';
 CREATE FUNCTION tributary.resume_queue(p_queue text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''

@@ -7,8 +7,9 @@
 --
 -- The one implementation of workflow creation: create_workflows() is this over a batch,
 -- create_workflow() is its one-workflow case. p_workflows is a JSON array of
---   {"name", "tasks", "scheduled_at", "metadata", "idempotency_key"}
--- (tasks as documented for create_workflow). Every check runs over the whole batch before
+--   {"name", "tasks", "scheduled_at", "metadata", "idempotency_key", "id"}
+-- (tasks as documented for create_workflow; "id", optional, is an id from
+-- reserve_workflow_ids(), so that a client can bind sealed args to the workflow before it exists). Every check runs over the whole batch before
 -- anything is written, in this order: TB005 invalid workflow or task, TB004 no tasks, TB003
 -- duplicate task name, TB002 unknown dependency, TB001 a task depending on itself; then the
 -- rows are inserted, and TB001 for a longer cycle. An error names the task and, with
@@ -71,15 +72,21 @@ BEGIN
     WHEN pg_catalog.jsonb_typeof(w.wf) <> 'object' THEN 'workflow is not a JSON object'
     WHEN pg_catalog.jsonb_typeof(w.wf->'name') IS DISTINCT FROM 'string' OR w.wf->>'name' = ''
       THEN 'workflow has no "name" (a non-empty string)'
-    WHEN w.wf - ARRAY['name', 'tasks', 'scheduled_at', 'metadata', 'idempotency_key'] <> '{}'
-      THEN (SELECT pg_catalog.format('workflow has an unknown key "%s" (known: name, tasks, scheduled_at, metadata, idempotency_key)', k.key)
+    WHEN w.wf - ARRAY['name', 'tasks', 'scheduled_at', 'metadata', 'idempotency_key', 'id'] <> '{}'
+      THEN (SELECT pg_catalog.format('workflow has an unknown key "%s" (known: name, tasks, scheduled_at, metadata, idempotency_key, id)', k.key)
             FROM pg_catalog.jsonb_object_keys(w.wf) AS k(key)
-            WHERE k.key NOT IN ('name', 'tasks', 'scheduled_at', 'metadata', 'idempotency_key')
+            WHERE k.key NOT IN ('name', 'tasks', 'scheduled_at', 'metadata', 'idempotency_key', 'id')
             ORDER BY k.key LIMIT 1)
     WHEN pg_catalog.jsonb_typeof(w.wf->'tasks') IS DISTINCT FROM 'array' THEN 'tasks must be a JSON array of task objects'
     WHEN pg_catalog.jsonb_typeof(w.wf->'metadata') NOT IN ('object', 'null') THEN 'metadata must be a JSON object'
     WHEN pg_catalog.jsonb_typeof(w.wf->'scheduled_at') NOT IN ('string', 'null') THEN 'scheduled_at must be a timestamp string'
     WHEN pg_catalog.jsonb_typeof(w.wf->'idempotency_key') NOT IN ('string', 'null') THEN 'idempotency_key must be a string'
+    WHEN CASE pg_catalog.jsonb_typeof(w.wf->'id')
+           WHEN 'number' THEN (w.wf->>'id')::numeric < 1 OR (w.wf->>'id')::numeric > 9223372036854775807
+                              OR (w.wf->>'id')::numeric <> pg_catalog.trunc((w.wf->>'id')::numeric)
+           WHEN 'null' THEN false
+           ELSE w.wf ? 'id' END
+      THEN 'id must be a workflow id from reserve_workflow_ids()'
     WHEN pg_catalog.jsonb_array_length(w.wf->'tasks') = 0 THEN ''  -- TB004 below
   END AS text) AS problem
   WHERE problem.text IS NOT NULL
@@ -210,8 +217,36 @@ BEGIN
   END IF;
 
   -- The workflows. Ids are drawn up front (one per position) so that rows skipped for their
-  -- idempotency key can be told apart from inserted ones.
-  v_ids := ARRAY(SELECT pg_catalog.nextval('tributary.workflows_id_seq'::regclass) FROM pg_catalog.generate_series(1, v_count));
+  -- idempotency key can be told apart from inserted ones; a position that brings a reserved id
+  -- keeps it.
+  v_ids := ARRAY(SELECT coalesce((w.wf->>'id')::bigint, pg_catalog.nextval('tributary.workflows_id_seq'::regclass))
+                 FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
+                 ORDER BY w.ord);
+  IF p_workflows @? '$[*].id ? (@ != null)' THEN
+    -- TB014: a given id must have been drawn by reserve_workflow_ids() (at most the sequence's
+    -- last value: a higher one would collide with a future workflow) and be free.
+    SELECT g.ord, g.name, g.id, g.problem
+    INTO v_bad
+    FROM (SELECT w.ord, w.wf->>'name' AS name, (w.wf->>'id')::bigint AS id,
+                 CASE WHEN (w.wf->>'id')::bigint > coalesce(pg_catalog.pg_sequence_last_value('tributary.workflows_id_seq'::regclass), 0)
+                        THEN 'was not reserved with reserve_workflow_ids()'
+                      WHEN pg_catalog.count(*) OVER (PARTITION BY (w.wf->>'id')::bigint) > 1 THEN 'is given twice in the batch'
+                      WHEN EXISTS (SELECT 1 FROM tributary.workflows AS x WHERE x.id = (w.wf->>'id')::bigint)
+                        THEN 'is taken by an existing workflow'
+                 END AS problem
+          FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
+          WHERE pg_catalog.jsonb_typeof(w.wf->'id') = 'number') AS g
+    WHERE g.problem IS NOT NULL
+    ORDER BY g.ord
+    LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'workflow "%": id % %', v_bad.name, v_bad.id, v_bad.problem
+        USING ERRCODE = 'TB014',
+              DETAIL = coalesce(CASE WHEN p_in_batch THEN pg_catalog.format('workflow #%s ("%s") of the batch', v_bad.ord, v_bad.name) END,
+                                'the workflow''s id'),
+              HINT = 'Reserve ids with tributary.reserve_workflow_ids(n) and use each once.';
+    END IF;
+  END IF;
   PERFORM pg_catalog.set_config('tributary.creating_workflow', 'on', true);  -- our rows are resolved here
   BEGIN
     -- Workflows without a key go in with a plain INSERT (cheaper than ON CONFLICT's speculative

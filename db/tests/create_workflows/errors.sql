@@ -55,7 +55,7 @@ SELECT is(pg_temp.batch_error('{"name": "late", "tasks": [{"name": "a", "kind": 
 SELECT is(pg_temp.batch_error('{"tasks": [{"name": "a", "kind": "k"}]}')->>'message',
   'workflow has no "name" (a non-empty string)', 'TB005 for a workflow without a name');
 SELECT is(pg_temp.batch_error('{"name": "w", "tasks": [{"name": "a", "kind": "k"}], "retries": 3}')->>'message',
-  'workflow has an unknown key "retries" (known: name, tasks, scheduled_at, metadata, idempotency_key)',
+  'workflow has an unknown key "retries" (known: name, tasks, scheduled_at, metadata, idempotency_key, id)',
   'TB005 for an unknown workflow key');
 SELECT is(pg_temp.batch_error('{"name": "w", "tasks": {"name": "a", "kind": "k"}}') - 'hint',
   '{"sqlstate": "TB005", "message": "tasks must be a JSON array of task objects", "detail": "workflow #2 (\"w\") of the batch"}',
