@@ -6,11 +6,14 @@ into args, results or error messages is caught wherever it lands.
 
 from __future__ import annotations
 
+import json
 import threading
+from datetime import timedelta
 from typing import Any
 
 import nacl.utils
 import pytest
+from psycopg.types.json import Jsonb
 
 from tests.client_helpers import (
     WAIT_SECONDS,
@@ -34,6 +37,8 @@ from tributary import (
     Worker,
 )
 from tributary.encryption import is_sealed
+from tributary.hooks import WorkPayload
+from tributary.workflow import WorkflowBuilder
 
 SECRET = "4111-1111-1111-1111-SECRET"
 #: Room for retries, so "discarded after one attempt" shows the failure was not retryable.
@@ -256,3 +261,134 @@ def test_a_sealed_dependency_result_replaced_by_null_is_refused(dsn: str, conn: 
     assert step.errors[0]["type"] == "DecryptionError"
     assert 'the result of dependency "charge" is SQL NULL' in step.errors[0]["message"]
     assert receipt.seen == []
+
+
+def test_args_copied_onto_another_workflows_step_of_the_same_kind_and_name_do_not_open(dsn: str, conn: Conn) -> None:
+    charge = ChargeWorker()
+    with Client(dsn, fast_config(charge, ReceiptWorker(), hooks=[encrypting(new_key())])) as client:
+        victim_id = charge_workflow(client, card=SECRET)
+        copy_id = charge_workflow(client, card="attacker-card")
+        # Someone with write access to the table runs the victim's charge again in another workflow.
+        with conn.transaction():
+            conn.execute("ALTER TABLE tributary.steps DISABLE TRIGGER USER")
+            conn.execute(
+                "UPDATE tributary.steps SET args = (SELECT args FROM tributary.steps WHERE workflow_id = %s"
+                " AND task_name = 'charge') WHERE workflow_id = %s AND task_name = 'charge'",
+                (victim_id, copy_id),
+            )
+            conn.execute("ALTER TABLE tributary.steps ENABLE TRIGGER USER")
+        with started(client):
+            copied = client.wait(copy_id, timeout=WAIT_SECONDS)
+            client.wait(victim_id, timeout=WAIT_SECONDS)
+
+    step = copied.steps["charge"]
+    assert (step.state, step.attempt) == ("discarded", 1)
+    assert step.errors[0]["type"] == "DecryptionError"
+    assert "does not open" in step.errors[0]["message"]
+    assert charge.seen == [Charge(card=SECRET, amount=42)], "the victim's charge ran once, in its own workflow"
+
+
+class FlakyCharge(ChargeWorker):
+    """Fails its first attempt, so the result stored is the second attempt's."""
+
+    def work(self, step: Step[Charge]) -> dict[str, Any]:
+        if step.attempt == 1:
+            raise RuntimeError("card network timeout")
+        return super().work(step)
+
+
+def test_an_older_sealed_result_of_the_same_step_put_back_does_not_open(dsn: str, conn: Conn) -> None:
+    hook = encrypting(new_key())
+    receipt = ReceiptWorker()
+    flaky = InsertOpts(max_attempts=3, retry_backoff=timedelta(0))
+    with Client(dsn, fast_config(FlakyCharge(), hooks=[hook])) as client:
+        workflow_id = (
+            client.new_workflow("payment")
+            .add_task("charge", Charge(card=SECRET, amount=42), insert_opts=flaky)
+            .add_task("receipt", Receipt(), depends_on=["charge"], insert_opts=InsertOpts(queue="later"))
+            .execute()
+        )
+        with started(client):  # works the default queue only: the receipt waits on "later"
+            wait_until(lambda: step_rows(conn, workflow_id)["charge"]["state"] == "completed", "charge completed")
+    assert step_rows(conn, workflow_id)["charge"]["attempt"] == 2
+    # The result attempt 1 would have stored (sealed by the same hook, for attempt 1), put back in
+    # place of attempt 2's by a superuser past the engine's guards.
+    first = WorkPayload(0, workflow_id, "charge", "charge", "default", 1, 3, None, {}, result={"charged": "forged"})
+    hook.after_work(first, None)
+    with conn.transaction():
+        conn.execute("ALTER TABLE tributary.steps DISABLE TRIGGER USER")
+        conn.execute(
+            "UPDATE tributary.steps SET result = %s WHERE workflow_id = %s AND task_name = 'charge'",
+            (Jsonb(first.result), workflow_id),
+        )
+        conn.execute("ALTER TABLE tributary.steps ENABLE TRIGGER USER")
+    queues = {"later": QueueConfig(max_workers=1)}
+    with Client(dsn, fast_config(receipt, hooks=[hook], queues=queues)) as client, started(client):
+        wait_until(lambda: step_rows(conn, workflow_id)["receipt"]["state"] == "discarded", "receipt discarded")
+        with pytest.raises(DecryptionError, match=r'result of "charge" \(attempt 2\).*does not open'):
+            client.get_workflow(workflow_id)  # reading it back refuses it the same way
+
+    step = step_rows(conn, workflow_id)["receipt"]
+    assert step["attempt"] == 1
+    assert step["errors"][0]["type"] == "DecryptionError"
+    assert 'result of "charge" (attempt 2)' in step["errors"][0]["message"]
+    assert "does not open" in step["errors"][0]["message"]
+    assert receipt.seen == []
+
+
+def test_workflow_ids_are_reserved_so_sealed_args_are_bound_in_every_creation_path(dsn: str, conn: Conn) -> None:
+    charge, receipt = ChargeWorker(), ReceiptWorker()
+    with Client(dsn, fast_config(charge, receipt, hooks=[encrypting(new_key())])) as client:
+        with client.connection() as tx:
+            in_tx = charge_workflow_spec(client, "in a transaction").execute(conn=tx)
+        many = client.insert_many([charge_workflow_spec(client, f"card {i}") for i in range(3)])
+        with started(client):
+            results = [client.wait(i, timeout=WAIT_SECONDS) for i in [in_tx, *many]]
+
+    assert [r.state for r in results] == ["completed"] * 4
+    assert [r.steps["receipt"].result for r in results] == [
+        "receipt for in a transaction (42)",
+        "receipt for card 0 (42)",
+        "receipt for card 1 (42)",
+        "receipt for card 2 (42)",
+    ]
+    bindings = conn.execute(
+        "SELECT DISTINCT args->>'to' FROM tributary.steps WHERE workflow_id = ANY(%s)", ([in_tx, *many],)
+    ).fetchall()
+    assert bindings == [("workflow",)]
+
+
+def charge_workflow_spec(client: Client, card: str) -> WorkflowBuilder:
+    return (
+        client.new_workflow("payment")
+        .add_task("charge", Charge(card=card, amount=42))
+        .add_task("receipt", Receipt(), depends_on=["charge"])
+    )
+
+
+def test_envelopes_sealed_before_bindings_open_unless_refused(dsn: str, conn: Conn) -> None:
+    key = new_key()
+    with Client(dsn, fast_config()) as plain:
+        workflow_ids = [
+            plain.new_workflow("old")
+            .add_task("charge", Charge(card=SECRET, amount=1), insert_opts=InsertOpts(queue=q))
+            .execute()
+            for q in ("default", "strict")
+        ]
+    # Args as an earlier version sealed them: bound to kind and task name, no "to".
+    legacy = SecretBoxEncryptor(key).seal({"card": SECRET, "amount": 1}, json.dumps(["args", "charge", "charge"]))
+    conn.execute("UPDATE tributary.steps SET args = %s WHERE workflow_id = ANY(%s)", (Jsonb(legacy), workflow_ids))
+
+    accepting, refusing = ChargeWorker(), ChargeWorker()
+    with Client(dsn, fast_config(accepting, hooks=[encrypting(key)])) as client, started(client):
+        opened = client.wait(workflow_ids[0], timeout=WAIT_SECONDS)
+    strict = EncryptHook(SecretBoxEncryptor(key), accept_legacy=False)
+    strict_queue = {"strict": QueueConfig(max_workers=1)}
+    with Client(dsn, fast_config(refusing, hooks=[strict], queues=strict_queue)) as client, started(client):
+        refused = client.wait(workflow_ids[1], timeout=WAIT_SECONDS)
+
+    assert opened.state == "completed"
+    assert accepting.seen[0] == Charge(card=SECRET, amount=1)
+    assert refused.steps["charge"].state == "discarded"
+    assert "sealed without a binding" in refused.steps["charge"].errors[0]["message"]
+    assert refusing.seen == []

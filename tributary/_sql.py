@@ -28,12 +28,13 @@ FINALIZED_CHANNEL = "tributary_workflow_finalized"
 
 CREATE_WORKFLOW = "SELECT tributary.create_workflow(%s, %s, %s, %s, %s)"
 CREATE_WORKFLOWS = "SELECT tributary.create_workflows(%s)"
+RESERVE_WORKFLOW_IDS = "SELECT tributary.reserve_workflow_ids(%s)"
 # args and dependency results come as text and are decoded row by row (claimed_step_row), so a
 # payload Python cannot decode fails its own step instead of the whole claim.
 CLAIM = (
     "SELECT step_id, workflow_id, task_name, kind, queue, attempt, max_attempts, args::text AS args,"
-    " dependency_results::text AS dependency_results, timeout, deadline_at, has_dependents"
-    " FROM tributary.claim_step(%s, %s, %s)"
+    " dependency_results::text AS dependency_results, dependency_attempts, timeout, deadline_at, has_dependents"
+    " FROM tributary.claim_steps(%s, %s, %s)"
 )
 COMPLETE = "SELECT step_id, outcome FROM tributary.complete_steps(%s::bigint[], %s::integer[], %s::jsonb[])"
 FAIL = "SELECT tributary.fail_step(%s, %s, %s, %s)"

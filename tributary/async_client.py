@@ -25,7 +25,7 @@ from tributary._reconnect import ReconnectBackoff
 from tributary.client import WorkflowResult, conninfo_of, seconds, to_workflow_result, unserved_note
 from tributary.config import Config
 from tributary.errors import WaitTimeout
-from tributary.workflow import WorkflowOptions, WorkflowSpec
+from tributary.workflow import WorkflowOptions, WorkflowSpec, acreate_many
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class AsyncClient:
         """Creates ``workflow`` (one ``create_workflow`` call) and returns its id; with ``conn``,
         in that connection's current transaction."""
         async with self._maybe(conn) as use:
-            return int((await _sql.acall(use, _sql.CREATE_WORKFLOW, workflow.create_params()))[0][0])
+            return (await acreate_many(use, [workflow]))[0]
 
     async def insert_many(
         self, workflows: Sequence[WorkflowSpec], conn: psycopg.AsyncConnection[Any] | None = None
@@ -81,9 +81,8 @@ class AsyncClient:
         """Creates every workflow with one ``create_workflows`` call, all or nothing; their ids in order."""
         if not workflows:
             return []
-        params = _sql.create_workflows_params([w.bulk_item() for w in workflows])
         async with self._maybe(conn) as use:
-            return [int(i) for i in (await _sql.acall(use, _sql.CREATE_WORKFLOWS, params))[0][0]]
+            return await acreate_many(use, workflows)
 
     # -- reading and acting ----------------------------------------------------------------------
     async def get_workflow(self, workflow_id: int, conn: psycopg.AsyncConnection[Any] | None = None) -> WorkflowResult:

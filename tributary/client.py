@@ -271,7 +271,7 @@ def to_workflow_result(doc: dict[str, Any], hooks: Sequence[Hook]) -> WorkflowRe
         result = step["result"]
         if result is not None and step["state"] == "completed":
             for hook in hooks:
-                result = hook.read_result(doc["id"], task_name, result)
+                result = hook.read_result(doc["id"], task_name, result, step["attempt"])
         steps[task_name] = StepOutcome(
             id=step["id"],
             kind=step["kind"],

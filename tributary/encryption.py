@@ -1,10 +1,20 @@
 """Encryption of step args and results with NaCl secretbox (XSalsa20-Poly1305, PyNaCl).
 
 A sealed payload is still valid jsonb: ``{"tributary_sealed": 1, "kid": "<key id>",
-"ct": "<base64 nonce+ciphertext>"}``. Each payload is sealed under a key derived from the master
-key and what the payload belongs to (args: the step's kind and task name; results: also the
-workflow id), so ciphertext copied onto another step does not open. Several keys allow
-rotation: seal with the first, open with whichever the envelope names.
+"ct": "<base64 nonce+ciphertext>", "to": "<binding>"}``. Each payload is sealed under a key
+derived from the master key and what the payload belongs to, so ciphertext put anywhere else
+does not open:
+
+- args ``"to": "workflow"``: the workflow id (reserved before creation), kind and task name;
+- args ``"to": "task"``: the kind and task name only (a schedule's template, sealed once for
+  every workflow the schedule creates);
+- results ``"to": "attempt"``: the workflow id, task name and the attempt that produced it, so
+  an older result of the same step put back in place does not open either.
+
+The binding is part of what the subkey is derived from, so changing ``"to"`` makes the envelope
+not open. Envelopes without ``"to"`` were sealed before bindings existed (args to kind and task
+name, results to workflow and task name); they open unless the hook is told not to accept them.
+Several keys allow rotation: seal with the first, open with whichever the envelope names.
 """
 
 from __future__ import annotations
@@ -80,13 +90,27 @@ class SecretBoxEncryptor:
         return json.loads(plaintext)
 
 
-def args_context(kind: str, task_name: str) -> str:
-    """What sealed args are bound to: the step's kind and task name."""
+BINDING = "to"
+
+
+def args_context(kind: str, task_name: str, workflow_id: int | None = None) -> tuple[str | None, str]:
+    """The binding and context sealed args belong to: the workflow (when its id is known), kind
+    and task name; without a workflow id, kind and task name only (``"task"``)."""
+    if workflow_id is None:
+        return "task", json.dumps(["args", "task", kind, task_name])
+    return "workflow", json.dumps(["args", "workflow", workflow_id, kind, task_name])
+
+
+def result_context(workflow_id: int, task_name: str, attempt: int) -> tuple[str | None, str]:
+    """The binding and context a sealed result belongs to: its workflow, task name and attempt."""
+    return "attempt", json.dumps(["result", "attempt", workflow_id, task_name, attempt])
+
+
+def _legacy_args_context(kind: str, task_name: str) -> str:
     return json.dumps(["args", kind, task_name])
 
 
-def result_context(workflow_id: int, task_name: str) -> str:
-    """What a sealed result is bound to: the step's workflow and task name."""
+def _legacy_result_context(workflow_id: int, task_name: str) -> str:
     return json.dumps(["result", workflow_id, task_name])
 
 
@@ -102,34 +126,81 @@ class SealedPayloadGuard(Hook):
 
 
 class EncryptHook(Hook):
-    """Seals args before insert and results after work; opens them before work and on read."""
+    """Seals args before insert and results after work; opens them before work and on read.
 
-    def __init__(self, encryptor: SecretBoxEncryptor) -> None:
+    ``accept_legacy``: open envelopes sealed before bindings existed (no ``"to"``), whose results
+    are not bound to their attempt. Set it to False once no such payload is stored.
+    """
+
+    binds_workflow_id = True  # args are bound to their workflow: ids are reserved before creation
+
+    def __init__(self, encryptor: SecretBoxEncryptor, *, accept_legacy: bool = True) -> None:
         self.encryptor = encryptor
+        self.accept_legacy = accept_legacy
 
     def before_insert(self, task: TaskPayload) -> None:
-        task.args = self.encryptor.seal(task.args, args_context(task.kind, task.task_name))
+        task.args = self._seal(task.args, args_context(task.kind, task.task_name, task.workflow_id))
 
     def before_work(self, work: WorkPayload) -> None:
-        work.args = self.encryptor.open(work.args, args_context(work.kind, work.task_name))
+        work.args = self._open_args(work)
         opened = {}
         for name, value in work.dependency_results.items():
             if value is None:  # every result this hook stored is sealed, a None one included
                 raise DecryptionError(
-                    f'{result_context(work.workflow_id, name)}: the result of dependency "{name}" is SQL NULL where a'
+                    f'workflow {work.workflow_id}: the result of dependency "{name}" is SQL NULL where a'
                     " sealed one was expected (replaced, or completed by a worker without this hook)"
                 )
-            opened[name] = self._open_result(work.workflow_id, name, value)
+            attempt = work.dependency_attempts.get(name)
+            if attempt is None:
+                raise DecryptionError(
+                    f'result of "{name}" in workflow {work.workflow_id}: the engine gave no attempt for it'
+                )
+            opened[name] = self._open_result(work.workflow_id, name, value, attempt)
         work.dependency_results = opened
 
     def after_work(self, work: WorkPayload, error: BaseException | None) -> None:
         if error is None:
-            work.result = self.encryptor.seal(work.result, result_context(work.workflow_id, work.task_name))
+            work.result = self._seal(work.result, result_context(work.workflow_id, work.task_name, work.attempt))
 
-    def read_result(self, workflow_id: int, task_name: str, result: Any) -> Any:
-        return self._open_result(workflow_id, task_name, result)
-
-    def _open_result(self, workflow_id: int, task_name: str, value: Any) -> Any:
-        if value is None:
+    def read_result(self, workflow_id: int, task_name: str, result: Any, attempt: int) -> Any:
+        if result is None:
             return None
-        return self.encryptor.open(value, result_context(workflow_id, task_name))
+        return self._open_result(workflow_id, task_name, result, attempt)
+
+    def _seal(self, value: Any, bound: tuple[str | None, str]) -> dict[str, Any]:
+        binding, context = bound
+        return {**self.encryptor.seal(value, context), BINDING: binding}
+
+    def _open(self, envelope: Any, bound: tuple[str | None, str], legacy_context: str, what: str) -> Any:
+        if not is_sealed(envelope):
+            raise DecryptionError(f"{what}: payload is not sealed, but encryption is on")
+        binding, context = bound
+        given = envelope.get(BINDING)
+        if given is None:
+            if not self.accept_legacy:
+                raise DecryptionError(
+                    f"{what}: sealed without a binding (before bindings existed), and those are refused"
+                )
+            context = legacy_context
+        elif given != binding:
+            raise DecryptionError(f'{what}: bound to "{given}", where "{binding}" was expected')
+        try:
+            return self.encryptor.open(envelope, context)
+        except MissingKey:
+            raise
+        except DecryptionError as error:
+            raise DecryptionError(
+                f"{what}: payload does not open (tampered, or copied from another step or attempt)"
+            ) from error
+
+    def _open_args(self, work: WorkPayload) -> Any:
+        what = f'args of "{work.task_name}" ({work.kind}) in workflow {work.workflow_id}'
+        bound = args_context(work.kind, work.task_name, work.workflow_id)
+        if is_sealed(work.args) and work.args.get(BINDING) == "task":
+            bound = args_context(work.kind, work.task_name)
+        return self._open(work.args, bound, _legacy_args_context(work.kind, work.task_name), what)
+
+    def _open_result(self, workflow_id: int, task_name: str, value: Any, attempt: int) -> Any:
+        what = f'result of "{task_name}" (attempt {attempt}) in workflow {workflow_id}'
+        bound = result_context(workflow_id, task_name, attempt)
+        return self._open(value, bound, _legacy_result_context(workflow_id, task_name), what)

@@ -128,6 +128,13 @@ class DirectWriteRefused(EngineError):
     sqlstate = "TB013"
 
 
+class WorkflowIdRefused(EngineError):
+    """A workflow id given to ``create_workflows`` was not reserved with ``reserve_workflow_ids``,
+    is taken, or is given twice in the batch."""
+
+    sqlstate = "TB014"
+
+
 _BY_SQLSTATE: dict[str, type[EngineError]] = {
     cls.sqlstate: cls
     for cls in (
@@ -149,6 +156,7 @@ _BY_SQLSTATE: dict[str, type[EngineError]] = {
         ScheduleNotFound,
         ScheduleExists,
         DirectWriteRefused,
+        WorkflowIdRefused,
     )
 }
 

@@ -20,11 +20,14 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class TaskPayload:
-    """A task about to be inserted: its args may be replaced."""
+    """A task about to be inserted: its args may be replaced. ``workflow_id`` is the id its
+    workflow will have when a hook asked for it (:attr:`Hook.binds_workflow_id`); None in a
+    schedule's template, which serves every workflow the schedule creates."""
 
     task_name: str
     kind: str
     args: Any
+    workflow_id: int | None = None
 
 
 @dataclass
@@ -44,6 +47,7 @@ class WorkPayload:
     max_attempts: int
     args: Any
     dependency_results: dict[str, Any]
+    dependency_attempts: dict[str, int] = field(default_factory=dict)  # the attempt behind each result
     timeout: timedelta | None = None
     deadline_at: datetime | None = None
     has_dependents: bool = False  # other steps wait for it: its completion is sent at once
@@ -106,7 +110,14 @@ class RuntimeEvent:
 
 
 class Hook:
-    """Base class of hooks; every method does nothing unless overridden."""
+    """Base class of hooks; every method does nothing unless overridden.
+
+    ``binds_workflow_id``: when a configured hook sets it, workflows are created with ids reserved
+    up front (``reserve_workflow_ids``, one more round trip per creation call), so that
+    ``before_insert`` sees ``TaskPayload.workflow_id``.
+    """
+
+    binds_workflow_id: bool = False
 
     def before_insert(self, task: TaskPayload) -> None:
         """Called for each task before its workflow is inserted."""
@@ -117,8 +128,9 @@ class Hook:
     def after_work(self, work: WorkPayload, error: BaseException | None) -> None:
         """Called after the handler returned (``error`` is None) or raised; before the result is stored."""
 
-    def read_result(self, workflow_id: int, task_name: str, result: Any) -> Any:
-        """Called for each result ``Client.wait`` returns; returns the value to show."""
+    def read_result(self, workflow_id: int, task_name: str, result: Any, attempt: int) -> Any:
+        """Called for each completed step's result ``get_workflow``/``wait`` return (``attempt``:
+        the attempt that produced it); returns the value to show."""
         return result
 
     def on_event(self, event: RuntimeEvent) -> None:

@@ -63,6 +63,11 @@ class WorkflowSpec:
         self.idempotency_key = idempotency_key
         self._tasks: list[_Task] = []
 
+    @property
+    def config(self) -> Config:
+        """The configuration whose defaults and hooks apply to this workflow's tasks."""
+        return self._config
+
     def add_task(
         self,
         name: str,
@@ -76,14 +81,15 @@ class WorkflowSpec:
         self._tasks.append(_Task(name, args, tuple(depends_on), insert_opts))
         return self
 
-    def task_specs(self) -> list[dict[str, Any]]:
-        """The ``create_workflow`` tasks array: options resolved, hooks applied to args."""
+    def task_specs(self, workflow_id: int | None = None) -> list[dict[str, Any]]:
+        """The ``create_workflow`` tasks array: options resolved, hooks applied to args
+        (``workflow_id``: the id reserved for this workflow, which the hooks see)."""
         config = self._config
         client_defaults = config.insert_defaults()
         specs: list[dict[str, Any]] = []
         for task in self._tasks:
             opts = (task.insert_opts or InsertOpts()).over(task.args.insert_opts().over(client_defaults))
-            payload = TaskPayload(task.name, task.args.kind, task.args.model_dump(mode="json"))
+            payload = TaskPayload(task.name, task.args.kind, task.args.model_dump(mode="json"), workflow_id)
             for hook in config.hooks:
                 hook.before_insert(payload)
             specs.append(
@@ -103,9 +109,13 @@ class WorkflowSpec:
             self.name, self.task_specs(), self.scheduled_at, self.metadata, self.idempotency_key
         )
 
-    def bulk_item(self) -> dict[str, Any]:
-        """This workflow as one element of ``create_workflows``' array."""
-        item: dict[str, Any] = {"name": self.name, "tasks": self.task_specs(), "metadata": self.metadata or {}}
+    def bulk_item(self, workflow_id: int | None = None) -> dict[str, Any]:
+        """This workflow as one element of ``create_workflows``' array; with ``workflow_id`` (from
+        ``reserve_workflow_ids``), created with that id."""
+        tasks = self.task_specs(workflow_id)
+        item: dict[str, Any] = {"name": self.name, "tasks": tasks, "metadata": self.metadata or {}}
+        if workflow_id is not None:
+            item["id"] = workflow_id
         if self.scheduled_at is not None:
             item["scheduled_at"] = self.scheduled_at.isoformat()
         if self.idempotency_key is not None:
@@ -129,14 +139,49 @@ class WorkflowBuilder(WorkflowSpec):
         if the caller commits it.
         """
         if conn is not None:
-            return int(_sql.call(conn, _sql.CREATE_WORKFLOW, self.create_params())[0][0])
+            return create_many(conn, [self])[0]
         with self._connection() as own:
-            return int(_sql.call(own, _sql.CREATE_WORKFLOW, self.create_params())[0][0])
+            return create_many(own, [self])[0]
+
+
+def binds_workflow_ids(config: Config) -> bool:
+    """Whether a configured hook needs each workflow's id before it exists (encryption does)."""
+    return any(hook.binds_workflow_id for hook in config.hooks)
+
+
+def _creation(workflows: Sequence[WorkflowSpec], reserved: Sequence[int] | None) -> tuple[str, tuple[Any, ...]]:
+    """The one statement that creates ``workflows`` (with the ``reserved`` ids, if any)."""
+    if reserved is None and len(workflows) == 1:
+        return _sql.CREATE_WORKFLOW, workflows[0].create_params()
+    ids: Sequence[int | None] = reserved if reserved is not None else [None] * len(workflows)
+    items = [w.bulk_item(i) for w, i in zip(workflows, ids, strict=True)]
+    return _sql.CREATE_WORKFLOWS, _sql.create_workflows_params(items)
+
+
+def _created_ids(created: Any) -> list[int]:
+    """The ids a creation statement returned: one (``create_workflow``) or an array."""
+    return [int(i) for i in created] if isinstance(created, list) else [int(created)]
 
 
 def create_many(conn: psycopg.Connection[Any], workflows: Sequence[WorkflowSpec]) -> list[int]:
-    """Creates ``workflows`` with one ``create_workflows`` call on ``conn``; their ids, in order."""
+    """Creates ``workflows`` on ``conn`` in one statement (``create_workflow`` for one,
+    ``create_workflows`` for several); their ids, in order. When a hook binds payloads to the
+    workflow id, the ids are reserved first (one more round trip)."""
     if not workflows:
         return []
-    ids = _sql.call(conn, _sql.CREATE_WORKFLOWS, _sql.create_workflows_params([w.bulk_item() for w in workflows]))
-    return [int(i) for i in ids[0][0]]
+    reserved = None
+    if binds_workflow_ids(workflows[0].config):
+        reserved = [int(i) for i in _sql.call(conn, _sql.RESERVE_WORKFLOW_IDS, (len(workflows),))[0][0]]
+    statement, params = _creation(workflows, reserved)
+    return _created_ids(_sql.call(conn, statement, params)[0][0])
+
+
+async def acreate_many(conn: psycopg.AsyncConnection[Any], workflows: Sequence[WorkflowSpec]) -> list[int]:
+    """Async :func:`create_many`."""
+    if not workflows:
+        return []
+    reserved = None
+    if binds_workflow_ids(workflows[0].config):
+        reserved = [int(i) for i in (await _sql.acall(conn, _sql.RESERVE_WORKFLOW_IDS, (len(workflows),)))[0][0]]
+    statement, params = _creation(workflows, reserved)
+    return _created_ids((await _sql.acall(conn, statement, params))[0][0])
