@@ -1,12 +1,16 @@
 -- Deploy tributary:functions/cancel_workflow
 -- requires: functions/_settle_workflows
+-- requires: columns/workflows_parent
 --
--- Cancels every unfinished step of a workflow (pending, available and running ones) with
--- p_reason, and finalizes the workflow as cancelled. A worker running one of its steps learns
+-- Cancels every unfinished step of a workflow (pending, available, running and waiting ones)
+-- with p_reason, and finalizes the workflow as cancelled; then cancels each of its running child
+-- workflows (spawn_child_workflow) the same way, so grandchildren go too, with the reason
+-- 'parent workflow <id> was cancelled'. A worker running one of its steps learns
 -- it from heartbeat() (false) or complete_step()/fail_step() (TB008). Returns false when the
 -- workflow had already finished (nothing changes), TB009 when it does not exist, TB011 when it
 -- was inserted directly in the current transaction and is not resolved yet. Locks the
--- unfinished steps in id order, then the workflow row.
+-- unfinished steps in id order, then the workflow row, then each child's, child by child.
+-- Runs as its owner (SECURITY DEFINER, as grants/definer made the @v0.1.0 form).
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary.cancel_workflow(
@@ -16,6 +20,7 @@ CREATE OR REPLACE FUNCTION tributary.cancel_workflow(
 RETURNS boolean
 LANGUAGE plpgsql
 VOLATILE
+SECURITY DEFINER
 SET search_path = ''
 SET plan_cache_mode = force_custom_plan
 SET jit = off
@@ -36,7 +41,7 @@ BEGIN
   END IF;
 
   PERFORM 1 FROM tributary.steps AS s
-  WHERE s.workflow_id = p_workflow_id AND s.state IN ('pending', 'available', 'running')
+  WHERE s.workflow_id = p_workflow_id AND s.state IN ('pending', 'available', 'running', 'waiting')
   ORDER BY s.id
   FOR NO KEY UPDATE;
 
@@ -46,8 +51,9 @@ BEGIN
         cancel_reason = coalesce(p_reason, 'workflow cancelled'),
         finalized_at = v_now,
         lease_expires_at = NULL,
-        deadline_at = NULL
-    WHERE s.workflow_id = p_workflow_id AND s.state IN ('pending', 'available', 'running')
+        deadline_at = NULL,
+        wake_at = NULL
+    WHERE s.workflow_id = p_workflow_id AND s.state IN ('pending', 'available', 'running', 'waiting')
     RETURNING s.id
   )
   SELECT pg_catalog.array_agg(cancelled.id) INTO v_cancelled FROM cancelled;
@@ -58,11 +64,17 @@ BEGIN
 
   UPDATE tributary.workflows SET cancelled_at = v_now WHERE id = p_workflow_id;
   PERFORM tributary._settle_workflows(pg_catalog.array_fill(p_workflow_id, ARRAY[pg_catalog.cardinality(v_cancelled)]));
+  -- Children last: a child created concurrently by one of the steps just cancelled (it waited
+  -- for that step's lock) is visible to this statement.
+  PERFORM tributary.cancel_workflow(c.id, pg_catalog.format('parent workflow %s was cancelled', p_workflow_id))
+  FROM tributary.workflows AS c
+  WHERE c.parent_workflow_id = p_workflow_id AND c.state = 'running'
+  ORDER BY c.id;
   RETURN true;
 END;
 $$;
 
 COMMENT ON FUNCTION tributary.cancel_workflow(bigint, text) IS
-  'Cancels every unfinished step of a workflow (running ones learn it via heartbeat/complete_step) and finalizes it as cancelled. false if already finished; TB009 unknown workflow.';
+  'Cancels every unfinished step of a workflow (running ones learn it via heartbeat/complete_step), finalizes it as cancelled, then cancels its running child workflows. false if already finished; TB009 unknown workflow.';
 
 COMMIT;
