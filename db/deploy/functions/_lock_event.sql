@@ -13,6 +13,7 @@ RETURNS void
 LANGUAGE sql
 VOLATILE
 SET search_path = ''
+SET jit = off
 AS $$
   SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
     CASE WHEN p_key IS NULL THEN 'tributary.event workflow ' || p_workflow_id::text

@@ -14,4 +14,9 @@ ALTER FUNCTION tributary.send_event(text, jsonb, bigint, text, interval) SECURIT
 ALTER FUNCTION tributary.wake_due_steps(integer) SECURITY INVOKER;
 ALTER FUNCTION tributary.spawn_child_workflow(bigint, integer, text, jsonb, jsonb) SECURITY INVOKER;
 ALTER FUNCTION tributary.tg_steps__take_sent_event() SECURITY INVOKER;
+ALTER FUNCTION tributary.tg_steps__begin_wait() SECURITY INVOKER;
+ALTER FUNCTION tributary.tg_workflows__resume_parent() SECURITY INVOKER;
+GRANT EXECUTE ON FUNCTION tributary._lock_event(bigint, text, text), tributary._wait_spec(jsonb),
+  tributary._complete_waits(bigint[], jsonb[]), tributary.tg_steps__begin_wait(),
+  tributary.tg_steps__take_sent_event(), tributary.tg_workflows__resume_parent() TO PUBLIC;
 COMMIT;
