@@ -140,7 +140,9 @@ class Maintenance:
             return 0
         if woken:
             self.shared.wake_all()  # their dependents may have become available
-            self.shared.events.emit("woken", f"ended {woken} waits whose timer was due", count=woken)
+            self.shared.events.emit(
+                "woken", f"ended {woken} waits whose timer was due", count=woken, level=logging.INFO
+            )
         return woken
 
     async def fire_schedules(self) -> None:
