@@ -31,6 +31,7 @@ from tests.engine_helpers import (
 from tests.fix_database import Connect
 from tributary import AsyncClient, Client, QueueConfig, Step, StepArgs, Worker
 from tributary.errors import EventWorkflowFinished, EventWorkflowNotFound, InvalidEvent, InvalidWait
+from tributary.testing.inline import InlineRunner, WorkflowStuck
 
 CLOCK = datetime.fromisoformat("2030-01-01T00:00:00+00:00")
 
@@ -303,3 +304,26 @@ def test_the_async_client_sends_events_by_key(dsn: str) -> None:
     step, result = asyncio.run(scenario())
     assert step is not None
     assert result == {"ok": True}
+
+
+def test_the_inline_runner_passes_timers_and_runs_children(dsn: str) -> None:
+    holder: list[Client] = []
+    config = fast_config(OrderWorker(holder), ShipWorker(), PartWorker())
+    with Client(dsn, config) as client, InlineRunner(dsn, config) as runner:
+        holder.append(client)
+        workflow_id = (
+            client.new_workflow("checkout")
+            .add_task("order", Order(n=1))
+            .add_sleep("cool_off", timedelta(hours=1), depends_on=["order"])
+            .add_wait("approve", "approved", timeout=timedelta(days=3), default="auto", depends_on=["cool_off"])
+            .add_task("ship", Ship(), depends_on=["approve", "order"])
+            .execute()
+        )
+        result = runner.run(workflow_id)
+        assert result.result("ship") == {"approval": "auto", "order": {"b": 20}}
+
+        stuck = client.new_workflow("stuck").add_wait("approve", "approved").execute()
+        with pytest.raises(WorkflowStuck):
+            runner.run(stuck)
+        client.send_event("approved", True, workflow_id=stuck)
+        assert runner.run(stuck).result("approve") is True
