@@ -4,8 +4,8 @@
 -- Events sent (send_event) while no step was waiting for them. Each event completes exactly one
 -- wait; one that found no waiting step is kept here for the first wait that begins for it:
 -- - sent to a workflow (workflow_id): kept until a step of that workflow begins waiting for it;
---   it goes with its workflow (prune_finished), and is never delivered once the workflow
---   finished (send_event refuses events for finished workflows);
+--   it goes with its workflow (prune_finished); send_event refuses events for a finished
+--   workflow, and a kept one is taken only if a retry reopens the workflow and a wait begins;
 -- - sent with a correlation key (key): kept until a wait with that key begins for it, or until
 --   expires_at (wake_due_steps deletes expired events).
 -- Written and read only by the engine's functions.
