@@ -306,9 +306,21 @@ def test_the_async_client_sends_events_by_key(dsn: str) -> None:
     assert result == {"ok": True}
 
 
+class Napper(StepArgs):
+    kind = "napper"
+
+
+class NapperWorker(Worker[Napper]):
+    def __init__(self, client_ref: list[Client]) -> None:
+        self.client_ref = client_ref
+
+    def work(self, step: Step[Napper]) -> None:
+        step.spawn(self.client_ref[0].new_workflow("nap").add_sleep("slept", timedelta(days=2)))
+
+
 def test_the_inline_runner_passes_timers_and_runs_children(dsn: str) -> None:
     holder: list[Client] = []
-    config = fast_config(OrderWorker(holder), ShipWorker(), PartWorker())
+    config = fast_config(OrderWorker(holder), ShipWorker(), PartWorker(), NapperWorker(holder))
     with Client(dsn, config) as client, InlineRunner(dsn, config) as runner:
         holder.append(client)
         workflow_id = (
@@ -321,6 +333,9 @@ def test_the_inline_runner_passes_timers_and_runs_children(dsn: str) -> None:
         )
         result = runner.run(workflow_id)
         assert result.result("ship") == {"approval": "auto", "order": {"b": 20}}
+
+        napping = client.new_workflow("napping").add_task("nap", Napper()).execute()
+        assert runner.run(napping).result("nap") == {"slept": None}, "a child's timer is passed too"
 
         stuck = client.new_workflow("stuck").add_wait("approve", "approved").execute()
         with pytest.raises(WorkflowStuck):

@@ -53,10 +53,13 @@ WORKER_PROCESSES = (
 )
 READY_QUEUES = "SELECT queue FROM tributary.queue_depths WHERE ready > 0 ORDER BY queue"
 # Test tooling only (tributary.testing.inline): when the next delayed or backed-off step, or the next timer of a
-# waiting step (sleep, wait timeout), of a workflow is due.
+# waiting step (sleep, wait timeout), of a workflow or of its child workflows (at any depth) is due.
 NEXT_SCHEDULED = (
-    "SELECT least(min(scheduled_at) FILTER (WHERE state = 'available'), min(wake_at))"
-    " FROM tributary.steps WHERE workflow_id = %s AND state IN ('available', 'waiting')"
+    "WITH RECURSIVE tree(id) AS (SELECT %s::bigint UNION ALL"
+    " SELECT w.id FROM tributary.workflows AS w JOIN tree ON w.parent_workflow_id = tree.id)"
+    " SELECT least(min(s.scheduled_at) FILTER (WHERE s.state = 'available'), min(s.wake_at))"
+    " FROM tributary.steps AS s"
+    " WHERE s.workflow_id IN (SELECT tree.id FROM tree) AND s.state IN ('available', 'waiting')"
 )
 DATABASE_NOW = "SELECT now()"
 SET_CLOCK = "SELECT tributary_test.set_now(%s)"

@@ -113,6 +113,8 @@ class InlineRunner:
                 continue
             due = _sql.call(self._conn, _sql.NEXT_SCHEDULED, (workflow_id,))[0][0]
             if due is None or due <= self.now:
+                if self.workflow(workflow_id).finished:
+                    continue  # the timers run_one ended finished it (a sleep, a child's last step)
                 waiting = {name: step.state for name, step in result.steps.items() if step.state != "completed"}
                 raise WorkflowStuck(f"workflow {workflow_id} cannot go on: no step is ready or due ({waiting})")
             self.set_now(due)
