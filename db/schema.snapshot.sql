@@ -1107,11 +1107,13 @@ CREATE FUNCTION tributary._lock_event(p_workflow_id bigint, p_key text, p_event 
     SET search_path TO ''
     SET jit TO 'off'
     AS $$
-  SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
-    CASE WHEN p_key IS NULL THEN 'tributary.event workflow ' || p_workflow_id::text
-         ELSE 'tributary.event key ' || p_key END || ' ' || p_event, 0));
+  SELECT pg_catalog.pg_advisory_xact_lock(
+    pg_catalog.hashtext('tributary.events'),
+    (pg_catalog.hashtextextended(
+       CASE WHEN p_key IS NULL THEN 'workflow ' || p_workflow_id::text ELSE 'key ' || p_key END || ' ' || p_event,
+       0) & 63)::integer);
 $$;
-COMMENT ON FUNCTION tributary._lock_event(p_workflow_id bigint, p_key text, p_event text) IS 'Internal: transaction advisory lock of one event address (workflow id or key, and event name), taken by send_event and by a wait that begins.';
+COMMENT ON FUNCTION tributary._lock_event(p_workflow_id bigint, p_key text, p_event text) IS 'Internal: transaction advisory lock of one event address (workflow id or key, and event name; 64 locks shared by hash), taken by send_event and by a wait that begins.';
 CREATE FUNCTION tributary._notify_available(p_queues text[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
