@@ -1697,6 +1697,20 @@ BEGIN
       USING ERRCODE = 'TB011',
             HINT = 'Roll the transaction back instead, or cancel the workflow after COMMIT.';
   END IF;
+  -- The unfinished steps of the running descendants first: a child that finalizes holds its own
+  -- step, then locks its waiting parent step, so holding the parent's steps while waiting for a
+  -- child's would deadlock with a worker completing the child's last step.
+  PERFORM 1 FROM tributary.steps AS s
+  WHERE s.workflow_id IN (
+          WITH RECURSIVE tree(id) AS (
+            SELECT c.id FROM tributary.workflows AS c WHERE c.parent_workflow_id = p_workflow_id AND c.state = 'running'
+            UNION ALL
+            SELECT c.id FROM tributary.workflows AS c JOIN tree ON c.parent_workflow_id = tree.id WHERE c.state = 'running'
+          )
+          SELECT tree.id FROM tree)
+    AND s.state IN ('pending', 'available', 'running', 'waiting')
+  ORDER BY s.id
+  FOR NO KEY UPDATE;
   PERFORM 1 FROM tributary.steps AS s
   WHERE s.workflow_id = p_workflow_id AND s.state IN ('pending', 'available', 'running', 'waiting')
   ORDER BY s.id

@@ -23,6 +23,7 @@ from tests.engine_helpers import (
     backend_pid,
     claim,
     create_workflow,
+    fast_deadlock_detection,
     run_in_threads,
     step_ids,
     task,
@@ -135,6 +136,49 @@ def test_a_spawn_after_the_cancel_is_refused_and_creates_nothing(connect: Connec
     assert getattr(refused.value, "sqlstate", None) == "TB008"
     row = conn.execute("SELECT count(*) FROM tributary.workflows WHERE parent_workflow_id = %s", (parent,)).fetchone()
     assert row == (0,)
+
+
+def test_a_cancel_waits_for_a_child_being_completed_before_it_takes_the_parent_step(connect: Connect) -> None:
+    """A worker holding a child's last step (mid-completion) and then resuming the parent step,
+    against a cancel of the parent: the cancel locks the child's steps before the parent's, so
+    it waits instead of deadlocking."""
+    completer, canceller, observer = connect(autocommit=False), connect(), connect()
+    fast_deadlock_detection(completer)
+    fast_deadlock_detection(canceller)
+    parent = create_workflow(
+        observer, "parent", [task("p", queue="dl"), task("after", queue="dl-after", depends_on=["p"])]
+    )
+    (claimed,) = claim(observer, "dl", "w")
+    row = observer.execute(
+        "SELECT tributary.spawn_child_workflow(%s, %s, 'child', %s)",
+        (claimed.step_id, claimed.attempt, Jsonb([task("x", queue="dl-child")])),
+    ).fetchone()
+    assert row is not None
+    (child_step,) = claim(observer, "dl-child", "w")
+    # The worker holds the child's last step, as complete_steps does before it settles the child.
+    completer.execute("SELECT 1 FROM tributary.steps WHERE id = %s FOR NO KEY UPDATE", (child_step.step_id,))
+    done = threading.Event()
+    errors: list[BaseException] = []
+    canceller_pid = backend_pid(canceller)
+
+    def cancel() -> None:
+        try:
+            canceller.execute("SELECT tributary.cancel_workflow(%s)", (parent,))
+        except BaseException as error:
+            errors.append(error)
+        done.set()
+
+    thread = threading.Thread(target=cancel)
+    thread.start()
+    wait_until_blocked(observer, canceller_pid, unless=done)
+    # The worker completes the child's last step: the child finalizes and resumes the parent step.
+    completer.execute("SELECT tributary.complete_step(%s, %s, '7')", (child_step.step_id, child_step.attempt))
+    completer.commit()
+    thread.join(timeout=10)
+    assert errors == []
+    assert step_row(observer, claimed.step_id) == ("completed", {"x": 7}), "the child completed it first"
+    states = dict(observer.execute("SELECT task_name, state FROM tributary.steps WHERE workflow_id = %s", (parent,)))
+    assert states == {"p": "completed", "after": "cancelled"}
 
 
 # -- a timer firing concurrently with an event ---------------------------------------------------

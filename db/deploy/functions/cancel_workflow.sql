@@ -9,7 +9,8 @@
 -- it from heartbeat() (false) or complete_step()/fail_step() (TB008). Returns false when the
 -- workflow had already finished (nothing changes), TB009 when it does not exist, TB011 when it
 -- was inserted directly in the current transaction and is not resolved yet. Locks the
--- unfinished steps in id order, then the workflow row, then each child's, child by child.
+-- unfinished steps of its running descendants (children, grandchildren, ...) in id order, then
+-- its own unfinished steps in id order, then the workflow row, then each child's row.
 -- Runs as its owner (SECURITY DEFINER, as grants/definer made the @v0.1.0 form).
 BEGIN;
 
@@ -39,6 +40,21 @@ BEGIN
       USING ERRCODE = 'TB011',
             HINT = 'Roll the transaction back instead, or cancel the workflow after COMMIT.';
   END IF;
+
+  -- The unfinished steps of the running descendants first: a child that finalizes holds its own
+  -- step, then locks its waiting parent step, so holding the parent's steps while waiting for a
+  -- child's would deadlock with a worker completing the child's last step.
+  PERFORM 1 FROM tributary.steps AS s
+  WHERE s.workflow_id IN (
+          WITH RECURSIVE tree(id) AS (
+            SELECT c.id FROM tributary.workflows AS c WHERE c.parent_workflow_id = p_workflow_id AND c.state = 'running'
+            UNION ALL
+            SELECT c.id FROM tributary.workflows AS c JOIN tree ON c.parent_workflow_id = tree.id WHERE c.state = 'running'
+          )
+          SELECT tree.id FROM tree)
+    AND s.state IN ('pending', 'available', 'running', 'waiting')
+  ORDER BY s.id
+  FOR NO KEY UPDATE;
 
   PERFORM 1 FROM tributary.steps AS s
   WHERE s.workflow_id = p_workflow_id AND s.state IN ('pending', 'available', 'running', 'waiting')
