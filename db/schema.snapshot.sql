@@ -1681,12 +1681,17 @@ CREATE FUNCTION tributary.cancel_workflow(p_workflow_id bigint, p_reason text DE
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_custom_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
     SET jit TO 'off'
     AS $$
 DECLARE
   v_now timestamptz := tributary.now();
   v_cancelled bigint[];
   v_unresolved boolean;
+  v_descendants bigint[];
 BEGIN
   SELECT w.steps_total IS NULL INTO v_unresolved FROM tributary.workflows AS w WHERE w.id = p_workflow_id;
   IF NOT FOUND THEN
@@ -1700,17 +1705,19 @@ BEGIN
   -- The unfinished steps of the running descendants first: a child that finalizes holds its own
   -- step, then locks its waiting parent step, so holding the parent's steps while waiting for a
   -- child's would deadlock with a worker completing the child's last step.
-  PERFORM 1 FROM tributary.steps AS s
-  WHERE s.workflow_id IN (
-          WITH RECURSIVE tree(id) AS (
-            SELECT c.id FROM tributary.workflows AS c WHERE c.parent_workflow_id = p_workflow_id AND c.state = 'running'
-            UNION ALL
-            SELECT c.id FROM tributary.workflows AS c JOIN tree ON c.parent_workflow_id = tree.id WHERE c.state = 'running'
-          )
-          SELECT tree.id FROM tree)
-    AND s.state IN ('pending', 'available', 'running', 'waiting')
-  ORDER BY s.id
-  FOR NO KEY UPDATE;
+  v_descendants := ARRAY(
+    WITH RECURSIVE tree(id) AS (
+      SELECT c.id FROM tributary.workflows AS c WHERE c.parent_workflow_id = p_workflow_id AND c.state = 'running'
+      UNION ALL
+      SELECT c.id FROM tributary.workflows AS c JOIN tree ON c.parent_workflow_id = tree.id WHERE c.state = 'running'
+    )
+    SELECT tree.id FROM tree);
+  IF pg_catalog.cardinality(v_descendants) > 0 THEN
+    PERFORM 1 FROM tributary.steps AS s
+    WHERE s.workflow_id = ANY (v_descendants) AND s.state IN ('pending', 'available', 'running', 'waiting')
+    ORDER BY s.id
+    FOR NO KEY UPDATE;
+  END IF;
   PERFORM 1 FROM tributary.steps AS s
   WHERE s.workflow_id = p_workflow_id AND s.state IN ('pending', 'available', 'running', 'waiting')
   ORDER BY s.id

@@ -11,7 +11,9 @@
 -- was inserted directly in the current transaction and is not resolved yet. Locks the
 -- unfinished steps of its running descendants (children, grandchildren, ...) in id order, then
 -- its own unfinished steps in id order, then the workflow row, then each child's row.
--- Runs as its owner (SECURITY DEFINER, as grants/definer made the @v0.1.0 form).
+-- Runs as its owner (SECURITY DEFINER, as grants/definer made the @v0.1.0 form). Planned at every
+-- call, without sequential scans, bitmap scans, hash or merge joins: the walk over the children
+-- reads workflows_parent_idx by key, and the steps are read by workflow_id.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary.cancel_workflow(
@@ -24,12 +26,17 @@ VOLATILE
 SECURITY DEFINER
 SET search_path = ''
 SET plan_cache_mode = force_custom_plan
+SET enable_seqscan = off
+SET enable_bitmapscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
 SET jit = off
 AS $$
 DECLARE
   v_now timestamptz := tributary.now();
   v_cancelled bigint[];
   v_unresolved boolean;
+  v_descendants bigint[];
 BEGIN
   SELECT w.steps_total IS NULL INTO v_unresolved FROM tributary.workflows AS w WHERE w.id = p_workflow_id;
   IF NOT FOUND THEN
@@ -44,17 +51,19 @@ BEGIN
   -- The unfinished steps of the running descendants first: a child that finalizes holds its own
   -- step, then locks its waiting parent step, so holding the parent's steps while waiting for a
   -- child's would deadlock with a worker completing the child's last step.
-  PERFORM 1 FROM tributary.steps AS s
-  WHERE s.workflow_id IN (
-          WITH RECURSIVE tree(id) AS (
-            SELECT c.id FROM tributary.workflows AS c WHERE c.parent_workflow_id = p_workflow_id AND c.state = 'running'
-            UNION ALL
-            SELECT c.id FROM tributary.workflows AS c JOIN tree ON c.parent_workflow_id = tree.id WHERE c.state = 'running'
-          )
-          SELECT tree.id FROM tree)
-    AND s.state IN ('pending', 'available', 'running', 'waiting')
-  ORDER BY s.id
-  FOR NO KEY UPDATE;
+  v_descendants := ARRAY(
+    WITH RECURSIVE tree(id) AS (
+      SELECT c.id FROM tributary.workflows AS c WHERE c.parent_workflow_id = p_workflow_id AND c.state = 'running'
+      UNION ALL
+      SELECT c.id FROM tributary.workflows AS c JOIN tree ON c.parent_workflow_id = tree.id WHERE c.state = 'running'
+    )
+    SELECT tree.id FROM tree);
+  IF pg_catalog.cardinality(v_descendants) > 0 THEN
+    PERFORM 1 FROM tributary.steps AS s
+    WHERE s.workflow_id = ANY (v_descendants) AND s.state IN ('pending', 'available', 'running', 'waiting')
+    ORDER BY s.id
+    FOR NO KEY UPDATE;
+  END IF;
 
   PERFORM 1 FROM tributary.steps AS s
   WHERE s.workflow_id = p_workflow_id AND s.state IN ('pending', 'available', 'running', 'waiting')
