@@ -196,6 +196,8 @@ CREATE TABLE tributary.steps (
     errors jsonb DEFAULT '[]'::jsonb NOT NULL,
     cancel_reason text,
     finalized_at timestamp with time zone,
+    wait jsonb,
+    wake_at timestamp with time zone,
     CONSTRAINT steps_attempt_within_max CHECK (((attempt >= 0) AND (attempt <= max_attempts))),
     CONSTRAINT steps_attempts_left_bounded CHECK (((max_attempts - attempt) <= 1000000)),
     CONSTRAINT steps_available_means_no_remaining_deps CHECK (((state <> 'available'::text) OR (remaining_deps = 0))),
@@ -215,11 +217,14 @@ CREATE TABLE tributary.steps (
     CONSTRAINT steps_retry_backoff_not_negative CHECK ((retry_backoff >= '00:00:00'::interval)),
     CONSTRAINT steps_running_has_worker CHECK (((state <> 'running'::text) OR (worker_id IS NOT NULL))),
     CONSTRAINT steps_scheduled_at_finite CHECK (isfinite(scheduled_at)),
-    CONSTRAINT steps_state_valid CHECK ((state = ANY (ARRAY['pending'::text, 'available'::text, 'running'::text, 'completed'::text, 'discarded'::text, 'cancelled'::text]))),
+    CONSTRAINT steps_state_valid CHECK ((state = ANY (ARRAY['pending'::text, 'available'::text, 'running'::text, 'waiting'::text, 'completed'::text, 'discarded'::text, 'cancelled'::text]))),
     CONSTRAINT steps_task_name_length CHECK ((char_length(task_name) <= 255)),
     CONSTRAINT steps_task_name_not_blank CHECK ((task_name <> ''::text)),
     CONSTRAINT steps_timeout_bounded CHECK ((timeout <= '1 year'::interval)),
     CONSTRAINT steps_timeout_positive CHECK ((timeout > '00:00:00'::interval)),
+    CONSTRAINT steps_wait_is_object CHECK ((jsonb_typeof(wait) = 'object'::text)),
+    CONSTRAINT steps_wait_never_claimed CHECK (((wait IS NULL) OR (state <> ALL (ARRAY['available'::text, 'running'::text])))),
+    CONSTRAINT steps_wake_at_only_when_waiting CHECK (((wake_at IS NULL) OR (state = 'waiting'::text))),
     CONSTRAINT steps_worker_id_length CHECK ((char_length(worker_id) <= 255))
 )
 WITH (autovacuum_vacuum_scale_factor='0.02', autovacuum_vacuum_insert_scale_factor='0.02', autovacuum_analyze_scale_factor='0.02');
@@ -233,7 +238,7 @@ COMMENT ON COLUMN tributary.steps.priority IS 'Higher priority is claimed first;
 COMMENT ON COLUMN tributary.steps.max_attempts IS 'Attempts before the step is discarded.';
 COMMENT ON COLUMN tributary.steps.timeout IS 'Per-attempt time limit (NULL: none). heartbeat() returns false past it.';
 COMMENT ON COLUMN tributary.steps.retry_backoff IS 'Base delay of the exponential backoff between attempts.';
-COMMENT ON COLUMN tributary.steps.state IS 'pending: waiting on dependencies; available: claimable from scheduled_at on; running: claimed, under a lease; completed: result stored; discarded: attempts exhausted or non-retryable error; cancelled: can never run (see cancel_reason).';
+COMMENT ON COLUMN tributary.steps.state IS 'pending: waiting on dependencies; available: claimable from scheduled_at on; running: claimed, under a lease; waiting: waits for an event, a timer or a child workflow, holding no worker; completed: result stored; discarded: attempts exhausted, non-retryable error or a wait timed out; cancelled: can never run (see cancel_reason).';
 COMMENT ON COLUMN tributary.steps.attempt IS 'Number of the current (or last) attempt; fences complete/fail/heartbeat calls.';
 COMMENT ON COLUMN tributary.steps.remaining_deps IS 'Dependencies not yet completed; NULL until the graph is resolved.';
 COMMENT ON COLUMN tributary.steps.scheduled_at IS 'Not claimable before this time (creation, schedule or retry backoff).';
@@ -245,6 +250,8 @@ COMMENT ON COLUMN tributary.steps.result IS 'Result of the completed step, given
 COMMENT ON COLUMN tributary.steps.errors IS 'Error history: one object per failed attempt (attempt, at, worker_id, message, ...).';
 COMMENT ON COLUMN tributary.steps.cancel_reason IS 'Why the step was cancelled.';
 COMMENT ON COLUMN tributary.steps.finalized_at IS 'When the step completed, was discarded or was cancelled.';
+COMMENT ON COLUMN tributary.steps.wait IS 'What a wait or sleep task waits for (NULL for other steps): {"event", "key", "timeout", "on_timeout"} or {"sleep"} or {"sleep_until"}.';
+COMMENT ON COLUMN tributary.steps.wake_at IS 'While waiting: when a timer ends the wait (sleep end, wait timeout); NULL otherwise.';
 COMMENT ON CONSTRAINT steps_attempts_left_bounded ON tributary.steps IS 'At most 1,000,000 attempts left: max_attempts <= 1,000,000 at creation; a release (which does not count the attempt) keeps the number left.';
 CREATE FUNCTION tributary._check_attempt(p_step_id bigint, p_attempt integer) RETURNS tributary.steps
     LANGUAGE plpgsql
@@ -298,6 +305,45 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary._check_time_zone(p_time_zone text) IS 'Internal: raises TB202 unless PostgreSQL knows the time zone.';
+CREATE FUNCTION tributary._complete_waits(p_step_ids bigint[], p_results jsonb[]) RETURNS bigint[]
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_now timestamptz := tributary.now();
+  v_positions jsonb;
+  v_completed bigint[];
+  v_workflow_ids bigint[];
+BEGIN
+  SELECT pg_catalog.jsonb_object_agg(i.id, i.ord) INTO v_positions
+  FROM pg_catalog.unnest(p_step_ids) WITH ORDINALITY AS i(id, ord);
+  WITH done AS (
+    UPDATE tributary.steps AS s
+    SET state = 'completed',
+        result = p_results[(v_positions ->> s.id::text)::integer],
+        finalized_at = v_now,
+        wake_at = NULL
+    WHERE s.id = ANY (p_step_ids) AND s.state = 'waiting'
+    RETURNING s.id, s.workflow_id
+  )
+  SELECT pg_catalog.array_agg(done.id), pg_catalog.array_agg(done.workflow_id)
+  INTO v_completed, v_workflow_ids
+  FROM done;
+  IF v_completed IS NULL THEN
+    RETURN '{}';
+  END IF;
+  PERFORM tributary._unlock_dependents(v_completed);
+  PERFORM tributary._settle_workflows(v_workflow_ids);
+  RETURN v_completed;
+END;
+$$;
+COMMENT ON FUNCTION tributary._complete_waits(p_step_ids bigint[], p_results jsonb[]) IS 'Internal: completes locked waiting steps with the given results, unlocks their dependents and settles their workflows; returns the ids completed.';
 CREATE FUNCTION tributary._create_role(p_purpose text, p_includes text[] DEFAULT '{}'::text[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -421,14 +467,15 @@ BEGIN
     WHEN pg_catalog.jsonb_typeof(t.task) <> 'object' THEN 'not a JSON object'
     WHEN pg_catalog.jsonb_typeof(t.task->'name') IS DISTINCT FROM 'string' OR t.task->>'name' = ''
       THEN 'no "name" (a non-empty string)'
-    WHEN pg_catalog.jsonb_typeof(t.task->'kind') IS DISTINCT FROM 'string' OR t.task->>'kind' = ''
+    WHEN (t.task ? 'kind' OR NOT t.task ?| ARRAY['wait_for', 'sleep', 'sleep_until'])
+         AND (pg_catalog.jsonb_typeof(t.task->'kind') IS DISTINCT FROM 'string' OR t.task->>'kind' = '')
       THEN 'no "kind" (a non-empty string)'
     WHEN t.task - ARRAY['name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
-                        'timeout', 'retry_backoff', 'scheduled_at'] <> '{}'
-      THEN (SELECT pg_catalog.format('unknown key "%s" (known: name, kind, args, depends_on, queue, priority, max_attempts, timeout, retry_backoff, scheduled_at)', k.key)
+                        'timeout', 'retry_backoff', 'scheduled_at', 'wait_for', 'sleep', 'sleep_until'] <> '{}'
+      THEN (SELECT pg_catalog.format('unknown key "%s" (known: name, kind, args, depends_on, queue, priority, max_attempts, timeout, retry_backoff, scheduled_at, wait_for, sleep, sleep_until)', k.key)
             FROM pg_catalog.jsonb_object_keys(t.task) AS k(key)
             WHERE k.key NOT IN ('name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
-                                'timeout', 'retry_backoff', 'scheduled_at')
+                                'timeout', 'retry_backoff', 'scheduled_at', 'wait_for', 'sleep', 'sleep_until')
             ORDER BY k.key LIMIT 1)
     WHEN pg_catalog.jsonb_typeof(t.task->'depends_on') NOT IN ('array', 'null')
       OR (pg_catalog.jsonb_typeof(t.task->'depends_on') = 'array'
@@ -516,6 +563,28 @@ BEGIN
             DETAIL = v_where || pg_catalog.format('task #%s of the tasks array', v_bad.ord),
             HINT = 'depends_on names tasks of the same workflow; check the spelling or add the task.';
   END IF;
+  -- TB303: the wait options of wait and sleep tasks (tributary._wait_spec), checked task by task
+  -- for those tasks only (a task without wait_for, sleep or sleep_until costs one key test).
+  FOR v_bad IN
+    SELECT w.ord AS wf_ord, w.wf->>'name' AS wf_name, t.ord, t.task->>'name' AS name, t.task
+    FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
+    CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(w.wf->'tasks') WITH ORDINALITY AS t(task, ord)
+    WHERE t.task ?| ARRAY['wait_for', 'sleep', 'sleep_until']
+    ORDER BY w.ord, t.ord
+  LOOP
+    DECLARE
+      v_message text;
+    BEGIN
+      PERFORM tributary._wait_spec(v_bad.task);
+    EXCEPTION WHEN SQLSTATE 'TB303' THEN
+      GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
+      RAISE EXCEPTION 'task "%" in workflow "%": %', v_bad.name, v_bad.wf_name, v_message
+        USING ERRCODE = 'TB303',
+              DETAIL = pg_catalog.concat_ws('; ', CASE WHEN p_in_batch THEN pg_catalog.format('workflow #%s ("%s") of the batch', v_bad.wf_ord, v_bad.wf_name) END,
+                                 pg_catalog.format('task #%s of the tasks array', v_bad.ord)),
+              HINT = '"wait_for": {"event": "approved", "key"?: "order:42", "timeout"?: "3 days", "on_timeout"?: "fail" | {"default": ...}}, "sleep": "1 hour" (>= 0) or "sleep_until": "2030-01-01T00:00:00Z".';
+    END;
+  END LOOP;
   -- The workflows. Ids are drawn up front (one per position) so that rows skipped for their
   -- idempotency key can be told apart from inserted ones; a position that brings a reserved id
   -- keeps it.
@@ -601,12 +670,12 @@ BEGIN
       WITH steps AS (
         INSERT INTO tributary.steps (
           id, workflow_id, task_name, kind, args, depends_on, queue, priority, max_attempts, timeout,
-          retry_backoff, state, remaining_deps, scheduled_at, created_at
+          retry_backoff, state, remaining_deps, scheduled_at, created_at, wait
         )
         SELECT v_step_ids[v_offsets[w.ord] + t.ord],
                v_ids[w.ord],
                t.task->>'name',
-               t.task->>'kind',
+               coalesce(t.task->>'kind', CASE WHEN t.task ? 'wait_for' THEN 'wait_for' ELSE 'sleep' END),
                coalesce(t.task->'args', '{}'),
                deps.names,
                coalesce(t.task->>'queue', v_settings.default_queue),
@@ -623,7 +692,8 @@ BEGIN
                CASE WHEN deps.n = 0 THEN 'available' ELSE 'pending' END,
                deps.n,
                GREATEST(coalesce((t.task->>'scheduled_at')::timestamptz, w.scheduled_at), w.scheduled_at),
-               v_now  -- not the column default: one call of tributary.now() per row costs more than the row
+               v_now,  -- not the column default: one call of tributary.now() per row costs more than the row
+               CASE WHEN t.task ?| ARRAY['wait_for', 'sleep', 'sleep_until'] THEN tributary._wait_spec(t.task) END
         FROM (SELECT w.ord, w.wf, coalesce((w.wf->>'scheduled_at')::timestamptz, v_now) AS scheduled_at
               FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
               WHERE (v_all_new OR v_inserted ? v_ids[w.ord]::text)) AS w
@@ -1066,6 +1136,18 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary._local_to_instant(p_local timestamp without time zone, p_time_zone text) IS 'Internal: the instant of a wall-clock time in a time zone; a repeated time is its first occurrence, a skipped one the end of the gap.';
+CREATE FUNCTION tributary._lock_event(p_workflow_id bigint, p_key text, p_event text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+  SELECT pg_catalog.pg_advisory_xact_lock(
+    pg_catalog.hashtext('tributary.events'),
+    (pg_catalog.hashtextextended(
+       CASE WHEN p_key IS NULL THEN 'workflow ' || p_workflow_id::text ELSE 'key ' || p_key END || ' ' || p_event,
+       0) & 63)::integer);
+$$;
+COMMENT ON FUNCTION tributary._lock_event(p_workflow_id bigint, p_key text, p_event text) IS 'Internal: transaction advisory lock of one event address (workflow id or key, and event name; 64 locks shared by hash), taken by send_event and by a wait that begins.';
 CREATE FUNCTION tributary._notify_available(p_queues text[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -1535,16 +1617,115 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary._unlock_dependents(p_step_ids bigint[]) IS 'Internal: after steps completed, counts down their dependents'' remaining_deps and makes those at 0 available. O(out-degree).';
+CREATE FUNCTION tributary._wait_spec(p_task jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_wait jsonb := p_task -> 'wait_for';
+  v_value jsonb;
+  v_interval interval;
+  v_until timestamptz;
+  v_problem text;
+  v_on_timeout jsonb;
+BEGIN
+  IF (p_task ? 'wait_for')::integer + (p_task ? 'sleep')::integer + (p_task ? 'sleep_until')::integer = 0 THEN
+    RETURN NULL;
+  END IF;
+  IF (p_task ? 'wait_for')::integer + (p_task ? 'sleep')::integer + (p_task ? 'sleep_until')::integer > 1 THEN
+    RAISE EXCEPTION 'at most one of "wait_for", "sleep" and "sleep_until"' USING ERRCODE = 'TB303';
+  END IF;
+  IF p_task ? 'sleep_until' THEN
+    v_value := p_task -> 'sleep_until';
+    IF pg_catalog.jsonb_typeof(v_value) IS DISTINCT FROM 'string' THEN
+      RAISE EXCEPTION '"sleep_until" is not a timestamp string' USING ERRCODE = 'TB303';
+    END IF;
+    BEGIN
+      v_until := (v_value #>> '{}')::timestamptz;
+    EXCEPTION WHEN data_exception THEN
+      RAISE EXCEPTION '"sleep_until" "%" is not a timestamp', v_value #>> '{}' USING ERRCODE = 'TB303';
+    END;
+    IF NOT pg_catalog.isfinite(v_until) THEN
+      RAISE EXCEPTION '"sleep_until" must be a finite timestamp' USING ERRCODE = 'TB303';
+    END IF;
+    RETURN pg_catalog.jsonb_build_object('sleep_until', v_until);
+  END IF;
+  IF p_task ? 'sleep' THEN
+    v_value := p_task -> 'sleep';
+    v_problem := '"sleep"';
+  ELSE
+    IF pg_catalog.jsonb_typeof(v_wait) IS DISTINCT FROM 'object' THEN
+      RAISE EXCEPTION '"wait_for" is not an object like {"event": "approved", "timeout": "3 days"}' USING ERRCODE = 'TB303';
+    END IF;
+    IF v_wait - ARRAY['event', 'key', 'timeout', 'on_timeout'] <> '{}' THEN
+      RAISE EXCEPTION '"wait_for" has an unknown key "%" (known: event, key, timeout, on_timeout)',
+        (SELECT k FROM pg_catalog.jsonb_object_keys(v_wait - ARRAY['event', 'key', 'timeout', 'on_timeout']) AS k ORDER BY k LIMIT 1)
+        USING ERRCODE = 'TB303';
+    END IF;
+    IF pg_catalog.jsonb_typeof(v_wait -> 'event') IS DISTINCT FROM 'string' OR pg_catalog.length(v_wait ->> 'event') NOT BETWEEN 1 AND 255 THEN
+      RAISE EXCEPTION '"wait_for" has no "event" (a string of 1 to 255 characters)' USING ERRCODE = 'TB303';
+    END IF;
+    IF pg_catalog.jsonb_typeof(v_wait -> 'key') NOT IN ('string', 'null') OR pg_catalog.length(v_wait ->> 'key') NOT BETWEEN 1 AND 255 THEN
+      RAISE EXCEPTION '"wait_for" "key" is not a string of 1 to 255 characters' USING ERRCODE = 'TB303';
+    END IF;
+    v_on_timeout := coalesce(v_wait -> 'on_timeout', '"fail"');
+    IF NOT (v_on_timeout = '"fail"' OR (pg_catalog.jsonb_typeof(v_on_timeout) = 'object' AND v_on_timeout ? 'default'
+                                         AND v_on_timeout - 'default' = '{}')) THEN
+      RAISE EXCEPTION '"wait_for" "on_timeout" is neither "fail" nor {"default": <result>}' USING ERRCODE = 'TB303';
+    END IF;
+    IF pg_catalog.jsonb_typeof(v_wait -> 'timeout') IS NULL OR pg_catalog.jsonb_typeof(v_wait -> 'timeout') = 'null' THEN
+      IF v_wait ? 'on_timeout' THEN
+        RAISE EXCEPTION '"wait_for" has an "on_timeout" but no "timeout"' USING ERRCODE = 'TB303';
+      END IF;
+      RETURN pg_catalog.jsonb_build_object('event', v_wait -> 'event', 'key', coalesce(v_wait -> 'key', 'null'),
+                                           'timeout', NULL, 'on_timeout', NULL);
+    END IF;
+    v_value := v_wait -> 'timeout';
+    v_problem := '"wait_for" "timeout"';
+  END IF;
+  -- An interval: a string PostgreSQL parses, or a number of seconds.
+  BEGIN
+    v_interval := CASE pg_catalog.jsonb_typeof(v_value)
+                    WHEN 'number' THEN pg_catalog.make_interval(secs => (v_value #>> '{}')::double precision)
+                    WHEN 'string' THEN (v_value #>> '{}')::interval
+                  END;
+  EXCEPTION WHEN data_exception THEN
+    v_interval := NULL;
+  END;
+  IF v_interval IS NULL THEN
+    RAISE EXCEPTION '% % is not an interval (a string such as ''1 hour'' or a number of seconds)', v_problem, v_value
+      USING ERRCODE = 'TB303';
+  END IF;
+  IF p_task ? 'sleep' THEN
+    IF v_interval < interval '0' THEN
+      RAISE EXCEPTION '"sleep" % is negative', v_value USING ERRCODE = 'TB303';
+    END IF;
+    RETURN pg_catalog.jsonb_build_object('sleep', v_interval::text);
+  END IF;
+  IF v_interval <= interval '0' THEN
+    RAISE EXCEPTION '"wait_for" "timeout" % is not positive', v_value USING ERRCODE = 'TB303';
+  END IF;
+  RETURN pg_catalog.jsonb_build_object('event', v_wait -> 'event', 'key', coalesce(v_wait -> 'key', 'null'),
+                                       'timeout', v_interval::text, 'on_timeout', v_on_timeout);
+END;
+$$;
+COMMENT ON FUNCTION tributary._wait_spec(p_task jsonb) IS 'Internal: the normalized steps.wait of a task object with wait_for, sleep or sleep_until (NULL without); TB303 for invalid options.';
 CREATE FUNCTION tributary.cancel_workflow(p_workflow_id bigint, p_reason text DEFAULT 'workflow cancelled'::text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_custom_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
     SET jit TO 'off'
     AS $$
 DECLARE
   v_now timestamptz := tributary.now();
   v_cancelled bigint[];
   v_unresolved boolean;
+  v_descendants bigint[];
 BEGIN
   SELECT w.steps_total IS NULL INTO v_unresolved FROM tributary.workflows AS w WHERE w.id = p_workflow_id;
   IF NOT FOUND THEN
@@ -1555,8 +1736,24 @@ BEGIN
       USING ERRCODE = 'TB011',
             HINT = 'Roll the transaction back instead, or cancel the workflow after COMMIT.';
   END IF;
+  -- The unfinished steps of the running descendants first: a child that finalizes holds its own
+  -- step, then locks its waiting parent step, so holding the parent's steps while waiting for a
+  -- child's would deadlock with a worker completing the child's last step.
+  v_descendants := ARRAY(
+    WITH RECURSIVE tree(id) AS (
+      SELECT c.id FROM tributary.workflows AS c WHERE c.parent_workflow_id = p_workflow_id AND c.state = 'running'
+      UNION ALL
+      SELECT c.id FROM tributary.workflows AS c JOIN tree ON c.parent_workflow_id = tree.id WHERE c.state = 'running'
+    )
+    SELECT tree.id FROM tree);
+  IF pg_catalog.cardinality(v_descendants) > 0 THEN
+    PERFORM 1 FROM tributary.steps AS s
+    WHERE s.workflow_id = ANY (v_descendants) AND s.state IN ('pending', 'available', 'running', 'waiting')
+    ORDER BY s.id
+    FOR NO KEY UPDATE;
+  END IF;
   PERFORM 1 FROM tributary.steps AS s
-  WHERE s.workflow_id = p_workflow_id AND s.state IN ('pending', 'available', 'running')
+  WHERE s.workflow_id = p_workflow_id AND s.state IN ('pending', 'available', 'running', 'waiting')
   ORDER BY s.id
   FOR NO KEY UPDATE;
   WITH cancelled AS (
@@ -1565,8 +1762,9 @@ BEGIN
         cancel_reason = coalesce(p_reason, 'workflow cancelled'),
         finalized_at = v_now,
         lease_expires_at = NULL,
-        deadline_at = NULL
-    WHERE s.workflow_id = p_workflow_id AND s.state IN ('pending', 'available', 'running')
+        deadline_at = NULL,
+        wake_at = NULL
+    WHERE s.workflow_id = p_workflow_id AND s.state IN ('pending', 'available', 'running', 'waiting')
     RETURNING s.id
   )
   SELECT pg_catalog.array_agg(cancelled.id) INTO v_cancelled FROM cancelled;
@@ -1575,10 +1773,16 @@ BEGIN
   END IF;
   UPDATE tributary.workflows SET cancelled_at = v_now WHERE id = p_workflow_id;
   PERFORM tributary._settle_workflows(pg_catalog.array_fill(p_workflow_id, ARRAY[pg_catalog.cardinality(v_cancelled)]));
+  -- Children last: a child created concurrently by one of the steps just cancelled (it waited
+  -- for that step's lock) is visible to this statement.
+  PERFORM tributary.cancel_workflow(c.id, pg_catalog.format('parent workflow %s was cancelled', p_workflow_id))
+  FROM tributary.workflows AS c
+  WHERE c.parent_workflow_id = p_workflow_id AND c.state = 'running'
+  ORDER BY c.id;
   RETURN true;
 END;
 $$;
-COMMENT ON FUNCTION tributary.cancel_workflow(p_workflow_id bigint, p_reason text) IS 'Cancels every unfinished step of a workflow (running ones learn it via heartbeat/complete_step) and finalizes it as cancelled. false if already finished; TB009 unknown workflow.';
+COMMENT ON FUNCTION tributary.cancel_workflow(p_workflow_id bigint, p_reason text) IS 'Cancels every unfinished step of a workflow (running ones learn it via heartbeat/complete_step), finalizes it as cancelled, then cancels its running child workflows. false if already finished; TB009 unknown workflow.';
 CREATE FUNCTION tributary.claim_step(p_queue text, p_worker_id text, p_max_steps integer DEFAULT 1) RETURNS TABLE(step_id bigint, workflow_id bigint, task_name text, kind text, args jsonb, attempt integer, max_attempts integer, queue text, priority integer, timeout interval, deadline_at timestamp with time zone, lease_expires_at timestamp with time zone, dependency_results jsonb, has_dependents boolean)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -2052,6 +2256,11 @@ BEGIN
            'id', w.id, 'name', w.name, 'state', w.state, 'metadata', w.metadata,
            'created_at', w.created_at, 'scheduled_at', w.scheduled_at,
            'cancelled_at', w.cancelled_at, 'finalized_at', w.finalized_at,
+           'parent_step_id', w.parent_step_id, 'parent_workflow_id', w.parent_workflow_id,
+           'children', coalesce((
+             SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                      'id', c.id, 'name', c.name, 'state', c.state, 'parent_step_id', c.parent_step_id) ORDER BY c.id)
+             FROM tributary.workflows AS c WHERE c.parent_workflow_id = w.id), '[]'),
            'steps', coalesce((
              SELECT pg_catalog.jsonb_object_agg(s.task_name, pg_catalog.jsonb_build_object(
                       'id', s.id, 'kind', s.kind, 'state', s.state, 'attempt', s.attempt,
@@ -2060,7 +2269,7 @@ BEGIN
                       'finalized_at', s.finalized_at,
                       'depends_on', pg_catalog.to_jsonb(s.depends_on), 'args', s.args,
                       'scheduled_at', s.scheduled_at, 'attempted_at', s.attempted_at,
-                      'worker_id', s.worker_id))
+                      'worker_id', s.worker_id, 'wait', s.wait, 'wake_at', s.wake_at))
              FROM tributary.steps AS s WHERE s.workflow_id = w.id), '{}'))
   INTO v_doc
   FROM tributary.workflows AS w
@@ -2071,7 +2280,7 @@ BEGIN
   RETURN v_doc;
 END;
 $$;
-COMMENT ON FUNCTION tributary.get_workflow(p_workflow_id bigint) IS 'One workflow as jsonb: state, timestamps, and per task name its state, attempt, result, errors, cancel reason, depends_on (task names), args (as stored), scheduled_at, attempted_at, worker_id. TB009 unknown workflow.';
+COMMENT ON FUNCTION tributary.get_workflow(p_workflow_id bigint) IS 'One workflow as jsonb: state, timestamps, and per task name its state, attempt, result, errors, cancel reason, depends_on (task names), args (as stored), scheduled_at, attempted_at, worker_id, wait, wake_at; parent_step_id, parent_workflow_id and children link child workflows. TB009 unknown workflow.';
 CREATE FUNCTION tributary.hand_back_step(p_step_id bigint, p_attempt integer, p_reason text, p_error jsonb DEFAULT NULL::jsonb) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -2574,6 +2783,104 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.retry_workflow(p_workflow_id bigint) IS 'Admin: re-runs every discarded/cancelled step of a workflow, keeping completed results. Returns steps reopened. TB009 unknown workflow.';
+CREATE FUNCTION tributary.send_event(p_event text, p_payload jsonb DEFAULT NULL::jsonb, p_workflow_id bigint DEFAULT NULL::bigint, p_key text DEFAULT NULL::text, p_ttl interval DEFAULT NULL::interval) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_now timestamptz := tributary.now();
+  v_state text;
+  v_step_id bigint;
+BEGIN
+  IF p_event IS NULL OR pg_catalog.length(p_event) NOT BETWEEN 1 AND 255 THEN
+    RAISE EXCEPTION 'an event needs a name of 1 to 255 characters'
+      USING ERRCODE = 'TB302', HINT = 'send_event(''approved'', ''{"by": "ana"}'', p_workflow_id => 42)';
+  END IF;
+  IF (p_workflow_id IS NULL) = (p_key IS NULL) THEN
+    RAISE EXCEPTION 'event "%" needs exactly one address: p_workflow_id or p_key', p_event
+      USING ERRCODE = 'TB302',
+            HINT = 'p_workflow_id ends a wait of that workflow; p_key ends a wait declared with that "key".';
+  END IF;
+  IF p_key IS NOT NULL AND pg_catalog.length(p_key) NOT BETWEEN 1 AND 255 THEN
+    RAISE EXCEPTION 'event "%": the key must have 1 to 255 characters', p_event USING ERRCODE = 'TB302';
+  END IF;
+  IF p_ttl IS NOT NULL AND (p_key IS NULL OR p_ttl <= interval '0') THEN
+    RAISE EXCEPTION 'event "%": p_ttl is for keyed events and must be positive', p_event
+      USING ERRCODE = 'TB302',
+            HINT = 'An event sent to a workflow is kept until the workflow finishes.';
+  END IF;
+  IF p_workflow_id IS NOT NULL THEN
+    SELECT w.state INTO v_state FROM tributary.workflows AS w WHERE w.id = p_workflow_id;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'event "%" for workflow %: the workflow does not exist', p_event, p_workflow_id
+        USING ERRCODE = 'TB300';
+    END IF;
+    IF v_state <> 'running' THEN
+      RAISE EXCEPTION 'event "%" for workflow %: the workflow is % and waits for nothing', p_event, p_workflow_id, v_state
+        USING ERRCODE = 'TB301',
+              HINT = 'Events are delivered to running workflows only.';
+    END IF;
+  END IF;
+  PERFORM tributary._lock_event(p_workflow_id, p_key, p_event);
+  LOOP
+    -- The oldest step waiting for it, then locked; one that stopped waiting meanwhile is passed.
+    IF p_key IS NULL THEN
+      SELECT s.id INTO v_step_id FROM tributary.steps AS s
+      WHERE (s.wait ->> 'event') = p_event AND (s.wait ->> 'key') IS NULL AND s.workflow_id = p_workflow_id
+        AND s.state = 'waiting' AND s.wait IS NOT NULL
+      ORDER BY (s.wait ->> 'event'), (s.wait ->> 'key'), s.workflow_id, s.id
+      LIMIT 1;
+    ELSE
+      SELECT s.id INTO v_step_id FROM tributary.steps AS s
+      WHERE (s.wait ->> 'event') = p_event AND (s.wait ->> 'key') = p_key
+        AND s.state = 'waiting' AND s.wait IS NOT NULL
+      ORDER BY s.id
+      LIMIT 1;
+    END IF;
+    EXIT WHEN NOT FOUND;
+    PERFORM 1 FROM tributary.steps AS s WHERE s.id = v_step_id AND s.state = 'waiting' FOR NO KEY UPDATE;
+    IF FOUND THEN
+      PERFORM tributary._complete_waits(ARRAY[v_step_id], ARRAY[p_payload]);
+      RETURN v_step_id;
+    END IF;
+  END LOOP;
+  INSERT INTO tributary.events (workflow_id, key, event, payload, sent_at, expires_at)
+  VALUES (p_workflow_id, p_key, p_event, p_payload, v_now,
+          CASE WHEN p_key IS NOT NULL THEN v_now + coalesce(p_ttl, interval '7 days') END);
+  RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION tributary.send_event(p_event text, p_payload jsonb, p_workflow_id bigint, p_key text, p_ttl interval) IS 'Sends an event to a workflow (p_workflow_id) or by correlation key (p_key): completes the oldest step waiting for it with p_payload and returns its id, else keeps it for the first wait that begins (NULL). TB300 unknown workflow, TB301 finished workflow, TB302 invalid arguments.';
+CREATE FUNCTION tributary.spawn_child_workflow(p_step_id bigint, p_attempt integer, p_name text, p_tasks jsonb, p_metadata jsonb DEFAULT NULL::jsonb) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_step tributary.steps;
+  v_child bigint;
+BEGIN
+  v_step := tributary._check_attempt(p_step_id, p_attempt);
+  v_child := (tributary._create_workflows(
+                pg_catalog.jsonb_build_array(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                  'name', p_name, 'tasks', p_tasks, 'metadata', p_metadata))),
+                false))[1];
+  UPDATE tributary.workflows
+  SET parent_step_id = v_step.id, parent_workflow_id = v_step.workflow_id
+  WHERE id = v_child;
+  UPDATE tributary.steps
+  SET state = 'waiting', lease_expires_at = NULL, deadline_at = NULL
+  WHERE id = v_step.id;
+  RETURN v_child;
+END;
+$$;
+COMMENT ON FUNCTION tributary.spawn_child_workflow(p_step_id bigint, p_attempt integer, p_name text, p_tasks jsonb, p_metadata jsonb) IS 'A running step''s attempt creates a child workflow (validated like create_workflow) and waits for it; the child''s leaf results complete the step, its failure or cancellation fails the attempt. Returns the child id. TB006/TB007/TB008 as complete_step.';
 CREATE FUNCTION tributary.tg_refuse_direct_write() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -2587,6 +2894,24 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.tg_refuse_direct_write() IS 'Trigger: refuses (TB013) a write to an engine table by any role but the schema owner, whose functions make every state transition.';
+CREATE FUNCTION tributary.tg_steps__begin_wait() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_from timestamptz := GREATEST(tributary.now(), NEW.scheduled_at);
+BEGIN
+  NEW.state := 'waiting';
+  NEW.wake_at := CASE
+                   WHEN NEW.wait ? 'sleep_until' THEN (NEW.wait ->> 'sleep_until')::timestamptz
+                   WHEN NEW.wait ? 'sleep' THEN v_from + (NEW.wait ->> 'sleep')::interval
+                   ELSE v_from + (NEW.wait ->> 'timeout')::interval
+                 END;
+  RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION tributary.tg_steps__begin_wait() IS 'Trigger: a wait or sleep step that becomes available enters waiting instead, with wake_at set from its sleep or timeout.';
 CREATE FUNCTION tributary.tg_steps__check_direct_insert() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -2681,6 +3006,43 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.tg_steps__guard_writes() IS 'Trigger: refuses (TB013) writes to steps by any role but the owner (TG_ARGV[0]), and by anyone: changing a completed step, setting the engine columns of an unresolved step, deleting a step without its workflow.';
+CREATE FUNCTION tributary.tg_steps__take_sent_event() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_key text := NEW.wait ->> 'key';
+  v_event_name text := NEW.wait ->> 'event';
+  v_event record;
+BEGIN
+  PERFORM tributary._lock_event(NEW.workflow_id, v_key, v_event_name);
+  PERFORM 1 FROM tributary.steps AS s WHERE s.id = NEW.id AND s.state = 'waiting' FOR NO KEY UPDATE;
+  IF NOT FOUND THEN
+    RETURN NULL;  -- its wait already ended in this transaction
+  END IF;
+  IF v_key IS NULL THEN
+    SELECT e.id, e.payload INTO v_event FROM tributary.events AS e
+    WHERE e.workflow_id = NEW.workflow_id AND e.event = v_event_name AND e.workflow_id IS NOT NULL
+    ORDER BY e.id LIMIT 1
+    FOR UPDATE;
+  ELSE
+    SELECT e.id, e.payload INTO v_event FROM tributary.events AS e
+    WHERE e.key = v_key AND e.event = v_event_name AND e.key IS NOT NULL AND e.expires_at > tributary.now()
+    ORDER BY e.id LIMIT 1
+    FOR UPDATE;
+  END IF;
+  IF FOUND THEN
+    DELETE FROM tributary.events WHERE id = v_event.id;
+    PERFORM tributary._complete_waits(ARRAY[NEW.id], ARRAY[v_event.payload]);
+  END IF;
+  RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION tributary.tg_steps__take_sent_event() IS 'Trigger (at COMMIT): a wait for an event that began takes the oldest stored event it waits for, and completes with its payload.';
 CREATE FUNCTION tributary.tg_workflows__reset_direct_insert() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -2712,6 +3074,126 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.tg_workflows__resolve_at_commit() IS 'Trigger: at COMMIT, resolves and validates the graphs of every workflow the transaction inserted directly, in one set-based pass.';
+CREATE FUNCTION tributary.tg_workflows__resume_parent() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_step tributary.steps;
+  v_result jsonb;
+BEGIN
+  SELECT * INTO v_step FROM tributary.steps AS s WHERE s.id = NEW.parent_step_id FOR NO KEY UPDATE;
+  IF NOT FOUND OR v_step.state <> 'waiting' OR v_step.wait IS NOT NULL THEN
+    RETURN NULL;
+  END IF;
+  IF NEW.state = 'completed' THEN
+    SELECT coalesce(pg_catalog.jsonb_object_agg(s.task_name, s.result), '{}') INTO v_result
+    FROM tributary.steps AS s
+    WHERE s.workflow_id = NEW.id
+      AND NOT EXISTS (SELECT 1 FROM tributary.step_dependencies AS d WHERE d.depends_on_step_id = s.id);
+    PERFORM tributary._complete_waits(ARRAY[v_step.id], ARRAY[v_result]);
+  ELSE
+    PERFORM tributary._fail_attempt(
+      v_step,
+      pg_catalog.jsonb_build_object(
+        'message', pg_catalog.format('child workflow %s (%s) %s', NEW.id, NEW.name, NEW.state),
+        'child_workflow_id', NEW.id, 'child_state', NEW.state),
+      true);
+  END IF;
+  RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION tributary.tg_workflows__resume_parent() IS 'Trigger: a child workflow that finalized completes its waiting parent step with its leaf results, or fails the parent step''s attempt.';
+CREATE FUNCTION tributary.wake_due_steps(p_limit integer DEFAULT 1000) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_now timestamptz := tributary.now();
+  v_step tributary.steps;
+  v_ids bigint[] := '{}';
+  v_results jsonb[] := '{}';
+  v_woken integer := 0;
+BEGIN
+  IF p_limit IS NULL OR p_limit < 1 THEN
+    RAISE EXCEPTION 'p_limit must be at least 1' USING ERRCODE = 'TB012';
+  END IF;
+  FOR v_step IN
+    SELECT * FROM tributary.steps AS s
+    WHERE s.wake_at <= v_now AND s.wake_at IS NOT NULL
+    ORDER BY s.wake_at
+    LIMIT p_limit
+    FOR NO KEY UPDATE SKIP LOCKED
+  LOOP
+    CONTINUE WHEN v_step.state <> 'waiting';
+    v_woken := v_woken + 1;
+    IF v_step.wait ? 'event' AND v_step.wait -> 'on_timeout' = '"fail"' THEN
+      UPDATE tributary.steps SET wake_at = NULL WHERE id = v_step.id;
+      v_step.wake_at := NULL;
+      PERFORM tributary._fail_attempt(
+        v_step,
+        pg_catalog.jsonb_build_object(
+          'message', pg_catalog.format('timed out after %s waiting for event "%s"', v_step.wait ->> 'timeout', v_step.wait ->> 'event'),
+          'event', v_step.wait ->> 'event', 'key', v_step.wait -> 'key', 'timeout', v_step.wait ->> 'timeout'),
+        false);
+    ELSE
+      v_ids := v_ids || v_step.id;
+      v_results := v_results || (v_step.wait -> 'on_timeout' -> 'default');  -- NULL for a sleep
+    END IF;
+  END LOOP;
+  IF pg_catalog.cardinality(v_ids) > 0 THEN
+    PERFORM tributary._complete_waits(v_ids, v_results);
+  END IF;
+  DELETE FROM tributary.events
+  WHERE id IN (SELECT e.id FROM tributary.events AS e
+               WHERE e.expires_at <= v_now AND e.expires_at IS NOT NULL
+               ORDER BY e.expires_at
+               LIMIT p_limit
+               FOR UPDATE SKIP LOCKED);
+  RETURN v_woken;
+END;
+$$;
+COMMENT ON FUNCTION tributary.wake_due_steps(p_limit integer) IS 'Ends up to p_limit waits whose timer is due: sleeps complete, timed-out waits complete with their default or are discarded; deletes expired keyed events. Returns steps woken. SKIP LOCKED: safe from every worker and pg_cron. TB012 for p_limit < 1.';
+CREATE TABLE tributary.events (
+    id bigint NOT NULL,
+    workflow_id bigint,
+    key text,
+    event text NOT NULL,
+    payload jsonb,
+    sent_at timestamp with time zone NOT NULL,
+    expires_at timestamp with time zone,
+    CONSTRAINT events_addressed_once CHECK (((workflow_id IS NULL) <> (key IS NULL))),
+    CONSTRAINT events_event_length CHECK (((length(event) >= 1) AND (length(event) <= 255))),
+    CONSTRAINT events_key_length CHECK (((length(key) >= 1) AND (length(key) <= 255))),
+    CONSTRAINT events_keyed_expire CHECK (((key IS NULL) = (expires_at IS NULL)))
+);
+COMMENT ON TABLE tributary.events IS 'Events sent before a step waited for them, kept for the first wait that begins: to a workflow until it finishes, by key until expires_at.';
+COMMENT ON COLUMN tributary.events.workflow_id IS 'The workflow the event was sent to (NULL for a keyed event).';
+COMMENT ON COLUMN tributary.events.key IS 'The correlation key the event was sent with (NULL for an event sent to a workflow).';
+COMMENT ON COLUMN tributary.events.event IS 'The event name a wait_for task names.';
+COMMENT ON COLUMN tributary.events.payload IS 'Becomes the result of the step whose wait it ends.';
+COMMENT ON COLUMN tributary.events.sent_at IS 'When send_event stored it.';
+COMMENT ON COLUMN tributary.events.expires_at IS 'Keyed events only: deleted by wake_due_steps from then on, never delivered after it.';
+ALTER TABLE tributary.events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME tributary.events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 CREATE VIEW tributary.expired_leases AS
  SELECT s.id AS step_id,
     s.workflow_id,
@@ -2797,6 +3279,8 @@ CREATE TABLE tributary.workflows (
     steps_unfinished integer,
     cancelled_at timestamp with time zone,
     finalized_at timestamp with time zone,
+    parent_step_id bigint,
+    parent_workflow_id bigint,
     CONSTRAINT workflows_cancelled_state_has_cancelled_at CHECK (((state <> 'cancelled'::text) OR (cancelled_at IS NOT NULL))),
     CONSTRAINT workflows_counters_in_range CHECK (((steps_unfinished >= 0) AND (steps_unfinished <= steps_total))),
     CONSTRAINT workflows_counters_resolved_together CHECK (((steps_total IS NULL) = (steps_unfinished IS NULL))),
@@ -2806,6 +3290,7 @@ CREATE TABLE tributary.workflows (
     CONSTRAINT workflows_metadata_is_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
     CONSTRAINT workflows_name_length CHECK ((char_length(name) <= 255)),
     CONSTRAINT workflows_name_not_blank CHECK ((name <> ''::text)),
+    CONSTRAINT workflows_parent_set_together CHECK (((parent_step_id IS NULL) = (parent_workflow_id IS NULL))),
     CONSTRAINT workflows_scheduled_at_finite CHECK (isfinite(scheduled_at)),
     CONSTRAINT workflows_state_valid CHECK ((state = ANY (ARRAY['running'::text, 'completed'::text, 'failed'::text, 'cancelled'::text])))
 );
@@ -2818,6 +3303,8 @@ COMMENT ON COLUMN tributary.workflows.steps_total IS 'Number of steps; NULL unti
 COMMENT ON COLUMN tributary.workflows.steps_unfinished IS 'Steps not yet completed, discarded or cancelled; the workflow finalizes when it reaches 0.';
 COMMENT ON COLUMN tributary.workflows.cancelled_at IS 'When cancel_workflow() cancelled it.';
 COMMENT ON COLUMN tributary.workflows.finalized_at IS 'When it left the running state.';
+COMMENT ON COLUMN tributary.workflows.parent_step_id IS 'For a child workflow: the step that spawned it (spawn_child_workflow) and waits for it.';
+COMMENT ON COLUMN tributary.workflows.parent_workflow_id IS 'For a child workflow: the workflow of parent_step_id; cancelling it cancels this one.';
 CREATE VIEW tributary.schedule_status AS
  SELECT s.name,
     s.cron,
@@ -2940,6 +3427,8 @@ ALTER TABLE tributary.workflows ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDEN
     NO MAXVALUE
     CACHE 1
 );
+ALTER TABLE ONLY tributary.events
+    ADD CONSTRAINT events_pkey PRIMARY KEY (id);
 ALTER TABLE ONLY tributary.paused_queues
     ADD CONSTRAINT paused_queues_pkey PRIMARY KEY (queue);
 ALTER TABLE ONLY tributary.roles
@@ -2962,16 +3451,22 @@ ALTER TABLE ONLY tributary.worker_processes
     ADD CONSTRAINT worker_processes_pkey PRIMARY KEY (worker_id);
 ALTER TABLE ONLY tributary.workflows
     ADD CONSTRAINT workflows_pkey PRIMARY KEY (id);
+CREATE INDEX events_expiry_idx ON tributary.events USING btree (expires_at) WHERE (expires_at IS NOT NULL);
+CREATE INDEX events_key_idx ON tributary.events USING btree (key, event, id) WHERE (key IS NOT NULL);
+CREATE INDEX events_workflow_idx ON tributary.events USING btree (workflow_id, event, id) WHERE (workflow_id IS NOT NULL);
 CREATE INDEX schedules_due_idx ON tributary.schedules USING btree (next_fire_at) WHERE (NOT paused);
 CREATE INDEX step_dependencies_depends_on_idx ON tributary.step_dependencies USING btree (depends_on_step_id);
 CREATE INDEX steps_lease_expiry_idx ON tributary.steps USING btree (lease_expires_at) WHERE (lease_expires_at IS NOT NULL);
 CREATE INDEX steps_ready_idx ON tributary.steps USING btree (queue, priority DESC, scheduled_at, id) WHERE (state = 'available'::text);
+CREATE INDEX steps_waiting_event_idx ON tributary.steps USING btree (((wait ->> 'event'::text)), ((wait ->> 'key'::text)), workflow_id, id) WHERE ((state = 'waiting'::text) AND (wait IS NOT NULL));
+CREATE INDEX steps_wake_idx ON tributary.steps USING btree (wake_at) WHERE (wake_at IS NOT NULL);
 CREATE INDEX workflows_created_at_idx ON tributary.workflows USING btree (created_at, id);
 COMMENT ON INDEX tributary.workflows_created_at_idx IS 'list_workflows: every workflow, newest first, keyset-paginated on (created_at, id).';
 CREATE INDEX workflows_finalized_at_idx ON tributary.workflows USING btree (finalized_at) WHERE (finalized_at IS NOT NULL);
 CREATE UNIQUE INDEX workflows_idempotency_key_unique ON tributary.workflows USING btree (idempotency_key) WHERE (idempotency_key IS NOT NULL);
 CREATE INDEX workflows_name_created_at_idx ON tributary.workflows USING btree (name text_pattern_ops, created_at, id);
 COMMENT ON INDEX tributary.workflows_name_created_at_idx IS 'list_workflows by name (newest first) and by name prefix (text_pattern_ops: LIKE ''prefix%'' in any collation).';
+CREATE INDEX workflows_parent_idx ON tributary.workflows USING btree (parent_workflow_id, id) WHERE (parent_workflow_id IS NOT NULL);
 CREATE INDEX workflows_state_created_at_idx ON tributary.workflows USING btree (state, created_at, id);
 COMMENT ON INDEX tributary.workflows_state_created_at_idx IS 'list_workflows by state: newest first within a state, keyset-paginated on (created_at, id).';
 CREATE INDEX workflows_unresolved_idx ON tributary.workflows USING btree (id) WHERE (steps_total IS NULL);
@@ -2984,12 +3479,20 @@ CREATE TRIGGER _010_guard_writes BEFORE INSERT OR DELETE OR UPDATE ON tributary.
 COMMENT ON TRIGGER _010_guard_writes ON tributary.step_dependencies IS 'Refuses (TB013) any write by a role but the owner: edges are written only when the engine resolves a graph.';
 CREATE TRIGGER _010_guard_writes BEFORE DELETE OR UPDATE ON tributary.workflows FOR EACH ROW WHEN ((CURRENT_USER <> 'postgres'::name)) EXECUTE FUNCTION tributary.tg_refuse_direct_write();
 COMMENT ON TRIGGER _010_guard_writes ON tributary.workflows IS 'Refuses (TB013) an UPDATE or DELETE by any role but the owner: workflows change only through the engine''s functions.';
+CREATE TRIGGER _020_begin_wait BEFORE INSERT OR UPDATE OF state ON tributary.steps FOR EACH ROW WHEN (((new.state = 'available'::text) AND (new.wait IS NOT NULL))) EXECUTE FUNCTION tributary.tg_steps__begin_wait();
+COMMENT ON TRIGGER _020_begin_wait ON tributary.steps IS 'A wait or sleep step that becomes ready enters waiting (never available to workers) and gets its timer.';
 CREATE TRIGGER _050_reset_direct_insert BEFORE INSERT ON tributary.workflows FOR EACH ROW WHEN (((current_setting('tributary.creating_workflow'::text, true) IS DISTINCT FROM 'on'::text) OR (CURRENT_USER <> 'postgres'::name))) EXECUTE FUNCTION tributary.tg_workflows__reset_direct_insert();
 COMMENT ON TRIGGER _050_reset_direct_insert ON tributary.workflows IS 'Resets the engine columns of a directly inserted workflow, so it is resolved at COMMIT.';
 CREATE TRIGGER _100_check_direct_insert BEFORE INSERT ON tributary.steps FOR EACH ROW WHEN (((current_setting('tributary.creating_workflow'::text, true) IS DISTINCT FROM 'on'::text) OR (CURRENT_USER <> 'postgres'::name))) EXECUTE FUNCTION tributary.tg_steps__check_direct_insert();
 COMMENT ON TRIGGER _100_check_direct_insert ON tributary.steps IS 'Checks steps inserted directly (not through create_workflow): unique task name, workflow not yet resolved; fills omitted options.';
 CREATE CONSTRAINT TRIGGER _100_resolve_at_commit AFTER INSERT ON tributary.workflows DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.steps_total IS NULL)) EXECUTE FUNCTION tributary.tg_workflows__resolve_at_commit();
 COMMENT ON TRIGGER _100_resolve_at_commit ON tributary.workflows IS 'Deferred to COMMIT: resolves a directly inserted workflow''s graph exactly as create_workflow() does.';
+CREATE TRIGGER _900_resume_parent AFTER UPDATE OF state ON tributary.workflows FOR EACH ROW WHEN (((old.state = 'running'::text) AND (new.state <> 'running'::text) AND (new.parent_step_id IS NOT NULL))) EXECUTE FUNCTION tributary.tg_workflows__resume_parent();
+COMMENT ON TRIGGER _900_resume_parent ON tributary.workflows IS 'A child workflow that finalized resumes the step waiting for it (completes it or fails its attempt).';
+CREATE CONSTRAINT TRIGGER _900_take_sent_event AFTER INSERT OR UPDATE OF state ON tributary.steps DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (((new.state = 'waiting'::text) AND (new.wait ? 'event'::text))) EXECUTE FUNCTION tributary.tg_steps__take_sent_event();
+COMMENT ON TRIGGER _900_take_sent_event ON tributary.steps IS 'At COMMIT: a wait for an event that began takes an event sent before it (tributary.events), if any.';
+ALTER TABLE ONLY tributary.events
+    ADD CONSTRAINT events_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES tributary.workflows(id) ON DELETE CASCADE;
 ALTER TABLE ONLY tributary.step_dependencies
     ADD CONSTRAINT step_dependencies_depends_on_step_id_fkey FOREIGN KEY (depends_on_step_id) REFERENCES tributary.steps(id) ON DELETE CASCADE;
 ALTER TABLE ONLY tributary.step_dependencies

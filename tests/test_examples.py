@@ -17,7 +17,9 @@ from psycopg.rows import TupleRow
 
 from examples import (
     ai_pipeline,
+    approval_flow,
     batch_partial_failure,
+    child_workflows,
     conditional_branching,
     delayed_workflow,
     encryption,
@@ -27,6 +29,7 @@ from examples import (
     queues,
     retries,
     scheduled_report,
+    sleep_steps,
 )
 from tributary import Client
 from tributary.cli.app import load_app
@@ -45,6 +48,9 @@ EXAMPLES = [
     "delayed_workflow",
     "scheduled_report",
     "quickstart",
+    "approval_flow",
+    "sleep_steps",
+    "child_workflows",
 ]
 
 
@@ -271,3 +277,35 @@ def test_scheduled_report_defines_its_schedule_and_fires_it(dsn: str) -> None:
         names = conn.execute("SELECT name FROM tributary.schedules").fetchall()
     assert len(fire_times) >= 2, "one workflow per fire time"
     assert names == [("weekday_sales_report",)], "the demo schedule was deleted; app() keeps the weekday one"
+
+
+def test_approval_flow_pays_the_answered_request_and_rejects_the_unanswered_one(dsn: str) -> None:
+    run = approval_flow.main(dsn)
+
+    assert run.answered.state == "completed"
+    assert run.answered.result("approve") == {"approved": True, "by": "carla"}, "the event's payload"
+    assert run.answered.result("decide") == {"paid": True, "amount_cents": 12_000, "decided_by": "carla"}
+    assert run.unanswered.state == "completed"
+    assert run.unanswered.result("approve") == approval_flow.REJECTED_BY_TIMEOUT, "the default after the timeout"
+    assert run.unanswered.result("decide") == {"paid": False, "amount_cents": 990_000, "decided_by": "timeout"}
+
+
+def test_sleep_steps_pause_between_the_emails(dsn: str) -> None:
+    run = sleep_steps.main(dsn)
+
+    assert run.workflow.state == "completed"
+    assert run.workflow.result("cool_off") is None
+    assert run.workflow.steps["cool_off"].kind == "sleep"
+    assert run.gap_seconds >= sleep_steps.COOL_OFF.total_seconds() * 0.95  # the engine's clock may lead by a hair
+    assert run.gap_seconds < sleep_steps.COOL_OFF.total_seconds() + 10
+
+
+def test_child_workflows_complete_the_spawning_step_with_the_leaf_results(dsn: str) -> None:
+    run = child_workflows.main(dsn)
+
+    assert run.parent.state == "completed"
+    assert run.parent.result("fulfil") == {"pack": {"parcel": ["BOOK", "LAMP"]}}
+    assert run.parent.result("invoice") == {"invoiced": ["BOOK", "LAMP"]}
+    assert run.child.state == "completed"
+    assert (run.child.parent_workflow_id, run.child.parent_step_id) == (run.parent.id, run.parent.steps["fulfil"].id)
+    assert sorted(run.child.steps) == ["pack", "pick_book", "pick_lamp"]

@@ -54,6 +54,11 @@ def build_history(conn: Conn) -> None:
         "SELECT tributary.create_workflows(%s)",
         (Jsonb([{**one_step("delayed"), "scheduled_at": "2999-01-01T00:00:00Z"} for _ in range(HISTORY)]),),
     )
+    # Steps waiting (for an event, with a timer far away) and keyed events nobody waits for.
+    waiting = {"name": "waiting", "tasks": [{"name": "w", "wait_for": {"event": "go", "timeout": "900 days"}}]}
+    conn.execute("SELECT tributary.create_workflows(%s)", (Jsonb([waiting] * HISTORY),))
+    for i in range(HISTORY // 10):
+        conn.execute("SELECT tributary.send_event('kept', NULL, p_key => %s)", (f"history:{i}",))
 
 
 def exercise_every_function(conn: Conn) -> None:
@@ -104,6 +109,43 @@ def exercise_every_function(conn: Conn) -> None:
     conn.execute("SELECT tributary.retry_step(%s)", (a.step_id,))
     conn.execute("SELECT tributary.cancel_workflow(%s)", (pair[0],))
     conn.execute("SELECT tributary.prune_finished('1 day')")
+    exercise_waits(conn)
+
+
+def exercise_waits(conn: Conn) -> None:
+    """Waits, sleeps and child workflows: send_event (to a workflow, by key, kept), wake_due_steps,
+    spawn_child_workflow, a child's completion resuming its parent, a cancel reaching a child."""
+    waits = conn.execute(
+        "SELECT tributary.create_workflow('waits', %s)",
+        (
+            Jsonb(
+                [
+                    {"name": "e", "wait_for": {"event": "go"}},
+                    {"name": "k", "wait_for": {"event": "go", "key": "k"}},
+                    {"name": "s", "sleep": 0},
+                    {"name": "after", "kind": "noop", "queue": "waits", "depends_on": ["e", "k", "s"]},
+                ]
+            ),
+        ),
+    ).fetchone()
+    assert waits is not None
+    conn.execute("SELECT tributary.send_event('go', '1', p_workflow_id => %s)", (waits[0],))
+    conn.execute("SELECT tributary.send_event('go', '2', p_key => 'k')")
+    conn.execute("SELECT tributary.send_event('early', '3', p_key => 'nobody')")  # kept
+    conn.execute("SELECT tributary.wake_due_steps()")
+    for cancel in (False, True):
+        parent_tasks = Jsonb([{"name": "p", "kind": "noop", "queue": "spawn"}])
+        parent = conn.execute("SELECT tributary.create_workflow('parent', %s)", (parent_tasks,)).fetchone()
+        assert parent is not None
+        (p,) = claim(conn, "spawn", "w", 1)
+        conn.execute(
+            "SELECT tributary.spawn_child_workflow(%s, %s, 'child', %s)",
+            (p.step_id, p.attempt, Jsonb([{"name": "x", "kind": "noop", "queue": "spawn"}])),
+        )
+        if cancel:
+            conn.execute("SELECT tributary.cancel_workflow(%s)", (parent[0],))
+        else:
+            complete_steps(conn, claim(conn, "spawn", "w", 1))  # the child completes, then its parent step
 
 
 def plans_after_warm_up(connect: Connect) -> list[str]:

@@ -88,3 +88,30 @@ def test_a_submitter_cancels_and_the_worker_learns_it(dsn: str, make_login: Make
             assert submitting.cancel_workflow(workflow_id)
             assert conn.execute("SELECT tributary.heartbeat(%s, %s)", claimed).fetchone() == (False,)
         assert submitting.get_workflow(workflow_id).state == "cancelled"
+
+
+def test_waits_run_under_the_group_roles(dsn: str, make_login: MakeLogin) -> None:
+    """A submitter creates waits and sends the event (the wait taking a kept event at COMMIT runs
+    as the owner); a worker spawns a child, wakes due timers; a reader may do none of it."""
+    submitter = make_login(dsn, "submitter", ["tributary_submitter"])
+    worker = make_login(dsn, "worker", ["tributary_worker"])
+    reader = make_login(dsn, "reader", ["tributary_reader"])
+    with Client(submitter, Config()) as submitting:
+        assert submitting.send_event("go", {"early": True}, key="roles:1") is None  # kept
+        keyed = submitting.new_workflow("keyed").add_wait("w", "go", key="roles:1").execute()
+        assert submitting.get_workflow(keyed).result("w") == {"early": True}, "taken at COMMIT"
+        waiting = submitting.new_workflow("waits").add_wait("w", "go").add_sleep("s", 0).execute()
+        assert submitting.send_event("go", 1, workflow_id=waiting) is not None
+        parent = submitting.new_workflow("parent").add_task("a", Add(value=1)).execute()
+        with psycopg.connect(worker, autocommit=True) as conn:
+            assert conn.execute("SELECT tributary.wake_due_steps()").fetchone() == (1,)
+            claimed = conn.execute("SELECT step_id, attempt FROM tributary.claim_step('default', 'w')").fetchone()
+            assert claimed is not None
+            tasks = '[{"name": "x", "kind": "add", "args": {"value": 2}}]'
+            conn.execute("SELECT tributary.spawn_child_workflow(%s, %s, 'child', %s)", (*claimed, tasks))
+            assert conn.execute("SELECT tributary.send_event('go', NULL, p_key => 'roles:2')").fetchone() == (None,)
+        assert submitting.get_workflow(waiting).state == "completed"
+        assert len(submitting.get_workflow(parent).children) == 1
+    refused(reader, "SELECT tributary.send_event('go', NULL, p_key => 'k')")
+    refused(submitter, "SELECT tributary.wake_due_steps()")
+    refused(submitter, "SELECT tributary.spawn_child_workflow(1, 1, 'c', '[]')")

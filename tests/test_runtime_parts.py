@@ -110,6 +110,12 @@ class FakeEngine:
     async def prune_processes(self) -> int:
         return 0
 
+    async def wake_due(self) -> int:
+        return 0
+
+    async def spawn(self, work: WorkPayload) -> int:
+        raise NotImplementedError
+
     async def fire_schedules(self) -> int:
         self.calls.append(("fire_schedules", None))
         return 0

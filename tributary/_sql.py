@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import psycopg
@@ -42,6 +42,9 @@ HAND_BACK = "SELECT tributary.hand_back_step(%s, %s, %s, %s)"
 RELEASE = "SELECT tributary.release_steps(%s::bigint[], %s::integer[])"
 HEARTBEAT = "SELECT tributary.heartbeat_steps(%s::bigint[], %s::integer[])"
 RESCUE = "SELECT tributary.rescue_expired_steps()"
+WAKE_DUE_STEPS = "SELECT tributary.wake_due_steps()"
+SEND_EVENT = "SELECT tributary.send_event(%s, %s, p_workflow_id => %s, p_key => %s, p_ttl => %s)"
+SPAWN_CHILD = "SELECT tributary.spawn_child_workflow(%s, %s, %s, %s, %s)"
 REPORT_WORKER_PROCESS = "SELECT tributary.report_worker_process(%s, %s, %s, %s, %s, %s)"
 FORGET_WORKER_PROCESS = "SELECT tributary.forget_worker_process(%s)"
 PRUNE_WORKER_PROCESSES = "SELECT tributary.prune_worker_processes()"
@@ -50,8 +53,15 @@ WORKER_PROCESSES = (
     " FROM tributary.worker_process_status ORDER BY live DESC, worker_id"
 )
 READY_QUEUES = "SELECT queue FROM tributary.queue_depths WHERE ready > 0 ORDER BY queue"
-# Test tooling only (tributary.testing.inline): when the next delayed or backed-off step of a workflow is due.
-NEXT_SCHEDULED = "SELECT min(scheduled_at) FROM tributary.steps WHERE workflow_id = %s AND state = 'available'"
+# Test tooling only (tributary.testing.inline): when the next delayed or backed-off step, or the next timer of a
+# waiting step (sleep, wait timeout), of a workflow or of its child workflows (at any depth) is due.
+NEXT_SCHEDULED = (
+    "WITH RECURSIVE tree(id) AS (SELECT %s::bigint UNION ALL"
+    " SELECT w.id FROM tributary.workflows AS w JOIN tree ON w.parent_workflow_id = tree.id)"
+    " SELECT least(min(s.scheduled_at) FILTER (WHERE s.state = 'available'), min(s.wake_at))"
+    " FROM tributary.steps AS s"
+    " WHERE s.workflow_id IN (SELECT tree.id FROM tree) AND s.state IN ('available', 'waiting')"
+)
 DATABASE_NOW = "SELECT now()"
 SET_CLOCK = "SELECT tributary_test.set_now(%s)"
 TEST_CLAIM = "SELECT tributary_test.claim(%s, %s, %s)"
@@ -127,6 +137,20 @@ def complete_params(works: Sequence[WorkPayload]) -> tuple[Any, ...]:
         [w.attempt for w in works],
         [None if w.result is None else Jsonb(w.result) for w in works],
     )
+
+
+def send_event_params(
+    event: str, payload: Any, workflow_id: int | None, key: str | None, ttl: timedelta | None
+) -> tuple[Any, ...]:
+    return (event, None if payload is None else Jsonb(payload), workflow_id, key, ttl)
+
+
+def spawn_params(work: WorkPayload) -> tuple[Any, ...]:
+    child = work.child
+    if child is None:
+        raise ValueError(f"{work.describe()} spawned no child workflow")
+    metadata = None if child.metadata is None else Jsonb(child.metadata)
+    return (work.step_id, work.attempt, child.name, Jsonb(child.tasks), metadata)
 
 
 def fail_params(work: WorkPayload, detail: dict[str, Any], retryable: bool) -> tuple[Any, ...]:

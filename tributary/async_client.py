@@ -25,6 +25,7 @@ from tributary._reconnect import ReconnectBackoff
 from tributary.client import WorkflowResult, conninfo_of, seconds, to_workflow_result, unserved_note
 from tributary.config import Config
 from tributary.errors import WaitTimeout
+from tributary.payload import to_json
 from tributary.workflow import WorkflowOptions, WorkflowSpec, acreate_many
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,28 @@ class AsyncClient:
         """Re-runs discarded/cancelled steps (keeping completed results); returns how many."""
         async with self.connection() as conn:
             return int((await _sql.acall(conn, _sql.RETRY_WORKFLOW, (workflow_id,)))[0][0])
+
+    async def send_event(
+        self,
+        event: str,
+        payload: Any = None,
+        *,
+        workflow_id: int | None = None,
+        key: str | None = None,
+        ttl: timedelta | None = None,
+        conn: psycopg.AsyncConnection[Any] | None = None,
+    ) -> int | None:
+        """Sends ``event`` to a workflow or by key (see :meth:`Client.send_event`); the id of the
+        step it completed, or None when it was kept for a wait to come."""
+        params = _sql.send_event_params(event, to_json(payload), workflow_id, key, ttl)
+        async with self._maybe(conn) as use:
+            step_id = (await _sql.acall(use, _sql.SEND_EVENT, params))[0][0]
+        return None if step_id is None else int(step_id)
+
+    async def wake_due_steps(self) -> int:
+        """Ends the waits whose timer is due (see :meth:`Client.wake_due_steps`); returns how many."""
+        async with self.connection() as conn:
+            return int((await _sql.acall(conn, _sql.WAKE_DUE_STEPS))[0][0])
 
     async def pause_queue(self, name: str) -> bool:
         """Pauses the queue ``name`` (see :meth:`Client.pause_queue`); False when it was already paused."""

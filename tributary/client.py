@@ -21,7 +21,7 @@ from tributary._reconnect import ReconnectBackoff
 from tributary.config import Config
 from tributary.errors import WaitTimeout
 from tributary.hooks import Hook
-from tributary.payload import from_json
+from tributary.payload import from_json, to_json
 from tributary.runtime import Runtime
 from tributary.schedules import CatchUp, Firing, Overlap, ScheduleInfo
 from tributary.workflow import WorkflowBuilder, WorkflowOptions, WorkflowSpec, create_many
@@ -137,6 +137,39 @@ class Client:
         with self.connection() as conn:
             return int(_sql.call(conn, _sql.RETRY_WORKFLOW, (workflow_id,))[0][0])
 
+    # -- events and waits -------------------------------------------------------------------
+    def send_event(
+        self,
+        event: str,
+        payload: Any = None,
+        *,
+        workflow_id: int | None = None,
+        key: str | None = None,
+        ttl: timedelta | None = None,
+        conn: psycopg.Connection[Any] | None = None,
+    ) -> int | None:
+        """Sends ``event`` to the workflow ``workflow_id``, or by correlation ``key`` (give one of
+        the two). The oldest step waiting for it completes with ``payload`` (JSON data or a model)
+        as its result; its id is returned. With no step waiting, the event is kept for the first
+        wait that begins for it (to a workflow: until the workflow finishes; by key: for ``ttl``,
+        7 days by default) and None is returned. Raises EventWorkflowNotFound (TB300),
+        EventWorkflowFinished (TB301) or InvalidEvent (TB302). With ``conn``, runs in that
+        connection's transaction.
+        """
+        params = _sql.send_event_params(event, to_json(payload), workflow_id, key, ttl)
+        if conn is not None:
+            step_id = _sql.call(conn, _sql.SEND_EVENT, params)[0][0]
+        else:
+            with self.connection() as own:
+                step_id = _sql.call(own, _sql.SEND_EVENT, params)[0][0]
+        return None if step_id is None else int(step_id)
+
+    def wake_due_steps(self) -> int:
+        """Ends the waits whose timer is due (sleeps, wait timeouts) now, as running workers do
+        every ``Config.wake_interval``; returns how many. For scripts and cron jobs without workers."""
+        with self.connection() as conn:
+            return int(_sql.call(conn, _sql.WAKE_DUE_STEPS)[0][0])
+
     # -- queues ----------------------------------------------------------------------------
     def pause_queue(self, name: str) -> bool:
         """Pauses the queue ``name``: no worker claims its steps until :meth:`resume_queue`; they keep
@@ -242,6 +275,8 @@ class StepOutcome:
     cancel_reason: str | None
     depends_on: list[str] = field(default_factory=list)  # task names this step waits for
     args: Any = None  # as stored: a sealed envelope stays sealed (see encryption.is_sealed)
+    wait: dict[str, Any] | None = None  # a wait or sleep task's normalized options
+    wake_at: datetime | None = None  # while waiting: when its timer ends the wait
 
 
 @dataclass(frozen=True)
@@ -253,6 +288,9 @@ class WorkflowResult:
     state: str
     steps: dict[str, StepOutcome] = field(default_factory=dict)
     finalized_at: datetime | None = None
+    parent_step_id: int | None = None  # a child workflow: the step waiting for it
+    parent_workflow_id: int | None = None  # and that step's workflow
+    children: list[dict[str, Any]] = field(default_factory=list)  # {id, name, state, parent_step_id}
 
     @property
     def finished(self) -> bool:
@@ -282,6 +320,8 @@ def to_workflow_result(doc: dict[str, Any], hooks: Sequence[Hook]) -> WorkflowRe
             cancel_reason=step["cancel_reason"],
             depends_on=step.get("depends_on") or [],
             args=step.get("args"),
+            wait=step.get("wait"),
+            wake_at=datetime.fromisoformat(step["wake_at"]) if step.get("wake_at") else None,
         )
     finalized = doc.get("finalized_at")
     return WorkflowResult(
@@ -290,6 +330,9 @@ def to_workflow_result(doc: dict[str, Any], hooks: Sequence[Hook]) -> WorkflowRe
         state=doc["state"],
         steps=steps,
         finalized_at=datetime.fromisoformat(finalized) if finalized else None,
+        parent_step_id=doc.get("parent_step_id"),
+        parent_workflow_id=doc.get("parent_workflow_id"),
+        children=doc.get("children") or [],
     )
 
 

@@ -37,6 +37,8 @@ class Config:
     ``insert_opts`` override them, and they override the database's ``tributary.settings``.
     ``heartbeat_interval`` left unset follows the engine's lease (a third of
     ``tributary.settings.lease_duration``); one longer than half the lease is refused at start.
+    ``wake_interval`` is how often a running worker process ends the waits whose timer is due
+    (``wake_due_steps``: sleeps and wait timeouts), so a sleep ends at most about that late.
     """
 
     queues: dict[str, QueueConfig] = field(default_factory=dict)
@@ -54,6 +56,7 @@ class Config:
     complete_flush_interval: timedelta = timedelta(milliseconds=10)
     heartbeat_interval: timedelta | None = None
     rescue_interval: timedelta = timedelta(seconds=30)
+    wake_interval: timedelta = timedelta(seconds=1)
     shutdown_grace: timedelta = timedelta(seconds=30)
     worker_id: str = field(default_factory=_default_worker_id)
     auto_migrate: bool = False

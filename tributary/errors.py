@@ -122,6 +122,36 @@ class ScheduleExists(ScheduleError):
     sqlstate = "TB205"
 
 
+class EventError(EngineError):
+    """An event was refused by ``send_event`` (SQLSTATEs TB300 to TB302)."""
+
+
+class EventWorkflowNotFound(EventError):
+    """``send_event`` to a workflow that does not exist."""
+
+    sqlstate = "TB300"
+
+
+class EventWorkflowFinished(EventError):
+    """``send_event`` to a workflow that has finished: nothing of it waits any more."""
+
+    sqlstate = "TB301"
+
+
+class InvalidEvent(EventError):
+    """``send_event`` without an event name, with neither or both of a workflow id and a key, or
+    with a ttl that is not positive or not for a keyed event."""
+
+    sqlstate = "TB302"
+
+
+class InvalidWait(InvalidTask):
+    """A task's ``wait_for``, ``sleep`` or ``sleep_until`` is invalid (a negative or unparsable
+    interval, an unknown key, ...); the message names the task."""
+
+    sqlstate = "TB303"
+
+
 class DirectWriteRefused(EngineError):
     """A direct write to the engine's tables was refused: only the engine's functions make it."""
 
@@ -157,6 +187,10 @@ _BY_SQLSTATE: dict[str, type[EngineError]] = {
         ScheduleExists,
         DirectWriteRefused,
         WorkflowIdRefused,
+        EventWorkflowNotFound,
+        EventWorkflowFinished,
+        InvalidEvent,
+        InvalidWait,
     )
 }
 

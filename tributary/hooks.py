@@ -30,6 +30,16 @@ class TaskPayload:
     workflow_id: int | None = None
 
 
+@dataclass(frozen=True)
+class ChildWorkflow:
+    """A child workflow a handler asked for (:meth:`~tributary.step.Step.spawn`): its name, its
+    ``create_workflow`` tasks array (options resolved, hooks applied) and its metadata."""
+
+    name: str
+    tasks: list[dict[str, Any]]
+    metadata: dict[str, Any] | None = None
+
+
 @dataclass
 class WorkPayload:
     """One claimed attempt of a step: the row ``claim_step`` returns, read by column name, carried
@@ -54,6 +64,7 @@ class WorkPayload:
     result: Any = None
     started_at: float = field(default_factory=time.monotonic)
     decode_error: str | None = None  # set when args or dependency results could not be decoded
+    child: ChildWorkflow | None = None  # set when the handler spawned a child: the step waits for it
 
     def describe(self) -> str:
         """How log lines name this attempt: workflow, step, task, kind and attempt."""
@@ -90,6 +101,11 @@ RuntimeEventName = Literal[
     "release_failed",
     "schedules_fired",
     "schedules_failed",
+    "woken",
+    "wake_failed",
+    "child_spawned",
+    "spawn_not_recorded",
+    "spawn_failed",
 ]
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from tributary.args import StepArgs
 from tributary.errors import DependencyNotFound
+from tributary.hooks import ChildWorkflow
 from tributary.payload import from_json
+
+if TYPE_CHECKING:
+    from tributary.workflow import WorkflowSpec
 
 ArgsT = TypeVar("ArgsT", bound=StepArgs)
 T = TypeVar("T")
@@ -20,7 +24,8 @@ class Step(Generic[ArgsT]):
 
     ``dependency_results`` holds the raw JSON result of every direct dependency, keyed by task
     name (empty for a root step). Set ``result`` (or return a value from ``work``) to store the
-    step's result for its dependents.
+    step's result for its dependents, or call :meth:`spawn` to hand the step over to a child
+    workflow.
     """
 
     id: int
@@ -34,6 +39,20 @@ class Step(Generic[ArgsT]):
     deadline_at: datetime | None = None
     dependency_results: dict[str, Any] = field(default_factory=dict)
     result: Any = None
+    child: ChildWorkflow | None = None
+
+    def spawn(self, workflow: WorkflowSpec) -> None:
+        """Starts ``workflow`` as this step's child when the handler returns, instead of completing
+        the step: the engine (``spawn_child_workflow``) creates the child, validated like any
+        workflow, and puts this step into ``waiting``, holding no worker. When the child finishes,
+        the step completes with the results of the child's leaf steps keyed by task name, or, if
+        the child failed or was cancelled, the attempt fails (and is retried while attempts
+        remain: the handler runs again and may spawn a new child). Build ``workflow`` with
+        ``client.new_workflow(...)`` or :class:`~tributary.workflow.WorkflowSpec`; its
+        ``scheduled_at`` and ``idempotency_key`` are not used. The handler's return value is
+        ignored; an invalid child fails the attempt with the validation error.
+        """
+        self.child = ChildWorkflow(workflow.name, workflow.task_specs(), workflow.metadata)
 
     @overload
     def dependency(self, name: str) -> Any: ...

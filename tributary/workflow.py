@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Self, TypedDict, Unpack
 
 import psycopg
@@ -13,6 +13,7 @@ import psycopg
 from tributary import _sql
 from tributary.args import InsertOpts, StepArgs
 from tributary.hooks import TaskPayload
+from tributary.payload import to_json
 
 if TYPE_CHECKING:
     from tributary.config import Config
@@ -39,6 +40,28 @@ class _Task:
     insert_opts: InsertOpts | None
 
 
+@dataclass(frozen=True)
+class _WaitTask:
+    """A wait or sleep task: no worker runs it; the engine ends it (event, timer)."""
+
+    name: str
+    options: dict[str, Any]
+    depends_on: tuple[str, ...]
+
+
+class _NoDefault:
+    def __repr__(self) -> str:
+        return "NO_DEFAULT"
+
+
+NO_DEFAULT: Any = _NoDefault()
+"""``add_wait(default=...)`` left unset: a wait that times out fails."""
+
+
+def _seconds(interval: timedelta | float) -> float:
+    return interval.total_seconds() if isinstance(interval, timedelta) else float(interval)
+
+
 class WorkflowSpec:
     """The tasks of one workflow before it exists: add them, then create it with a builder's
     ``execute()`` or many at once with ``Client.insert_many``.
@@ -61,7 +84,7 @@ class WorkflowSpec:
         self.scheduled_at = scheduled_at
         self.metadata = metadata
         self.idempotency_key = idempotency_key
-        self._tasks: list[_Task] = []
+        self._tasks: list[_Task | _WaitTask] = []
 
     @property
     def config(self) -> Config:
@@ -81,6 +104,56 @@ class WorkflowSpec:
         self._tasks.append(_Task(name, args, tuple(depends_on), insert_opts))
         return self
 
+    def add_wait(
+        self,
+        name: str,
+        event: str,
+        *,
+        key: str | None = None,
+        timeout: timedelta | float | None = None,
+        default: Any = NO_DEFAULT,
+        depends_on: Sequence[str] = (),
+    ) -> Self:
+        """Adds a step that waits, holding no worker, for the event ``event`` (task option
+        ``wait_for``). It is ended by ``client.send_event(event, payload, workflow_id=...)`` or,
+        with ``key``, by ``client.send_event(event, payload, key=key)``; the payload becomes its
+        result. With ``timeout`` (a timedelta or seconds), it fails once the timeout passed since
+        it began waiting, or completes with ``default`` when one is given.
+        """
+        wait: dict[str, Any] = {"event": event}
+        if key is not None:
+            wait["key"] = key
+        if timeout is not None:
+            wait["timeout"] = _seconds(timeout)
+        if default is not NO_DEFAULT:
+            wait["on_timeout"] = {"default": to_json(default)}
+        return self._add_wait_task(name, {"wait_for": wait}, depends_on)
+
+    def add_sleep(
+        self,
+        name: str,
+        duration: timedelta | float | None = None,
+        *,
+        until: datetime | None = None,
+        depends_on: Sequence[str] = (),
+    ) -> Self:
+        """Adds a step that sleeps, holding no worker, for ``duration`` (a timedelta or seconds,
+        task option ``sleep``) from when it becomes ready, or ``until`` a time (``sleep_until``);
+        then it completes by itself with a ``None`` result. Give one of the two.
+        """
+        options: dict[str, Any] = {}
+        if duration is not None:
+            options["sleep"] = _seconds(duration)
+        if until is not None:
+            options["sleep_until"] = until.isoformat()
+        return self._add_wait_task(name, options, depends_on)
+
+    def _add_wait_task(self, name: str, options: dict[str, Any], depends_on: Sequence[str]) -> Self:
+        if isinstance(depends_on, str):
+            depends_on = (depends_on,)
+        self._tasks.append(_WaitTask(name, options, tuple(depends_on)))
+        return self
+
     def task_specs(self, workflow_id: int | None = None) -> list[dict[str, Any]]:
         """The ``create_workflow`` tasks array: options resolved, hooks applied to args
         (``workflow_id``: the id reserved for this workflow, which the hooks see)."""
@@ -88,6 +161,9 @@ class WorkflowSpec:
         client_defaults = config.insert_defaults()
         specs: list[dict[str, Any]] = []
         for task in self._tasks:
+            if isinstance(task, _WaitTask):
+                specs.append({"name": task.name, "depends_on": list(task.depends_on), **task.options})
+                continue
             opts = (task.insert_opts or InsertOpts()).over(task.args.insert_opts().over(client_defaults))
             payload = TaskPayload(task.name, task.args.kind, task.args.model_dump(mode="json"), workflow_id)
             for hook in config.hooks:

@@ -15,6 +15,7 @@ STATE_COLOURS = {
     "pending": "#d0d7de",
     "available": "#9ecbff",
     "running": "#f2cc60",
+    "waiting": "#d2b8ff",
     "completed": "#7ee2a8",
     "discarded": "#ff9492",
     "cancelled": "#bdbdbd",

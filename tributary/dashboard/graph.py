@@ -26,6 +26,7 @@ STATE_COLOURS: dict[str, str] = {
     "pending": "#cbd5e1",
     "available": "#93c5fd",
     "running": "#3b82f6",
+    "waiting": "#a78bfa",
     "completed": "#22c55e",
     "discarded": "#ef4444",
     "cancelled": "#f59e0b",

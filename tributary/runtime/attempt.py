@@ -122,4 +122,7 @@ async def _handle(work: WorkPayload, workers: Workers, hooks: Sequence[Hook], ru
         returned = await within(timeout, worker.work(step))
     else:
         returned = await run_sync(lambda: worker.work(step), timeout)
+    if step.child is not None:
+        work.child = step.child
+        return
     work.result = to_json(returned if returned is not None else step.result)

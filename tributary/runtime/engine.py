@@ -47,6 +47,10 @@ class EngineCalls(Protocol):
 
     async def rescue(self) -> int: ...
 
+    async def wake_due(self) -> int: ...
+
+    async def spawn(self, work: WorkPayload) -> int: ...
+
     async def release(self, works: Sequence[WorkPayload]) -> int: ...
 
     async def report_process(self, process: ProcessReport) -> timedelta: ...
@@ -146,6 +150,12 @@ class Engine:
 
     async def rescue(self) -> int:
         return int((await self._call(_sql.RESCUE))[0][0])
+
+    async def wake_due(self) -> int:
+        return int((await self._call(_sql.WAKE_DUE_STEPS))[0][0])
+
+    async def spawn(self, work: WorkPayload) -> int:
+        return int((await self._call(_sql.SPAWN_CHILD, _sql.spawn_params(work)))[0][0])
 
     async def release(self, works: Sequence[WorkPayload]) -> int:
         return int((await self._call(_sql.RELEASE, _sql.attempts_params(works)))[0][0])

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import psycopg
 
-from tributary.errors import StaleAttempt, StepCancelled
+from tributary.errors import EngineError, StaleAttempt, StepCancelled
 from tributary.hooks import Hook, WorkPayload
 from tributary.runtime.attempt import failure_report, hand_back_report, run_attempt, within
 from tributary.runtime.shared import Shared
@@ -91,7 +91,9 @@ class Executor:
             self._forget(attempt)
             # Report even after a lost lease: the engine fences stale attempts, and an attempt whose
             # lease lapsed but was not rescued yet is still the one that holds the step.
-            if error is None:
+            if error is None and attempt.work.child is not None:
+                await self._spawn(attempt.work)
+            elif error is None:
                 self._completer.put(attempt.work)
             else:
                 await self._fail(attempt.work, error)
@@ -125,6 +127,32 @@ class Executor:
             return await within(timeout, outcome)
 
         return await run_attempt(attempt.work, self._workers, self._hooks, in_thread)
+
+    async def _spawn(self, work: WorkPayload) -> None:
+        """The handler spawned a child: the engine creates it and the step waits for it. A child
+        the engine refuses (validation) fails the attempt like an error of the handler."""
+        try:
+            child_id = await self._shared.engine.spawn(work)
+        except (StaleAttempt, StepCancelled) as refused:
+            self._shared.events.emit(
+                "spawn_not_recorded", f"child workflow not started: {refused}", work=work, level=logging.INFO
+            )
+            return
+        except EngineError as invalid:
+            await self._fail(work, invalid)
+            return
+        except (psycopg.Error, OSError) as db_error:
+            self._shared.events.emit(
+                "spawn_failed",
+                f"could not start the child workflow ({db_error}); the lease will expire and the step run again",
+                work=work,
+                error=db_error,
+                level=logging.ERROR,
+            )
+            return
+        self._shared.events.emit(
+            "child_spawned", f"started child workflow {child_id}; the step waits for it", work=work, level=logging.DEBUG
+        )
 
     async def _fail(self, work: WorkPayload, error: Exception) -> None:
         hand_back = hand_back_report(error)

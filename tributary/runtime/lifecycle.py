@@ -72,6 +72,7 @@ class Runtime:
             ),
             configured_heartbeat=config.heartbeat_interval,
             rescue_interval=config.rescue_interval.total_seconds(),
+            wake_interval=config.wake_interval.total_seconds(),
         )
         poll, cooldown = config.fetch_poll_interval.total_seconds(), config.fetch_cooldown.total_seconds()
         self.fetchers = [
@@ -127,6 +128,7 @@ class Runtime:
             asyncio.create_task(self.listener.run(), name="listener"),
             asyncio.create_task(self.maintenance.heartbeats(), name="heartbeats"),
             asyncio.create_task(self.maintenance.rescues(), name="rescues"),
+            asyncio.create_task(self.maintenance.wakes(), name="wakes"),
         ]
         worker_id = self.config.worker_id
         self.shared.events.emit(

@@ -1,5 +1,6 @@
 """Keeps the leases of running attempts (``heartbeat_steps``), takes back expired ones
-(``rescue_expired_steps``), fires due schedules (``fire_due_schedules``), and gives back
+(``rescue_expired_steps``), fires due schedules (``fire_due_schedules``), ends waits whose timer
+is due (``wake_due_steps``: sleeps and timeouts), and gives back
 unfinished steps at shutdown (``release_steps``)."""
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class Maintenance:
     process: ProcessReport
     configured_heartbeat: timedelta | None
     rescue_interval: float
+    wake_interval: float = 1.0
     heartbeat_every: timedelta = timedelta(seconds=10)
 
     async def start(self) -> None:
@@ -122,6 +124,26 @@ class Maintenance:
             if rescued:
                 self.shared.wake_all()
                 self.shared.events.emit("rescued", f"rescued {rescued} steps whose lease expired", count=rescued)
+
+    async def wakes(self) -> None:
+        """Every ``wake_interval`` (with jitter): ends the waits whose timer is due. One indexed
+        statement however many steps wait; every process may call it (SKIP LOCKED)."""
+        while True:
+            await asyncio.sleep(self.wake_interval * random.uniform(0.5, 1.5))
+            await self.wake_once()
+
+    async def wake_once(self) -> int:
+        try:
+            woken = await self.shared.engine.wake_due()
+        except (psycopg.Error, OSError) as error:
+            self.shared.events.emit("wake_failed", f"waking due waits failed: {error}", error=error)
+            return 0
+        if woken:
+            self.shared.wake_all()  # their dependents may have become available
+            self.shared.events.emit(
+                "woken", f"ended {woken} waits whose timer was due", count=woken, level=logging.INFO
+            )
+        return woken
 
     async def fire_schedules(self) -> None:
         """Fires the due fire times of every schedule; every process may, each fire time fires once."""

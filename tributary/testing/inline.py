@@ -22,7 +22,7 @@ import psycopg
 from tributary import _sql
 from tributary.client import WorkflowResult, to_workflow_result
 from tributary.config import Config
-from tributary.errors import TributaryError
+from tributary.errors import EngineError, TributaryError
 from tributary.hooks import WorkPayload
 from tributary.runtime.attempt import failure_report, run_attempt
 
@@ -84,8 +84,10 @@ class InlineRunner:
     # -- running ---------------------------------------------------------------------------------
     def run_one(self) -> WorkPayload | None:
         """Claims the next ready step (queues in name order, each in claim order), runs it and
-        reports its outcome; returns the attempt, or None when no step is ready now."""
+        reports its outcome; returns the attempt, or None when no step is ready now. Waits whose
+        timer is due on the runner's clock (sleeps, timeouts) are ended first."""
         self._catch_up()
+        _sql.call(self._conn, _sql.WAKE_DUE_STEPS)
         for row in _sql.read(self._conn, _sql.READY_QUEUES):
             works = self._claim(row["queue"])
             if works:
@@ -94,7 +96,9 @@ class InlineRunner:
         return None
 
     def run(self, workflow_id: int, *, check: bool = True) -> WorkflowResult:
-        """Runs the workflow's steps until it finishes, moving the clock over delays and backoffs.
+        """Runs the workflow's steps until it finishes, moving the clock over delays, backoffs and
+        the timers of waiting steps (sleeps, wait timeouts). A step waiting for an event without a
+        timeout stops the run (WorkflowStuck): send the event first.
 
         With ``check`` (the default) a workflow that does not complete raises
         :class:`InlineRunFailed` naming each failed step, its attempt and its error.
@@ -109,6 +113,8 @@ class InlineRunner:
                 continue
             due = _sql.call(self._conn, _sql.NEXT_SCHEDULED, (workflow_id,))[0][0]
             if due is None or due <= self.now:
+                if self.workflow(workflow_id).finished:
+                    continue  # the timers run_one ended finished it (a sleep, a child's last step)
                 waiting = {name: step.state for name, step in result.steps.items() if step.state != "completed"}
                 raise WorkflowStuck(f"workflow {workflow_id} cannot go on: no step is ready or due ({waiting})")
             self.set_now(due)
@@ -146,7 +152,12 @@ class InlineRunner:
     def _run(self, work: WorkPayload) -> None:
         work.timeout = None  # no wall-clock timeout inline: the engine's clock decides (see time_out)
         error = asyncio.run(run_attempt(work, self.config.workers, self._hooks, _call_here))
-        if error is None:
+        if error is None and work.child is not None:
+            try:
+                _sql.call(self._conn, _sql.SPAWN_CHILD, _sql.spawn_params(work))
+            except EngineError as invalid:  # an invalid child fails the attempt, as in the runtime
+                _sql.call(self._conn, _sql.FAIL, _sql.fail_params(work, *failure_report(invalid)))
+        elif error is None:
             _sql.call(self._conn, _sql.COMPLETE, _sql.complete_params([work]))
         else:
             _sql.call(self._conn, _sql.FAIL, _sql.fail_params(work, *failure_report(error)))

@@ -11,7 +11,10 @@
 -- (tasks as documented for create_workflow; "id", optional, is an id from
 -- reserve_workflow_ids(), so that a client can bind sealed args to the workflow before it exists). Every check runs over the whole batch before
 -- anything is written, in this order: TB005 invalid workflow or task, TB004 no tasks, TB003
--- duplicate task name, TB002 unknown dependency, TB001 a task depending on itself; then the
+-- duplicate task name, TB002 unknown dependency, TB001 a task depending on itself, TB303
+-- invalid wait options (wait_for, sleep, sleep_until: see _wait_spec; such a task's kind is
+-- optional and defaults to "wait_for" or "sleep", and its steps.wait holds the normalized
+-- options, which make the step enter waiting instead of available); then the
 -- rows are inserted, and TB001 for a longer cycle. An error names the task and, with
 -- p_in_batch, the workflow's position and name in the batch (DETAIL); nothing is left behind.
 -- A workflow whose idempotency key is taken (before, or earlier in the batch) is not created:
@@ -117,14 +120,15 @@ BEGIN
     WHEN pg_catalog.jsonb_typeof(t.task) <> 'object' THEN 'not a JSON object'
     WHEN pg_catalog.jsonb_typeof(t.task->'name') IS DISTINCT FROM 'string' OR t.task->>'name' = ''
       THEN 'no "name" (a non-empty string)'
-    WHEN pg_catalog.jsonb_typeof(t.task->'kind') IS DISTINCT FROM 'string' OR t.task->>'kind' = ''
+    WHEN (t.task ? 'kind' OR NOT t.task ?| ARRAY['wait_for', 'sleep', 'sleep_until'])
+         AND (pg_catalog.jsonb_typeof(t.task->'kind') IS DISTINCT FROM 'string' OR t.task->>'kind' = '')
       THEN 'no "kind" (a non-empty string)'
     WHEN t.task - ARRAY['name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
-                        'timeout', 'retry_backoff', 'scheduled_at'] <> '{}'
-      THEN (SELECT pg_catalog.format('unknown key "%s" (known: name, kind, args, depends_on, queue, priority, max_attempts, timeout, retry_backoff, scheduled_at)', k.key)
+                        'timeout', 'retry_backoff', 'scheduled_at', 'wait_for', 'sleep', 'sleep_until'] <> '{}'
+      THEN (SELECT pg_catalog.format('unknown key "%s" (known: name, kind, args, depends_on, queue, priority, max_attempts, timeout, retry_backoff, scheduled_at, wait_for, sleep, sleep_until)', k.key)
             FROM pg_catalog.jsonb_object_keys(t.task) AS k(key)
             WHERE k.key NOT IN ('name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
-                                'timeout', 'retry_backoff', 'scheduled_at')
+                                'timeout', 'retry_backoff', 'scheduled_at', 'wait_for', 'sleep', 'sleep_until')
             ORDER BY k.key LIMIT 1)
     WHEN pg_catalog.jsonb_typeof(t.task->'depends_on') NOT IN ('array', 'null')
       OR (pg_catalog.jsonb_typeof(t.task->'depends_on') = 'array'
@@ -216,6 +220,29 @@ BEGIN
             HINT = 'depends_on names tasks of the same workflow; check the spelling or add the task.';
   END IF;
 
+  -- TB303: the wait options of wait and sleep tasks (tributary._wait_spec), checked task by task
+  -- for those tasks only (a task without wait_for, sleep or sleep_until costs one key test).
+  FOR v_bad IN
+    SELECT w.ord AS wf_ord, w.wf->>'name' AS wf_name, t.ord, t.task->>'name' AS name, t.task
+    FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
+    CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(w.wf->'tasks') WITH ORDINALITY AS t(task, ord)
+    WHERE t.task ?| ARRAY['wait_for', 'sleep', 'sleep_until']
+    ORDER BY w.ord, t.ord
+  LOOP
+    DECLARE
+      v_message text;
+    BEGIN
+      PERFORM tributary._wait_spec(v_bad.task);
+    EXCEPTION WHEN SQLSTATE 'TB303' THEN
+      GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
+      RAISE EXCEPTION 'task "%" in workflow "%": %', v_bad.name, v_bad.wf_name, v_message
+        USING ERRCODE = 'TB303',
+              DETAIL = pg_catalog.concat_ws('; ', CASE WHEN p_in_batch THEN pg_catalog.format('workflow #%s ("%s") of the batch', v_bad.wf_ord, v_bad.wf_name) END,
+                                 pg_catalog.format('task #%s of the tasks array', v_bad.ord)),
+              HINT = '"wait_for": {"event": "approved", "key"?: "order:42", "timeout"?: "3 days", "on_timeout"?: "fail" | {"default": ...}}, "sleep": "1 hour" (>= 0) or "sleep_until": "2030-01-01T00:00:00Z".';
+    END;
+  END LOOP;
+
   -- The workflows. Ids are drawn up front (one per position) so that rows skipped for their
   -- idempotency key can be told apart from inserted ones; a position that brings a reserved id
   -- keeps it.
@@ -303,12 +330,12 @@ BEGIN
       WITH steps AS (
         INSERT INTO tributary.steps (
           id, workflow_id, task_name, kind, args, depends_on, queue, priority, max_attempts, timeout,
-          retry_backoff, state, remaining_deps, scheduled_at, created_at
+          retry_backoff, state, remaining_deps, scheduled_at, created_at, wait
         )
         SELECT v_step_ids[v_offsets[w.ord] + t.ord],
                v_ids[w.ord],
                t.task->>'name',
-               t.task->>'kind',
+               coalesce(t.task->>'kind', CASE WHEN t.task ? 'wait_for' THEN 'wait_for' ELSE 'sleep' END),
                coalesce(t.task->'args', '{}'),
                deps.names,
                coalesce(t.task->>'queue', v_settings.default_queue),
@@ -325,7 +352,8 @@ BEGIN
                CASE WHEN deps.n = 0 THEN 'available' ELSE 'pending' END,
                deps.n,
                GREATEST(coalesce((t.task->>'scheduled_at')::timestamptz, w.scheduled_at), w.scheduled_at),
-               v_now  -- not the column default: one call of tributary.now() per row costs more than the row
+               v_now,  -- not the column default: one call of tributary.now() per row costs more than the row
+               CASE WHEN t.task ?| ARRAY['wait_for', 'sleep', 'sleep_until'] THEN tributary._wait_spec(t.task) END
         FROM (SELECT w.ord, w.wf, coalesce((w.wf->>'scheduled_at')::timestamptz, v_now) AS scheduled_at
               FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
               WHERE (v_all_new OR v_inserted ? v_ids[w.ord]::text)) AS w

@@ -4,7 +4,11 @@
 -- Reads one workflow as a jsonb document for clients and psql: id, name, state, metadata,
 -- timestamps, and per step (keyed by task name) its state, attempt, result, errors and cancel
 -- reason, and what rebuilds the graph and its timeline: depends_on (task names), args (as stored:
--- a sealed envelope stays sealed), scheduled_at, attempted_at and worker_id. Raises TB009 for an
+-- a sealed envelope stays sealed), scheduled_at, attempted_at and worker_id; a wait or sleep
+-- step's normalized options (wait) and timer (wake_at). The links of child workflows both ways:
+-- parent_step_id and parent_workflow_id (NULL but for a child), and children: one object
+-- {id, name, state, parent_step_id} per child workflow spawned by a step of this one, by id.
+-- Raises TB009 for an
 -- unknown workflow. Reads the workflow by its key and its steps by the unique (workflow_id,
 -- task_name) index. Locks nothing.
 BEGIN;
@@ -24,6 +28,11 @@ BEGIN
            'id', w.id, 'name', w.name, 'state', w.state, 'metadata', w.metadata,
            'created_at', w.created_at, 'scheduled_at', w.scheduled_at,
            'cancelled_at', w.cancelled_at, 'finalized_at', w.finalized_at,
+           'parent_step_id', w.parent_step_id, 'parent_workflow_id', w.parent_workflow_id,
+           'children', coalesce((
+             SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                      'id', c.id, 'name', c.name, 'state', c.state, 'parent_step_id', c.parent_step_id) ORDER BY c.id)
+             FROM tributary.workflows AS c WHERE c.parent_workflow_id = w.id), '[]'),
            'steps', coalesce((
              SELECT pg_catalog.jsonb_object_agg(s.task_name, pg_catalog.jsonb_build_object(
                       'id', s.id, 'kind', s.kind, 'state', s.state, 'attempt', s.attempt,
@@ -32,7 +41,7 @@ BEGIN
                       'finalized_at', s.finalized_at,
                       'depends_on', pg_catalog.to_jsonb(s.depends_on), 'args', s.args,
                       'scheduled_at', s.scheduled_at, 'attempted_at', s.attempted_at,
-                      'worker_id', s.worker_id))
+                      'worker_id', s.worker_id, 'wait', s.wait, 'wake_at', s.wake_at))
              FROM tributary.steps AS s WHERE s.workflow_id = w.id), '{}'))
   INTO v_doc
   FROM tributary.workflows AS w
@@ -45,6 +54,6 @@ END;
 $$;
 
 COMMENT ON FUNCTION tributary.get_workflow(bigint) IS
-  'One workflow as jsonb: state, timestamps, and per task name its state, attempt, result, errors, cancel reason, depends_on (task names), args (as stored), scheduled_at, attempted_at, worker_id. TB009 unknown workflow.';
+  'One workflow as jsonb: state, timestamps, and per task name its state, attempt, result, errors, cancel reason, depends_on (task names), args (as stored), scheduled_at, attempted_at, worker_id, wait, wake_at; parent_step_id, parent_workflow_id and children link child workflows. TB009 unknown workflow.';
 
 COMMIT;

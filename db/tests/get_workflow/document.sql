@@ -14,14 +14,15 @@ SELECT tributary.create_workflow('doc', $$[
 
 SELECT is((tributary.get_workflow(:wf)) - 'steps' - 'created_at' - 'scheduled_at',
   jsonb_build_object('id', :wf, 'name', 'doc', 'state', 'running', 'metadata', '{"team": "ops"}'::jsonb,
-                     'cancelled_at', NULL, 'finalized_at', NULL),
-  'the workflow''s own keys: id, name, state, metadata, cancelled_at, finalized_at');
+                     'cancelled_at', NULL, 'finalized_at', NULL, 'parent_step_id', NULL,
+                     'parent_workflow_id', NULL, 'children', '[]'::jsonb),
+  'the workflow''s own keys: id, name, state, metadata, cancelled_at, finalized_at, and its links (none)');
 SELECT is((SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(tributary.get_workflow(:wf) -> 'steps') AS k),
   ARRAY['a', 'b', 'c', 'd'], 'one entry per task name');
 SELECT is((SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(tributary.get_workflow(:wf) -> 'steps' -> 'a') AS k),
   ARRAY['args', 'attempt', 'attempted_at', 'cancel_reason', 'depends_on', 'errors', 'finalized_at', 'id', 'kind',
-        'max_attempts', 'queue', 'result', 'scheduled_at', 'state', 'worker_id'],
-  'each step keeps the v0.1.0 keys and gains depends_on, args, scheduled_at, attempted_at, worker_id');
+        'max_attempts', 'queue', 'result', 'scheduled_at', 'state', 'wait', 'wake_at', 'worker_id'],
+  'each step keeps the v0.1.0 keys and gains depends_on, args, scheduled_at, attempted_at, worker_id, wait, wake_at');
 SELECT is((SELECT jsonb_object_agg(k, v -> 'depends_on') FROM jsonb_each(tributary.get_workflow(:wf) -> 'steps') AS e(k, v)),
   '{"a": [], "b": ["a"], "c": ["a"], "d": ["b", "c"]}'::jsonb,
   'depends_on lists the task names each step waits for, so the graph can be rebuilt');
@@ -34,7 +35,7 @@ SELECT is(tributary.get_workflow(:wf) #>> '{steps,d,scheduled_at}', '2030-03-01T
 
 SELECT tributary_test.advance('5 minutes');
 SELECT tributary_test.claim(:wf, 'a', 'doc-worker');
-SELECT is((tributary.get_workflow(:wf) #> '{steps,a}') - 'args' - 'depends_on' - 'id' - 'kind' - 'max_attempts' - 'queue' - 'scheduled_at',
+SELECT is((tributary.get_workflow(:wf) #> '{steps,a}') - 'args' - 'depends_on' - 'id' - 'kind' - 'max_attempts' - 'queue' - 'scheduled_at' - 'wait' - 'wake_at',
   '{"state": "running", "attempt": 1, "attempted_at": "2030-03-01T00:05:00+00:00", "worker_id": "doc-worker",
     "result": null, "errors": [], "cancel_reason": null, "finalized_at": null}'::jsonb,
   'a claimed step: running, attempt 1, claimed at the engine''s time by its worker');

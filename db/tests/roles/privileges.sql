@@ -2,7 +2,7 @@
 -- membership included), no function executable by PUBLIC, no internal function callable by any
 -- group role, table privileges only where the direct-INSERT path and the settings need them.
 BEGIN;
-SELECT plan(58);
+SELECT plan(61);
 
 SELECT role_name AS worker FROM tributary.roles WHERE purpose = 'worker' \gset
 SELECT role_name AS submitter FROM tributary.roles WHERE purpose = 'submitter' \gset
@@ -48,7 +48,10 @@ INSERT INTO expected_execute VALUES
   ('tributary.resume_queue(text)', '{admin}'),
   ('tributary.hand_back_step(bigint, integer, text, jsonb)', '{worker,admin}'),
   ('tributary.reserve_workflow_ids(integer)', '{submitter,admin}'),
-  ('tributary.claim_steps(text, text, integer)', '{worker,admin}');
+  ('tributary.claim_steps(text, text, integer)', '{worker,admin}'),
+  ('tributary.send_event(text, jsonb, bigint, text, interval)', '{submitter,worker,admin}'),
+  ('tributary.wake_due_steps(integer)', '{worker,admin}'),
+  ('tributary.spawn_child_workflow(bigint, integer, text, jsonb, jsonb)', '{worker,admin}');
 
 SELECT is(
   (SELECT array_agg(r.purpose ORDER BY r.purpose) FROM tributary.roles AS r

@@ -15,12 +15,12 @@ FROM unnest(ARRAY['workflow_progress', 'queue_depths', 'recent_failures', 'expir
 
 SELECT columns_are('tributary', 'workflows', ARRAY[
   'id', 'name', 'state', 'metadata', 'idempotency_key', 'scheduled_at', 'created_at', 'steps_total',
-  'steps_unfinished', 'cancelled_at', 'finalized_at']);
+  'steps_unfinished', 'cancelled_at', 'finalized_at', 'parent_step_id', 'parent_workflow_id']);
 SELECT columns_are('tributary', 'steps', ARRAY[
   'id', 'workflow_id', 'task_name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
   'timeout', 'retry_backoff', 'state', 'attempt', 'remaining_deps', 'scheduled_at', 'created_at',
   'attempted_at', 'worker_id', 'lease_expires_at', 'deadline_at', 'result', 'errors', 'cancel_reason',
-  'finalized_at']);
+  'finalized_at', 'wait', 'wake_at']);
 SELECT columns_are('tributary', 'step_dependencies', ARRAY['step_id', 'depends_on_step_id']);
 SELECT columns_are('tributary', 'settings', ARRAY[
   'singleton', 'default_queue', 'default_priority', 'default_max_attempts', 'default_timeout',
@@ -57,11 +57,12 @@ FROM (VALUES ('singleton', 'boolean'), ('default_queue', 'text'), ('default_prio
 
 -- Indexes: few on purpose (state and lease updates stay HOT-friendly) ------------------------------
 SELECT indexes_are('tributary', 'steps', ARRAY[
-  'steps_pkey', 'steps_task_name_unique_in_workflow', 'steps_ready_idx', 'steps_lease_expiry_idx']);
+  'steps_pkey', 'steps_task_name_unique_in_workflow', 'steps_ready_idx', 'steps_lease_expiry_idx',
+  'steps_wake_idx', 'steps_waiting_event_idx']);
 SELECT indexes_are('tributary', 'step_dependencies', ARRAY['step_dependencies_pkey', 'step_dependencies_depends_on_idx']);
 SELECT indexes_are('tributary', 'workflows', ARRAY[
   'workflows_pkey', 'workflows_idempotency_key_unique', 'workflows_finalized_at_idx', 'workflows_unresolved_idx',
-  'workflows_created_at_idx', 'workflows_state_created_at_idx', 'workflows_name_created_at_idx']);
+  'workflows_created_at_idx', 'workflows_state_created_at_idx', 'workflows_name_created_at_idx', 'workflows_parent_idx']);
 SELECT is(pg_get_indexdef('tributary.workflows_unresolved_idx'::regclass),
   'CREATE INDEX workflows_unresolved_idx ON tributary.workflows USING btree (id) WHERE (steps_total IS NULL)',
   'workflows_unresolved_idx: only the directly inserted workflows not yet resolved');

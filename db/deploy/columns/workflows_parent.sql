@@ -1,0 +1,22 @@
+-- Deploy tributary:columns/workflows_parent
+-- requires: tables/workflows
+--
+-- A child workflow (spawn_child_workflow) records the step that spawned it and that step's
+-- workflow; the step waits until the child finalizes. Plain ids, no foreign keys: pruning a
+-- finished parent keeps its finished children readable (get_workflow shows the ids).
+-- workflows_parent_idx finds the children of a workflow (cancel_workflow, get_workflow).
+BEGIN;
+
+ALTER TABLE tributary.workflows
+  ADD COLUMN parent_step_id bigint,
+  ADD COLUMN parent_workflow_id bigint,
+  ADD CONSTRAINT workflows_parent_set_together CHECK ((parent_step_id IS NULL) = (parent_workflow_id IS NULL));
+
+CREATE INDEX workflows_parent_idx ON tributary.workflows (parent_workflow_id, id) WHERE parent_workflow_id IS NOT NULL;
+
+COMMENT ON COLUMN tributary.workflows.parent_step_id IS
+  'For a child workflow: the step that spawned it (spawn_child_workflow) and waits for it.';
+COMMENT ON COLUMN tributary.workflows.parent_workflow_id IS
+  'For a child workflow: the workflow of parent_step_id; cancelling it cancels this one.';
+
+COMMIT;

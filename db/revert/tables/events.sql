@@ -1,0 +1,4 @@
+-- Revert tributary:tables/events
+BEGIN;
+DROP TABLE tributary.events;
+COMMIT;

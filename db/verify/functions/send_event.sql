@@ -1,0 +1,5 @@
+-- Verify tributary:functions/send_event
+BEGIN;
+SELECT 1 / pg_catalog.count(*)::integer FROM pg_catalog.pg_proc
+WHERE oid = 'tributary.send_event(text, jsonb, bigint, text, interval)'::regprocedure AND 'search_path=""' = ANY (proconfig);
+ROLLBACK;
