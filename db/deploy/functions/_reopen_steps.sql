@@ -31,6 +31,7 @@ DECLARE
   v_reopen bigint[];
   v_count integer;
   v_queues text[];
+  v_maps bigint[];
 BEGIN
   WITH RECURSIVE downstream(id) AS (
     SELECT u.id FROM pg_catalog.unnest(p_step_ids) AS u(id)
@@ -69,7 +70,7 @@ BEGIN
 
   WITH reopened AS (
     UPDATE tributary.steps AS s
-    SET state = CASE WHEN r.n = 0 THEN 'available' ELSE 'pending' END,
+    SET state = CASE WHEN r.n = 0 AND s.map_over IS NULL THEN 'available' ELSE 'pending' END,
         remaining_deps = r.n,
         max_attempts = GREATEST(s.max_attempts, s.attempt + 1),
         scheduled_at = GREATEST(v_now, s.scheduled_at),
@@ -85,11 +86,12 @@ BEGIN
       WHERE s2.id = ANY (v_reopen)
     ) AS r
     WHERE s.id = r.id AND s.state IN ('discarded', 'cancelled')
-    RETURNING s.queue, s.state
+    RETURNING s.id, s.queue, s.state, s.remaining_deps, s.map_over
   )
   SELECT pg_catalog.count(*)::integer,
-         pg_catalog.array_agg(DISTINCT reopened.queue) FILTER (WHERE reopened.state = 'available')
-  INTO v_count, v_queues
+         pg_catalog.array_agg(DISTINCT reopened.queue) FILTER (WHERE reopened.state = 'available'),
+         pg_catalog.array_agg(reopened.id ORDER BY reopened.id) FILTER (WHERE reopened.map_over IS NOT NULL AND reopened.remaining_deps = 0)
+  INTO v_count, v_queues, v_maps
   FROM reopened;
 
   IF v_count > 0 THEN
@@ -100,6 +102,9 @@ BEGIN
         cancelled_at = NULL
     WHERE id = p_workflow_id;
     PERFORM tributary._notify_available(v_queues);
+  END IF;
+  IF v_maps IS NOT NULL THEN  -- a map step with nothing left to wait for expands (or collects) again
+    PERFORM tributary._expand_maps(v_maps);
   END IF;
   RETURN v_count;
 END;

@@ -2,8 +2,12 @@
 -- requires: tables/step_dependencies
 -- requires: functions/_notify_available
 --
--- Called after steps completed: decrements remaining_deps of each pending dependent once per
--- completed dependency, makes the ones that reach 0 available, and notifies their queues.
+-- Called after steps completed (or were skipped): decrements remaining_deps of each pending
+-- dependent once per finished dependency, makes the ones that reach 0 available, and notifies
+-- their queues. Branches: a dependent whose run_if a result does not meet, or that depends on a
+-- skipped step, is skipped (run_when all_completed), or counts it as not taken (any_completed);
+-- skipped steps are settled and their own dependents handled the same way (one level per call).
+-- A map step that reaches 0 is handed to _expand_maps (expand, or collect its elements).
 -- O(out-degree): only the edges of the completed steps are read, and each dependent is found by
 -- primary key and its count looked up by key in a jsonb object (no join with an unnested list,
 -- which a nested loop made O(k^2) for k dependents). Locks the dependents in id order (so
@@ -25,16 +29,28 @@ SET jit = off
 AS $$
 DECLARE
   v_children bigint[];
-  v_counts jsonb;  -- dependent's id -> how many of its dependencies just completed
+  v_counts jsonb;  -- dependent's id -> how many of its dependencies just finished
+  v_not_taken jsonb;  -- dependent's id -> how many of those it does not take (skipped, or run_if unmet)
   v_now timestamptz := tributary.now();
   v_queues text[];
+  v_skipped bigint[];
+  v_skipped_workflows bigint[];
+  v_maps bigint[];
 BEGIN
-  -- The dependents of the completed steps, and how many of their dependencies just completed:
-  -- read from the edges index only. Most steps of wide workflows have none.
-  SELECT pg_catalog.array_agg(c.step_id ORDER BY c.step_id), pg_catalog.jsonb_object_agg(c.step_id, c.n)
-  INTO v_children, v_counts
-  FROM (SELECT d.step_id, pg_catalog.count(*)::integer AS n
+  -- The dependents of the finished steps, and how many of their dependencies just finished:
+  -- read from the edges index, the finished step and the dependent by primary key. Most steps of
+  -- wide workflows have none. A dependency is not taken when it was skipped, or when the
+  -- dependent's run_if names it and its result does not contain the value given there.
+  SELECT pg_catalog.array_agg(c.step_id ORDER BY c.step_id), pg_catalog.jsonb_object_agg(c.step_id, c.n),
+         pg_catalog.jsonb_object_agg(c.step_id, c.not_taken)
+  INTO v_children, v_counts, v_not_taken
+  FROM (SELECT d.step_id, pg_catalog.count(*)::integer AS n,
+               pg_catalog.count(*) FILTER (
+                 WHERE p.state = 'skipped'
+                    OR (ch.run_if ? p.task_name AND NOT coalesce(p.result @> (ch.run_if -> p.task_name), false)))::integer AS not_taken
         FROM tributary.step_dependencies AS d
+        JOIN tributary.steps AS p ON p.id = d.depends_on_step_id
+        JOIN tributary.steps AS ch ON ch.id = d.step_id
         WHERE d.depends_on_step_id = ANY (p_step_ids)
         GROUP BY d.step_id) AS c;
   IF v_children IS NULL THEN
@@ -48,24 +64,58 @@ BEGIN
     FOR NO KEY UPDATE;
   END IF;
 
+  -- all_completed (the default): skipped as soon as one dependency is not taken, available at 0.
+  -- any_completed: at 0, available if some completed dependency was taken, else skipped.
+  -- A map step at 0 stays pending: _expand_maps expands or collects it.
   WITH unlocked AS (
     UPDATE tributary.steps AS s
     SET remaining_deps = s.remaining_deps - (v_counts ->> s.id::text)::integer,
-        state = CASE WHEN s.remaining_deps = (v_counts ->> s.id::text)::integer THEN 'available' ELSE 'pending' END
+        state = CASE
+                  WHEN s.run_when = 'all_completed' AND (v_not_taken ->> s.id::text)::integer > 0 THEN 'skipped'
+                  WHEN s.remaining_deps > (v_counts ->> s.id::text)::integer THEN 'pending'
+                  WHEN s.run_when = 'any_completed' AND NOT EXISTS (
+                         SELECT 1 FROM tributary.step_dependencies AS d
+                         JOIN tributary.steps AS p ON p.id = d.depends_on_step_id
+                         WHERE d.step_id = s.id AND p.state = 'completed'
+                           AND (s.run_if IS NULL OR NOT s.run_if ? p.task_name
+                                OR coalesce(p.result @> (s.run_if -> p.task_name), false))) THEN 'skipped'
+                  WHEN s.map_over IS NOT NULL THEN 'pending'
+                  ELSE 'available'
+                END,
+        finalized_at = CASE
+                         WHEN s.run_when = 'all_completed' AND (v_not_taken ->> s.id::text)::integer > 0 THEN v_now
+                         WHEN s.remaining_deps > (v_counts ->> s.id::text)::integer THEN NULL
+                         WHEN s.run_when = 'any_completed' AND NOT EXISTS (
+                         SELECT 1 FROM tributary.step_dependencies AS d
+                         JOIN tributary.steps AS p ON p.id = d.depends_on_step_id
+                         WHERE d.step_id = s.id AND p.state = 'completed'
+                           AND (s.run_if IS NULL OR NOT s.run_if ? p.task_name
+                                OR coalesce(p.result @> (s.run_if -> p.task_name), false))) THEN v_now
+                       END
     WHERE s.id = ANY (v_children) AND s.state = 'pending'
-    RETURNING s.queue, s.state, s.scheduled_at
+    RETURNING s.id, s.workflow_id, s.queue, s.state, s.scheduled_at, s.remaining_deps, s.map_over
   )
-  SELECT pg_catalog.array_agg(DISTINCT u.queue) INTO v_queues
-  FROM unlocked AS u
-  WHERE u.state = 'available' AND u.scheduled_at <= v_now;
+  SELECT pg_catalog.array_agg(DISTINCT u.queue) FILTER (WHERE u.state = 'available' AND u.scheduled_at <= v_now),
+         pg_catalog.array_agg(u.id ORDER BY u.id) FILTER (WHERE u.state = 'skipped'),
+         pg_catalog.array_agg(u.workflow_id) FILTER (WHERE u.state = 'skipped'),
+         pg_catalog.array_agg(u.id ORDER BY u.id) FILTER (WHERE u.state = 'pending' AND u.remaining_deps = 0 AND u.map_over IS NOT NULL)
+  INTO v_queues, v_skipped, v_skipped_workflows, v_maps
+  FROM unlocked AS u;
 
   IF v_queues IS NOT NULL THEN
     PERFORM tributary._notify_available(v_queues);
+  END IF;
+  IF v_skipped IS NOT NULL THEN  -- what depends on a skipped step learns it the same way
+    PERFORM tributary._unlock_dependents(v_skipped);
+    PERFORM tributary._settle_workflows(v_skipped_workflows);
+  END IF;
+  IF v_maps IS NOT NULL THEN
+    PERFORM tributary._expand_maps(v_maps);
   END IF;
 END;
 $$;
 
 COMMENT ON FUNCTION tributary._unlock_dependents(bigint[]) IS
-  'Internal: after steps completed, counts down their dependents'' remaining_deps and makes those at 0 available. O(out-degree).';
+  'Internal: after steps completed or were skipped, counts down their dependents'' remaining_deps, skips the branches not taken, makes those at 0 available and expands or collects map steps at 0. O(out-degree).';
 
 COMMIT;
