@@ -21,7 +21,7 @@ ALTER TABLE tributary.steps
   ADD COLUMN map_over text,
   ADD COLUMN map_path text,
   ADD COLUMN map_size integer,
-  ADD COLUMN map_step_id bigint REFERENCES tributary.steps (id) ON DELETE CASCADE,
+  ADD COLUMN map_step_id bigint,  -- no foreign key: it would need an index for every delete of a step
   ADD COLUMN map_index integer,
   ADD COLUMN run_if jsonb,
   ADD COLUMN run_when text NOT NULL DEFAULT 'all_completed',

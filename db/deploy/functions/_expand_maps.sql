@@ -165,4 +165,6 @@ $$;
 COMMENT ON FUNCTION tributary._expand_maps(bigint[]) IS
   'Internal: expands map steps whose dependencies completed into one element step per array element (an empty array completes the map with []), or completes a map whose elements all completed with their results in order. A map that cannot expand (TB322 not an array, TB323 missing path, TB324 too many elements) is discarded, contained to it.';
 
+REVOKE ALL ON FUNCTION tributary._expand_maps(bigint[]) FROM PUBLIC;  -- internal: no role calls it
+
 COMMIT;
