@@ -242,6 +242,11 @@ class StepOutcome:
     cancel_reason: str | None
     depends_on: list[str] = field(default_factory=list)  # task names this step waits for
     args: Any = None  # as stored: a sealed envelope stays sealed (see encryption.is_sealed)
+    run_when: str = "all_completed"  # all_completed | any_completed
+    run_if: dict[str, Any] | None = None  # {dependency: value its result must contain}
+    map: dict[str, Any] | None = None  # a map step: {"over", "path", "size"} (size once expanded)
+    map_step_id: int | None = None  # an element of a map: the map step's id
+    map_index: int | None = None  # an element of a map: its position in the array, from 0
 
 
 @dataclass(frozen=True)
@@ -282,6 +287,11 @@ def to_workflow_result(doc: dict[str, Any], hooks: Sequence[Hook]) -> WorkflowRe
             cancel_reason=step["cancel_reason"],
             depends_on=step.get("depends_on") or [],
             args=step.get("args"),
+            run_when=step.get("run_when") or "all_completed",
+            run_if=step.get("run_if"),
+            map=step.get("map"),
+            map_step_id=step.get("map_step_id"),
+            map_index=step.get("map_index"),
         )
     finalized = doc.get("finalized_at")
     return WorkflowResult(

@@ -32,7 +32,10 @@ BEGIN
                       'finalized_at', s.finalized_at,
                       'depends_on', pg_catalog.to_jsonb(s.depends_on), 'args', s.args,
                       'scheduled_at', s.scheduled_at, 'attempted_at', s.attempted_at,
-                      'worker_id', s.worker_id))
+                      'worker_id', s.worker_id, 'run_when', s.run_when, 'run_if', s.run_if,
+                      'map', CASE WHEN s.map_over IS NOT NULL THEN pg_catalog.jsonb_build_object(
+                                    'over', s.map_over, 'path', s.map_path, 'size', s.map_size) END,
+                      'map_step_id', s.map_step_id, 'map_index', s.map_index))
              FROM tributary.steps AS s WHERE s.workflow_id = w.id), '{}'))
   INTO v_doc
   FROM tributary.workflows AS w
@@ -45,6 +48,6 @@ END;
 $$;
 
 COMMENT ON FUNCTION tributary.get_workflow(bigint) IS
-  'One workflow as jsonb: state, timestamps, and per task name its state, attempt, result, errors, cancel reason, depends_on (task names), args (as stored), scheduled_at, attempted_at, worker_id. TB009 unknown workflow.';
+  'One workflow as jsonb: state, timestamps, and per task name its state, attempt, result, errors, cancel reason, depends_on (task names), args (as stored), scheduled_at, attempted_at, worker_id, run_when, run_if, map (over, path, size) of a map step, map_step_id and map_index of a map''s element. TB009 unknown workflow.';
 
 COMMIT;
