@@ -63,9 +63,10 @@ BEGIN
       SET state = 'completed',
           finalized_at = v_now,
           result = coalesce((SELECT pg_catalog.jsonb_agg(e.result ORDER BY e.map_index)
-                             FROM tributary.step_dependencies AS d
-                             JOIN tributary.steps AS e ON e.id = d.depends_on_step_id
-                             WHERE d.step_id = v_map.id AND e.map_step_id = v_map.id), '[]')
+                             FROM tributary.steps AS e
+                             WHERE e.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
+                                                     WHERE d.step_id = v_map.id))
+                               AND e.map_step_id = v_map.id), '[]')
       WHERE m.id = v_map.id;
       v_completed := v_completed || v_map.id;
       v_settle := v_settle || v_map.workflow_id;

@@ -74,9 +74,10 @@ BEGIN
                   WHEN s.run_when = 'all_completed' AND (v_not_taken ->> s.id::text)::integer > 0 THEN 'skipped'
                   WHEN s.remaining_deps > (v_counts ->> s.id::text)::integer THEN 'pending'
                   WHEN s.run_when = 'any_completed' AND NOT EXISTS (
-                         SELECT 1 FROM tributary.step_dependencies AS d
-                         JOIN tributary.steps AS p ON p.id = d.depends_on_step_id
-                         WHERE d.step_id = s.id AND p.state = 'completed'
+                         SELECT 1 FROM tributary.steps AS p
+                         WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
+                                                 WHERE d.step_id = s.id))
+                           AND p.state = 'completed'
                            AND (s.run_if IS NULL OR NOT s.run_if ? p.task_name
                                 OR coalesce(p.result @> (s.run_if -> p.task_name), false))) THEN 'skipped'
                   WHEN s.map_over IS NOT NULL THEN 'pending'
@@ -86,9 +87,10 @@ BEGIN
                          WHEN s.run_when = 'all_completed' AND (v_not_taken ->> s.id::text)::integer > 0 THEN v_now
                          WHEN s.remaining_deps > (v_counts ->> s.id::text)::integer THEN NULL
                          WHEN s.run_when = 'any_completed' AND NOT EXISTS (
-                         SELECT 1 FROM tributary.step_dependencies AS d
-                         JOIN tributary.steps AS p ON p.id = d.depends_on_step_id
-                         WHERE d.step_id = s.id AND p.state = 'completed'
+                         SELECT 1 FROM tributary.steps AS p
+                         WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
+                                                 WHERE d.step_id = s.id))
+                           AND p.state = 'completed'
                            AND (s.run_if IS NULL OR NOT s.run_if ? p.task_name
                                 OR coalesce(p.result @> (s.run_if -> p.task_name), false))) THEN v_now
                        END
