@@ -4,7 +4,7 @@
 -- those that completed, and is skipped when none did. Steps ending completed or skipped make a
 -- completed workflow. TB321 for bad branch options; retry leaves skipped steps alone.
 BEGIN;
-SELECT plan(19);
+SELECT plan(20);
 
 SELECT tributary_test.set_now('2030-01-01 00:00:00+00');
 SELECT tributary.create_workflow('review', $$[
@@ -38,6 +38,9 @@ SELECT results_eq(
   format('SELECT steps_unfinished FROM tributary.workflows WHERE id = %s', :wf), $$VALUES (0)$$,
   'every skipped step counted as finished');
 SELECT is(tributary.retry_workflow(:wf), 0, 'retry_workflow does not reopen skipped steps');
+SELECT results_eq(
+  format('SELECT completed, skipped FROM tributary.workflow_progress WHERE id = %s', :wf),
+  $$VALUES (3::bigint, 4::bigint)$$, 'workflow_progress counts the skipped steps');
 
 -- No branch taken: the join is skipped too.
 SELECT tributary.create_workflow('none', $$[
