@@ -18,6 +18,7 @@ STATE_COLOURS = {
     "completed": "#7ee2a8",
     "discarded": "#ff9492",
     "cancelled": "#bdbdbd",
+    "skipped": "#eeeeee",
 }
 
 
