@@ -10,8 +10,9 @@
 --   {"name", "tasks", "scheduled_at", "metadata", "idempotency_key"}
 -- (tasks as documented for create_workflow). Every check runs over the whole batch before
 -- anything is written, in this order: TB005 invalid workflow or task, TB004 no tasks, TB003
--- duplicate task name, TB002 unknown dependency, TB001 a task depending on itself; then the
--- rows are inserted, and TB001 for a longer cycle. An error names the task and, with
+-- duplicate task name, TB002 unknown dependency, TB001 a task depending on itself, TB320 a bad
+-- map option, TB321 a bad run_if or run_when; then the rows are inserted, and TB001 for a
+-- longer cycle. An error names the task and, with
 -- p_in_batch, the workflow's position and name in the batch (DETAIL); nothing is left behind.
 -- A workflow whose idempotency key is taken (before, or earlier in the batch) is not created:
 -- its position gets the existing workflow's id. Returns the ids in input order.
