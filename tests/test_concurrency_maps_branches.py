@@ -5,6 +5,7 @@
   result in element order, and the workflow finalizes once;
 * an element completes after its workflow was cancelled (also while the cancel holds the lock):
   nothing is completed, the map stays cancelled;
+* a cancel waits for an expansion in progress and then cancels the new elements too;
 * a branch choice races the completion of a join's other dependency: the join ends in the state
   the two results imply, exactly once.
 """
@@ -271,3 +272,35 @@ def test_a_bad_map_never_fails_the_worker_s_completion(connect: Connect) -> None
             (Jsonb([task("a"), task("m", depends_on=["a"], map={"over": "b"})]),),
         )
     assert refused.value.sqlstate == "TB320"
+
+
+def test_a_cancel_waiting_on_an_expansion_cancels_the_new_elements(connect: Connect) -> None:
+    setup, observer, canceller = connect(), connect(), connect()
+    expander = connect(autocommit=False)
+    queue = "race-expand-cancel"
+    workflow_id = create_workflow(
+        setup, "expand", [task("a", queue=queue), task("m", queue=queue, depends_on=["a"], map={"over": "a"})]
+    )
+    [root] = claim(setup, queue, "root")
+    complete_step(expander, root.step_id, root.attempt, list(range(5)))  # expanded, not committed
+    canceller_pid = backend_pid(canceller)
+    done = threading.Event()
+
+    def cancel() -> None:
+        canceller.execute("SELECT tributary.cancel_workflow(%s, 'stop')", (workflow_id,))
+        done.set()
+
+    thread = threading.Thread(target=cancel)
+    thread.start()
+    wait_until_blocked(observer, canceller_pid, unless=done)
+    expander.commit()
+    thread.join(10)
+    assert done.is_set()
+    now = states(setup, workflow_id)
+    assert {name: state for name, (state, _) in now.items()} == {
+        "a": "completed",
+        "m": "cancelled",
+        **{f"m[{i}]": "cancelled" for i in range(5)},
+    }
+    assert workflow_state(setup, workflow_id) == ("cancelled", 0, True)
+    assert claim(setup, queue, "late") == []
