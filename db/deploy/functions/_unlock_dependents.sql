@@ -4,7 +4,8 @@
 --
 -- Called after steps completed (or were skipped): decrements remaining_deps of each pending
 -- dependent once per finished dependency, makes the ones that reach 0 available, and notifies
--- their queues. Branches: a dependent whose run_if a result does not meet, or that depends on a
+-- their queues. Whether a just-finished dependency is taken is read (its edge by both keys, the
+-- step by primary key) only for a dependent with a run_if or when a finished step was skipped. Branches: a dependent whose run_if a result does not meet, or that depends on a
 -- skipped step, is skipped (run_when all_completed), or counts it as not taken (any_completed);
 -- skipped steps are settled and their own dependents handled the same way (one level per call).
 -- A map step that reaches 0 is handed to _expand_maps (expand, or collect its elements).
@@ -30,7 +31,7 @@ AS $$
 DECLARE
   v_children bigint[];
   v_counts jsonb;  -- dependent's id -> how many of its dependencies just finished
-  v_not_taken jsonb;  -- dependent's id -> how many of those it does not take (skipped, or run_if unmet)
+  v_skipped_input boolean;  -- some of p_step_ids were skipped (not completed)
   v_now timestamptz := tributary.now();
   v_queues text[];
   v_skipped bigint[];
@@ -38,24 +39,17 @@ DECLARE
   v_maps bigint[];
 BEGIN
   -- The dependents of the finished steps, and how many of their dependencies just finished:
-  -- read from the edges index, the finished step and the dependent by primary key. Most steps of
-  -- wide workflows have none. A dependency is not taken when it was skipped, or when the
-  -- dependent's run_if names it and its result does not contain the value given there.
-  SELECT pg_catalog.array_agg(c.step_id ORDER BY c.step_id), pg_catalog.jsonb_object_agg(c.step_id, c.n),
-         pg_catalog.jsonb_object_agg(c.step_id, c.not_taken)
-  INTO v_children, v_counts, v_not_taken
-  FROM (SELECT d.step_id, pg_catalog.count(*)::integer AS n,
-               pg_catalog.count(*) FILTER (
-                 WHERE p.state = 'skipped'
-                    OR (ch.run_if ? p.task_name AND NOT coalesce(p.result @> (ch.run_if -> p.task_name), false)))::integer AS not_taken
+  -- read from the edges index only. Most steps of wide workflows have none.
+  SELECT pg_catalog.array_agg(c.step_id ORDER BY c.step_id), pg_catalog.jsonb_object_agg(c.step_id, c.n)
+  INTO v_children, v_counts
+  FROM (SELECT d.step_id, pg_catalog.count(*)::integer AS n
         FROM tributary.step_dependencies AS d
-        JOIN tributary.steps AS p ON p.id = d.depends_on_step_id
-        JOIN tributary.steps AS ch ON ch.id = d.step_id
         WHERE d.depends_on_step_id = ANY (p_step_ids)
         GROUP BY d.step_id) AS c;
   IF v_children IS NULL THEN
     RETURN;
   END IF;
+  v_skipped_input := EXISTS (SELECT 1 FROM tributary.steps AS i WHERE i.id = ANY (p_step_ids) AND i.state = 'skipped');
 
   IF pg_catalog.cardinality(v_children) > 1 THEN  -- one row needs no lock order
     PERFORM 1 FROM tributary.steps AS s
@@ -71,7 +65,12 @@ BEGIN
     UPDATE tributary.steps AS s
     SET remaining_deps = s.remaining_deps - (v_counts ->> s.id::text)::integer,
         state = CASE
-                  WHEN s.run_when = 'all_completed' AND (v_not_taken ->> s.id::text)::integer > 0 THEN 'skipped'
+                  WHEN s.run_when = 'all_completed' AND (s.run_if IS NOT NULL OR v_skipped_input) AND EXISTS (
+                         SELECT 1 FROM tributary.steps AS p
+                         WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
+                                                 WHERE d.step_id = s.id AND d.depends_on_step_id = ANY (p_step_ids)))
+                           AND (p.state = 'skipped'
+                                OR (s.run_if ? p.task_name AND NOT coalesce(p.result @> (s.run_if -> p.task_name), false)))) THEN 'skipped'
                   WHEN s.remaining_deps > (v_counts ->> s.id::text)::integer THEN 'pending'
                   WHEN s.run_when = 'any_completed' AND NOT EXISTS (
                          SELECT 1 FROM tributary.steps AS p
@@ -84,7 +83,12 @@ BEGIN
                   ELSE 'available'
                 END,
         finalized_at = CASE
-                         WHEN s.run_when = 'all_completed' AND (v_not_taken ->> s.id::text)::integer > 0 THEN v_now
+                         WHEN s.run_when = 'all_completed' AND (s.run_if IS NOT NULL OR v_skipped_input) AND EXISTS (
+                         SELECT 1 FROM tributary.steps AS p
+                         WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
+                                                 WHERE d.step_id = s.id AND d.depends_on_step_id = ANY (p_step_ids)))
+                           AND (p.state = 'skipped'
+                                OR (s.run_if ? p.task_name AND NOT coalesce(p.result @> (s.run_if -> p.task_name), false)))) THEN v_now
                          WHEN s.remaining_deps > (v_counts ->> s.id::text)::integer THEN NULL
                          WHEN s.run_when = 'any_completed' AND NOT EXISTS (
                          SELECT 1 FROM tributary.steps AS p
