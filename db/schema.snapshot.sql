@@ -1707,90 +1707,99 @@ CREATE FUNCTION tributary._unlock_dependents(p_step_ids bigint[]) RETURNS void
 DECLARE
   v_children bigint[];
   v_counts jsonb;  -- dependent's id -> how many of its dependencies just finished
-  v_skipped_input boolean;  -- some of p_step_ids were skipped (not completed)
+  v_skipped_input boolean;  -- some of this turn's finished steps were skipped (not completed)
   v_now timestamptz := tributary.now();
   v_queues text[];
   v_skipped bigint[];
   v_skipped_workflows bigint[];
   v_maps bigint[];
+  v_finished bigint[] := p_step_ids;  -- this level's finished steps: the input, then the steps skipped
 BEGIN
-  -- The dependents of the finished steps, and how many of their dependencies just finished:
-  -- read from the edges index only. Most steps of wide workflows have none.
-  SELECT pg_catalog.array_agg(c.step_id ORDER BY c.step_id), pg_catalog.jsonb_object_agg(c.step_id, c.n)
-  INTO v_children, v_counts
-  FROM (SELECT d.step_id, pg_catalog.count(*)::integer AS n
-        FROM tributary.step_dependencies AS d
-        WHERE d.depends_on_step_id = ANY (p_step_ids)
-        GROUP BY d.step_id) AS c;
-  IF v_children IS NULL THEN
-    RETURN;
-  END IF;
-  v_skipped_input := EXISTS (SELECT 1 FROM tributary.steps AS i WHERE i.id = ANY (p_step_ids) AND i.state = 'skipped');
-  IF pg_catalog.cardinality(v_children) > 1 THEN  -- one row needs no lock order
-    PERFORM 1 FROM tributary.steps AS s
-    WHERE s.id = ANY (v_children) AND s.state = 'pending'
-    ORDER BY s.id
-    FOR NO KEY UPDATE;
-  END IF;
-  -- all_completed (the default): skipped as soon as one dependency is not taken, available at 0.
-  -- any_completed: at 0, available if some completed dependency was taken, else skipped.
-  -- A map step at 0 stays pending: _expand_maps expands or collects it.
-  WITH unlocked AS (
-    UPDATE tributary.steps AS s
-    SET remaining_deps = s.remaining_deps - (v_counts ->> s.id::text)::integer,
-        state = CASE
-                  WHEN s.run_when = 'all_completed' AND (s.run_if IS NOT NULL OR v_skipped_input) AND EXISTS (
-                         SELECT 1 FROM tributary.steps AS p
-                         WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
-                                                 WHERE d.step_id = s.id AND d.depends_on_step_id = ANY (p_step_ids)))
-                           AND (p.state = 'skipped'
-                                OR (s.run_if ? p.task_name AND NOT coalesce(p.result @> (s.run_if -> p.task_name), false)))) THEN 'skipped'
-                  WHEN s.remaining_deps > (v_counts ->> s.id::text)::integer THEN 'pending'
-                  WHEN s.run_when = 'any_completed' AND NOT EXISTS (
-                         SELECT 1 FROM tributary.steps AS p
-                         WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
-                                                 WHERE d.step_id = s.id))
-                           AND p.state = 'completed'
-                           AND (s.run_if IS NULL OR NOT s.run_if ? p.task_name
-                                OR coalesce(p.result @> (s.run_if -> p.task_name), false))) THEN 'skipped'
-                  WHEN s.map_over IS NOT NULL THEN 'pending'
-                  ELSE 'available'
-                END,
-        finalized_at = CASE
-                         WHEN s.run_when = 'all_completed' AND (s.run_if IS NOT NULL OR v_skipped_input) AND EXISTS (
-                         SELECT 1 FROM tributary.steps AS p
-                         WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
-                                                 WHERE d.step_id = s.id AND d.depends_on_step_id = ANY (p_step_ids)))
-                           AND (p.state = 'skipped'
-                                OR (s.run_if ? p.task_name AND NOT coalesce(p.result @> (s.run_if -> p.task_name), false)))) THEN v_now
-                         WHEN s.remaining_deps > (v_counts ->> s.id::text)::integer THEN NULL
-                         WHEN s.run_when = 'any_completed' AND NOT EXISTS (
-                         SELECT 1 FROM tributary.steps AS p
-                         WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
-                                                 WHERE d.step_id = s.id))
-                           AND p.state = 'completed'
-                           AND (s.run_if IS NULL OR NOT s.run_if ? p.task_name
-                                OR coalesce(p.result @> (s.run_if -> p.task_name), false))) THEN v_now
-                       END
-    WHERE s.id = ANY (v_children) AND s.state = 'pending'
-    RETURNING s.id, s.workflow_id, s.queue, s.state, s.scheduled_at, s.remaining_deps, s.map_over
-  )
-  SELECT pg_catalog.array_agg(DISTINCT u.queue) FILTER (WHERE u.state = 'available' AND u.scheduled_at <= v_now),
-         pg_catalog.array_agg(u.id ORDER BY u.id) FILTER (WHERE u.state = 'skipped'),
-         pg_catalog.array_agg(u.workflow_id) FILTER (WHERE u.state = 'skipped'),
-         pg_catalog.array_agg(u.id ORDER BY u.id) FILTER (WHERE u.state = 'pending' AND u.remaining_deps = 0 AND u.map_over IS NOT NULL)
-  INTO v_queues, v_skipped, v_skipped_workflows, v_maps
-  FROM unlocked AS u;
-  IF v_queues IS NOT NULL THEN
-    PERFORM tributary._notify_available(v_queues);
-  END IF;
-  IF v_skipped IS NOT NULL THEN  -- what depends on a skipped step learns it the same way
-    PERFORM tributary._unlock_dependents(v_skipped);
+  -- One level per turn, not one call per level: a skip that runs down a chain of thousands of
+  -- steps must not recurse that deep.
+  LOOP
+    -- The dependents of the finished steps, and how many of their dependencies just finished:
+    -- read from the edges index only. Most steps of wide workflows have none.
+    SELECT pg_catalog.array_agg(c.step_id ORDER BY c.step_id), pg_catalog.jsonb_object_agg(c.step_id, c.n)
+    INTO v_children, v_counts
+    FROM (SELECT d.step_id, pg_catalog.count(*)::integer AS n
+          FROM tributary.step_dependencies AS d
+          WHERE d.depends_on_step_id = ANY (v_finished)
+          GROUP BY d.step_id) AS c;
+    IF v_children IS NULL THEN
+      RETURN;
+    END IF;
+    IF v_skipped_input IS NULL THEN  -- the input may hold skipped steps; later turns hold only those
+      v_skipped_input := EXISTS (SELECT 1 FROM tributary.steps AS i WHERE i.id = ANY (p_step_ids) AND i.state = 'skipped');
+    END IF;
+    IF pg_catalog.cardinality(v_children) > 1 THEN  -- one row needs no lock order
+      PERFORM 1 FROM tributary.steps AS s
+      WHERE s.id = ANY (v_children) AND s.state = 'pending'
+      ORDER BY s.id
+      FOR NO KEY UPDATE;
+    END IF;
+    -- all_completed (the default): skipped as soon as one dependency is not taken, available at 0.
+    -- any_completed: at 0, available if some completed dependency was taken, else skipped.
+    -- A map step at 0 stays pending: _expand_maps expands or collects it.
+    WITH unlocked AS (
+      UPDATE tributary.steps AS s
+      SET remaining_deps = s.remaining_deps - (v_counts ->> s.id::text)::integer,
+          state = CASE
+                    WHEN s.run_when = 'all_completed' AND (s.run_if IS NOT NULL OR v_skipped_input) AND EXISTS (
+                           SELECT 1 FROM tributary.steps AS p
+                           WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
+                                                   WHERE d.step_id = s.id AND d.depends_on_step_id = ANY (v_finished)))
+                             AND (p.state = 'skipped'
+                                  OR (s.run_if ? p.task_name AND NOT coalesce(p.result @> (s.run_if -> p.task_name), false)))) THEN 'skipped'
+                    WHEN s.remaining_deps > (v_counts ->> s.id::text)::integer THEN 'pending'
+                    WHEN s.run_when = 'any_completed' AND NOT EXISTS (
+                           SELECT 1 FROM tributary.steps AS p
+                           WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
+                                                   WHERE d.step_id = s.id))
+                             AND p.state = 'completed'
+                             AND (s.run_if IS NULL OR NOT s.run_if ? p.task_name
+                                  OR coalesce(p.result @> (s.run_if -> p.task_name), false))) THEN 'skipped'
+                    WHEN s.map_over IS NOT NULL THEN 'pending'
+                    ELSE 'available'
+                  END,
+          finalized_at = CASE
+                           WHEN s.run_when = 'all_completed' AND (s.run_if IS NOT NULL OR v_skipped_input) AND EXISTS (
+                                  SELECT 1 FROM tributary.steps AS p
+                           WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
+                                                   WHERE d.step_id = s.id AND d.depends_on_step_id = ANY (v_finished)))
+                             AND (p.state = 'skipped'
+                                  OR (s.run_if ? p.task_name AND NOT coalesce(p.result @> (s.run_if -> p.task_name), false)))) THEN v_now
+                           WHEN s.remaining_deps > (v_counts ->> s.id::text)::integer THEN NULL
+                           WHEN s.run_when = 'any_completed' AND NOT EXISTS (
+                           SELECT 1 FROM tributary.steps AS p
+                           WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
+                                                   WHERE d.step_id = s.id))
+                             AND p.state = 'completed'
+                             AND (s.run_if IS NULL OR NOT s.run_if ? p.task_name
+                                  OR coalesce(p.result @> (s.run_if -> p.task_name), false))) THEN v_now
+                         END
+      WHERE s.id = ANY (v_children) AND s.state = 'pending'
+      RETURNING s.id, s.workflow_id, s.queue, s.state, s.scheduled_at, s.remaining_deps, s.map_over
+    )
+    SELECT pg_catalog.array_agg(DISTINCT u.queue) FILTER (WHERE u.state = 'available' AND u.scheduled_at <= v_now),
+           pg_catalog.array_agg(u.id ORDER BY u.id) FILTER (WHERE u.state = 'skipped'),
+           pg_catalog.array_agg(u.workflow_id) FILTER (WHERE u.state = 'skipped'),
+           pg_catalog.array_agg(u.id ORDER BY u.id) FILTER (WHERE u.state = 'pending' AND u.remaining_deps = 0 AND u.map_over IS NOT NULL)
+    INTO v_queues, v_skipped, v_skipped_workflows, v_maps
+    FROM unlocked AS u;
+    IF v_queues IS NOT NULL THEN
+      PERFORM tributary._notify_available(v_queues);
+    END IF;
+    IF v_maps IS NOT NULL THEN
+      PERFORM tributary._expand_maps(v_maps);
+    END IF;
+    IF v_skipped IS NULL THEN
+      RETURN;
+    END IF;
     PERFORM tributary._settle_workflows(v_skipped_workflows);
-  END IF;
-  IF v_maps IS NOT NULL THEN
-    PERFORM tributary._expand_maps(v_maps);
-  END IF;
+    v_finished := v_skipped;  -- what depends on a skipped step learns it the same way, next turn
+    v_skipped_input := true;
+  END LOOP;
 END;
 $$;
 COMMENT ON FUNCTION tributary._unlock_dependents(p_step_ids bigint[]) IS 'Internal: after steps completed or were skipped, counts down their dependents'' remaining_deps, skips the branches not taken, makes those at 0 available and expands or collects map steps at 0. O(out-degree).';
