@@ -997,7 +997,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary._diagnose_task_options(p_tasks jsonb, OUT task_ordinal integer, OUT task_name text, OUT problem text) IS 'Internal: after create_workflow() failed on a value, names the first task and option whose value is unusable.';
-CREATE FUNCTION tributary._expand_maps(p_map_ids bigint[]) RETURNS void
+CREATE FUNCTION tributary._expand_maps(p_map_ids bigint[]) RETURNS bigint[]
     LANGUAGE plpgsql
     SET search_path TO ''
     SET plan_cache_mode TO 'force_generic_plan'
@@ -1118,18 +1118,16 @@ BEGIN
       v_settle := v_settle || pg_catalog.array_fill(v_map.workflow_id, ARRAY[1 + pg_catalog.cardinality(v_cancelled)]);
     END IF;
   END LOOP;
-  IF pg_catalog.cardinality(v_completed) > 0 THEN
-    PERFORM tributary._unlock_dependents(v_completed);
-  END IF;
   IF pg_catalog.cardinality(v_settle) > 0 THEN
     PERFORM tributary._settle_workflows(v_settle);
   END IF;
   IF pg_catalog.cardinality(v_queues) > 0 THEN
     PERFORM tributary._notify_available(ARRAY(SELECT DISTINCT q.queue FROM pg_catalog.unnest(v_queues) AS q(queue)));
   END IF;
+  RETURN v_completed;
 END;
 $$;
-COMMENT ON FUNCTION tributary._expand_maps(p_map_ids bigint[]) IS 'Internal: expands map steps whose dependencies completed into one element step per array element (an empty array completes the map with []), or completes a map whose elements all completed with their results in order. A map that cannot expand (TB322 not an array, TB323 missing path, TB324 too many elements) is discarded, contained to it.';
+COMMENT ON FUNCTION tributary._expand_maps(p_map_ids bigint[]) IS 'Internal: expands map steps whose dependencies completed into one element step per array element (an empty array completes the map with []), or completes a map whose elements all completed with their results in order; returns the maps it completed. A map that cannot expand (TB322 not an array, TB323 missing path, TB324 too many elements) is discarded, contained to it.';
 CREATE FUNCTION tributary._fail_attempt(p_step tributary.steps, p_error jsonb, p_retryable boolean) RETURNS text
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -1365,7 +1363,10 @@ BEGIN
     PERFORM tributary._settle_workflows(pg_catalog.array_fill(p_workflow_id, ARRAY[pg_catalog.cardinality(v_skipped)]));
   END IF;
   IF v_maps IS NOT NULL THEN  -- a map step with nothing left to wait for expands (or collects) again
-    PERFORM tributary._expand_maps(v_maps);
+    v_maps := tributary._expand_maps(v_maps);  -- the maps it completed at once
+    IF pg_catalog.cardinality(v_maps) > 0 THEN
+      PERFORM tributary._unlock_dependents(v_maps);
+    END IF;
   END IF;
   RETURN v_count;
 END;
@@ -1713,7 +1714,8 @@ DECLARE
   v_skipped bigint[];
   v_skipped_workflows bigint[];
   v_maps bigint[];
-  v_finished bigint[] := p_step_ids;  -- this level's finished steps: the input, then the steps skipped
+  v_finished bigint[] := p_step_ids;  -- this turn's finished steps: the input, then the steps skipped and maps completed
+  v_completed_maps bigint[];
 BEGIN
   -- One level per turn, not one call per level: a skip that runs down a chain of thousands of
   -- steps must not recurse that deep.
@@ -1729,8 +1731,8 @@ BEGIN
     IF v_children IS NULL THEN
       RETURN;
     END IF;
-    IF v_skipped_input IS NULL THEN  -- the input may hold skipped steps; later turns hold only those
-      v_skipped_input := EXISTS (SELECT 1 FROM tributary.steps AS i WHERE i.id = ANY (p_step_ids) AND i.state = 'skipped');
+    IF v_skipped_input IS NULL THEN  -- unknown: completed and skipped steps may be mixed
+      v_skipped_input := EXISTS (SELECT 1 FROM tributary.steps AS i WHERE i.id = ANY (v_finished) AND i.state = 'skipped');
     END IF;
     IF pg_catalog.cardinality(v_children) > 1 THEN  -- one row needs no lock order
       PERFORM 1 FROM tributary.steps AS s
@@ -1790,15 +1792,16 @@ BEGIN
     IF v_queues IS NOT NULL THEN
       PERFORM tributary._notify_available(v_queues);
     END IF;
-    IF v_maps IS NOT NULL THEN
-      PERFORM tributary._expand_maps(v_maps);
+    v_completed_maps := CASE WHEN v_maps IS NOT NULL THEN tributary._expand_maps(v_maps) END;
+    IF v_skipped IS NOT NULL THEN
+      PERFORM tributary._settle_workflows(v_skipped_workflows);
     END IF;
-    IF v_skipped IS NULL THEN
+    -- What depends on a skipped step or on a map that just completed learns it the same way, next turn.
+    v_finished := coalesce(v_skipped, '{}') || coalesce(v_completed_maps, '{}');
+    IF pg_catalog.cardinality(v_finished) = 0 THEN
       RETURN;
     END IF;
-    PERFORM tributary._settle_workflows(v_skipped_workflows);
-    v_finished := v_skipped;  -- what depends on a skipped step learns it the same way, next turn
-    v_skipped_input := true;
+    v_skipped_input := CASE WHEN pg_catalog.cardinality(v_completed_maps) > 0 THEN NULL ELSE true END;
   END LOOP;
 END;
 $$;

@@ -12,7 +12,9 @@
 -- map's args with "element" set to the element), each with an edge to the map step, which
 -- then waits (pending) with remaining_deps = the number of elements. An empty array completes
 -- the map at once with []. A map step already expanded has no element left: it completes with
--- the array of its elements' results in element order (one read of its edges).
+-- the array of its elements' results in element order (one read of its edges). Returns the map
+-- steps it completed (settled already): the caller unlocks their dependents (_unlock_dependents
+-- does so in its next turn, so that a chain of maps over empty arrays never recurses).
 --
 -- Bad input is contained to the map step: a missing path (TB323), a value that is not an array
 -- (TB322), more than settings.max_map_elements elements (TB324), or any error while inserting
@@ -24,7 +26,7 @@
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary._expand_maps(p_map_ids bigint[])
-RETURNS void
+RETURNS bigint[]
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
@@ -151,20 +153,18 @@ BEGIN
     END IF;
   END LOOP;
 
-  IF pg_catalog.cardinality(v_completed) > 0 THEN
-    PERFORM tributary._unlock_dependents(v_completed);
-  END IF;
   IF pg_catalog.cardinality(v_settle) > 0 THEN
     PERFORM tributary._settle_workflows(v_settle);
   END IF;
   IF pg_catalog.cardinality(v_queues) > 0 THEN
     PERFORM tributary._notify_available(ARRAY(SELECT DISTINCT q.queue FROM pg_catalog.unnest(v_queues) AS q(queue)));
   END IF;
+  RETURN v_completed;
 END;
 $$;
 
 COMMENT ON FUNCTION tributary._expand_maps(bigint[]) IS
-  'Internal: expands map steps whose dependencies completed into one element step per array element (an empty array completes the map with []), or completes a map whose elements all completed with their results in order. A map that cannot expand (TB322 not an array, TB323 missing path, TB324 too many elements) is discarded, contained to it.';
+  'Internal: expands map steps whose dependencies completed into one element step per array element (an empty array completes the map with []), or completes a map whose elements all completed with their results in order; returns the maps it completed. A map that cannot expand (TB322 not an array, TB323 missing path, TB324 too many elements) is discarded, contained to it.';
 
 REVOKE ALL ON FUNCTION tributary._expand_maps(bigint[]) FROM PUBLIC;  -- internal: no role calls it
 

@@ -129,7 +129,10 @@ BEGIN
     PERFORM tributary._settle_workflows(pg_catalog.array_fill(p_workflow_id, ARRAY[pg_catalog.cardinality(v_skipped)]));
   END IF;
   IF v_maps IS NOT NULL THEN  -- a map step with nothing left to wait for expands (or collects) again
-    PERFORM tributary._expand_maps(v_maps);
+    v_maps := tributary._expand_maps(v_maps);  -- the maps it completed at once
+    IF pg_catalog.cardinality(v_maps) > 0 THEN
+      PERFORM tributary._unlock_dependents(v_maps);
+    END IF;
   END IF;
   RETURN v_count;
 END;

@@ -38,7 +38,8 @@ DECLARE
   v_skipped bigint[];
   v_skipped_workflows bigint[];
   v_maps bigint[];
-  v_finished bigint[] := p_step_ids;  -- this level's finished steps: the input, then the steps skipped
+  v_finished bigint[] := p_step_ids;  -- this turn's finished steps: the input, then the steps skipped and maps completed
+  v_completed_maps bigint[];
 BEGIN
   -- One level per turn, not one call per level: a skip that runs down a chain of thousands of
   -- steps must not recurse that deep.
@@ -54,8 +55,8 @@ BEGIN
     IF v_children IS NULL THEN
       RETURN;
     END IF;
-    IF v_skipped_input IS NULL THEN  -- the input may hold skipped steps; later turns hold only those
-      v_skipped_input := EXISTS (SELECT 1 FROM tributary.steps AS i WHERE i.id = ANY (p_step_ids) AND i.state = 'skipped');
+    IF v_skipped_input IS NULL THEN  -- unknown: completed and skipped steps may be mixed
+      v_skipped_input := EXISTS (SELECT 1 FROM tributary.steps AS i WHERE i.id = ANY (v_finished) AND i.state = 'skipped');
     END IF;
 
     IF pg_catalog.cardinality(v_children) > 1 THEN  -- one row needs no lock order
@@ -118,15 +119,16 @@ BEGIN
     IF v_queues IS NOT NULL THEN
       PERFORM tributary._notify_available(v_queues);
     END IF;
-    IF v_maps IS NOT NULL THEN
-      PERFORM tributary._expand_maps(v_maps);
+    v_completed_maps := CASE WHEN v_maps IS NOT NULL THEN tributary._expand_maps(v_maps) END;
+    IF v_skipped IS NOT NULL THEN
+      PERFORM tributary._settle_workflows(v_skipped_workflows);
     END IF;
-    IF v_skipped IS NULL THEN
+    -- What depends on a skipped step or on a map that just completed learns it the same way, next turn.
+    v_finished := coalesce(v_skipped, '{}') || coalesce(v_completed_maps, '{}');
+    IF pg_catalog.cardinality(v_finished) = 0 THEN
       RETURN;
     END IF;
-    PERFORM tributary._settle_workflows(v_skipped_workflows);
-    v_finished := v_skipped;  -- what depends on a skipped step learns it the same way, next turn
-    v_skipped_input := true;
+    v_skipped_input := CASE WHEN pg_catalog.cardinality(v_completed_maps) > 0 THEN NULL ELSE true END;
   END LOOP;
 END;
 $$;
