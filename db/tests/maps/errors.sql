@@ -3,7 +3,7 @@
 -- path, TB324 more elements than settings.max_map_elements. A discarded element follows the
 -- discard and cancel rules of any step; retry_workflow re-runs it and the map collects.
 BEGIN;
-SELECT plan(22);
+SELECT plan(23);
 
 SELECT tributary_test.set_now('2030-01-01 00:00:00+00');
 
@@ -78,6 +78,8 @@ SELECT results_eq(
 SELECT is((SELECT count(*)::int FROM tributary.steps WHERE workflow_id = :wf AND map_step_id IS NOT NULL), 0,
   'and no element was created');
 UPDATE tributary.settings SET max_map_elements = 10000;
+SELECT throws_ok('UPDATE tributary.settings SET max_map_elements = 1000001', '23514', NULL,
+  'settings.max_map_elements is at most 1,000,000 (settings_max_map_elements_bounded)');
 SELECT is(tributary.retry_workflow(:wf), 1, 'retry_workflow reopens the discarded map');
 SELECT results_eq(
   format($$SELECT state, remaining_deps, map_size FROM tributary.steps WHERE id = %s$$, tributary_test.step_id(:wf, 'm')),

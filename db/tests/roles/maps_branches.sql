@@ -2,7 +2,7 @@
 -- elements: the expansion, the collection and a skipped branch run as the engine's owner inside
 -- complete_step/complete_steps. A submitter creates the map workflow through create_workflow.
 BEGIN;
-SELECT plan(4);
+SELECT plan(6);
 
 SELECT role_name AS worker FROM tributary.roles WHERE purpose = 'worker' \gset
 SELECT role_name AS submitter FROM tributary.roles WHERE purpose = 'submitter' \gset
@@ -33,6 +33,16 @@ SELECT results_eq(
   $$VALUES ('a', 'completed', '[1, 2]'::jsonb), ('m', 'completed', '[1, 2]'::jsonb), ('b', 'skipped', NULL::jsonb),
            ('m[0]', 'completed', '1'::jsonb), ('m[1]', 'completed', '2'::jsonb)$$,
   'the map collected its results and the branch not taken is skipped');
+
+-- The direct-INSERT path does not offer the map and branch options.
+SELECT throws_ok(format($$SET LOCAL ROLE %I;
+  WITH w AS (INSERT INTO tributary.workflows (name) VALUES ('direct map') RETURNING id)
+  INSERT INTO tributary.steps (workflow_id, task_name, kind, map_over) SELECT w.id, 'm', 'k', 'a' FROM w$$, :'submitter'),
+  '42501', NULL, 'a submitter cannot set map_over in a direct INSERT');
+SELECT throws_ok(format($$SET LOCAL ROLE %I;
+  WITH w AS (INSERT INTO tributary.workflows (name) VALUES ('direct branch') RETURNING id)
+  INSERT INTO tributary.steps (workflow_id, task_name, kind, run_when) SELECT w.id, 'j', 'k', 'any_completed' FROM w$$, :'submitter'),
+  '42501', NULL, 'nor run_when (nor run_if)');
 
 SELECT * FROM finish();
 ROLLBACK;
