@@ -198,16 +198,27 @@ CREATE TABLE tributary.steps (
     finalized_at timestamp with time zone,
     wait jsonb,
     wake_at timestamp with time zone,
+    map_over text,
+    map_path text,
+    map_size integer,
+    map_step_id bigint,
+    map_index integer,
+    run_if jsonb,
+    run_when text DEFAULT 'all_completed'::text NOT NULL,
     CONSTRAINT steps_attempt_within_max CHECK (((attempt >= 0) AND (attempt <= max_attempts))),
     CONSTRAINT steps_attempts_left_bounded CHECK (((max_attempts - attempt) <= 1000000)),
     CONSTRAINT steps_available_means_no_remaining_deps CHECK (((state <> 'available'::text) OR (remaining_deps = 0))),
     CONSTRAINT steps_cancel_reason_iff_cancelled CHECK (((state = 'cancelled'::text) = (cancel_reason IS NOT NULL))),
     CONSTRAINT steps_depends_on_has_no_nulls CHECK ((array_position(depends_on, NULL::text) IS NULL)),
     CONSTRAINT steps_errors_is_array CHECK ((jsonb_typeof(errors) = 'array'::text)),
-    CONSTRAINT steps_finalized_at_set_iff_final CHECK (((state = ANY (ARRAY['completed'::text, 'discarded'::text, 'cancelled'::text])) = (finalized_at IS NOT NULL))),
+    CONSTRAINT steps_finalized_at_set_iff_final CHECK (((state = ANY (ARRAY['completed'::text, 'discarded'::text, 'cancelled'::text, 'skipped'::text])) = (finalized_at IS NOT NULL))),
     CONSTRAINT steps_kind_length CHECK ((char_length(kind) <= 255)),
     CONSTRAINT steps_kind_not_blank CHECK ((kind <> ''::text)),
     CONSTRAINT steps_lease_set_iff_running CHECK (((state = 'running'::text) = (lease_expires_at IS NOT NULL))),
+    CONSTRAINT steps_map_element_has_index CHECK ((((map_step_id IS NULL) = (map_index IS NULL)) AND (map_index >= 0))),
+    CONSTRAINT steps_map_over_is_dependency CHECK (((map_over IS NULL) OR (map_over = ANY (depends_on)))),
+    CONSTRAINT steps_map_path_needs_map_over CHECK (((map_path IS NULL) OR (map_over IS NOT NULL))),
+    CONSTRAINT steps_map_size_needs_map_over CHECK (((map_size IS NULL) OR ((map_over IS NOT NULL) AND (map_size >= 0)))),
     CONSTRAINT steps_max_attempts_positive CHECK ((max_attempts >= 1)),
     CONSTRAINT steps_queue_length CHECK ((char_length(queue) <= 255)),
     CONSTRAINT steps_queue_not_blank CHECK ((queue <> ''::text)),
@@ -215,9 +226,11 @@ CREATE TABLE tributary.steps (
     CONSTRAINT steps_result_only_when_completed CHECK (((result IS NULL) OR (state = 'completed'::text))),
     CONSTRAINT steps_retry_backoff_bounded CHECK ((retry_backoff <= '1 year'::interval)),
     CONSTRAINT steps_retry_backoff_not_negative CHECK ((retry_backoff >= '00:00:00'::interval)),
+    CONSTRAINT steps_run_if_is_object CHECK ((jsonb_typeof(run_if) = 'object'::text)),
+    CONSTRAINT steps_run_when_valid CHECK ((run_when = ANY (ARRAY['all_completed'::text, 'any_completed'::text]))),
     CONSTRAINT steps_running_has_worker CHECK (((state <> 'running'::text) OR (worker_id IS NOT NULL))),
     CONSTRAINT steps_scheduled_at_finite CHECK (isfinite(scheduled_at)),
-    CONSTRAINT steps_state_valid CHECK ((state = ANY (ARRAY['pending'::text, 'available'::text, 'running'::text, 'waiting'::text, 'completed'::text, 'discarded'::text, 'cancelled'::text]))),
+    CONSTRAINT steps_state_valid CHECK ((state = ANY (ARRAY['pending'::text, 'available'::text, 'running'::text, 'waiting'::text, 'completed'::text, 'discarded'::text, 'cancelled'::text, 'skipped'::text]))),
     CONSTRAINT steps_task_name_length CHECK ((char_length(task_name) <= 255)),
     CONSTRAINT steps_task_name_not_blank CHECK ((task_name <> ''::text)),
     CONSTRAINT steps_timeout_bounded CHECK ((timeout <= '1 year'::interval)),
@@ -228,7 +241,7 @@ CREATE TABLE tributary.steps (
     CONSTRAINT steps_worker_id_length CHECK ((char_length(worker_id) <= 255))
 )
 WITH (autovacuum_vacuum_scale_factor='0.02', autovacuum_vacuum_insert_scale_factor='0.02', autovacuum_analyze_scale_factor='0.02');
-COMMENT ON TABLE tributary.steps IS 'Steps of workflows. state: pending -> available -> running -> completed | available (retry) | discarded | cancelled.';
+COMMENT ON TABLE tributary.steps IS 'Steps of workflows. state: pending -> available -> running -> completed | available (retry) | discarded | cancelled; pending -> waiting -> completed (waits, sleeps); running -> waiting (a child workflow); pending -> skipped (a branch not taken).';
 COMMENT ON COLUMN tributary.steps.task_name IS 'Name of the step in its workflow; dependencies and dependency results use it.';
 COMMENT ON COLUMN tributary.steps.kind IS 'Step type; a worker registered for this kind runs it.';
 COMMENT ON COLUMN tributary.steps.args IS 'Arguments (jsonb; an encryption envelope when the client encrypts).';
@@ -238,7 +251,7 @@ COMMENT ON COLUMN tributary.steps.priority IS 'Higher priority is claimed first;
 COMMENT ON COLUMN tributary.steps.max_attempts IS 'Attempts before the step is discarded.';
 COMMENT ON COLUMN tributary.steps.timeout IS 'Per-attempt time limit (NULL: none). heartbeat() returns false past it.';
 COMMENT ON COLUMN tributary.steps.retry_backoff IS 'Base delay of the exponential backoff between attempts.';
-COMMENT ON COLUMN tributary.steps.state IS 'pending: waiting on dependencies; available: claimable from scheduled_at on; running: claimed, under a lease; waiting: waits for an event, a timer or a child workflow, holding no worker; completed: result stored; discarded: attempts exhausted, non-retryable error or a wait timed out; cancelled: can never run (see cancel_reason).';
+COMMENT ON COLUMN tributary.steps.state IS 'pending: waiting on dependencies (a map step: on its elements); available: claimable from scheduled_at on; running: claimed, under a lease; waiting: waits for an event, a timer or a child workflow, holding no worker; completed: result stored; discarded: attempts exhausted, non-retryable error, a wait timed out, or a map that cannot expand; cancelled: can never run (see cancel_reason); skipped: a branch not taken (see run_if, run_when).';
 COMMENT ON COLUMN tributary.steps.attempt IS 'Number of the current (or last) attempt; fences complete/fail/heartbeat calls.';
 COMMENT ON COLUMN tributary.steps.remaining_deps IS 'Dependencies not yet completed; NULL until the graph is resolved.';
 COMMENT ON COLUMN tributary.steps.scheduled_at IS 'Not claimable before this time (creation, schedule or retry backoff).';
@@ -252,6 +265,13 @@ COMMENT ON COLUMN tributary.steps.cancel_reason IS 'Why the step was cancelled.'
 COMMENT ON COLUMN tributary.steps.finalized_at IS 'When the step completed, was discarded or was cancelled.';
 COMMENT ON COLUMN tributary.steps.wait IS 'What a wait or sleep task waits for (NULL for other steps): {"event", "key", "timeout", "on_timeout"} or {"sleep"} or {"sleep_until"}.';
 COMMENT ON COLUMN tributary.steps.wake_at IS 'While waiting: when a timer ends the wait (sleep end, wait timeout); NULL otherwise.';
+COMMENT ON COLUMN tributary.steps.map_over IS 'Map step: the dependency whose result holds the array the step maps over (task option map.over).';
+COMMENT ON COLUMN tributary.steps.map_path IS 'Map step: where the array is in that result, keys (or array positions) separated by dots; NULL: the whole result.';
+COMMENT ON COLUMN tributary.steps.map_size IS 'Map step: number of elements, set when it expands; NULL before.';
+COMMENT ON COLUMN tributary.steps.map_step_id IS 'Element of a map: the map step it belongs to.';
+COMMENT ON COLUMN tributary.steps.map_index IS 'Element of a map: its position in the array, from 0.';
+COMMENT ON COLUMN tributary.steps.run_if IS 'Branch condition: {"dependency": value}; the step is skipped unless each such dependency''s result contains the value (jsonb @>).';
+COMMENT ON COLUMN tributary.steps.run_when IS 'all_completed: runs when every dependency completed (skipped if one was skipped); any_completed: runs when every dependency finished and at least one completed.';
 COMMENT ON CONSTRAINT steps_attempts_left_bounded ON tributary.steps IS 'At most 1,000,000 attempts left: max_attempts <= 1,000,000 at creation; a release (which does not count the attempt) keeps the number left.';
 CREATE FUNCTION tributary._check_attempt(p_step_id bigint, p_attempt integer) RETURNS tributary.steps
     LANGUAGE plpgsql
@@ -471,11 +491,13 @@ BEGIN
          AND (pg_catalog.jsonb_typeof(t.task->'kind') IS DISTINCT FROM 'string' OR t.task->>'kind' = '')
       THEN 'no "kind" (a non-empty string)'
     WHEN t.task - ARRAY['name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
-                        'timeout', 'retry_backoff', 'scheduled_at', 'wait_for', 'sleep', 'sleep_until'] <> '{}'
-      THEN (SELECT pg_catalog.format('unknown key "%s" (known: name, kind, args, depends_on, queue, priority, max_attempts, timeout, retry_backoff, scheduled_at, wait_for, sleep, sleep_until)', k.key)
+                        'timeout', 'retry_backoff', 'scheduled_at', 'wait_for', 'sleep', 'sleep_until',
+                        'map', 'run_if', 'run_when'] <> '{}'
+      THEN (SELECT pg_catalog.format('unknown key "%s" (known: name, kind, args, depends_on, queue, priority, max_attempts, timeout, retry_backoff, scheduled_at, wait_for, sleep, sleep_until, map, run_if, run_when)', k.key)
             FROM pg_catalog.jsonb_object_keys(t.task) AS k(key)
             WHERE k.key NOT IN ('name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
-                                'timeout', 'retry_backoff', 'scheduled_at', 'wait_for', 'sleep', 'sleep_until')
+                                'timeout', 'retry_backoff', 'scheduled_at', 'wait_for', 'sleep', 'sleep_until',
+                                'map', 'run_if', 'run_when')
             ORDER BY k.key LIMIT 1)
     WHEN pg_catalog.jsonb_typeof(t.task->'depends_on') NOT IN ('array', 'null')
       OR (pg_catalog.jsonb_typeof(t.task->'depends_on') = 'array'
@@ -585,6 +607,59 @@ BEGIN
               HINT = '"wait_for": {"event": "approved", "key"?: "order:42", "timeout"?: "3 days", "on_timeout"?: "fail" | {"default": ...}}, "sleep": "1 hour" (>= 0) or "sleep_until": "2030-01-01T00:00:00Z".';
     END;
   END LOOP;
+  -- TB320 / TB321: the options of map steps and branches. Only tasks that use them are examined.
+  SELECT w.ord AS wf_ord, w.wf->>'name' AS wf_name, t.ord, t.task->>'name' AS name, problem.code, problem.text
+  INTO v_bad
+  FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
+  CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(w.wf->'tasks') WITH ORDINALITY AS t(task, ord)
+  CROSS JOIN LATERAL (SELECT c.code, c.text FROM (SELECT CASE
+    WHEN pg_catalog.jsonb_typeof(t.task->'map') NOT IN ('object', 'null')
+      THEN 'TB320:"map" is not an object {"over": <dependency>, "path": <keys separated by dots>}'
+    WHEN t.task->'map' IS NOT NULL AND pg_catalog.jsonb_typeof(t.task->'map') = 'object'
+         AND (t.task->'map') - ARRAY['over', 'path'] <> '{}'
+      THEN 'TB320:"map" has an unknown key (known: over, path)'
+    WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object'
+         AND (pg_catalog.jsonb_typeof(t.task->'map'->'over') IS DISTINCT FROM 'string'
+              OR NOT coalesce(t.task->'depends_on' ? (t.task->'map'->>'over'), false))
+      THEN pg_catalog.format('TB320:"map"."over" must name one of the task''s dependencies (depends_on), got %s', coalesce((t.task->'map'->'over')::text, 'nothing'))
+    WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object'
+         AND (pg_catalog.jsonb_typeof(t.task->'map'->'path') NOT IN ('string', 'null') OR t.task->'map'->>'path' = '')
+      THEN 'TB320:"map"."path" is not a non-empty string of keys separated by dots'
+    WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object' AND pg_catalog.jsonb_typeof(t.task->'args') NOT IN ('object', 'null')
+      THEN 'TB320:the args of a map task must be a JSON object (each element step gets them with "element" set)'
+    WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object' AND t.task->>'run_when' = 'any_completed'
+      THEN 'TB320:a map task cannot have "run_when": "any_completed" (it needs the result it maps over)'
+    WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object'
+         AND EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(w.wf->'tasks') AS o(task)
+                     WHERE pg_catalog.left(o.task->>'name', pg_catalog.length(t.task->>'name') + 1) = (t.task->>'name') || '[')
+      THEN pg_catalog.format('TB320:another task''s name starts with "%s[", the names of this map''s elements', t.task->>'name')
+    WHEN pg_catalog.jsonb_typeof(t.task->'run_when') NOT IN ('string', 'null')
+         OR t.task->>'run_when' NOT IN ('all_completed', 'any_completed')
+      THEN pg_catalog.format('TB321:"run_when" must be "all_completed" or "any_completed", got %s', t.task->'run_when')
+    WHEN pg_catalog.jsonb_typeof(t.task->'run_if') NOT IN ('object', 'null')
+      THEN 'TB321:"run_if" is not an object {"<dependency>": <value its result must contain>}'
+    WHEN pg_catalog.jsonb_typeof(t.task->'run_if') = 'object'
+         AND EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(t.task->'run_if') AS k(key)
+                     WHERE NOT coalesce(t.task->'depends_on' ? k.key, false))
+      THEN (SELECT pg_catalog.format('TB321:"run_if" names "%s", which is not one of the task''s dependencies (depends_on)', k.key)
+            FROM pg_catalog.jsonb_object_keys(t.task->'run_if') AS k(key)
+            WHERE NOT coalesce(t.task->'depends_on' ? k.key, false) ORDER BY k.key LIMIT 1)
+  END AS problem) AS p
+  CROSS JOIN LATERAL (SELECT pg_catalog.left(p.problem, 5) AS code, pg_catalog.substr(p.problem, 7) AS text) AS c
+  WHERE p.problem IS NOT NULL) AS problem
+  WHERE t.task ?| ARRAY['map', 'run_if', 'run_when']
+  ORDER BY w.ord, t.ord
+  LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'task "%" in workflow "%": %', v_bad.name, v_bad.wf_name, v_bad.text
+      USING ERRCODE = v_bad.code,
+            DETAIL = pg_catalog.concat_ws('; ', CASE WHEN p_in_batch THEN pg_catalog.format('workflow #%s ("%s") of the batch', v_bad.wf_ord, v_bad.wf_name) END,
+                               pg_catalog.format('task #%s of the tasks array', v_bad.ord)),
+            HINT = CASE v_bad.code
+                     WHEN 'TB320' THEN 'A map task is {"map": {"over": "<dependency>", "path": "items"}, "depends_on": ["<dependency>", ...], ...}.'
+                     ELSE 'Branches: "run_if": {"<dependency>": <value its result contains>}, "run_when": "all_completed" | "any_completed".'
+                   END;
+  END IF;
   -- The workflows. Ids are drawn up front (one per position) so that rows skipped for their
   -- idempotency key can be told apart from inserted ones; a position that brings a reserved id
   -- keeps it.
@@ -670,7 +745,7 @@ BEGIN
       WITH steps AS (
         INSERT INTO tributary.steps (
           id, workflow_id, task_name, kind, args, depends_on, queue, priority, max_attempts, timeout,
-          retry_backoff, state, remaining_deps, scheduled_at, created_at, wait
+          retry_backoff, state, remaining_deps, scheduled_at, created_at, wait, map_over, map_path, run_if, run_when
         )
         SELECT v_step_ids[v_offsets[w.ord] + t.ord],
                v_ids[w.ord],
@@ -693,7 +768,11 @@ BEGIN
                deps.n,
                GREATEST(coalesce((t.task->>'scheduled_at')::timestamptz, w.scheduled_at), w.scheduled_at),
                v_now,  -- not the column default: one call of tributary.now() per row costs more than the row
-               CASE WHEN t.task ?| ARRAY['wait_for', 'sleep', 'sleep_until'] THEN tributary._wait_spec(t.task) END
+               CASE WHEN t.task ?| ARRAY['wait_for', 'sleep', 'sleep_until'] THEN tributary._wait_spec(t.task) END,
+               t.task->'map'->>'over',
+               t.task->'map'->>'path',
+               CASE pg_catalog.jsonb_typeof(t.task->'run_if') WHEN 'object' THEN t.task->'run_if' END,
+               coalesce(t.task->>'run_when', 'all_completed')
         FROM (SELECT w.ord, w.wf, coalesce((w.wf->>'scheduled_at')::timestamptz, v_now) AS scheduled_at
               FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
               WHERE (v_all_new OR v_inserted ? v_ids[w.ord]::text)) AS w
@@ -1024,6 +1103,137 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary._diagnose_task_options(p_tasks jsonb, OUT task_ordinal integer, OUT task_name text, OUT problem text) IS 'Internal: after create_workflow() failed on a value, names the first task and option whose value is unusable.';
+CREATE FUNCTION tributary._expand_maps(p_map_ids bigint[]) RETURNS bigint[]
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_now timestamptz := tributary.now();
+  v_max integer := (tributary._settings()).max_map_elements;
+  v_map record;
+  v_source jsonb;
+  v_array jsonb;
+  v_n integer;
+  v_problem text;
+  v_code text;
+  v_creating text;
+  v_cancelled bigint[];
+  v_completed bigint[] := '{}';
+  v_settle bigint[] := '{}';
+  v_queues text[] := '{}';
+BEGIN
+  FOR v_map IN
+    SELECT s.id, s.workflow_id, s.task_name, s.kind, s.args, s.map_over, s.map_path, s.map_size, s.queue,
+           s.priority, s.max_attempts, s.timeout, s.retry_backoff, s.scheduled_at, s.attempt
+    FROM tributary.steps AS s
+    WHERE s.id = ANY (p_map_ids) AND s.state = 'pending' AND s.remaining_deps = 0 AND s.map_over IS NOT NULL
+    ORDER BY s.id
+  LOOP
+    IF v_map.map_size IS NOT NULL THEN
+      -- Every element completed: the results in element order.
+      UPDATE tributary.steps AS m
+      SET state = 'completed',
+          finalized_at = v_now,
+          result = coalesce((SELECT pg_catalog.jsonb_agg(e.result ORDER BY e.map_index)
+                             FROM tributary.steps AS e
+                             WHERE e.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
+                                                     WHERE d.step_id = v_map.id))
+                               AND e.map_step_id = v_map.id), '[]')
+      WHERE m.id = v_map.id;
+      v_completed := v_completed || v_map.id;
+      v_settle := v_settle || v_map.workflow_id;
+      CONTINUE;
+    END IF;
+    v_problem := NULL;
+    SELECT p.result INTO v_source
+    FROM tributary.steps AS p
+    WHERE p.workflow_id = v_map.workflow_id AND p.task_name = v_map.map_over;
+    v_array := CASE WHEN v_map.map_path IS NULL THEN v_source
+                    ELSE v_source #> pg_catalog.string_to_array(v_map.map_path, '.') END;
+    IF v_array IS NULL THEN
+      v_code := 'TB323';
+      v_problem := CASE WHEN v_map.map_path IS NULL
+                     THEN pg_catalog.format('map task "%s": task "%s" completed without a result to map over', v_map.task_name, v_map.map_over)
+                     ELSE pg_catalog.format('map task "%s": the result of task "%s" has nothing at path "%s"', v_map.task_name, v_map.map_over, v_map.map_path)
+                   END;
+    ELSIF pg_catalog.jsonb_typeof(v_array) <> 'array' THEN
+      v_code := 'TB322';
+      v_problem := pg_catalog.format('map task "%s": the value to map over (task "%s"%s) is a JSON %s, not an array',
+                                     v_map.task_name, v_map.map_over,
+                                     coalesce(pg_catalog.format(', path "%s"', v_map.map_path), ''),
+                                     pg_catalog.jsonb_typeof(v_array));
+    ELSE
+      v_n := pg_catalog.jsonb_array_length(v_array);
+      IF v_n > v_max THEN
+        v_code := 'TB324';
+        v_problem := pg_catalog.format('map task "%s": %s elements to map over, more than settings.max_map_elements (%s)',
+                                       v_map.task_name, v_n, v_max);
+      ELSIF v_n = 0 THEN
+        UPDATE tributary.steps AS m
+        SET state = 'completed', finalized_at = v_now, result = '[]', map_size = 0
+        WHERE m.id = v_map.id;
+        v_completed := v_completed || v_map.id;
+        v_settle := v_settle || v_map.workflow_id;
+        CONTINUE;
+      ELSE
+        BEGIN
+          v_creating := pg_catalog.current_setting('tributary.creating_workflow', true);
+          WITH elements AS (
+            INSERT INTO tributary.steps (
+              workflow_id, task_name, kind, args, depends_on, queue, priority, max_attempts, timeout,
+              retry_backoff, state, remaining_deps, scheduled_at, created_at, map_step_id, map_index
+            )
+            SELECT v_map.workflow_id, v_map.task_name || '[' || (e.ord - 1) || ']', v_map.kind,
+                   v_map.args || pg_catalog.jsonb_build_object('element', e.value), '{}', v_map.queue,
+                   v_map.priority, v_map.max_attempts, v_map.timeout, v_map.retry_backoff, 'available', 0,
+                   v_map.scheduled_at, v_now, v_map.id, (e.ord - 1)::integer
+            FROM pg_catalog.jsonb_array_elements(v_array) WITH ORDINALITY AS e(value, ord)
+            ORDER BY e.ord
+            RETURNING id
+          )
+          INSERT INTO tributary.step_dependencies (step_id, depends_on_step_id)
+          SELECT v_map.id, elements.id FROM elements;
+          UPDATE tributary.steps AS m SET map_size = v_n, remaining_deps = v_n WHERE m.id = v_map.id;
+          UPDATE tributary.workflows AS w
+          SET steps_total = w.steps_total + v_n, steps_unfinished = w.steps_unfinished + v_n
+          WHERE w.id = v_map.workflow_id;
+          IF v_map.scheduled_at <= v_now THEN
+            v_queues := v_queues || v_map.queue;
+          END IF;
+        EXCEPTION WHEN OTHERS THEN
+          v_code := SQLSTATE;
+          v_problem := pg_catalog.format('map task "%s": its %s elements cannot be created: %s', v_map.task_name, v_n, SQLERRM);
+        END;
+      END IF;
+    END IF;
+    IF v_problem IS NOT NULL THEN
+      UPDATE tributary.steps AS m
+      SET state = 'discarded',
+          finalized_at = v_now,
+          errors = m.errors || pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object(
+                     'attempt', m.attempt, 'at', v_now, 'message', v_problem, 'sqlstate', v_code))
+      WHERE m.id = v_map.id;
+      v_cancelled := tributary._cancel_downstream(
+        v_map.id, pg_catalog.format('upstream step "%s" was discarded', v_map.task_name));
+      v_settle := v_settle || pg_catalog.array_fill(v_map.workflow_id, ARRAY[1 + pg_catalog.cardinality(v_cancelled)]);
+    END IF;
+  END LOOP;
+  IF pg_catalog.cardinality(v_settle) > 0 THEN
+    PERFORM tributary._settle_workflows(v_settle);
+  END IF;
+  IF pg_catalog.cardinality(v_queues) > 0 THEN
+    PERFORM tributary._notify_available(ARRAY(SELECT DISTINCT q.queue FROM pg_catalog.unnest(v_queues) AS q(queue)));
+  END IF;
+  RETURN v_completed;
+END;
+$$;
+COMMENT ON FUNCTION tributary._expand_maps(p_map_ids bigint[]) IS 'Internal: expands map steps whose dependencies completed into one element step per array element (an empty array completes the map with []), or completes a map whose elements all completed with their results in order; returns the maps it completed. A map that cannot expand (TB322 not an array, TB323 missing path, TB324 too many elements) is discarded, contained to it.';
 CREATE FUNCTION tributary._fail_attempt(p_step tributary.steps, p_error jsonb, p_retryable boolean) RETURNS text
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -1180,6 +1390,8 @@ DECLARE
   v_reopen bigint[];
   v_count integer;
   v_queues text[];
+  v_maps bigint[];
+  v_skipped bigint[];
 BEGIN
   WITH RECURSIVE downstream(id) AS (
     SELECT u.id FROM pg_catalog.unnest(p_step_ids) AS u(id)
@@ -1211,29 +1423,49 @@ BEGIN
     RETURN 0;
   END IF;
   PERFORM 1 FROM tributary.steps AS s WHERE s.id = ANY (v_reopen) ORDER BY s.id FOR NO KEY UPDATE;
+  -- Branches: a skipped dependency, or a completed one whose result does not meet the step's
+  -- run_if, is finished but not taken. A step that cannot be taken any more is skipped again at
+  -- once (all_completed: one dependency not taken; any_completed: none left to take).
   WITH reopened AS (
     UPDATE tributary.steps AS s
-    SET state = CASE WHEN r.n = 0 THEN 'available' ELSE 'pending' END,
+    SET state = CASE
+                  WHEN s.run_when = 'all_completed' AND r.not_taken > 0 THEN 'skipped'
+                  WHEN r.n > 0 THEN 'pending'
+                  WHEN s.run_when = 'any_completed' AND r.taken = 0 THEN 'skipped'
+                  WHEN s.map_over IS NOT NULL THEN 'pending'
+                  ELSE 'available'
+                END,
         remaining_deps = r.n,
         max_attempts = GREATEST(s.max_attempts, s.attempt + 1),
         scheduled_at = GREATEST(v_now, s.scheduled_at),
         cancel_reason = NULL,
-        finalized_at = NULL
+        finalized_at = CASE
+                         WHEN s.run_when = 'all_completed' AND r.not_taken > 0 THEN v_now
+                         WHEN r.n = 0 AND s.run_when = 'any_completed' AND r.taken = 0 THEN v_now
+                       END
     FROM (
-      SELECT s2.id,
-             (SELECT pg_catalog.count(*)::integer
-              FROM tributary.step_dependencies AS d
-              JOIN tributary.steps AS p ON p.id = d.depends_on_step_id
-              WHERE d.step_id = s2.id AND p.state <> 'completed') AS n
+      SELECT s2.id, c.n, c.taken, c.not_taken
       FROM tributary.steps AS s2
+      CROSS JOIN LATERAL (
+        SELECT pg_catalog.count(*) FILTER (WHERE p.state NOT IN ('completed', 'skipped'))::integer AS n,
+               pg_catalog.count(*) FILTER (WHERE p.state = 'completed' AND t.taken)::integer AS taken,
+               pg_catalog.count(*) FILTER (WHERE p.state = 'skipped' OR (p.state = 'completed' AND NOT t.taken))::integer AS not_taken
+        FROM tributary.step_dependencies AS d
+        JOIN tributary.steps AS p ON p.id = d.depends_on_step_id
+        CROSS JOIN LATERAL (SELECT s2.run_if IS NULL OR NOT s2.run_if ? p.task_name
+                                   OR coalesce(p.result @> (s2.run_if -> p.task_name), false) AS taken) AS t
+        WHERE d.step_id = s2.id
+      ) AS c
       WHERE s2.id = ANY (v_reopen)
     ) AS r
     WHERE s.id = r.id AND s.state IN ('discarded', 'cancelled')
-    RETURNING s.queue, s.state
+    RETURNING s.id, s.queue, s.state, s.remaining_deps, s.map_over
   )
   SELECT pg_catalog.count(*)::integer,
-         pg_catalog.array_agg(DISTINCT reopened.queue) FILTER (WHERE reopened.state = 'available')
-  INTO v_count, v_queues
+         pg_catalog.array_agg(DISTINCT reopened.queue) FILTER (WHERE reopened.state = 'available'),
+         pg_catalog.array_agg(reopened.id ORDER BY reopened.id) FILTER (WHERE reopened.map_over IS NOT NULL AND reopened.remaining_deps = 0 AND reopened.state = 'pending'),
+         pg_catalog.array_agg(reopened.id ORDER BY reopened.id) FILTER (WHERE reopened.state = 'skipped')
+  INTO v_count, v_queues, v_maps, v_skipped
   FROM reopened;
   IF v_count > 0 THEN
     UPDATE tributary.workflows
@@ -1243,6 +1475,16 @@ BEGIN
         cancelled_at = NULL
     WHERE id = p_workflow_id;
     PERFORM tributary._notify_available(v_queues);
+  END IF;
+  IF v_skipped IS NOT NULL THEN  -- reopened only to be skipped: settled, and their dependents told
+    PERFORM tributary._unlock_dependents(v_skipped);
+    PERFORM tributary._settle_workflows(pg_catalog.array_fill(p_workflow_id, ARRAY[pg_catalog.cardinality(v_skipped)]));
+  END IF;
+  IF v_maps IS NOT NULL THEN  -- a map step with nothing left to wait for expands (or collects) again
+    v_maps := tributary._expand_maps(v_maps);  -- the maps it completed at once
+    IF pg_catalog.cardinality(v_maps) > 0 THEN
+      PERFORM tributary._unlock_dependents(v_maps);
+    END IF;
   END IF;
   RETURN v_count;
 END;
@@ -1469,6 +1711,7 @@ CREATE TABLE tributary.settings (
     lease_duration interval DEFAULT '00:01:00'::interval NOT NULL,
     hand_back_delay interval DEFAULT '00:00:05'::interval NOT NULL,
     hand_back_grace interval DEFAULT '00:10:00'::interval NOT NULL,
+    max_map_elements integer DEFAULT 10000 NOT NULL,
     CONSTRAINT settings_backoff_bounded CHECK ((retry_backoff_cap <= '1 year'::interval)),
     CONSTRAINT settings_backoff_positive CHECK (((default_retry_backoff >= '00:00:00'::interval) AND (retry_backoff_cap >= default_retry_backoff))),
     CONSTRAINT settings_hand_back_delay_not_negative CHECK ((hand_back_delay >= '00:00:00'::interval)),
@@ -1477,6 +1720,7 @@ CREATE TABLE tributary.settings (
     CONSTRAINT settings_lease_positive CHECK ((lease_duration > '00:00:00'::interval)),
     CONSTRAINT settings_max_attempts_bounded CHECK ((default_max_attempts <= 1000000)),
     CONSTRAINT settings_max_attempts_positive CHECK ((default_max_attempts >= 1)),
+    CONSTRAINT settings_max_map_elements_bounded CHECK (((max_map_elements >= 0) AND (max_map_elements <= 1000000))),
     CONSTRAINT settings_one_row CHECK (singleton),
     CONSTRAINT settings_queue_length CHECK ((char_length(default_queue) <= 255)),
     CONSTRAINT settings_queue_not_blank CHECK ((default_queue <> ''::text)),
@@ -1493,6 +1737,7 @@ COMMENT ON COLUMN tributary.settings.retry_backoff_cap IS 'Longest delay between
 COMMENT ON COLUMN tributary.settings.lease_duration IS 'How long a claim holds a step without a heartbeat before rescue_expired_steps() may take it back.';
 COMMENT ON COLUMN tributary.settings.hand_back_delay IS 'hand_back_step: how long a handed-back step waits before it is claimable again (so the process that could not run it does not spin on it); >= 0.';
 COMMENT ON COLUMN tributary.settings.hand_back_grace IS 'hand_back_step: how long after a step''s first hand-back (of a streak) it is discarded instead, as no worker process could run it; >= 0.';
+COMMENT ON COLUMN tributary.settings.max_map_elements IS 'Most elements a map step expands to (0 to 1,000,000; default 10,000); a map over a longer array is discarded (TB324).';
 CREATE FUNCTION tributary._settings() RETURNS tributary.settings
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -1580,43 +1825,105 @@ CREATE FUNCTION tributary._unlock_dependents(p_step_ids bigint[]) RETURNS void
     AS $$
 DECLARE
   v_children bigint[];
-  v_counts jsonb;  -- dependent's id -> how many of its dependencies just completed
+  v_counts jsonb;  -- dependent's id -> how many of its dependencies just finished
+  v_skipped_input boolean;  -- some of this turn's finished steps were skipped (not completed)
   v_now timestamptz := tributary.now();
   v_queues text[];
+  v_skipped bigint[];
+  v_skipped_workflows bigint[];
+  v_maps bigint[];
+  v_finished bigint[] := p_step_ids;  -- this turn's finished steps: the input, then the steps skipped and maps completed
+  v_completed_maps bigint[];
 BEGIN
-  -- The dependents of the completed steps, and how many of their dependencies just completed:
-  -- read from the edges index only. Most steps of wide workflows have none.
-  SELECT pg_catalog.array_agg(c.step_id ORDER BY c.step_id), pg_catalog.jsonb_object_agg(c.step_id, c.n)
-  INTO v_children, v_counts
-  FROM (SELECT d.step_id, pg_catalog.count(*)::integer AS n
-        FROM tributary.step_dependencies AS d
-        WHERE d.depends_on_step_id = ANY (p_step_ids)
-        GROUP BY d.step_id) AS c;
-  IF v_children IS NULL THEN
-    RETURN;
-  END IF;
-  IF pg_catalog.cardinality(v_children) > 1 THEN  -- one row needs no lock order
-    PERFORM 1 FROM tributary.steps AS s
-    WHERE s.id = ANY (v_children) AND s.state = 'pending'
-    ORDER BY s.id
-    FOR NO KEY UPDATE;
-  END IF;
-  WITH unlocked AS (
-    UPDATE tributary.steps AS s
-    SET remaining_deps = s.remaining_deps - (v_counts ->> s.id::text)::integer,
-        state = CASE WHEN s.remaining_deps = (v_counts ->> s.id::text)::integer THEN 'available' ELSE 'pending' END
-    WHERE s.id = ANY (v_children) AND s.state = 'pending'
-    RETURNING s.queue, s.state, s.scheduled_at
-  )
-  SELECT pg_catalog.array_agg(DISTINCT u.queue) INTO v_queues
-  FROM unlocked AS u
-  WHERE u.state = 'available' AND u.scheduled_at <= v_now;
-  IF v_queues IS NOT NULL THEN
-    PERFORM tributary._notify_available(v_queues);
-  END IF;
+  -- One level per turn, not one call per level: a skip that runs down a chain of thousands of
+  -- steps must not recurse that deep.
+  LOOP
+    -- The dependents of the finished steps, and how many of their dependencies just finished:
+    -- read from the edges index only. Most steps of wide workflows have none.
+    SELECT pg_catalog.array_agg(c.step_id ORDER BY c.step_id), pg_catalog.jsonb_object_agg(c.step_id, c.n)
+    INTO v_children, v_counts
+    FROM (SELECT d.step_id, pg_catalog.count(*)::integer AS n
+          FROM tributary.step_dependencies AS d
+          WHERE d.depends_on_step_id = ANY (v_finished)
+          GROUP BY d.step_id) AS c;
+    IF v_children IS NULL THEN
+      RETURN;
+    END IF;
+    IF v_skipped_input IS NULL THEN  -- unknown: completed and skipped steps may be mixed
+      v_skipped_input := EXISTS (SELECT 1 FROM tributary.steps AS i WHERE i.id = ANY (v_finished) AND i.state = 'skipped');
+    END IF;
+    IF pg_catalog.cardinality(v_children) > 1 THEN  -- one row needs no lock order
+      PERFORM 1 FROM tributary.steps AS s
+      WHERE s.id = ANY (v_children) AND s.state = 'pending'
+      ORDER BY s.id
+      FOR NO KEY UPDATE;
+    END IF;
+    -- all_completed (the default): skipped as soon as one dependency is not taken, available at 0.
+    -- any_completed: at 0, available if some completed dependency was taken, else skipped.
+    -- A map step at 0 stays pending: _expand_maps expands or collects it.
+    WITH unlocked AS (
+      UPDATE tributary.steps AS s
+      SET remaining_deps = s.remaining_deps - (v_counts ->> s.id::text)::integer,
+          state = CASE
+                    WHEN s.run_when = 'all_completed' AND (s.run_if IS NOT NULL OR v_skipped_input) AND EXISTS (
+                           SELECT 1 FROM tributary.steps AS p
+                           WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
+                                                   WHERE d.step_id = s.id AND d.depends_on_step_id = ANY (v_finished)))
+                             AND (p.state = 'skipped'
+                                  OR (s.run_if ? p.task_name AND NOT coalesce(p.result @> (s.run_if -> p.task_name), false)))) THEN 'skipped'
+                    WHEN s.remaining_deps > (v_counts ->> s.id::text)::integer THEN 'pending'
+                    WHEN s.run_when = 'any_completed' AND NOT EXISTS (
+                           SELECT 1 FROM tributary.steps AS p
+                           WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
+                                                   WHERE d.step_id = s.id))
+                             AND p.state = 'completed'
+                             AND (s.run_if IS NULL OR NOT s.run_if ? p.task_name
+                                  OR coalesce(p.result @> (s.run_if -> p.task_name), false))) THEN 'skipped'
+                    WHEN s.map_over IS NOT NULL THEN 'pending'
+                    ELSE 'available'
+                  END,
+          finalized_at = CASE
+                           WHEN s.run_when = 'all_completed' AND (s.run_if IS NOT NULL OR v_skipped_input) AND EXISTS (
+                                  SELECT 1 FROM tributary.steps AS p
+                           WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
+                                                   WHERE d.step_id = s.id AND d.depends_on_step_id = ANY (v_finished)))
+                             AND (p.state = 'skipped'
+                                  OR (s.run_if ? p.task_name AND NOT coalesce(p.result @> (s.run_if -> p.task_name), false)))) THEN v_now
+                           WHEN s.remaining_deps > (v_counts ->> s.id::text)::integer THEN NULL
+                           WHEN s.run_when = 'any_completed' AND NOT EXISTS (
+                           SELECT 1 FROM tributary.steps AS p
+                           WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
+                                                   WHERE d.step_id = s.id))
+                             AND p.state = 'completed'
+                             AND (s.run_if IS NULL OR NOT s.run_if ? p.task_name
+                                  OR coalesce(p.result @> (s.run_if -> p.task_name), false))) THEN v_now
+                         END
+      WHERE s.id = ANY (v_children) AND s.state = 'pending'
+      RETURNING s.id, s.workflow_id, s.queue, s.state, s.scheduled_at, s.remaining_deps, s.map_over
+    )
+    SELECT pg_catalog.array_agg(DISTINCT u.queue) FILTER (WHERE u.state = 'available' AND u.scheduled_at <= v_now),
+           pg_catalog.array_agg(u.id ORDER BY u.id) FILTER (WHERE u.state = 'skipped'),
+           pg_catalog.array_agg(u.workflow_id) FILTER (WHERE u.state = 'skipped'),
+           pg_catalog.array_agg(u.id ORDER BY u.id) FILTER (WHERE u.state = 'pending' AND u.remaining_deps = 0 AND u.map_over IS NOT NULL)
+    INTO v_queues, v_skipped, v_skipped_workflows, v_maps
+    FROM unlocked AS u;
+    IF v_queues IS NOT NULL THEN
+      PERFORM tributary._notify_available(v_queues);
+    END IF;
+    v_completed_maps := CASE WHEN v_maps IS NOT NULL THEN tributary._expand_maps(v_maps) END;
+    IF v_skipped IS NOT NULL THEN
+      PERFORM tributary._settle_workflows(v_skipped_workflows);
+    END IF;
+    -- What depends on a skipped step or on a map that just completed learns it the same way, next turn.
+    v_finished := coalesce(v_skipped, '{}') || coalesce(v_completed_maps, '{}');
+    IF pg_catalog.cardinality(v_finished) = 0 THEN
+      RETURN;
+    END IF;
+    v_skipped_input := CASE WHEN pg_catalog.cardinality(v_completed_maps) > 0 THEN NULL ELSE true END;
+  END LOOP;
 END;
 $$;
-COMMENT ON FUNCTION tributary._unlock_dependents(p_step_ids bigint[]) IS 'Internal: after steps completed, counts down their dependents'' remaining_deps and makes those at 0 available. O(out-degree).';
+COMMENT ON FUNCTION tributary._unlock_dependents(p_step_ids bigint[]) IS 'Internal: after steps completed or were skipped, counts down their dependents'' remaining_deps, skips the branches not taken, makes those at 0 available and expands or collects map steps at 0. O(out-degree).';
 CREATE FUNCTION tributary._wait_spec(p_task jsonb) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -1830,7 +2137,8 @@ BEGIN
               ELSE (SELECT pg_catalog.jsonb_object_agg(p.task_name, p.result)
                     FROM tributary.steps AS p
                     WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
-                                            WHERE d.step_id = c.id)))
+                                            WHERE d.step_id = c.id))
+                      AND p.state = 'completed')
          END,
          EXISTS (SELECT 1 FROM tributary.step_dependencies AS d WHERE d.depends_on_step_id = c.id)
   FROM claimed AS c
@@ -2269,7 +2577,11 @@ BEGIN
                       'finalized_at', s.finalized_at,
                       'depends_on', pg_catalog.to_jsonb(s.depends_on), 'args', s.args,
                       'scheduled_at', s.scheduled_at, 'attempted_at', s.attempted_at,
-                      'worker_id', s.worker_id, 'wait', s.wait, 'wake_at', s.wake_at))
+                      'worker_id', s.worker_id, 'wait', s.wait, 'wake_at', s.wake_at,
+                      'run_when', s.run_when, 'run_if', s.run_if,
+                      'map', CASE WHEN s.map_over IS NOT NULL THEN pg_catalog.jsonb_build_object(
+                                    'over', s.map_over, 'path', s.map_path, 'size', s.map_size) END,
+                      'map_step_id', s.map_step_id, 'map_index', s.map_index))
              FROM tributary.steps AS s WHERE s.workflow_id = w.id), '{}'))
   INTO v_doc
   FROM tributary.workflows AS w
@@ -2280,7 +2592,7 @@ BEGIN
   RETURN v_doc;
 END;
 $$;
-COMMENT ON FUNCTION tributary.get_workflow(p_workflow_id bigint) IS 'One workflow as jsonb: state, timestamps, and per task name its state, attempt, result, errors, cancel reason, depends_on (task names), args (as stored), scheduled_at, attempted_at, worker_id, wait, wake_at; parent_step_id, parent_workflow_id and children link child workflows. TB009 unknown workflow.';
+COMMENT ON FUNCTION tributary.get_workflow(p_workflow_id bigint) IS 'One workflow as jsonb: state, timestamps, and per task name its state, attempt, result, errors, cancel reason, depends_on (task names), args (as stored), scheduled_at, attempted_at, worker_id, wait, wake_at, run_when, run_if, map (over, path, size) of a map step, map_step_id and map_index of a map''s element; parent_step_id, parent_workflow_id and children link child workflows. TB009 unknown workflow.';
 CREATE FUNCTION tributary.hand_back_step(p_step_id bigint, p_attempt integer, p_reason text, p_error jsonb DEFAULT NULL::jsonb) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -3408,17 +3720,19 @@ CREATE VIEW tributary.workflow_progress AS
     c.cancelled,
     w.created_at,
     w.finalized_at,
-    (COALESCE(w.finalized_at, tributary.now()) - w.created_at) AS elapsed
+    (COALESCE(w.finalized_at, tributary.now()) - w.created_at) AS elapsed,
+    c.skipped
    FROM (tributary.workflows w
      CROSS JOIN LATERAL ( SELECT count(*) FILTER (WHERE (s.state = 'pending'::text)) AS pending,
             count(*) FILTER (WHERE (s.state = 'available'::text)) AS available,
             count(*) FILTER (WHERE (s.state = 'running'::text)) AS running,
             count(*) FILTER (WHERE (s.state = 'completed'::text)) AS completed,
             count(*) FILTER (WHERE (s.state = 'discarded'::text)) AS discarded,
-            count(*) FILTER (WHERE (s.state = 'cancelled'::text)) AS cancelled
+            count(*) FILTER (WHERE (s.state = 'cancelled'::text)) AS cancelled,
+            count(*) FILTER (WHERE (s.state = 'skipped'::text)) AS skipped
            FROM tributary.steps s
           WHERE (s.workflow_id = w.id)) c);
-COMMENT ON VIEW tributary.workflow_progress IS 'Per workflow: state and step counts by state (pending, available, running, completed, discarded, cancelled), elapsed time.';
+COMMENT ON VIEW tributary.workflow_progress IS 'Per workflow: state and step counts by state (pending, available, running, completed, discarded, cancelled, skipped), elapsed time.';
 ALTER TABLE tributary.workflows ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
     SEQUENCE NAME tributary.workflows_id_seq
     START WITH 1

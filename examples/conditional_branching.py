@@ -1,10 +1,13 @@
-"""Conditional branching: a decision step's result picks which branch does the work.
+"""Conditional branching: a decision step's result picks which branch runs; the other is skipped.
 
-A workflow's graph is fixed when it is created, so both branches are steps of it. ``decision``
-looks at the order and returns ``{"path": "a"}`` (approve automatically) or ``{"path": "b"}``
-(send to manual review). ``process_a`` and ``process_b`` both depend on it; each reads the
-decision and either does its work or completes at once with ``{"skipped": true}``, so the
-workflow still completes and anything downstream can see which branch ran.
+``decision`` looks at the order and returns ``{"path": "a"}`` (approve automatically) or
+``{"path": "b"}`` (send to manual review). ``process_a`` declares ``run_if={"decision": {"path":
+"a"}}`` and ``process_b`` ``run_if={"decision": {"path": "b"}}``: when ``decision`` completes,
+the engine runs the branch whose condition its result contains (jsonb ``@>``) and ends the other
+one ``skipped`` -- no worker ever claims it. ``notify`` joins the two branches with
+``run_when="any_completed"``: it runs once both branches finished, with the result of the one
+that completed (the skipped one is not in its dependency results). A workflow whose steps ended
+completed or skipped is ``completed``.
 
 Run::
 
@@ -40,6 +43,11 @@ class ManualReviewArgs(StepArgs):
     reviewers: list[str]
 
 
+class NotifyArgs(StepArgs):
+    kind = "branch_notify"
+    customer: str
+
+
 class Decision(BaseModel):
     path: Literal["a", "b"]
 
@@ -52,23 +60,26 @@ class DecisionWorker(Worker[DecisionArgs]):
 
 class AutoApproveWorker(Worker[AutoApproveArgs]):
     def work(self, step: Step[AutoApproveArgs]) -> dict[str, Any]:
-        if step.dependency("decision", Decision).path != "a":
-            return {"skipped": True}  # not our branch: complete without doing anything
         return {"order_id": step.args.order_id, "approved": True, "by": "auto"}
 
 
 class ManualReviewWorker(Worker[ManualReviewArgs]):
     def work(self, step: Step[ManualReviewArgs]) -> dict[str, Any]:
-        if step.dependency("decision", Decision).path != "b":
-            return {"skipped": True}
         return {"order_id": step.args.order_id, "queued_for": step.args.reviewers}
+
+
+class NotifyWorker(Worker[NotifyArgs]):
+    def work(self, step: Step[NotifyArgs]) -> dict[str, Any]:
+        # Only the branch that completed is among the dependency results.
+        [(branch, outcome)] = step.dependency_results.items()
+        return {"to": step.args.customer, "branch": branch, "outcome": outcome}
 
 
 def app() -> Config:
     """The example's Config: ``tributary worker --app examples.conditional_branching:app`` works its queues."""
     return Config(
         queues={"default": QueueConfig(max_workers=4)},
-        workers=Workers(DecisionWorker(), AutoApproveWorker(), ManualReviewWorker()),
+        workers=Workers(DecisionWorker(), AutoApproveWorker(), ManualReviewWorker(), NotifyWorker()),
     )
 
 
@@ -78,8 +89,18 @@ def main(dsn: str, amount_cents: int = 4_999) -> WorkflowResult:
         workflow_id = (
             client.new_workflow("order_review")
             .add_task("decision", DecisionArgs(amount_cents=amount_cents, auto_approve_below_cents=10_000))
-            .add_task("process_a", AutoApproveArgs(order_id=42), depends_on=["decision"])
-            .add_task("process_b", ManualReviewArgs(order_id=42, reviewers=["ana"]), depends_on=["decision"])
+            .add_task(
+                "process_a", AutoApproveArgs(order_id=42), depends_on=["decision"], run_if={"decision": {"path": "a"}}
+            )
+            .add_task(
+                "process_b",
+                ManualReviewArgs(order_id=42, reviewers=["ana"]),
+                depends_on=["decision"],
+                run_if={"decision": {"path": "b"}},
+            )
+            .add_task(
+                "notify", NotifyArgs(customer="bo"), depends_on=["process_a", "process_b"], run_when="any_completed"
+            )
             .execute()
         )
         return client.wait(workflow_id, timeout=30)
@@ -91,5 +112,6 @@ if __name__ == "__main__":
     outcome = main(database_url)
     print(
         f"workflow {outcome.id} {outcome.state}: decision={outcome.result('decision')} "
-        f"process_a={outcome.result('process_a')} process_b={outcome.result('process_b')}"
+        f"process_a={outcome.steps['process_a'].state} process_b={outcome.steps['process_b'].state} "
+        f"notify={outcome.result('notify')}"
     )

@@ -25,6 +25,7 @@ from examples import (
     encryption,
     etl_chain,
     fan_out_fan_in,
+    map_step,
     non_retryable,
     queues,
     retries,
@@ -39,6 +40,7 @@ EXAMPLES = [
     "etl_chain",
     "fan_out_fan_in",
     "conditional_branching",
+    "map_step",
     "retries",
     "non_retryable",
     "batch_partial_failure",
@@ -103,8 +105,42 @@ def test_conditional_branching_runs_only_the_chosen_branch(dsn: str) -> None:
     assert outcome.state == "completed"
     assert outcome.result("decision") == {"path": "a"}
     assert outcome.result("process_a") == {"order_id": 42, "approved": True, "by": "auto"}
-    assert outcome.steps["process_b"].state == "completed"
-    assert outcome.result("process_b") == {"skipped": True}
+    assert outcome.steps["process_b"].state == "skipped"
+    assert outcome.steps["process_b"].attempt == 0  # never claimed
+    assert outcome.result("process_b") is None
+    assert outcome.result("notify") == {
+        "to": "bo",
+        "branch": "process_a",
+        "outcome": {"order_id": 42, "approved": True, "by": "auto"},
+    }
+
+
+def test_conditional_branching_other_branch(dsn: str) -> None:
+    outcome = conditional_branching.main(dsn, amount_cents=50_000)
+
+    assert outcome.state == "completed"
+    assert outcome.steps["process_a"].state == "skipped"
+    assert outcome.result("process_b") == {"order_id": 42, "queued_for": ["ana"]}
+    assert outcome.result("notify")["branch"] == "process_b"
+
+
+def test_map_step_runs_once_per_element_and_collects_in_order(dsn: str) -> None:
+    outcome = map_step.main(dsn)
+
+    assert outcome.state == "completed"
+    assert outcome.result("fetch") == [
+        {"url": "https://example.com/", "size": 100},
+        {"url": "https://example.com/about", "size": 600},
+        {"url": "https://example.com/blog", "size": 500},
+    ]
+    assert outcome.steps["fetch"].map == {"over": "list_pages", "path": "pages", "size": 3}
+    elements = {name: step for name, step in outcome.steps.items() if step.map_step_id == outcome.steps["fetch"].id}
+    assert sorted((step.map_index, name, step.state) for name, step in elements.items()) == [
+        (0, "fetch[0]", "completed"),
+        (1, "fetch[1]", "completed"),
+        (2, "fetch[2]", "completed"),
+    ]
+    assert outcome.result("report") == {"pages": 3, "bytes": 1200, "first": "https://example.com/"}
 
 
 def test_retries_succeed_on_third_attempt_with_both_errors_recorded(dsn: str) -> None:

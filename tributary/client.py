@@ -277,6 +277,11 @@ class StepOutcome:
     args: Any = None  # as stored: a sealed envelope stays sealed (see encryption.is_sealed)
     wait: dict[str, Any] | None = None  # a wait or sleep task's normalized options
     wake_at: datetime | None = None  # while waiting: when its timer ends the wait
+    run_when: str = "all_completed"  # all_completed | any_completed
+    run_if: dict[str, Any] | None = None  # {dependency: value its result must contain}
+    map: dict[str, Any] | None = None  # a map step: {"over", "path", "size"} (size once expanded)
+    map_step_id: int | None = None  # an element of a map: the map step's id
+    map_index: int | None = None  # an element of a map: its position in the array, from 0
 
 
 @dataclass(frozen=True)
@@ -322,6 +327,11 @@ def to_workflow_result(doc: dict[str, Any], hooks: Sequence[Hook]) -> WorkflowRe
             args=step.get("args"),
             wait=step.get("wait"),
             wake_at=datetime.fromisoformat(step["wake_at"]) if step.get("wake_at") else None,
+            run_when=step.get("run_when") or "all_completed",
+            run_if=step.get("run_if"),
+            map=step.get("map"),
+            map_step_id=step.get("map_step_id"),
+            map_index=step.get("map_index"),
         )
     finalized = doc.get("finalized_at")
     return WorkflowResult(

@@ -61,6 +61,18 @@ class InvalidTask(WorkflowValidationError):
     sqlstate = "TB005"
 
 
+class InvalidMapTask(WorkflowValidationError):
+    """A task's ``map`` option is wrong (its ``over`` is not a dependency, a bad path, ...)."""
+
+    sqlstate = "TB320"
+
+
+class InvalidBranch(WorkflowValidationError):
+    """A task's ``run_if`` or ``run_when`` option is wrong."""
+
+    sqlstate = "TB321"
+
+
 class StepNotFound(EngineError):
     sqlstate = "TB006"
 
@@ -173,6 +185,8 @@ _BY_SQLSTATE: dict[str, type[EngineError]] = {
         DuplicateTaskName,
         EmptyWorkflow,
         InvalidTask,
+        InvalidMapTask,
+        InvalidBranch,
         StepNotFound,
         StaleAttempt,
         StepCancelled,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Self, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Literal, Self, TypedDict, Unpack
 
 import psycopg
 
@@ -32,12 +32,20 @@ ConnectionFactory = Callable[[], AbstractContextManager[psycopg.Connection[Any]]
 """Gives a connection in a transaction that commits when the block ends without error."""
 
 
+RunWhen = Literal["all_completed", "any_completed"]
+"""Which dependencies a step needs: all of them completed (the default), or any one (a join)."""
+
+
 @dataclass(frozen=True)
 class _Task:
     name: str
     args: StepArgs
     depends_on: tuple[str, ...]
     insert_opts: InsertOpts | None
+    map_over: str | None = None
+    map_path: str | None = None
+    run_if: Mapping[str, Any] | None = None
+    run_when: RunWhen | None = None
 
 
 @dataclass(frozen=True)
@@ -97,11 +105,24 @@ class WorkflowSpec:
         args: StepArgs,
         depends_on: Sequence[str] = (),
         insert_opts: InsertOpts | None = None,
+        *,
+        map_over: str | None = None,
+        map_path: str | None = None,
+        run_if: Mapping[str, Any] | None = None,
+        run_when: RunWhen | None = None,
     ) -> Self:
-        """Adds a step named ``name`` running ``args``; it waits for the tasks in ``depends_on``."""
+        """Adds a step named ``name`` running ``args``; it waits for the tasks in ``depends_on``.
+
+        ``map_over`` (a dependency) makes it a map step: it runs once per element of the array in
+        that dependency's result (at ``map_path``, keys separated by dots), each element step
+        getting ``args`` with ``element`` set to its element; its dependents receive the list of
+        the elements' results in order. ``run_if`` ({dependency: value}) skips the step unless
+        each such dependency's result contains the value; ``run_when="any_completed"`` makes it
+        a join that runs when any of its dependencies completed (the others skipped).
+        """
         if isinstance(depends_on, str):
             depends_on = (depends_on,)
-        self._tasks.append(_Task(name, args, tuple(depends_on), insert_opts))
+        self._tasks.append(_Task(name, args, tuple(depends_on), insert_opts, map_over, map_path, run_if, run_when))
         return self
 
     def add_wait(
@@ -175,6 +196,7 @@ class WorkflowSpec:
                     "args": payload.args,
                     "depends_on": list(task.depends_on),
                     **opts.as_task_fields(),
+                    **_branch_fields(task),
                 }
             )
         return specs
@@ -197,6 +219,18 @@ class WorkflowSpec:
         if self.idempotency_key is not None:
             item["idempotency_key"] = self.idempotency_key
         return item
+
+
+def _branch_fields(task: _Task) -> dict[str, Any]:
+    """The task's map, run_if and run_when options, only those given (the engine checks them)."""
+    fields: dict[str, Any] = {}
+    if task.map_over is not None or task.map_path is not None:
+        fields["map"] = {"over": task.map_over, "path": task.map_path}
+    if task.run_if is not None:
+        fields["run_if"] = dict(task.run_if)
+    if task.run_when is not None:
+        fields["run_when"] = task.run_when
+    return fields
 
 
 class WorkflowBuilder(WorkflowSpec):

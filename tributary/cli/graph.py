@@ -19,6 +19,7 @@ STATE_COLOURS = {
     "completed": "#7ee2a8",
     "discarded": "#ff9492",
     "cancelled": "#bdbdbd",
+    "skipped": "#eeeeee",
 }
 
 

@@ -30,6 +30,7 @@ STATE_COLOURS: dict[str, str] = {
     "completed": "#22c55e",
     "discarded": "#ef4444",
     "cancelled": "#f59e0b",
+    "skipped": "#e2e8f0",
 }
 STATE_TEXT: dict[str, str] = {"running": "#ffffff", "discarded": "#ffffff"}
 
@@ -154,7 +155,11 @@ EVENT_COLOURS: dict[str, str] = {
     "scheduled": "#94a3b8",
     "started": "#3b82f6",
     "failed": "#ef4444",
-    **{state: colour for state, colour in STATE_COLOURS.items() if state in ("completed", "discarded", "cancelled")},
+    **{
+        state: colour
+        for state, colour in STATE_COLOURS.items()
+        if state in ("completed", "discarded", "cancelled", "skipped")
+    },
 }
 
 

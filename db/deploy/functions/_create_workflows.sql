@@ -14,8 +14,9 @@
 -- duplicate task name, TB002 unknown dependency, TB001 a task depending on itself, TB303
 -- invalid wait options (wait_for, sleep, sleep_until: see _wait_spec; such a task's kind is
 -- optional and defaults to "wait_for" or "sleep", and its steps.wait holds the normalized
--- options, which make the step enter waiting instead of available); then the
--- rows are inserted, and TB001 for a longer cycle. An error names the task and, with
+-- options, which make the step enter waiting instead of available), TB320 a bad map option,
+-- TB321 a bad run_if or run_when; then the rows are inserted, and TB001 for a longer cycle. An
+-- error names the task and, with
 -- p_in_batch, the workflow's position and name in the batch (DETAIL); nothing is left behind.
 -- A workflow whose idempotency key is taken (before, or earlier in the batch) is not created:
 -- its position gets the existing workflow's id. Returns the ids in input order.
@@ -124,11 +125,13 @@ BEGIN
          AND (pg_catalog.jsonb_typeof(t.task->'kind') IS DISTINCT FROM 'string' OR t.task->>'kind' = '')
       THEN 'no "kind" (a non-empty string)'
     WHEN t.task - ARRAY['name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
-                        'timeout', 'retry_backoff', 'scheduled_at', 'wait_for', 'sleep', 'sleep_until'] <> '{}'
-      THEN (SELECT pg_catalog.format('unknown key "%s" (known: name, kind, args, depends_on, queue, priority, max_attempts, timeout, retry_backoff, scheduled_at, wait_for, sleep, sleep_until)', k.key)
+                        'timeout', 'retry_backoff', 'scheduled_at', 'wait_for', 'sleep', 'sleep_until',
+                        'map', 'run_if', 'run_when'] <> '{}'
+      THEN (SELECT pg_catalog.format('unknown key "%s" (known: name, kind, args, depends_on, queue, priority, max_attempts, timeout, retry_backoff, scheduled_at, wait_for, sleep, sleep_until, map, run_if, run_when)', k.key)
             FROM pg_catalog.jsonb_object_keys(t.task) AS k(key)
             WHERE k.key NOT IN ('name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
-                                'timeout', 'retry_backoff', 'scheduled_at', 'wait_for', 'sleep', 'sleep_until')
+                                'timeout', 'retry_backoff', 'scheduled_at', 'wait_for', 'sleep', 'sleep_until',
+                                'map', 'run_if', 'run_when')
             ORDER BY k.key LIMIT 1)
     WHEN pg_catalog.jsonb_typeof(t.task->'depends_on') NOT IN ('array', 'null')
       OR (pg_catalog.jsonb_typeof(t.task->'depends_on') = 'array'
@@ -243,6 +246,60 @@ BEGIN
     END;
   END LOOP;
 
+  -- TB320 / TB321: the options of map steps and branches. Only tasks that use them are examined.
+  SELECT w.ord AS wf_ord, w.wf->>'name' AS wf_name, t.ord, t.task->>'name' AS name, problem.code, problem.text
+  INTO v_bad
+  FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
+  CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(w.wf->'tasks') WITH ORDINALITY AS t(task, ord)
+  CROSS JOIN LATERAL (SELECT c.code, c.text FROM (SELECT CASE
+    WHEN pg_catalog.jsonb_typeof(t.task->'map') NOT IN ('object', 'null')
+      THEN 'TB320:"map" is not an object {"over": <dependency>, "path": <keys separated by dots>}'
+    WHEN t.task->'map' IS NOT NULL AND pg_catalog.jsonb_typeof(t.task->'map') = 'object'
+         AND (t.task->'map') - ARRAY['over', 'path'] <> '{}'
+      THEN 'TB320:"map" has an unknown key (known: over, path)'
+    WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object'
+         AND (pg_catalog.jsonb_typeof(t.task->'map'->'over') IS DISTINCT FROM 'string'
+              OR NOT coalesce(t.task->'depends_on' ? (t.task->'map'->>'over'), false))
+      THEN pg_catalog.format('TB320:"map"."over" must name one of the task''s dependencies (depends_on), got %s', coalesce((t.task->'map'->'over')::text, 'nothing'))
+    WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object'
+         AND (pg_catalog.jsonb_typeof(t.task->'map'->'path') NOT IN ('string', 'null') OR t.task->'map'->>'path' = '')
+      THEN 'TB320:"map"."path" is not a non-empty string of keys separated by dots'
+    WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object' AND pg_catalog.jsonb_typeof(t.task->'args') NOT IN ('object', 'null')
+      THEN 'TB320:the args of a map task must be a JSON object (each element step gets them with "element" set)'
+    WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object' AND t.task->>'run_when' = 'any_completed'
+      THEN 'TB320:a map task cannot have "run_when": "any_completed" (it needs the result it maps over)'
+    WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object'
+         AND EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(w.wf->'tasks') AS o(task)
+                     WHERE pg_catalog.left(o.task->>'name', pg_catalog.length(t.task->>'name') + 1) = (t.task->>'name') || '[')
+      THEN pg_catalog.format('TB320:another task''s name starts with "%s[", the names of this map''s elements', t.task->>'name')
+    WHEN pg_catalog.jsonb_typeof(t.task->'run_when') NOT IN ('string', 'null')
+         OR t.task->>'run_when' NOT IN ('all_completed', 'any_completed')
+      THEN pg_catalog.format('TB321:"run_when" must be "all_completed" or "any_completed", got %s', t.task->'run_when')
+    WHEN pg_catalog.jsonb_typeof(t.task->'run_if') NOT IN ('object', 'null')
+      THEN 'TB321:"run_if" is not an object {"<dependency>": <value its result must contain>}'
+    WHEN pg_catalog.jsonb_typeof(t.task->'run_if') = 'object'
+         AND EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(t.task->'run_if') AS k(key)
+                     WHERE NOT coalesce(t.task->'depends_on' ? k.key, false))
+      THEN (SELECT pg_catalog.format('TB321:"run_if" names "%s", which is not one of the task''s dependencies (depends_on)', k.key)
+            FROM pg_catalog.jsonb_object_keys(t.task->'run_if') AS k(key)
+            WHERE NOT coalesce(t.task->'depends_on' ? k.key, false) ORDER BY k.key LIMIT 1)
+  END AS problem) AS p
+  CROSS JOIN LATERAL (SELECT pg_catalog.left(p.problem, 5) AS code, pg_catalog.substr(p.problem, 7) AS text) AS c
+  WHERE p.problem IS NOT NULL) AS problem
+  WHERE t.task ?| ARRAY['map', 'run_if', 'run_when']
+  ORDER BY w.ord, t.ord
+  LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'task "%" in workflow "%": %', v_bad.name, v_bad.wf_name, v_bad.text
+      USING ERRCODE = v_bad.code,
+            DETAIL = pg_catalog.concat_ws('; ', CASE WHEN p_in_batch THEN pg_catalog.format('workflow #%s ("%s") of the batch', v_bad.wf_ord, v_bad.wf_name) END,
+                               pg_catalog.format('task #%s of the tasks array', v_bad.ord)),
+            HINT = CASE v_bad.code
+                     WHEN 'TB320' THEN 'A map task is {"map": {"over": "<dependency>", "path": "items"}, "depends_on": ["<dependency>", ...], ...}.'
+                     ELSE 'Branches: "run_if": {"<dependency>": <value its result contains>}, "run_when": "all_completed" | "any_completed".'
+                   END;
+  END IF;
+
   -- The workflows. Ids are drawn up front (one per position) so that rows skipped for their
   -- idempotency key can be told apart from inserted ones; a position that brings a reserved id
   -- keeps it.
@@ -330,7 +387,7 @@ BEGIN
       WITH steps AS (
         INSERT INTO tributary.steps (
           id, workflow_id, task_name, kind, args, depends_on, queue, priority, max_attempts, timeout,
-          retry_backoff, state, remaining_deps, scheduled_at, created_at, wait
+          retry_backoff, state, remaining_deps, scheduled_at, created_at, wait, map_over, map_path, run_if, run_when
         )
         SELECT v_step_ids[v_offsets[w.ord] + t.ord],
                v_ids[w.ord],
@@ -353,7 +410,11 @@ BEGIN
                deps.n,
                GREATEST(coalesce((t.task->>'scheduled_at')::timestamptz, w.scheduled_at), w.scheduled_at),
                v_now,  -- not the column default: one call of tributary.now() per row costs more than the row
-               CASE WHEN t.task ?| ARRAY['wait_for', 'sleep', 'sleep_until'] THEN tributary._wait_spec(t.task) END
+               CASE WHEN t.task ?| ARRAY['wait_for', 'sleep', 'sleep_until'] THEN tributary._wait_spec(t.task) END,
+               t.task->'map'->>'over',
+               t.task->'map'->>'path',
+               CASE pg_catalog.jsonb_typeof(t.task->'run_if') WHEN 'object' THEN t.task->'run_if' END,
+               coalesce(t.task->>'run_when', 'all_completed')
         FROM (SELECT w.ord, w.wf, coalesce((w.wf->>'scheduled_at')::timestamptz, v_now) AS scheduled_at
               FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
               WHERE (v_all_new OR v_inserted ? v_ids[w.ord]::text)) AS w

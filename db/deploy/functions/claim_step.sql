@@ -8,7 +8,8 @@
 -- settings.lease_duration and, when it has a timeout, a deadline (the lease never outlives it,
 -- so rescue_expired_steps() takes back an attempt that ran past its timeout). Returns each step with its
 -- args and the results of its direct dependencies as one jsonb object keyed by task name, and
--- whether other steps wait for it (a worker reports those completions first).
+-- whether other steps wait for it (a worker reports those completions first). A skipped
+-- dependency (of an any_completed join) is left out of the results.
 -- Claims nothing from a queue paused by pause_queue(): one primary-key lookup of paused_queues
 -- before the claim (the claim's own plan is unchanged).
 -- Reads only the ready index (steps_ready_idx): pending and finished steps are never scanned.
@@ -88,7 +89,8 @@ BEGIN
               ELSE (SELECT pg_catalog.jsonb_object_agg(p.task_name, p.result)
                     FROM tributary.steps AS p
                     WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
-                                            WHERE d.step_id = c.id)))
+                                            WHERE d.step_id = c.id))
+                      AND p.state = 'completed')
          END,
          EXISTS (SELECT 1 FROM tributary.step_dependencies AS d WHERE d.depends_on_step_id = c.id)
   FROM claimed AS c

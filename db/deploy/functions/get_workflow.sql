@@ -41,7 +41,11 @@ BEGIN
                       'finalized_at', s.finalized_at,
                       'depends_on', pg_catalog.to_jsonb(s.depends_on), 'args', s.args,
                       'scheduled_at', s.scheduled_at, 'attempted_at', s.attempted_at,
-                      'worker_id', s.worker_id, 'wait', s.wait, 'wake_at', s.wake_at))
+                      'worker_id', s.worker_id, 'wait', s.wait, 'wake_at', s.wake_at,
+                      'run_when', s.run_when, 'run_if', s.run_if,
+                      'map', CASE WHEN s.map_over IS NOT NULL THEN pg_catalog.jsonb_build_object(
+                                    'over', s.map_over, 'path', s.map_path, 'size', s.map_size) END,
+                      'map_step_id', s.map_step_id, 'map_index', s.map_index))
              FROM tributary.steps AS s WHERE s.workflow_id = w.id), '{}'))
   INTO v_doc
   FROM tributary.workflows AS w
@@ -54,6 +58,6 @@ END;
 $$;
 
 COMMENT ON FUNCTION tributary.get_workflow(bigint) IS
-  'One workflow as jsonb: state, timestamps, and per task name its state, attempt, result, errors, cancel reason, depends_on (task names), args (as stored), scheduled_at, attempted_at, worker_id, wait, wake_at; parent_step_id, parent_workflow_id and children link child workflows. TB009 unknown workflow.';
+  'One workflow as jsonb: state, timestamps, and per task name its state, attempt, result, errors, cancel reason, depends_on (task names), args (as stored), scheduled_at, attempted_at, worker_id, wait, wake_at, run_when, run_if, map (over, path, size) of a map step, map_step_id and map_index of a map''s element; parent_step_id, parent_workflow_id and children link child workflows. TB009 unknown workflow.';
 
 COMMIT;

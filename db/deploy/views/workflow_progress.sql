@@ -1,7 +1,9 @@
 -- Deploy tributary:views/workflow_progress
--- requires: tables/steps
+-- requires: views/workflow_progress@v0.1.0
+-- requires: tables/steps_state_skipped
 --
--- For psql: one row per workflow with its state and how many steps are in each state.
+-- For psql: one row per workflow with its state and how many steps are in each state. skipped
+-- (branches not taken) is the last column, so that the view is replaced in place.
 BEGIN;
 
 CREATE OR REPLACE VIEW tributary.workflow_progress AS
@@ -17,7 +19,8 @@ SELECT w.id,
        c.cancelled,
        w.created_at,
        w.finalized_at,
-       coalesce(w.finalized_at, tributary.now()) - w.created_at AS elapsed
+       coalesce(w.finalized_at, tributary.now()) - w.created_at AS elapsed,
+       c.skipped
 FROM tributary.workflows AS w
 CROSS JOIN LATERAL (
   SELECT pg_catalog.count(*) FILTER (WHERE s.state = 'pending') AS pending,
@@ -25,12 +28,13 @@ CROSS JOIN LATERAL (
          pg_catalog.count(*) FILTER (WHERE s.state = 'running') AS running,
          pg_catalog.count(*) FILTER (WHERE s.state = 'completed') AS completed,
          pg_catalog.count(*) FILTER (WHERE s.state = 'discarded') AS discarded,
-         pg_catalog.count(*) FILTER (WHERE s.state = 'cancelled') AS cancelled
+         pg_catalog.count(*) FILTER (WHERE s.state = 'cancelled') AS cancelled,
+         pg_catalog.count(*) FILTER (WHERE s.state = 'skipped') AS skipped
   FROM tributary.steps AS s
   WHERE s.workflow_id = w.id
 ) AS c;
 
 COMMENT ON VIEW tributary.workflow_progress IS
-  'Per workflow: state and step counts by state (pending, available, running, completed, discarded, cancelled), elapsed time.';
+  'Per workflow: state and step counts by state (pending, available, running, completed, discarded, cancelled, skipped), elapsed time.';
 
 COMMIT;

@@ -21,8 +21,9 @@ SELECT is((SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(tributary.get_w
   ARRAY['a', 'b', 'c', 'd'], 'one entry per task name');
 SELECT is((SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(tributary.get_workflow(:wf) -> 'steps' -> 'a') AS k),
   ARRAY['args', 'attempt', 'attempted_at', 'cancel_reason', 'depends_on', 'errors', 'finalized_at', 'id', 'kind',
-        'max_attempts', 'queue', 'result', 'scheduled_at', 'state', 'wait', 'wake_at', 'worker_id'],
-  'each step keeps the v0.1.0 keys and gains depends_on, args, scheduled_at, attempted_at, worker_id, wait, wake_at');
+        'map', 'map_index', 'map_step_id', 'max_attempts', 'queue', 'result', 'run_if', 'run_when', 'scheduled_at',
+        'state', 'wait', 'wake_at', 'worker_id'],
+  'each step keeps the v0.1.0 keys and gains depends_on, args, scheduled_at, attempted_at, worker_id, wait, wake_at, run_when, run_if, map, map_step_id, map_index');
 SELECT is((SELECT jsonb_object_agg(k, v -> 'depends_on') FROM jsonb_each(tributary.get_workflow(:wf) -> 'steps') AS e(k, v)),
   '{"a": [], "b": ["a"], "c": ["a"], "d": ["b", "c"]}'::jsonb,
   'depends_on lists the task names each step waits for, so the graph can be rebuilt');
@@ -37,8 +38,9 @@ SELECT tributary_test.advance('5 minutes');
 SELECT tributary_test.claim(:wf, 'a', 'doc-worker');
 SELECT is((tributary.get_workflow(:wf) #> '{steps,a}') - 'args' - 'depends_on' - 'id' - 'kind' - 'max_attempts' - 'queue' - 'scheduled_at' - 'wait' - 'wake_at',
   '{"state": "running", "attempt": 1, "attempted_at": "2030-03-01T00:05:00+00:00", "worker_id": "doc-worker",
-    "result": null, "errors": [], "cancel_reason": null, "finalized_at": null}'::jsonb,
-  'a claimed step: running, attempt 1, claimed at the engine''s time by its worker');
+    "result": null, "errors": [], "cancel_reason": null, "finalized_at": null,
+    "run_when": "all_completed", "run_if": null, "map": null, "map_step_id": null, "map_index": null}'::jsonb,
+  'a claimed step: running, attempt 1, claimed at the engine''s time by its worker; no branch option, not a map');
 SELECT tributary.complete_step(tributary_test.step_id(:wf, 'a'), 1, '{"rows": 3}');
 SELECT tributary_test.advance('1 minute');
 SELECT tributary.fail_step(tributary_test.step_id(:wf, 'c'), tributary_test.claim(:wf, 'c'),

@@ -2,7 +2,7 @@
 -- for claim and rescue), named CHECK constraints, the two triggers of the direct-insert path and
 -- the rules every function follows (search_path = '', SECURITY DEFINER for entry points only, a COMMENT).
 BEGIN;
-SELECT plan(108);
+SELECT plan(116);
 
 SELECT has_schema('tributary');
 SELECT isnt(obj_description('tributary'::regnamespace, 'pg_namespace'), NULL, 'schema tributary has a COMMENT');
@@ -20,11 +20,12 @@ SELECT columns_are('tributary', 'steps', ARRAY[
   'id', 'workflow_id', 'task_name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
   'timeout', 'retry_backoff', 'state', 'attempt', 'remaining_deps', 'scheduled_at', 'created_at',
   'attempted_at', 'worker_id', 'lease_expires_at', 'deadline_at', 'result', 'errors', 'cancel_reason',
-  'finalized_at', 'wait', 'wake_at']);
+  'finalized_at', 'wait', 'wake_at', 'map_over', 'map_path', 'map_size', 'map_step_id', 'map_index', 'run_if', 'run_when']);
 SELECT columns_are('tributary', 'step_dependencies', ARRAY['step_id', 'depends_on_step_id']);
 SELECT columns_are('tributary', 'settings', ARRAY[
   'singleton', 'default_queue', 'default_priority', 'default_max_attempts', 'default_timeout',
-  'default_retry_backoff', 'retry_backoff_cap', 'lease_duration', 'hand_back_delay', 'hand_back_grace']);
+  'default_retry_backoff', 'retry_backoff_cap', 'lease_duration', 'hand_back_delay', 'hand_back_grace',
+  'max_map_elements']);
 
 -- 11 columns
 SELECT col_type_is('tributary', 'workflows', c, t, format('workflows.%s is %s', c, t))
@@ -33,7 +34,7 @@ FROM (VALUES ('id', 'bigint'), ('name', 'text'), ('state', 'text'), ('metadata',
              ('created_at', 'timestamp with time zone'), ('steps_total', 'integer'),
              ('steps_unfinished', 'integer'), ('cancelled_at', 'timestamp with time zone'),
              ('finalized_at', 'timestamp with time zone')) AS v(c, t);
--- 24 columns
+-- 31 columns
 SELECT col_type_is('tributary', 'steps', c, t, format('steps.%s is %s', c, t))
 FROM (VALUES ('id', 'bigint'), ('workflow_id', 'bigint'), ('task_name', 'text'), ('kind', 'text'),
              ('args', 'jsonb'), ('depends_on', 'text[]'), ('queue', 'text'), ('priority', 'integer'),
@@ -43,17 +44,19 @@ FROM (VALUES ('id', 'bigint'), ('workflow_id', 'bigint'), ('task_name', 'text'),
              ('attempted_at', 'timestamp with time zone'), ('worker_id', 'text'),
              ('lease_expires_at', 'timestamp with time zone'), ('deadline_at', 'timestamp with time zone'),
              ('result', 'jsonb'), ('errors', 'jsonb'), ('cancel_reason', 'text'),
-             ('finalized_at', 'timestamp with time zone')) AS v(c, t);
+             ('finalized_at', 'timestamp with time zone'), ('map_over', 'text'), ('map_path', 'text'),
+             ('map_size', 'integer'), ('map_step_id', 'bigint'), ('map_index', 'integer'),
+             ('run_if', 'jsonb'), ('run_when', 'text')) AS v(c, t);
 -- 2 columns
 SELECT col_type_is('tributary', 'step_dependencies', c, 'bigint', format('step_dependencies.%s is bigint', c))
 FROM unnest(ARRAY['step_id', 'depends_on_step_id']) AS c;
--- 10 columns
+-- 11 columns
 SELECT col_type_is('tributary', 'settings', c, t, format('settings.%s is %s', c, t))
 FROM (VALUES ('singleton', 'boolean'), ('default_queue', 'text'), ('default_priority', 'integer'),
              ('default_max_attempts', 'integer'), ('default_timeout', 'interval'),
              ('default_retry_backoff', 'interval'), ('retry_backoff_cap', 'interval'),
              ('lease_duration', 'interval'), ('hand_back_delay', 'interval'),
-             ('hand_back_grace', 'interval')) AS v(c, t);
+             ('hand_back_grace', 'interval'), ('max_map_elements', 'integer')) AS v(c, t);
 
 -- Indexes: few on purpose (state and lease updates stay HOT-friendly) ------------------------------
 SELECT indexes_are('tributary', 'steps', ARRAY[
@@ -94,7 +97,9 @@ SELECT set_has(
         'steps_retry_backoff_not_negative', 'steps_attempt_within_max', 'steps_remaining_deps_not_negative',
         'steps_available_means_no_remaining_deps', 'steps_lease_set_iff_running',
         'steps_result_only_when_completed', 'steps_errors_is_array', 'steps_cancel_reason_iff_cancelled',
-        'steps_finalized_at_set_iff_final'])$$,
+        'steps_finalized_at_set_iff_final', 'steps_run_when_valid', 'steps_run_if_is_object',
+        'steps_map_over_is_dependency', 'steps_map_path_needs_map_over', 'steps_map_size_needs_map_over',
+        'steps_map_element_has_index'])$$,
   'steps has its named CHECK constraints');
 SELECT set_has(
   $$SELECT conname::text FROM pg_constraint WHERE conrelid = 'tributary.step_dependencies'::regclass AND contype = 'c'$$,
@@ -104,7 +109,8 @@ SELECT set_has(
   $$SELECT conname::text FROM pg_constraint WHERE conrelid = 'tributary.settings'::regclass AND contype = 'c'$$,
   $$SELECT unnest(ARRAY['settings_one_row', 'settings_queue_not_blank', 'settings_max_attempts_positive',
         'settings_timeout_positive', 'settings_backoff_positive', 'settings_lease_positive',
-        'settings_hand_back_delay_not_negative', 'settings_hand_back_grace_not_negative'])$$,
+        'settings_hand_back_delay_not_negative', 'settings_hand_back_grace_not_negative',
+        'settings_max_map_elements_bounded'])$$,
   'settings has its named CHECK constraints');
 SELECT is_empty(
   $$SELECT conrelid::regclass::text || '.' || conname FROM pg_constraint

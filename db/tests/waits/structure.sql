@@ -14,8 +14,8 @@ SELECT is(pg_get_indexdef('tributary.steps_wake_idx'::regclass),
   'CREATE INDEX steps_wake_idx ON tributary.steps USING btree (wake_at) WHERE (wake_at IS NOT NULL)',
   'steps_wake_idx holds only steps with a timer');
 SELECT is(pg_get_constraintdef((SELECT oid FROM pg_constraint WHERE conname = 'steps_state_valid')),
-  'CHECK ((state = ANY (ARRAY[''pending''::text, ''available''::text, ''running''::text, ''waiting''::text, ''completed''::text, ''discarded''::text, ''cancelled''::text])))',
-  'steps_state_valid admits waiting');
+  'CHECK ((state = ANY (ARRAY[''pending''::text, ''available''::text, ''running''::text, ''waiting''::text, ''completed''::text, ''discarded''::text, ''cancelled''::text, ''skipped''::text])))',
+  'steps_state_valid admits waiting (and skipped)');
 SELECT function_returns('tributary', 'send_event', ARRAY['text', 'jsonb', 'bigint', 'text', 'interval'], 'bigint',
   'send_event returns the completed step id (bigint)');
 SELECT function_returns('tributary', 'wake_due_steps', ARRAY['integer'], 'integer', 'wake_due_steps returns how many');
