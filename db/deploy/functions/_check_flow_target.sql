@@ -11,6 +11,7 @@ RETURNS void
 LANGUAGE plpgsql
 IMMUTABLE
 SET search_path = ''
+SET jit = off
 AS $$
 BEGIN
   IF p_scope IS NULL OR p_scope NOT IN ('queue', 'key') THEN

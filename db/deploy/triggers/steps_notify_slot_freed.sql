@@ -13,6 +13,7 @@ CREATE OR REPLACE FUNCTION tributary.tg_steps__notify_slot_freed()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = ''
+SET jit = off
 AS $$
 BEGIN
   PERFORM pg_catalog.pg_notify('tributary_step_available', OLD.queue);

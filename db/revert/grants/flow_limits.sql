@@ -13,5 +13,11 @@ ALTER FUNCTION tributary.remove_concurrency_limit(text, text) SECURITY INVOKER;
 ALTER FUNCTION tributary.set_rate_limit(text, text, integer, interval) SECURITY INVOKER;
 ALTER FUNCTION tributary.remove_rate_limit(text, text) SECURITY INVOKER;
 ALTER FUNCTION tributary.claim_retry_in(text) SECURITY INVOKER;
+ALTER FUNCTION tributary.tg_steps__notify_slot_freed() SECURITY INVOKER;
+GRANT EXECUTE ON FUNCTION tributary.set_concurrency_limit(text, text, integer),
+  tributary.remove_concurrency_limit(text, text), tributary.set_rate_limit(text, text, integer, interval),
+  tributary.remove_rate_limit(text, text), tributary.claim_retry_in(text), tributary.tg_steps__notify_slot_freed(),
+  tributary._claim_under_limits(text, integer, timestamptz, boolean, boolean), tributary._check_flow_target(text, text)
+  TO PUBLIC;
 
 COMMIT;
