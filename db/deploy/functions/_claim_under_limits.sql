@@ -51,6 +51,7 @@ DECLARE
   v_queue_tokens double precision;       -- NULL: the queue has no rate limit
   v_queue_rated boolean := false;
   v_queue_is_limited boolean := false;
+  v_queue_due timestamptz;               -- when the queue's next token is due, if its bucket caps this claim
   v_candidates refcursor;
   v_step record;
   v_i integer;
@@ -86,8 +87,9 @@ BEGIN
                      / pg_catalog.date_part('epoch', v_limit.rate_period) * v_limit.rate_max_starts,
                    v_limit.rate_max_starts));
         IF v_queue_tokens < v_budget THEN
+          -- The bucket caps this claim: if it takes all it may, the next token is due then.
           v_budget := pg_catalog.floor(v_queue_tokens)::integer;
-          retry_at := p_now + pg_catalog.make_interval(secs =>
+          v_queue_due := p_now + pg_catalog.make_interval(secs =>
             (pg_catalog.floor(v_queue_tokens) + 1 - v_queue_tokens)
             * pg_catalog.date_part('epoch', v_limit.rate_period) / v_limit.rate_max_starts);
         END IF;
@@ -95,6 +97,7 @@ BEGIN
     END IF;
   END IF;
   IF v_budget <= 0 THEN
+    retry_at := v_queue_due;
     RETURN;
   END IF;
 
@@ -198,6 +201,9 @@ BEGIN
     END LOOP;
   END IF;
 
+  IF v_queue_due IS NOT NULL AND pg_catalog.cardinality(step_ids) = v_budget THEN
+    retry_at := LEAST(coalesce(retry_at, 'infinity'), v_queue_due);
+  END IF;
   IF v_queue_is_limited THEN
     limited_ids := step_ids;
     IF v_queue_rated AND pg_catalog.cardinality(step_ids) > 0 THEN
