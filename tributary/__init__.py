@@ -17,6 +17,7 @@ from tributary.errors import (
     Discard,
     DuplicateTaskName,
     EmptyWorkflow,
+    FlowLimitError,
     InvalidTask,
     MissingKey,
     ResultEncodeError,
@@ -29,6 +30,7 @@ from tributary.errors import (
     WorkerDefinitionError,
     WorkflowValidationError,
 )
+from tributary.flow_limits import FlowLimit
 from tributary.hooks import Hook, LoggingHook, MetricsHook, RuntimeEvent, TaskPayload, WorkPayload
 from tributary.step import Step
 from tributary.worker import Worker, Workers
@@ -46,6 +48,8 @@ __all__ = [
     "DuplicateTaskName",
     "EmptyWorkflow",
     "EncryptHook",
+    "FlowLimit",
+    "FlowLimitError",
     "Hook",
     "InsertOpts",
     "InvalidTask",
