@@ -18,9 +18,14 @@ ALTER TABLE tributary.steps
   ADD CONSTRAINT steps_concurrency_key_bounded
     CHECK (concurrency_key <> '' AND pg_catalog.length(concurrency_key) <= 255);
 
-CREATE INDEX steps_running_queue_idx ON tributary.steps (queue) WHERE state = 'running';
+-- The predicates name lease_expires_at, not the state (a lease is set exactly while a step runs:
+-- steps_lease_set_iff_running), so a query that looks up running steps by id (heartbeat,
+-- complete) can never pick these indexes over the primary key. The queue index's predicate is
+-- one only claim_step states (a lease is always finite): rescue's "lease_expires_at < now"
+-- implies "IS NOT NULL", and on a small table the planner would scan this index for it.
+CREATE INDEX steps_running_queue_idx ON tributary.steps (queue) WHERE lease_expires_at > '-infinity';
 CREATE INDEX steps_running_key_idx ON tributary.steps (concurrency_key)
-  WHERE state = 'running' AND concurrency_key IS NOT NULL;
+  WHERE lease_expires_at IS NOT NULL AND concurrency_key IS NOT NULL;
 
 COMMENT ON COLUMN tributary.steps.concurrency_key IS
   'Task option: the concurrency key whose limits (tributary.flow_limits, scope key) claim_step obeys for this step; NULL: none. 1 to 255 characters.';

@@ -17,8 +17,8 @@
 -- next claimer of the same queue or key counts the running steps after this claim committed:
 -- a limit is never exceeded.
 --
--- Cost: one primary-key lookup per limited queue or distinct key met; the running steps of a
--- queue or key are counted on steps_running_queue_idx / steps_running_key_idx, reading at most
+-- Cost: one primary-key lookup per limited queue or distinct key met; the running steps (a lease
+-- is set exactly while a step runs) of a queue or key are counted on steps_running_queue_idx / steps_running_key_idx, reading at most
 -- the limit's number of entries; the candidates are read from steps_ready_idx in claim order
 -- until p_max_steps are chosen. A candidate whose key is full is read and passed over, so a
 -- claim reads past the waiting steps of full keys that come first in claim order.
@@ -76,7 +76,7 @@ BEGIN
       IF v_limit.max_running IS NOT NULL THEN
         SELECT pg_catalog.count(*)::integer INTO v_running
         FROM (SELECT 1 FROM tributary.steps AS s
-              WHERE s.state = 'running' AND s.queue = p_queue
+              WHERE s.lease_expires_at > '-infinity' AND s.queue = p_queue
               LIMIT v_limit.max_running) AS running;
         v_budget := LEAST(v_budget, v_limit.max_running - v_running);
       END IF;
@@ -145,7 +145,7 @@ BEGIN
           IF v_limit.max_running IS NOT NULL THEN
             SELECT pg_catalog.count(*)::integer INTO v_running
             FROM (SELECT 1 FROM tributary.steps AS s
-                  WHERE s.state = 'running' AND s.concurrency_key = v_step.concurrency_key
+                  WHERE s.lease_expires_at IS NOT NULL AND s.concurrency_key = v_step.concurrency_key
                   LIMIT v_limit.max_running) AS running;
             v_left[v_i] := v_limit.max_running - v_running;
           END IF;

@@ -12,8 +12,8 @@ BEGIN;
 CREATE OR REPLACE VIEW tributary.flow_limit_status AS
 SELECT f.scope, f.name, f.max_running,
        CASE f.scope
-         WHEN 'queue' THEN (SELECT pg_catalog.count(*) FROM tributary.steps AS s WHERE s.state = 'running' AND s.queue = f.name)
-         ELSE (SELECT pg_catalog.count(*) FROM tributary.steps AS s WHERE s.state = 'running' AND s.concurrency_key = f.name)
+         WHEN 'queue' THEN (SELECT pg_catalog.count(*) FROM tributary.steps AS s WHERE s.lease_expires_at > '-infinity' AND s.queue = f.name)
+         ELSE (SELECT pg_catalog.count(*) FROM tributary.steps AS s WHERE s.lease_expires_at IS NOT NULL AND s.concurrency_key = f.name)
        END AS running,
        f.rate_max_starts, f.rate_period,
        CASE WHEN f.rate_max_starts IS NOT NULL THEN
