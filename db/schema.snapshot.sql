@@ -366,7 +366,7 @@ BEGIN
       IF v_limit.max_running IS NOT NULL THEN
         SELECT pg_catalog.count(*)::integer INTO v_running
         FROM (SELECT 1 FROM tributary.steps AS s
-              WHERE s.lease_expires_at > '-infinity' AND s.queue = p_queue
+              WHERE s.lease_expires_at > '-infinity' AND s.queue = p_queue AND s.state = 'running'
               LIMIT v_limit.max_running) AS running;
         v_budget := LEAST(v_budget, v_limit.max_running - v_running);
       END IF;
@@ -435,6 +435,7 @@ BEGIN
             SELECT pg_catalog.count(*)::integer INTO v_running
             FROM (SELECT 1 FROM tributary.steps AS s
                   WHERE s.lease_expires_at IS NOT NULL AND s.concurrency_key = v_step.concurrency_key
+                    AND s.state = 'running'
                   LIMIT v_limit.max_running) AS running;
             v_left[v_i] := v_limit.max_running - v_running;
           END IF;

@@ -19,7 +19,9 @@
 --
 -- Cost: one primary-key lookup per limited queue or distinct key met; the running steps (a lease
 -- is set exactly while a step runs) of a queue or key are counted on steps_running_queue_idx / steps_running_key_idx, reading at most
--- the limit's number of entries; the candidates are read from steps_ready_idx in claim order
+-- the limit's number of entries (each count also reads the state from the row: an index-only
+-- scan would never mark the entries of steps that stopped running as dead, and a count would
+-- read every one of them until vacuum); the candidates are read from steps_ready_idx in claim order
 -- until p_max_steps are chosen. A candidate whose key is full is read and passed over, so a
 -- claim reads past the waiting steps of full keys that come first in claim order.
 BEGIN;
@@ -76,7 +78,7 @@ BEGIN
       IF v_limit.max_running IS NOT NULL THEN
         SELECT pg_catalog.count(*)::integer INTO v_running
         FROM (SELECT 1 FROM tributary.steps AS s
-              WHERE s.lease_expires_at > '-infinity' AND s.queue = p_queue
+              WHERE s.lease_expires_at > '-infinity' AND s.queue = p_queue AND s.state = 'running'
               LIMIT v_limit.max_running) AS running;
         v_budget := LEAST(v_budget, v_limit.max_running - v_running);
       END IF;
@@ -146,6 +148,7 @@ BEGIN
             SELECT pg_catalog.count(*)::integer INTO v_running
             FROM (SELECT 1 FROM tributary.steps AS s
                   WHERE s.lease_expires_at IS NOT NULL AND s.concurrency_key = v_step.concurrency_key
+                    AND s.state = 'running'
                   LIMIT v_limit.max_running) AS running;
             v_left[v_i] := v_limit.max_running - v_running;
           END IF;
