@@ -117,7 +117,8 @@ def run(setup: Setup, keys: int | None) -> float:
         rate = drain(dsn)
         with psycopg.connect(dsn, autocommit=True) as conn:
             row = conn.execute("SELECT count(*) FROM tributary.steps WHERE state <> 'completed'").fetchone()
-            assert row is not None and row[0] == 0, "every step completed"
+            assert row is not None
+            assert row[0] == 0, "every step completed"
         return rate
 
 
