@@ -160,8 +160,7 @@ class Call(StepArgs):
     kind = "call"
     n: int = 0
 
-    @classmethod
-    def insert_opts(cls) -> InsertOpts:
+    def insert_opts(self) -> InsertOpts:
         return InsertOpts(concurrency_key="api:default")
 
 
