@@ -30,7 +30,7 @@ from bench._database import bench_database
 STEPS = 4_000
 CONNECTIONS = 4
 BATCH = 10
-ROUNDS = 3
+ROUNDS = 5
 QUEUE = "bench"
 FAR_ABOVE = 1_000_000
 
