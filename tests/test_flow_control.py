@@ -25,6 +25,7 @@ from tests.engine_helpers import (
     complete_step,
     complete_steps,
     create_workflow,
+    drain_notifications,
     run_in_threads,
     task,
 )
@@ -256,3 +257,42 @@ def test_the_cli_shows_the_limits(dsn: str, conn: Conn, capsys: pytest.CaptureFi
     assert "60 per 0:01:00" in out
     assert main(["status", "--dsn", dsn]) == 0
     assert "api:github" in capsys.readouterr().out
+
+
+SLOT_FREED = "tributary_slot_freed"
+
+
+def test_every_way_a_limited_step_stops_running_notifies_its_queue(connect: Connect) -> None:
+    """complete, fail (retry and discard), release, rescue, hand-back and cancel of a step
+    claimed under a limit each send tributary_slot_freed with its queue; an unlimited step's
+    end sends nothing."""
+    conn, listener = connect(), connect()
+    listener.execute(f"LISTEN {SLOT_FREED}")
+    conn.execute("SELECT tributary.set_concurrency_limit('key', 'k:1', 100)")
+    ends = {
+        "complete": "SELECT tributary.complete_step(%s, %s)",
+        "retry": 'SELECT tributary.fail_step(%s, %s, \'{"message": "again"}\', true)',
+        "discard": 'SELECT tributary.fail_step(%s, %s, \'{"message": "no"}\', false)',
+        "release": "SELECT tributary.release_steps(ARRAY[%s]::bigint[], ARRAY[%s]::integer[])",
+        "hand_back": "SELECT tributary.hand_back_step(%s, %s, 'unknown_kind')",
+    }
+    for end, statement in ends.items():
+        queue = f"fc-{end}"
+        create_workflow(conn, end, [task("t", queue=queue, concurrency_key="k:1")])
+        (step,) = claim(conn, queue, "w")
+        conn.execute(statement, (step.step_id, step.attempt))
+        assert drain_notifications(listener, conn, SLOT_FREED) == [queue], end
+    rescued = create_workflow(conn, "rescue", [task("t", queue="fc-rescue", concurrency_key="k:1")])
+    claim(conn, "fc-rescue", "w")
+    conn.execute("SELECT tributary_test.expire_lease(%s, 't')", (rescued,))
+    conn.execute("SELECT tributary.rescue_expired_steps()")
+    assert drain_notifications(listener, conn, SLOT_FREED) == ["fc-rescue"], "rescue"
+    cancelled = create_workflow(conn, "cancel", [task("t", queue="fc-cancel", concurrency_key="k:1")])
+    claim(conn, "fc-cancel", "w")
+    conn.execute("SELECT tributary.cancel_workflow(%s)", (cancelled,))
+    assert drain_notifications(listener, conn, SLOT_FREED) == ["fc-cancel"], "cancel"
+
+    create_workflow(conn, "unlimited", [task("t", queue="fc-plain", concurrency_key="k:2")])
+    (plain,) = claim(conn, "fc-plain", "w")
+    complete_step(conn, plain.step_id, plain.attempt)
+    assert drain_notifications(listener, conn, SLOT_FREED) == [], "a step claimed under no limit"
