@@ -2830,6 +2830,9 @@ BEGIN
       rate_period = EXCLUDED.rate_period,
       tokens = LEAST(f.tokens, EXCLUDED.rate_max_starts),
       updated_at = EXCLUDED.updated_at;
+  IF p_scope = 'queue' THEN
+    PERFORM tributary._notify_available(ARRAY[p_name]);
+  END IF;
 END;
 $$;
 COMMENT ON FUNCTION tributary.set_rate_limit(p_scope text, p_name text, p_max_starts integer, p_period interval) IS 'Sets a rate limit: at most p_max_starts claims per p_period of a queue (scope queue) or concurrency key (scope key), as a token bucket; a step over it waits. TB223 p_max_starts < 1 or NULL; TB224 period <= 0, over a year or NULL; TB221 scope; TB222 name.';

@@ -3,9 +3,9 @@
 --
 -- After claim_step(p_queue, ...) in this session returned fewer steps than asked because a rate
 -- limit (or a concurrency key's row held by a concurrent claimer) held a step back: how long
--- until claiming again can take it (zero when at once). NULL when the last limited claim of the
--- queue in this session held nothing back, or when the queue's last claim here had no limit in
--- force. A worker waits that long, not its whole poll interval. Reads the session setting
+-- until claiming again can take it (zero when at once). NULL when the last claim of the queue in
+-- this session that ran under a limit held nothing back, or none did (a claim under no limit
+-- leaves the setting alone). A worker waits that long, not its whole poll interval. Reads the session setting
 -- tributary.claim_retry_at that claim_step leaves ('<queue> <timestamptz>'); reads no table.
 BEGIN;
 

@@ -1,6 +1,7 @@
 -- Deploy tributary:functions/set_rate_limit
 -- requires: tables/flow_limits
 -- requires: functions/_check_flow_target
+-- requires: functions/_notify_available
 --
 -- Sets (or changes) a rate limit: at most p_max_starts claims of steps of a queue (p_scope
 -- 'queue') or of a concurrency key (p_scope 'key') per p_period, shared by every worker process.
@@ -8,7 +9,8 @@
 -- p_period: a burst of at most p_max_starts, then one start every p_period / p_max_starts; over
 -- any span of time t at most p_max_starts * (1 + t / p_period) starts. A new bucket starts full;
 -- a changed one keeps its tokens (at most the new capacity). A step over the limit stays
--- available, in its place. TB223 for a NULL, zero or negative p_max_starts; TB224 for a NULL,
+-- available, in its place. Wakes the queue's workers (scope queue), as a raised rate may let a
+-- waiting step start. TB223 for a NULL, zero or negative p_max_starts; TB224 for a NULL,
 -- zero or negative period or one over a year; TB221/TB222 (see _check_flow_target). Writes one
 -- row by primary key.
 BEGIN;
@@ -39,6 +41,9 @@ BEGIN
       rate_period = EXCLUDED.rate_period,
       tokens = LEAST(f.tokens, EXCLUDED.rate_max_starts),
       updated_at = EXCLUDED.updated_at;
+  IF p_scope = 'queue' THEN
+    PERFORM tributary._notify_available(ARRAY[p_name]);
+  END IF;
 END;
 $$;
 
