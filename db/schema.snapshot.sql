@@ -352,16 +352,29 @@ DECLARE
   v_per double precision[] := '{}';       --   seconds per token (NULL: no rate limit)
   v_taken integer[] := '{}';              --   how many of its steps this claim took
   v_is_limited boolean[] := '{}';         --   whether it has a limit
-  v_holds_key boolean := false;
+  -- Whether this transaction already holds a row of flow_limits (an earlier claim in it).
+  v_holds_key boolean := coalesce(pg_catalog.current_setting('tributary.holds_flow_limit', true)
+                                  = pg_catalog.pg_current_xact_id_if_assigned()::text, false);
 BEGIN
   step_ids := '{}';
   limited_ids := '{}';
   retry_at := NULL;
   IF p_queue_limited THEN
-    SELECT f.* INTO v_limit FROM tributary.flow_limits AS f
-    WHERE f.scope = 'queue' AND f.name = p_queue
-    FOR UPDATE;
+    IF v_holds_key THEN
+      SELECT f.* INTO v_limit FROM tributary.flow_limits AS f
+      WHERE f.scope = 'queue' AND f.name = p_queue
+      FOR UPDATE SKIP LOCKED;
+      IF NOT FOUND AND EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'queue' AND f.name = p_queue) THEN
+        retry_at := p_now;  -- another claimer holds the queue's row: come back at once
+        RETURN;
+      END IF;
+    ELSE
+      SELECT f.* INTO v_limit FROM tributary.flow_limits AS f
+      WHERE f.scope = 'queue' AND f.name = p_queue
+      FOR UPDATE;
+    END IF;
     IF FOUND THEN
+      v_holds_key := true;
       v_queue_is_limited := true;
       IF v_limit.max_running IS NOT NULL THEN
         SELECT pg_catalog.count(*)::integer INTO v_running
@@ -428,7 +441,9 @@ BEGIN
         v_i := pg_catalog.cardinality(v_keys);
         v_taken := v_taken || 0;
         IF FOUND THEN
-          v_holds_key := true;
+          IF NOT v_holds_key THEN
+            v_holds_key := true;
+          END IF;
           v_is_limited := v_is_limited || true;
           v_left := v_left || p_max_steps;
           IF v_limit.max_running IS NOT NULL THEN

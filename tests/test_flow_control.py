@@ -296,3 +296,28 @@ def test_every_way_a_limited_step_stops_running_notifies_its_queue(connect: Conn
     (plain,) = claim(conn, "fc-plain", "w")
     complete_step(conn, plain.step_id, plain.attempt)
     assert drain_notifications(listener, conn, SLOT_FREED) == [], "a step claimed under no limit"
+
+
+def test_claims_of_several_queues_in_one_transaction_never_wait_in_a_cycle(connect: Connect) -> None:
+    """A worker claims several queues in one transaction (with a completion). Transaction 1 holds
+    the key's row (from a claim of queue fc-a) and then claims queue fc-q, whose row transaction 2
+    holds while it claims a step of the same key: neither waits for the other (the old rule, "wait
+    for the first key row of a claim", deadlocked here); each leaves the busy rows' steps and is
+    told to come back at once."""
+    setup, one, two = connect(), connect(autocommit=False), connect(autocommit=False)
+    setup.execute("SELECT tributary.set_concurrency_limit('key', 'k:shared', 10)")
+    setup.execute("SELECT tributary.set_concurrency_limit('queue', 'fc-q', 10)")
+    create_workflow(setup, "a", [task("a", queue="fc-a", concurrency_key="k:shared")])
+    create_workflow(setup, "q", [task(f"q{i}", queue="fc-q", concurrency_key="k:shared") for i in range(2)])
+    for conn in (one, two):
+        conn.execute("SET lock_timeout = '3s'")  # a wait would fail the test instead of hanging it
+    assert [s.task_name for s in claim(one, "fc-a", "w1")] == ["a"]  # one holds the key's row
+    assert claim(two, "fc-q", "w2", 2) == []  # two holds fc-q's row; the key's row is busy
+    row = two.execute("SELECT tributary.claim_retry_in('fc-q')").fetchone()
+    assert row == (timedelta(0),)
+    assert claim(one, "fc-q", "w1", 2) == []  # fc-q's row is busy
+    row = one.execute("SELECT tributary.claim_retry_in('fc-q')").fetchone()
+    assert row == (timedelta(0),)
+    two.rollback()
+    assert [s.task_name for s in claim(one, "fc-q", "w1", 2)] == ["q0", "q1"]  # free now
+    one.commit()

@@ -8,11 +8,14 @@
 -- limit (flow_limited); and, when a rate limit or a busy key held a step back, when to claim
 -- again (retry_at).
 --
--- Locks, in this order so claimers never deadlock: the queue's row of flow_limits (FOR UPDATE,
--- waiting), then the candidates one by one in claim order (SKIP LOCKED, like the plain claim),
--- then the row of each limited key met: the first one waiting, the next ones SKIP LOCKED (a key
--- row held by another claimer that way makes this claim leave that key's steps and ask for an
--- immediate retry). A claimer waits only while it holds no key row, so no cycle of waits forms.
+-- Locks, in this order so claimers never deadlock: the queue's row of flow_limits, then the
+-- candidates one by one in claim order (SKIP LOCKED, like the plain claim), then the row of each
+-- limited key met. It waits for a flow_limits row only while its transaction holds none (the
+-- session setting tributary.holds_flow_limit names the transaction that took one: a worker
+-- claims several queues in one transaction, and a function's SET clauses would undo a
+-- transaction-local setting at its exit); any other it takes SKIP LOCKED: a queue row held elsewhere makes the claim
+-- take nothing, a key row held elsewhere makes it leave that key's steps, and either asks for an
+-- immediate retry. A transaction waits only while it holds no such row, so no cycle of waits forms.
 -- The row locks are held until the claim's transaction ends, so under READ COMMITTED the
 -- next claimer of the same queue or key counts the running steps after this claim committed:
 -- a limit is never exceeded.
@@ -63,17 +66,31 @@ DECLARE
   v_per double precision[] := '{}';       --   seconds per token (NULL: no rate limit)
   v_taken integer[] := '{}';              --   how many of its steps this claim took
   v_is_limited boolean[] := '{}';         --   whether it has a limit
-  v_holds_key boolean := false;
+  -- Whether this transaction already holds a row of flow_limits (an earlier claim in it).
+  v_holds_key boolean := coalesce(pg_catalog.current_setting('tributary.holds_flow_limit', true)
+                                  = pg_catalog.pg_current_xact_id_if_assigned()::text, false);
 BEGIN
   step_ids := '{}';
   limited_ids := '{}';
   retry_at := NULL;
 
   IF p_queue_limited THEN
-    SELECT f.* INTO v_limit FROM tributary.flow_limits AS f
-    WHERE f.scope = 'queue' AND f.name = p_queue
-    FOR UPDATE;
+    IF v_holds_key THEN
+      SELECT f.* INTO v_limit FROM tributary.flow_limits AS f
+      WHERE f.scope = 'queue' AND f.name = p_queue
+      FOR UPDATE SKIP LOCKED;
+      IF NOT FOUND AND EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'queue' AND f.name = p_queue) THEN
+        retry_at := p_now;  -- another claimer holds the queue's row: come back at once
+        RETURN;
+      END IF;
+    ELSE
+      SELECT f.* INTO v_limit FROM tributary.flow_limits AS f
+      WHERE f.scope = 'queue' AND f.name = p_queue
+      FOR UPDATE;
+    END IF;
     IF FOUND THEN
+      v_holds_key := true;
+      PERFORM pg_catalog.set_config('tributary.holds_flow_limit', pg_catalog.pg_current_xact_id_if_assigned()::text, false);
       v_queue_is_limited := true;
       IF v_limit.max_running IS NOT NULL THEN
         SELECT pg_catalog.count(*)::integer INTO v_running
@@ -141,7 +158,10 @@ BEGIN
         v_i := pg_catalog.cardinality(v_keys);
         v_taken := v_taken || 0;
         IF FOUND THEN
-          v_holds_key := true;
+          IF NOT v_holds_key THEN
+            v_holds_key := true;
+            PERFORM pg_catalog.set_config('tributary.holds_flow_limit', pg_catalog.pg_current_xact_id_if_assigned()::text, false);
+          END IF;
           v_is_limited := v_is_limited || true;
           v_left := v_left || p_max_steps;
           IF v_limit.max_running IS NOT NULL THEN
