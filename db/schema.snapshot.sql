@@ -205,10 +205,13 @@ CREATE TABLE tributary.steps (
     map_index integer,
     run_if jsonb,
     run_when text DEFAULT 'all_completed'::text NOT NULL,
+    concurrency_key text,
+    flow_limited boolean DEFAULT false NOT NULL,
     CONSTRAINT steps_attempt_within_max CHECK (((attempt >= 0) AND (attempt <= max_attempts))),
     CONSTRAINT steps_attempts_left_bounded CHECK (((max_attempts - attempt) <= 1000000)),
     CONSTRAINT steps_available_means_no_remaining_deps CHECK (((state <> 'available'::text) OR (remaining_deps = 0))),
     CONSTRAINT steps_cancel_reason_iff_cancelled CHECK (((state = 'cancelled'::text) = (cancel_reason IS NOT NULL))),
+    CONSTRAINT steps_concurrency_key_bounded CHECK (((concurrency_key <> ''::text) AND (length(concurrency_key) <= 255))),
     CONSTRAINT steps_depends_on_has_no_nulls CHECK ((array_position(depends_on, NULL::text) IS NULL)),
     CONSTRAINT steps_errors_is_array CHECK ((jsonb_typeof(errors) = 'array'::text)),
     CONSTRAINT steps_finalized_at_set_iff_final CHECK (((state = ANY (ARRAY['completed'::text, 'discarded'::text, 'cancelled'::text, 'skipped'::text])) = (finalized_at IS NOT NULL))),
@@ -272,6 +275,8 @@ COMMENT ON COLUMN tributary.steps.map_step_id IS 'Element of a map: the map step
 COMMENT ON COLUMN tributary.steps.map_index IS 'Element of a map: its position in the array, from 0.';
 COMMENT ON COLUMN tributary.steps.run_if IS 'Branch condition: {"dependency": value}; the step is skipped unless each such dependency''s result contains the value (jsonb @>).';
 COMMENT ON COLUMN tributary.steps.run_when IS 'all_completed: runs when every dependency completed (skipped if one was skipped); any_completed: runs when every dependency finished and at least one completed.';
+COMMENT ON COLUMN tributary.steps.concurrency_key IS 'Task option: the concurrency key whose limits (tributary.flow_limits, scope key) claim_step obeys for this step; NULL: none. 1 to 255 characters.';
+COMMENT ON COLUMN tributary.steps.flow_limited IS 'Engine: the current or last attempt was claimed under a concurrency or rate limit; its end wakes the queue''s workers.';
 COMMENT ON CONSTRAINT steps_attempts_left_bounded ON tributary.steps IS 'At most 1,000,000 attempts left: max_attempts <= 1,000,000 at creation; a release (which does not count the attempt) keeps the number left.';
 CREATE FUNCTION tributary._check_attempt(p_step_id bigint, p_attempt integer) RETURNS tributary.steps
     LANGUAGE plpgsql
@@ -306,6 +311,28 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary._check_attempt(p_step_id bigint, p_attempt integer) IS 'Internal: locks a step and returns it when p_attempt holds it; raises TB006 unknown step, TB008 cancelled, TB007 stale attempt.';
+CREATE FUNCTION tributary._check_flow_target(p_scope text, p_name text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+BEGIN
+  IF p_scope IS NULL OR p_scope NOT IN ('queue', 'key') THEN
+    RAISE EXCEPTION 'a limit applies to a ''queue'' or a ''key'', got %', pg_catalog.quote_nullable(p_scope)
+      USING ERRCODE = 'TB221',
+            DETAIL = pg_catalog.format('limit on %s', pg_catalog.quote_nullable(p_name)),
+            HINT = 'Pass ''queue'' with a queue name, or ''key'' with a concurrency key such as ''customer:42''.';
+  END IF;
+  IF p_name IS NULL OR p_name = '' OR pg_catalog.length(p_name) > 255 THEN
+    RAISE EXCEPTION 'a % limit needs a % of 1 to 255 characters, got %', p_scope,
+                    CASE p_scope WHEN 'queue' THEN 'queue name' ELSE 'concurrency key' END,
+                    CASE WHEN pg_catalog.length(p_name) > 255 THEN pg_catalog.format('%s characters', pg_catalog.length(p_name))
+                         ELSE pg_catalog.quote_nullable(p_name) END
+      USING ERRCODE = 'TB222';
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION tributary._check_flow_target(p_scope text, p_name text) IS 'Internal: TB221 unless p_scope is queue or key; TB222 for a NULL, empty or over-255-character name.';
 CREATE FUNCTION tributary._check_time_zone(p_time_zone text) RETURNS void
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -325,6 +352,199 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary._check_time_zone(p_time_zone text) IS 'Internal: raises TB202 unless PostgreSQL knows the time zone.';
+CREATE FUNCTION tributary._claim_under_limits(p_queue text, p_max_steps integer, p_now timestamp with time zone, p_queue_limited boolean, p_keys_limited boolean, OUT step_ids bigint[], OUT limited_ids bigint[], OUT retry_at timestamp with time zone) RETURNS record
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_limit tributary.flow_limits%ROWTYPE;
+  v_budget integer := p_max_steps;
+  v_running integer;
+  v_queue_tokens double precision;       -- NULL: the queue has no rate limit
+  v_queue_rated boolean := false;
+  v_queue_is_limited boolean := false;
+  v_queue_due timestamptz;               -- when the queue's next token is due, if its bucket caps this claim
+  v_candidates refcursor;
+  v_step record;
+  v_i integer;
+  v_keys text[] := '{}';                  -- the keys met, and per key:
+  v_left integer[] := '{}';               --   how many more of its steps this claim may take
+  v_tokens double precision[] := '{}';    --   its bucket's tokens now (NULL: no rate limit)
+  v_per double precision[] := '{}';       --   seconds per token (NULL: no rate limit)
+  v_taken integer[] := '{}';              --   how many of its steps this claim took
+  v_is_limited boolean[] := '{}';         --   whether it has a limit
+  -- Whether this transaction already holds a row of flow_limits (an earlier claim in it).
+  v_holds_key boolean := coalesce(pg_catalog.current_setting('tributary.holds_flow_limit', true)
+                                  = pg_catalog.pg_current_xact_id_if_assigned()::text, false);
+BEGIN
+  step_ids := '{}';
+  limited_ids := '{}';
+  retry_at := NULL;
+  IF p_queue_limited THEN
+    IF v_holds_key THEN
+      SELECT f.* INTO v_limit FROM tributary.flow_limits AS f
+      WHERE f.scope = 'queue' AND f.name = p_queue
+      FOR UPDATE SKIP LOCKED;
+      IF NOT FOUND AND EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'queue' AND f.name = p_queue) THEN
+        retry_at := p_now;  -- another claimer holds the queue's row: come back at once
+        RETURN;
+      END IF;
+    ELSE
+      SELECT f.* INTO v_limit FROM tributary.flow_limits AS f
+      WHERE f.scope = 'queue' AND f.name = p_queue
+      FOR UPDATE;
+    END IF;
+    IF FOUND THEN
+      v_holds_key := true;
+      v_queue_is_limited := true;
+      IF v_limit.max_running IS NOT NULL THEN
+        SELECT pg_catalog.count(*)::integer INTO v_running
+        FROM (SELECT 1 FROM tributary.steps AS s
+              WHERE s.lease_expires_at > '-infinity' AND s.queue = p_queue AND s.state = 'running'
+              LIMIT v_limit.max_running) AS running;
+        v_budget := LEAST(v_budget, v_limit.max_running - v_running);
+      END IF;
+      IF v_limit.rate_max_starts IS NOT NULL THEN
+        v_queue_rated := true;
+        v_queue_tokens := LEAST(v_limit.rate_max_starts::double precision,
+          coalesce(v_limit.tokens + GREATEST(0, pg_catalog.date_part('epoch', p_now - v_limit.tokens_at))
+                     / pg_catalog.date_part('epoch', v_limit.rate_period) * v_limit.rate_max_starts,
+                   v_limit.rate_max_starts));
+        IF v_queue_tokens < v_budget THEN
+          -- The bucket caps this claim: if it takes all it may, the next token is due then.
+          v_budget := pg_catalog.floor(v_queue_tokens)::integer;
+          v_queue_due := p_now + pg_catalog.make_interval(secs =>
+            (pg_catalog.floor(v_queue_tokens) + 1 - v_queue_tokens)
+            * pg_catalog.date_part('epoch', v_limit.rate_period) / v_limit.rate_max_starts);
+        END IF;
+      END IF;
+    END IF;
+  END IF;
+  IF v_budget <= 0 THEN
+    retry_at := v_queue_due;
+    RETURN;
+  END IF;
+  IF NOT p_keys_limited THEN
+    step_ids := ARRAY(
+      SELECT r.id
+      FROM tributary.steps AS r
+      WHERE r.state = 'available' AND r.queue = p_queue AND r.scheduled_at <= p_now
+      ORDER BY r.priority DESC, r.scheduled_at, r.id
+      LIMIT v_budget
+      FOR NO KEY UPDATE SKIP LOCKED);
+  ELSE
+    OPEN v_candidates NO SCROLL FOR
+      SELECT r.id, r.concurrency_key
+      FROM tributary.steps AS r
+      WHERE r.state = 'available' AND r.queue = p_queue AND r.scheduled_at <= p_now
+      ORDER BY r.priority DESC, r.scheduled_at, r.id
+      FOR NO KEY UPDATE SKIP LOCKED;
+    WHILE pg_catalog.cardinality(step_ids) < v_budget LOOP
+      FETCH v_candidates INTO v_step;
+      EXIT WHEN NOT FOUND;
+      IF v_step.concurrency_key IS NULL THEN
+        step_ids := step_ids || v_step.id;
+        CONTINUE;
+      END IF;
+      v_i := pg_catalog.array_position(v_keys, v_step.concurrency_key);
+      IF v_i IS NULL THEN
+        -- The first step of this key: its limits, under its row's lock.
+        IF v_holds_key THEN
+          SELECT f.* INTO v_limit FROM tributary.flow_limits AS f
+          WHERE f.scope = 'key' AND f.name = v_step.concurrency_key
+          FOR UPDATE SKIP LOCKED;
+        ELSE
+          SELECT f.* INTO v_limit FROM tributary.flow_limits AS f
+          WHERE f.scope = 'key' AND f.name = v_step.concurrency_key
+          FOR UPDATE;
+        END IF;
+        v_keys := v_keys || v_step.concurrency_key;
+        v_i := pg_catalog.cardinality(v_keys);
+        v_taken := v_taken || 0;
+        IF FOUND THEN
+          IF NOT v_holds_key THEN
+            v_holds_key := true;
+          END IF;
+          v_is_limited := v_is_limited || true;
+          v_left := v_left || p_max_steps;
+          IF v_limit.max_running IS NOT NULL THEN
+            SELECT pg_catalog.count(*)::integer INTO v_running
+            FROM (SELECT 1 FROM tributary.steps AS s
+                  WHERE s.lease_expires_at IS NOT NULL AND s.concurrency_key = v_step.concurrency_key
+                    AND s.state = 'running'
+                  LIMIT v_limit.max_running) AS running;
+            v_left[v_i] := v_limit.max_running - v_running;
+          END IF;
+          IF v_limit.rate_max_starts IS NOT NULL THEN
+            v_per := v_per || (pg_catalog.date_part('epoch', v_limit.rate_period) / v_limit.rate_max_starts);
+            v_tokens := v_tokens || LEAST(v_limit.rate_max_starts::double precision,
+              coalesce(v_limit.tokens + GREATEST(0, pg_catalog.date_part('epoch', p_now - v_limit.tokens_at)) / v_per[v_i],
+                       v_limit.rate_max_starts));
+          ELSE
+            v_per := v_per || NULL::double precision;
+            v_tokens := v_tokens || NULL::double precision;
+          END IF;
+        ELSIF v_holds_key AND EXISTS (SELECT 1 FROM tributary.flow_limits AS f
+                                      WHERE f.scope = 'key' AND f.name = v_step.concurrency_key) THEN
+          -- Another claimer holds this key's row: leave its steps, and come back at once.
+          v_is_limited := v_is_limited || true;
+          v_left := v_left || 0;
+          v_per := v_per || NULL::double precision;
+          v_tokens := v_tokens || NULL::double precision;
+          retry_at := LEAST(retry_at, p_now);
+          IF retry_at IS NULL THEN retry_at := p_now; END IF;
+        ELSE
+          v_is_limited := v_is_limited || false;
+          v_left := v_left || p_max_steps;
+          v_per := v_per || NULL::double precision;
+          v_tokens := v_tokens || NULL::double precision;
+        END IF;
+      END IF;
+      IF v_left[v_i] <= 0 THEN
+        CONTINUE;
+      END IF;
+      IF v_tokens[v_i] IS NOT NULL AND v_tokens[v_i] - v_taken[v_i] < 1 THEN
+        retry_at := LEAST(coalesce(retry_at, 'infinity'), p_now + pg_catalog.make_interval(
+          secs => (1 - (v_tokens[v_i] - v_taken[v_i])) * v_per[v_i]));
+        CONTINUE;
+      END IF;
+      v_left[v_i] := v_left[v_i] - 1;
+      v_taken[v_i] := v_taken[v_i] + 1;
+      step_ids := step_ids || v_step.id;
+      IF v_is_limited[v_i] THEN
+        limited_ids := limited_ids || v_step.id;
+      END IF;
+    END LOOP;
+    CLOSE v_candidates;
+    -- Each rated key pays one token per step taken.
+    FOR v_i IN 1 .. pg_catalog.cardinality(v_keys) LOOP
+      IF v_tokens[v_i] IS NOT NULL AND v_taken[v_i] > 0 THEN
+        UPDATE tributary.flow_limits AS f
+        SET tokens = v_tokens[v_i] - v_taken[v_i], tokens_at = p_now
+        WHERE f.scope = 'key' AND f.name = v_keys[v_i];
+      END IF;
+    END LOOP;
+  END IF;
+  IF v_queue_due IS NOT NULL AND pg_catalog.cardinality(step_ids) = v_budget THEN
+    retry_at := LEAST(coalesce(retry_at, 'infinity'), v_queue_due);
+  END IF;
+  IF v_queue_is_limited THEN
+    limited_ids := step_ids;
+    IF v_queue_rated AND pg_catalog.cardinality(step_ids) > 0 THEN
+      UPDATE tributary.flow_limits AS f
+      SET tokens = v_queue_tokens - pg_catalog.cardinality(step_ids), tokens_at = p_now
+      WHERE f.scope = 'queue' AND f.name = p_queue;
+    END IF;
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION tributary._claim_under_limits(p_queue text, p_max_steps integer, p_now timestamp with time zone, p_queue_limited boolean, p_keys_limited boolean, OUT step_ids bigint[], OUT limited_ids bigint[], OUT retry_at timestamp with time zone) IS 'Internal (claim_step): chooses and locks the steps to claim under the queue''s and the keys'' concurrency and rate limits; returns them, those claimed under a limit, and when to retry if a rate limit held a step back.';
 CREATE FUNCTION tributary._complete_waits(p_step_ids bigint[], p_results jsonb[]) RETURNS bigint[]
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -492,12 +712,12 @@ BEGIN
       THEN 'no "kind" (a non-empty string)'
     WHEN t.task - ARRAY['name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
                         'timeout', 'retry_backoff', 'scheduled_at', 'wait_for', 'sleep', 'sleep_until',
-                        'map', 'run_if', 'run_when'] <> '{}'
-      THEN (SELECT pg_catalog.format('unknown key "%s" (known: name, kind, args, depends_on, queue, priority, max_attempts, timeout, retry_backoff, scheduled_at, wait_for, sleep, sleep_until, map, run_if, run_when)', k.key)
+                        'map', 'run_if', 'run_when', 'concurrency_key'] <> '{}'
+      THEN (SELECT pg_catalog.format('unknown key "%s" (known: name, kind, args, depends_on, queue, priority, max_attempts, timeout, retry_backoff, scheduled_at, wait_for, sleep, sleep_until, map, run_if, run_when, concurrency_key)', k.key)
             FROM pg_catalog.jsonb_object_keys(t.task) AS k(key)
             WHERE k.key NOT IN ('name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
                                 'timeout', 'retry_backoff', 'scheduled_at', 'wait_for', 'sleep', 'sleep_until',
-                                'map', 'run_if', 'run_when')
+                                'map', 'run_if', 'run_when', 'concurrency_key')
             ORDER BY k.key LIMIT 1)
     WHEN pg_catalog.jsonb_typeof(t.task->'depends_on') NOT IN ('array', 'null')
       OR (pg_catalog.jsonb_typeof(t.task->'depends_on') = 'array'
@@ -523,6 +743,9 @@ BEGIN
       THEN '"retry_backoff" is not an interval string or a number of seconds'
     WHEN pg_catalog.jsonb_typeof(t.task->'scheduled_at') NOT IN ('string', 'null')
       THEN '"scheduled_at" is not a timestamp string'
+    WHEN pg_catalog.jsonb_typeof(t.task->'concurrency_key') NOT IN ('string', 'null')
+      OR t.task->>'concurrency_key' = '' OR pg_catalog.length(t.task->>'concurrency_key') > 255
+      THEN '"concurrency_key" is not a string of 1 to 255 characters'
   END AS text) AS problem
   WHERE problem.text IS NOT NULL
   ORDER BY w.ord, t.ord
@@ -745,7 +968,8 @@ BEGIN
       WITH steps AS (
         INSERT INTO tributary.steps (
           id, workflow_id, task_name, kind, args, depends_on, queue, priority, max_attempts, timeout,
-          retry_backoff, state, remaining_deps, scheduled_at, created_at, wait, map_over, map_path, run_if, run_when
+          retry_backoff, state, remaining_deps, scheduled_at, created_at, wait, map_over, map_path, run_if, run_when,
+          concurrency_key
         )
         SELECT v_step_ids[v_offsets[w.ord] + t.ord],
                v_ids[w.ord],
@@ -772,7 +996,8 @@ BEGIN
                t.task->'map'->>'over',
                t.task->'map'->>'path',
                CASE pg_catalog.jsonb_typeof(t.task->'run_if') WHEN 'object' THEN t.task->'run_if' END,
-               coalesce(t.task->>'run_when', 'all_completed')
+               coalesce(t.task->>'run_when', 'all_completed'),
+               t.task->>'concurrency_key'
         FROM (SELECT w.ord, w.wf, coalesce((w.wf->>'scheduled_at')::timestamptz, v_now) AS scheduled_at
               FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
               WHERE (v_all_new OR v_inserted ? v_ids[w.ord]::text)) AS w
@@ -1130,7 +1355,7 @@ DECLARE
 BEGIN
   FOR v_map IN
     SELECT s.id, s.workflow_id, s.task_name, s.kind, s.args, s.map_over, s.map_path, s.map_size, s.queue,
-           s.priority, s.max_attempts, s.timeout, s.retry_backoff, s.scheduled_at, s.attempt
+           s.priority, s.max_attempts, s.timeout, s.retry_backoff, s.scheduled_at, s.attempt, s.concurrency_key
     FROM tributary.steps AS s
     WHERE s.id = ANY (p_map_ids) AND s.state = 'pending' AND s.remaining_deps = 0 AND s.map_over IS NOT NULL
     ORDER BY s.id
@@ -1187,12 +1412,13 @@ BEGIN
           WITH elements AS (
             INSERT INTO tributary.steps (
               workflow_id, task_name, kind, args, depends_on, queue, priority, max_attempts, timeout,
-              retry_backoff, state, remaining_deps, scheduled_at, created_at, map_step_id, map_index
+              retry_backoff, state, remaining_deps, scheduled_at, created_at, map_step_id, map_index,
+              concurrency_key
             )
             SELECT v_map.workflow_id, v_map.task_name || '[' || (e.ord - 1) || ']', v_map.kind,
                    v_map.args || pg_catalog.jsonb_build_object('element', e.value), '{}', v_map.queue,
                    v_map.priority, v_map.max_attempts, v_map.timeout, v_map.retry_backoff, 'available', 0,
-                   v_map.scheduled_at, v_now, v_map.id, (e.ord - 1)::integer
+                   v_map.scheduled_at, v_now, v_map.id, (e.ord - 1)::integer, v_map.concurrency_key
             FROM pg_catalog.jsonb_array_elements(v_array) WITH ORDINALITY AS e(value, ord)
             ORDER BY e.ord
             RETURNING id
@@ -2090,6 +2316,22 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.cancel_workflow(p_workflow_id bigint, p_reason text) IS 'Cancels every unfinished step of a workflow (running ones learn it via heartbeat/complete_step), finalizes it as cancelled, then cancels its running child workflows. false if already finished; TB009 unknown workflow.';
+CREATE FUNCTION tributary.claim_retry_in(p_queue text) RETURNS interval
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_setting text := pg_catalog.current_setting('tributary.claim_retry_at', true);
+BEGIN
+  IF v_setting IS NULL OR p_queue IS NULL OR pg_catalog.left(v_setting, pg_catalog.length(p_queue) + 1) <> p_queue || ' ' THEN
+    RETURN NULL;
+  END IF;
+  RETURN GREATEST(interval '0',
+    pg_catalog.substr(v_setting, pg_catalog.length(p_queue) + 2)::timestamptz - tributary.now());
+END;
+$$;
+COMMENT ON FUNCTION tributary.claim_retry_in(p_queue text) IS 'After a claim_step of the queue in this session held a step back for a rate limit: how long until a claim can take it (0: now); NULL otherwise.';
 CREATE FUNCTION tributary.claim_step(p_queue text, p_worker_id text, p_max_steps integer DEFAULT 1) RETURNS TABLE(step_id bigint, workflow_id bigint, task_name text, kind text, args jsonb, attempt integer, max_attempts integer, queue text, priority integer, timeout interval, deadline_at timestamp with time zone, lease_expires_at timestamp with time zone, dependency_results jsonb, has_dependents boolean)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -2103,6 +2345,11 @@ CREATE FUNCTION tributary.claim_step(p_queue text, p_worker_id text, p_max_steps
 DECLARE
   v_now timestamptz := tributary.now();
   v_lease interval := (tributary._settings()).lease_duration;
+  v_queue_limited boolean;
+  v_keys_limited boolean;
+  v_ids bigint[];                -- chosen under limits; NULL: the plain choice
+  v_flow_limited bigint[] := '{}';
+  v_retry_at timestamptz;
 BEGIN
   IF p_max_steps IS NULL OR p_max_steps < 1 THEN
     RAISE EXCEPTION 'max_steps must be at least 1, got %', p_max_steps
@@ -2110,6 +2357,16 @@ BEGIN
   END IF;
   IF EXISTS (SELECT 1 FROM tributary.paused_queues AS pq WHERE pq.queue = p_queue) THEN
     RETURN;
+  END IF;
+  SELECT EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'queue' AND f.name = p_queue),
+         EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'key')
+  INTO v_queue_limited, v_keys_limited;
+  IF v_queue_limited OR v_keys_limited THEN
+    SELECT l.step_ids, l.limited_ids, l.retry_at INTO v_ids, v_flow_limited, v_retry_at
+    FROM tributary._claim_under_limits(p_queue, p_max_steps, v_now, v_queue_limited, v_keys_limited) AS l;
+    IF pg_catalog.cardinality(v_ids) = 0 THEN
+      RETURN;
+    END IF;
   END IF;
   RETURN QUERY
   WITH claimed AS (
@@ -2119,15 +2376,16 @@ BEGIN
         attempted_at = v_now,
         worker_id = p_worker_id,
         lease_expires_at = LEAST(v_now + v_lease, v_now + s.timeout),
-        deadline_at = v_now + s.timeout
+        deadline_at = v_now + s.timeout,
+        flow_limited = s.id = ANY (v_flow_limited)
     WHERE s.id = ANY (ARRAY(
       SELECT r.id
       FROM tributary.steps AS r
-      WHERE r.state = 'available' AND r.queue = p_queue AND r.scheduled_at <= v_now
+      WHERE r.state = 'available' AND r.queue = p_queue AND r.scheduled_at <= v_now AND v_ids IS NULL
       ORDER BY r.priority DESC, r.scheduled_at, r.id
       LIMIT p_max_steps
       FOR NO KEY UPDATE SKIP LOCKED
-    ))
+    ) || v_ids)
     RETURNING s.id, s.workflow_id, s.task_name, s.kind, s.args, s.attempt, s.max_attempts, s.queue,
               s.priority, s.scheduled_at, s.timeout, s.deadline_at, s.lease_expires_at, s.depends_on
   )
@@ -2145,7 +2403,7 @@ BEGIN
   ORDER BY c.priority DESC, c.scheduled_at, c.id;
 END;
 $$;
-COMMENT ON FUNCTION tributary.claim_step(p_queue text, p_worker_id text, p_max_steps integer) IS 'Claims up to p_max_steps ready steps of a queue (FOR NO KEY UPDATE SKIP LOCKED; priority desc, scheduled_at, id): running, attempt+1, leased. Returns args and the direct dependencies'' results keyed by task name. Nothing from a paused queue.';
+COMMENT ON FUNCTION tributary.claim_step(p_queue text, p_worker_id text, p_max_steps integer) IS 'Claims up to p_max_steps ready steps of a queue (FOR NO KEY UPDATE SKIP LOCKED; priority desc, scheduled_at, id): running, attempt+1, leased. Returns args and the direct dependencies'' results keyed by task name. Nothing from a paused queue; obeys the concurrency and rate limits of tributary.flow_limits.';
 CREATE FUNCTION tributary.claim_steps(p_queue text, p_worker_id text, p_max_steps integer DEFAULT 1) RETURNS TABLE(step_id bigint, workflow_id bigint, task_name text, kind text, args jsonb, attempt integer, max_attempts integer, queue text, priority integer, timeout interval, deadline_at timestamp with time zone, lease_expires_at timestamp with time zone, dependency_results jsonb, dependency_attempts jsonb, has_dependents boolean)
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
@@ -2899,6 +3157,47 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.release_steps(p_step_ids bigint[], p_attempts integer[]) IS 'Gives back running steps a worker will not finish (shutdown): available again at once, the attempt not counted. Returns how many were released.';
+CREATE FUNCTION tributary.remove_concurrency_limit(p_scope text, p_name text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+BEGIN
+  PERFORM tributary._check_flow_target(p_scope, p_name);
+  DELETE FROM tributary.flow_limits AS f
+  WHERE f.scope = p_scope AND f.name = p_name AND f.max_running IS NOT NULL AND f.rate_max_starts IS NULL;
+  IF NOT FOUND THEN
+    UPDATE tributary.flow_limits AS f SET max_running = NULL, updated_at = tributary.now()
+    WHERE f.scope = p_scope AND f.name = p_name AND f.max_running IS NOT NULL;
+  END IF;
+  IF FOUND AND p_scope = 'queue' THEN
+    PERFORM tributary._notify_available(ARRAY[p_name]);
+  END IF;
+  RETURN FOUND;
+END;
+$$;
+COMMENT ON FUNCTION tributary.remove_concurrency_limit(p_scope text, p_name text) IS 'Removes the concurrency limit of a queue or concurrency key (a rate limit stays); false if it had none. TB221 scope; TB222 name.';
+CREATE FUNCTION tributary.remove_rate_limit(p_scope text, p_name text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+BEGIN
+  PERFORM tributary._check_flow_target(p_scope, p_name);
+  DELETE FROM tributary.flow_limits AS f
+  WHERE f.scope = p_scope AND f.name = p_name AND f.rate_max_starts IS NOT NULL AND f.max_running IS NULL;
+  IF NOT FOUND THEN
+    UPDATE tributary.flow_limits AS f
+    SET rate_max_starts = NULL, rate_period = NULL, tokens = NULL, tokens_at = NULL, updated_at = tributary.now()
+    WHERE f.scope = p_scope AND f.name = p_name AND f.rate_max_starts IS NOT NULL;
+  END IF;
+  IF FOUND AND p_scope = 'queue' THEN
+    PERFORM tributary._notify_available(ARRAY[p_name]);
+  END IF;
+  RETURN FOUND;
+END;
+$$;
+COMMENT ON FUNCTION tributary.remove_rate_limit(p_scope text, p_name text) IS 'Removes the rate limit of a queue or concurrency key (a concurrency limit stays); false if it had none. TB221 scope; TB222 name.';
 CREATE FUNCTION tributary.report_worker_process(p_worker_id text, p_host text, p_pid integer, p_queues text[], p_kinds text[], p_package_version text) RETURNS interval
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -3169,6 +3468,57 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.send_event(p_event text, p_payload jsonb, p_workflow_id bigint, p_key text, p_ttl interval) IS 'Sends an event to a workflow (p_workflow_id) or by correlation key (p_key): completes the oldest step waiting for it with p_payload and returns its id, else keeps it for the first wait that begins (NULL). TB300 unknown workflow, TB301 finished workflow, TB302 invalid arguments.';
+CREATE FUNCTION tributary.set_concurrency_limit(p_scope text, p_name text, p_max_running integer) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+BEGIN
+  PERFORM tributary._check_flow_target(p_scope, p_name);
+  IF p_max_running IS NULL OR p_max_running < 1 THEN
+    RAISE EXCEPTION 'a concurrency limit must be at least 1, got % for % %', coalesce(p_max_running::text, 'NULL'), p_scope, pg_catalog.quote_literal(p_name)
+      USING ERRCODE = 'TB220',
+            HINT = 'remove_concurrency_limit() removes a limit; pause_queue() stops a queue.';
+  END IF;
+  INSERT INTO tributary.flow_limits AS f (scope, name, max_running, updated_at)
+  VALUES (p_scope, p_name, p_max_running, tributary.now())
+  ON CONFLICT (scope, name) DO UPDATE SET max_running = EXCLUDED.max_running, updated_at = EXCLUDED.updated_at;
+  IF p_scope = 'queue' THEN
+    PERFORM tributary._notify_available(ARRAY[p_name]);
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION tributary.set_concurrency_limit(p_scope text, p_name text, p_max_running integer) IS 'Sets a global concurrency limit: at most p_max_running running steps of a queue (scope queue) or concurrency key (scope key). Running steps are never stopped. TB220 limit < 1 or NULL; TB221 scope; TB222 name.';
+CREATE FUNCTION tributary.set_rate_limit(p_scope text, p_name text, p_max_starts integer, p_period interval) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+BEGIN
+  PERFORM tributary._check_flow_target(p_scope, p_name);
+  IF p_max_starts IS NULL OR p_max_starts < 1 THEN
+    RAISE EXCEPTION 'a rate limit allows at least 1 start per period, got % for % %', coalesce(p_max_starts::text, 'NULL'), p_scope, pg_catalog.quote_literal(p_name)
+      USING ERRCODE = 'TB223',
+            HINT = 'remove_rate_limit() removes a rate limit; pause_queue() stops a queue.';
+  END IF;
+  IF p_period IS NULL OR p_period <= interval '0' OR p_period > interval '1 year' THEN
+    RAISE EXCEPTION 'a rate limit''s period must be over zero and at most a year, got % for % %', coalesce(p_period::text, 'NULL'), p_scope, pg_catalog.quote_literal(p_name)
+      USING ERRCODE = 'TB224',
+            HINT = 'For example set_rate_limit(''queue'', ''emails'', 100, ''1 minute'').';
+  END IF;
+  INSERT INTO tributary.flow_limits AS f (scope, name, rate_max_starts, rate_period, updated_at)
+  VALUES (p_scope, p_name, p_max_starts, p_period, tributary.now())
+  ON CONFLICT (scope, name) DO UPDATE
+  SET rate_max_starts = EXCLUDED.rate_max_starts,
+      rate_period = EXCLUDED.rate_period,
+      tokens = LEAST(f.tokens, EXCLUDED.rate_max_starts),
+      updated_at = EXCLUDED.updated_at;
+  IF p_scope = 'queue' THEN
+    PERFORM tributary._notify_available(ARRAY[p_name]);
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION tributary.set_rate_limit(p_scope text, p_name text, p_max_starts integer, p_period interval) IS 'Sets a rate limit: at most p_max_starts claims per p_period of a queue (scope queue) or concurrency key (scope key), as a token bucket; a step over it waits. TB223 p_max_starts < 1 or NULL; TB224 period <= 0, over a year or NULL; TB221 scope; TB222 name.';
 CREATE FUNCTION tributary.spawn_child_workflow(p_step_id bigint, p_attempt integer, p_name text, p_tasks jsonb, p_metadata jsonb DEFAULT NULL::jsonb) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -3318,6 +3668,17 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.tg_steps__guard_writes() IS 'Trigger: refuses (TB013) writes to steps by any role but the owner (TG_ARGV[0]), and by anyone: changing a completed step, setting the engine columns of an unresolved step, deleting a step without its workflow.';
+CREATE FUNCTION tributary.tg_steps__notify_slot_freed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+BEGIN
+  PERFORM pg_catalog.pg_notify('tributary_slot_freed', OLD.queue);
+  RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION tributary.tg_steps__notify_slot_freed() IS 'Trigger: a step claimed under a limit stopped running; NOTIFY tributary_slot_freed with its queue (a slot is free).';
 CREATE FUNCTION tributary.tg_steps__take_sent_event() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -3519,6 +3880,53 @@ CREATE VIEW tributary.expired_leases AS
    FROM tributary.steps s
   WHERE (s.lease_expires_at < tributary.now());
 COMMENT ON VIEW tributary.expired_leases IS 'Running steps whose lease lapsed and that await a rescue: worker, queue, attempt, and for how long the lease has been expired.';
+CREATE TABLE tributary.flow_limits (
+    scope text NOT NULL,
+    name text NOT NULL,
+    max_running integer,
+    rate_max_starts integer,
+    rate_period interval,
+    tokens double precision,
+    tokens_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT tributary.now() NOT NULL,
+    CONSTRAINT flow_limits_max_running_positive CHECK ((max_running > 0)),
+    CONSTRAINT flow_limits_name_bounded CHECK (((name <> ''::text) AND (length(name) <= 255))),
+    CONSTRAINT flow_limits_rate_max_starts_positive CHECK ((rate_max_starts > 0)),
+    CONSTRAINT flow_limits_rate_period_positive CHECK (((rate_period > '00:00:00'::interval) AND (rate_period <= '1 year'::interval))),
+    CONSTRAINT flow_limits_rate_set_together CHECK (((rate_max_starts IS NULL) = (rate_period IS NULL))),
+    CONSTRAINT flow_limits_scope_known CHECK ((scope = ANY (ARRAY['queue'::text, 'key'::text]))),
+    CONSTRAINT flow_limits_some_limit CHECK (((max_running IS NOT NULL) OR (rate_max_starts IS NOT NULL)))
+);
+COMMENT ON TABLE tributary.flow_limits IS 'Global concurrency and rate limits per queue (scope queue) or concurrency key (scope key), obeyed by claim_step. Written by set_/remove_concurrency_limit and set_/remove_rate_limit.';
+COMMENT ON COLUMN tributary.flow_limits.scope IS '''queue'' or ''key'' (a steps.concurrency_key).';
+COMMENT ON COLUMN tributary.flow_limits.name IS 'The queue or the concurrency key.';
+COMMENT ON COLUMN tributary.flow_limits.max_running IS 'At most this many running steps at once, across every process; NULL: no concurrency limit.';
+COMMENT ON COLUMN tributary.flow_limits.rate_max_starts IS 'At most this many claims per rate_period (token bucket of this capacity); NULL: no rate limit.';
+COMMENT ON COLUMN tributary.flow_limits.rate_period IS 'The rate''s period: the bucket refills rate_max_starts tokens per rate_period.';
+COMMENT ON COLUMN tributary.flow_limits.tokens IS 'Engine: tokens left in the bucket at tokens_at; NULL: full.';
+COMMENT ON COLUMN tributary.flow_limits.tokens_at IS 'Engine: when tokens was computed.';
+COMMENT ON COLUMN tributary.flow_limits.updated_at IS 'When a limit of this row was last set.';
+CREATE VIEW tributary.flow_limit_status AS
+ SELECT f.scope,
+    f.name,
+    f.max_running,
+        CASE f.scope
+            WHEN 'queue'::text THEN ( SELECT count(*) AS count
+               FROM tributary.steps s
+              WHERE ((s.lease_expires_at > '-infinity'::timestamp with time zone) AND (s.queue = f.name)))
+            ELSE ( SELECT count(*) AS count
+               FROM tributary.steps s
+              WHERE ((s.lease_expires_at IS NOT NULL) AND (s.concurrency_key = f.name)))
+        END AS running,
+    f.rate_max_starts,
+    f.rate_period,
+        CASE
+            WHEN (f.rate_max_starts IS NOT NULL) THEN LEAST((f.rate_max_starts)::double precision, COALESCE((f.tokens + ((GREATEST((0)::double precision, date_part('epoch'::text, (tributary.now() - f.tokens_at))) / date_part('epoch'::text, f.rate_period)) * (f.rate_max_starts)::double precision)), (f.rate_max_starts)::double precision))
+            ELSE NULL::double precision
+        END AS tokens,
+    f.updated_at
+   FROM tributary.flow_limits f;
+COMMENT ON VIEW tributary.flow_limit_status IS 'Every concurrency and rate limit (scope queue or key), the steps of its queue or key running now, and the tokens its rate bucket holds now.';
 CREATE TABLE tributary.paused_queues (
     queue text NOT NULL,
     paused_at timestamp with time zone DEFAULT tributary.now() NOT NULL,
@@ -3743,6 +4151,8 @@ ALTER TABLE tributary.workflows ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDEN
 );
 ALTER TABLE ONLY tributary.events
     ADD CONSTRAINT events_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY tributary.flow_limits
+    ADD CONSTRAINT flow_limits_pkey PRIMARY KEY (scope, name);
 ALTER TABLE ONLY tributary.paused_queues
     ADD CONSTRAINT paused_queues_pkey PRIMARY KEY (queue);
 ALTER TABLE ONLY tributary.roles
@@ -3772,6 +4182,10 @@ CREATE INDEX schedules_due_idx ON tributary.schedules USING btree (next_fire_at)
 CREATE INDEX step_dependencies_depends_on_idx ON tributary.step_dependencies USING btree (depends_on_step_id);
 CREATE INDEX steps_lease_expiry_idx ON tributary.steps USING btree (lease_expires_at) WHERE (lease_expires_at IS NOT NULL);
 CREATE INDEX steps_ready_idx ON tributary.steps USING btree (queue, priority DESC, scheduled_at, id) WHERE (state = 'available'::text);
+CREATE INDEX steps_running_key_idx ON tributary.steps USING btree (concurrency_key) WHERE ((lease_expires_at IS NOT NULL) AND (concurrency_key IS NOT NULL));
+COMMENT ON INDEX tributary.steps_running_key_idx IS 'claim_step: counts the running steps of a concurrency key that has a limit (at most the limit''s entries).';
+CREATE INDEX steps_running_queue_idx ON tributary.steps USING btree (queue) WHERE (lease_expires_at > '-infinity'::timestamp with time zone);
+COMMENT ON INDEX tributary.steps_running_queue_idx IS 'claim_step: counts the running steps of a queue that has a concurrency limit (at most the limit''s entries).';
 CREATE INDEX steps_waiting_event_idx ON tributary.steps USING btree (((wait ->> 'event'::text)), ((wait ->> 'key'::text)), workflow_id, id) WHERE ((state = 'waiting'::text) AND (wait IS NOT NULL));
 CREATE INDEX steps_wake_idx ON tributary.steps USING btree (wake_at) WHERE (wake_at IS NOT NULL);
 CREATE INDEX workflows_created_at_idx ON tributary.workflows USING btree (created_at, id);
@@ -3801,6 +4215,8 @@ CREATE TRIGGER _100_check_direct_insert BEFORE INSERT ON tributary.steps FOR EAC
 COMMENT ON TRIGGER _100_check_direct_insert ON tributary.steps IS 'Checks steps inserted directly (not through create_workflow): unique task name, workflow not yet resolved; fills omitted options.';
 CREATE CONSTRAINT TRIGGER _100_resolve_at_commit AFTER INSERT ON tributary.workflows DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.steps_total IS NULL)) EXECUTE FUNCTION tributary.tg_workflows__resolve_at_commit();
 COMMENT ON TRIGGER _100_resolve_at_commit ON tributary.workflows IS 'Deferred to COMMIT: resolves a directly inserted workflow''s graph exactly as create_workflow() does.';
+CREATE TRIGGER _900_notify_slot_freed AFTER UPDATE OF state ON tributary.steps FOR EACH ROW WHEN (((old.state = 'running'::text) AND (new.state <> 'running'::text) AND old.flow_limited)) EXECUTE FUNCTION tributary.tg_steps__notify_slot_freed();
+COMMENT ON TRIGGER _900_notify_slot_freed ON tributary.steps IS 'Wakes the queue''s workers when a step claimed under a concurrency or rate limit stops running.';
 CREATE TRIGGER _900_resume_parent AFTER UPDATE OF state ON tributary.workflows FOR EACH ROW WHEN (((old.state = 'running'::text) AND (new.state <> 'running'::text) AND (new.parent_step_id IS NOT NULL))) EXECUTE FUNCTION tributary.tg_workflows__resume_parent();
 COMMENT ON TRIGGER _900_resume_parent ON tributary.workflows IS 'A child workflow that finalized resumes the step waiting for it (completes it or fails its attempt).';
 CREATE CONSTRAINT TRIGGER _900_take_sent_event AFTER INSERT OR UPDATE OF state ON tributary.steps DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (((new.state = 'waiting'::text) AND (new.wait ? 'event'::text))) EXECUTE FUNCTION tributary.tg_steps__take_sent_event();

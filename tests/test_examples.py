@@ -25,6 +25,7 @@ from examples import (
     encryption,
     etl_chain,
     fan_out_fan_in,
+    flow_control,
     map_step,
     non_retryable,
     queues,
@@ -53,6 +54,7 @@ EXAMPLES = [
     "approval_flow",
     "sleep_steps",
     "child_workflows",
+    "flow_control",
 ]
 
 
@@ -219,6 +221,22 @@ def test_queues_never_exceed_and_reach_their_max_workers(dsn: str) -> None:
     assert run.peak["cpu_heavy"] == 4
     assert run.peak["gpu"] == 2
     assert run.peak["io_heavy"] > 4  # not throttled by the smaller queues
+
+
+def test_flow_control_caps_each_customer_and_the_partner_rate_across_two_processes(dsn: str) -> None:
+    run = flow_control.main(dsn)
+
+    assert run.workflow.state == "completed"
+    assert run.peak == {"customer:1": 2, "customer:2": 2, "customer:3": 2}  # reached, never exceeded
+    starts = run.partner_starts
+    assert len(starts) == 10
+    # A burst of 4, then one every 0.25 s: the tenth call starts about 1.5 s after the first, and
+    # over any span t at most 4 * (1 + t) calls start (0.1 s allowed for clock jitter).
+    assert starts[-1] - starts[0] >= 1.2
+    for i, first in enumerate(starts):
+        for j in range(i + 1, len(starts)):
+            assert j - i + 1 <= 4 * (1 + starts[j] - first + 0.1)
+    assert ("key", "partner-api", None, 4) in run.limits
 
 
 def test_ai_pipeline_stores_each_step_types_options(dsn: str, conn: psycopg.Connection[TupleRow]) -> None:

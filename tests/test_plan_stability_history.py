@@ -148,11 +148,40 @@ def exercise_waits(conn: Conn) -> None:
             complete_steps(conn, claim(conn, "spawn", "w", 1))  # the child completes, then its parent step
 
 
-def plans_after_warm_up(connect: Connect) -> list[str]:
+LIMITED = "limited"
+
+
+def set_limits(conn: Conn) -> None:
+    """Limits far above the load on the queue LIMITED and the key k:1: claims take the limited path."""
+    conn.execute(f"SELECT tributary.set_concurrency_limit('queue', '{LIMITED}', 100000)")
+    conn.execute(f"SELECT tributary.set_rate_limit('queue', '{LIMITED}', 100000, '1 second')")
+    conn.execute("SELECT tributary.set_concurrency_limit('key', 'k:1', 100000)")
+    conn.execute("SELECT tributary.set_rate_limit('key', 'k:1', 100000, '1 second')")
+
+
+def exercise_limits(conn: Conn) -> None:
+    """Claims under a queue's and a key's concurrency and rate limits, and their completions."""
+    tasks = [
+        {"name": "keyed", "kind": "noop", "queue": LIMITED, "concurrency_key": "k:1"},
+        {"name": "other_key", "kind": "noop", "queue": LIMITED, "concurrency_key": "k:2"},
+        {"name": "no_key", "kind": "noop", "queue": LIMITED},
+    ]
+    conn.execute("SELECT tributary.create_workflow('limited', %s)", (Jsonb(tasks),))
+    complete_steps(conn, claim(conn, LIMITED, "w", 3))
+    conn.execute("SELECT tributary.claim_retry_in(%s)", (LIMITED,))
+
+
+def plans_after_warm_up(connect: Connect, limits: bool = False) -> list[str]:
     conn = connect()
-    for _ in range(CALLS):
+
+    def exercise() -> None:
         exercise_every_function(conn)
-    plans = explained(conn, lambda: exercise_every_function(conn))
+        if limits:
+            exercise_limits(conn)
+
+    for _ in range(CALLS):
+        exercise()
+    plans = explained(conn, exercise)
     own = ("UPDATE tributary.steps SET retry_backoff",)  # this test's statement
     return [p for p in plans if not any(text in p for text in own)]
 
@@ -167,6 +196,23 @@ def test_no_statement_reads_a_whole_table_or_index_after_ten_calls(connect: Conn
 
     assert len(plans) >= 30, plans
     for index in ("steps_pkey", "steps_ready_idx", "steps_task_name_unique_in_workflow", "workflows_unresolved_idx"):
+        assert any(index in p for p in plans), f"no statement read {index}"
+    offending = [p for p in plans if whole_reads(p)]
+    assert offending == [], "\n\n".join(offending)
+
+
+@pytest.mark.parametrize("statistics", ["never analyzed", "analyzed"])
+def test_claims_under_limits_read_by_key_next_to_a_history(connect: Connect, statistics: str) -> None:
+    """The same with concurrency and rate limits on a queue and a key: the running steps are
+    counted on steps_running_queue_idx and steps_running_key_idx, never by a whole read."""
+    conn = connect()
+    build_history(conn)
+    set_limits(conn)
+    if statistics == "analyzed":
+        conn.execute("ANALYZE tributary.workflows, tributary.steps, tributary.step_dependencies, tributary.flow_limits")
+    plans = plans_after_warm_up(connect, limits=True)
+
+    for index in ("steps_running_queue_idx", "steps_running_key_idx", "flow_limits_pkey", "steps_ready_idx"):
         assert any(index in p for p in plans), f"no statement read {index}"
     offending = [p for p in plans if whole_reads(p)]
     assert offending == [], "\n\n".join(offending)

@@ -65,6 +65,9 @@ class FakeEngine:
         taken, self.claimable = self.claimable[:limit], self.claimable[limit:]
         return taken
 
+    def claim_retry_in(self, queue: str) -> float | None:
+        return None
+
     async def complete(self, works: Sequence[WorkPayload]) -> Outcomes:
         self.calls.append(("complete", [w.step_id for w in works]))
         self._maybe_fail()

@@ -17,6 +17,7 @@ from tributary.errors import (
     Discard,
     DuplicateTaskName,
     EmptyWorkflow,
+    FlowLimitError,
     InvalidBranch,
     InvalidMapTask,
     InvalidTask,
@@ -31,6 +32,7 @@ from tributary.errors import (
     WorkerDefinitionError,
     WorkflowValidationError,
 )
+from tributary.flow_limits import FlowLimit
 from tributary.hooks import Hook, LoggingHook, MetricsHook, RuntimeEvent, TaskPayload, WorkPayload
 from tributary.step import Step
 from tributary.worker import Worker, Workers
@@ -48,6 +50,8 @@ __all__ = [
     "DuplicateTaskName",
     "EmptyWorkflow",
     "EncryptHook",
+    "FlowLimit",
+    "FlowLimitError",
     "Hook",
     "InsertOpts",
     "InvalidBranch",

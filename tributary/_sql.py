@@ -24,6 +24,7 @@ from tributary.hooks import WorkPayload
 RowT = TypeVar("RowT")
 
 AVAILABLE_CHANNEL = "tributary_step_available"
+SLOT_FREED_CHANNEL = "tributary_slot_freed"  # a step claimed under a concurrency or rate limit stopped running
 FINALIZED_CHANNEL = "tributary_workflow_finalized"
 
 CREATE_WORKFLOW = "SELECT tributary.create_workflow(%s, %s, %s, %s, %s)"
@@ -100,6 +101,17 @@ SCHEDULE_STATUS = (
 LIST_SCHEDULES = SCHEDULE_STATUS + " ORDER BY next_fire_at NULLS LAST, name"
 GET_SCHEDULE = SCHEDULE_STATUS + " WHERE name = %s"
 PAUSE_QUEUE = "SELECT tributary.pause_queue(%s)"
+SET_CONCURRENCY_LIMIT = "SELECT tributary.set_concurrency_limit(%s, %s, %s)"
+REMOVE_CONCURRENCY_LIMIT = "SELECT tributary.remove_concurrency_limit(%s, %s)"
+SET_RATE_LIMIT = "SELECT tributary.set_rate_limit(%s, %s, %s, %s)"
+REMOVE_RATE_LIMIT = "SELECT tributary.remove_rate_limit(%s, %s)"
+FLOW_LIMITS = (
+    "SELECT scope, name, max_running, running, rate_max_starts, rate_period, tokens"
+    " FROM tributary.flow_limit_status ORDER BY scope DESC, name"
+)
+# After a claim that took fewer steps than asked, on the same connection: when a rate limit's
+# next token is due (seconds), or NULL.
+CLAIM_RETRY_IN = "SELECT extract(epoch FROM tributary.claim_retry_in(%s))::float8"
 RESUME_QUEUE = "SELECT tributary.resume_queue(%s)"
 PAUSE_SCHEDULE = "SELECT tributary.pause_schedule(%s)"
 RESUME_SCHEDULE = "SELECT tributary.resume_schedule(%s)"
@@ -302,6 +314,14 @@ async def aclaim(conn: psycopg.AsyncConnection[Any], params: Sequence[Any]) -> l
         async with conn.cursor(row_factory=claimed_step_row) as cursor:
             await cursor.execute(CLAIM, params)
             return await cursor.fetchall()
+
+
+async def aclaim_retry_in(conn: psycopg.AsyncConnection[Any], queue: str) -> float | None:
+    """Runs :data:`CLAIM_RETRY_IN` on the connection that just claimed from ``queue``."""
+    with _engine_errors():
+        cursor = await conn.execute(CLAIM_RETRY_IN, (queue,))
+        row = await cursor.fetchone()
+    return None if row is None or row[0] is None else float(row[0])
 
 
 async def acomplete_and_claim(

@@ -30,6 +30,7 @@ class InsertOpts:
     timeout: timedelta | None = None
     retry_backoff: timedelta | None = None
     scheduled_at: datetime | None = None
+    concurrency_key: str | None = None  # limits of tributary.flow_limits (scope "key") apply to the step
 
     def over(self, lower: InsertOpts) -> InsertOpts:
         """These options, with every unset one taken from ``lower``."""

@@ -25,6 +25,7 @@ from tributary._reconnect import ReconnectBackoff
 from tributary.client import WorkflowResult, conninfo_of, seconds, to_workflow_result, unserved_note
 from tributary.config import Config
 from tributary.errors import WaitTimeout
+from tributary.flow_limits import FlowLimit, Scope, rows_to_limits
 from tributary.payload import to_json
 from tributary.workflow import WorkflowOptions, WorkflowSpec, acreate_many
 
@@ -133,6 +134,31 @@ class AsyncClient:
         """Resumes a paused queue; its workers are woken at once. False when it was not paused."""
         async with self.connection() as conn:
             return bool((await _sql.acall(conn, _sql.RESUME_QUEUE, (name,)))[0][0])
+
+    async def set_concurrency_limit(self, scope: Scope, name: str, max_running: int) -> None:
+        """See :meth:`Client.set_concurrency_limit`."""
+        async with self.connection() as conn:
+            await _sql.acall(conn, _sql.SET_CONCURRENCY_LIMIT, (scope, name, max_running))
+
+    async def remove_concurrency_limit(self, scope: Scope, name: str) -> bool:
+        """See :meth:`Client.remove_concurrency_limit`; False when it had none."""
+        async with self.connection() as conn:
+            return bool((await _sql.acall(conn, _sql.REMOVE_CONCURRENCY_LIMIT, (scope, name)))[0][0])
+
+    async def set_rate_limit(self, scope: Scope, name: str, max_starts: int, per: timedelta) -> None:
+        """See :meth:`Client.set_rate_limit`."""
+        async with self.connection() as conn:
+            await _sql.acall(conn, _sql.SET_RATE_LIMIT, (scope, name, max_starts, per))
+
+    async def remove_rate_limit(self, scope: Scope, name: str) -> bool:
+        """See :meth:`Client.remove_rate_limit`; False when it had none."""
+        async with self.connection() as conn:
+            return bool((await _sql.acall(conn, _sql.REMOVE_RATE_LIMIT, (scope, name)))[0][0])
+
+    async def flow_limits(self) -> list[FlowLimit]:
+        """See :meth:`Client.flow_limits`."""
+        async with self.connection() as conn:
+            return rows_to_limits(await _sql.aread(conn, _sql.FLOW_LIMITS))
 
     async def wait(self, workflow_id: int, timeout: float | timedelta | None = None) -> WorkflowResult:
         """Waits (LISTEN, no busy polling) until the workflow finalizes; ``WaitTimeout`` after ``timeout``."""

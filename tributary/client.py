@@ -16,10 +16,12 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from tributary import _sql, migrate
+from tributary import flow_limits as limit_calls
 from tributary import schedules as schedule_calls
 from tributary._reconnect import ReconnectBackoff
 from tributary.config import Config
 from tributary.errors import WaitTimeout
+from tributary.flow_limits import FlowLimit, Scope
 from tributary.hooks import Hook
 from tributary.payload import from_json, to_json
 from tributary.runtime import Runtime
@@ -181,6 +183,36 @@ class Client:
         """Resumes a paused queue; its workers are woken at once. False when it was not paused."""
         with self.connection() as conn:
             return bool(_sql.call(conn, _sql.RESUME_QUEUE, (name,))[0][0])
+
+    # -- concurrency and rate limits --------------------------------------------------------
+    def set_concurrency_limit(self, scope: Scope, name: str, max_running: int) -> None:
+        """At most ``max_running`` steps of the queue (``scope="queue"``) or of the concurrency key
+        (``scope="key"``) ``name`` run at once, across every worker process. Running steps are never
+        stopped: below the running count, nothing new starts until fewer run. Needs the admin role."""
+        with self.connection() as conn:
+            limit_calls.set_concurrency_limit(conn, scope, name, max_running)
+
+    def remove_concurrency_limit(self, scope: Scope, name: str) -> bool:
+        """Removes the concurrency limit of a queue or key (a rate limit stays); False when it had none."""
+        with self.connection() as conn:
+            return limit_calls.remove_concurrency_limit(conn, scope, name)
+
+    def set_rate_limit(self, scope: Scope, name: str, max_starts: int, per: timedelta) -> None:
+        """At most ``max_starts`` steps of the queue or key start per ``per``, across every worker
+        process (a token bucket: a burst of ``max_starts``, then one start every ``per / max_starts``).
+        A step over the limit waits, available; it never fails. Needs the admin role."""
+        with self.connection() as conn:
+            limit_calls.set_rate_limit(conn, scope, name, max_starts, per)
+
+    def remove_rate_limit(self, scope: Scope, name: str) -> bool:
+        """Removes the rate limit of a queue or key (a concurrency limit stays); False when it had none."""
+        with self.connection() as conn:
+            return limit_calls.remove_rate_limit(conn, scope, name)
+
+    def flow_limits(self) -> list[FlowLimit]:
+        """Every concurrency and rate limit, with its running steps and tokens now (``tributary.flow_limit_status``)."""
+        with self.connection() as conn:
+            return limit_calls.list_limits(conn)
 
     # -- schedules -------------------------------------------------------------------------
     def schedule(

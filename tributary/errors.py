@@ -164,6 +164,40 @@ class InvalidWait(InvalidTask):
     sqlstate = "TB303"
 
 
+class FlowLimitError(EngineError):
+    """A concurrency or rate limit was refused (SQLSTATEs TB220 to TB224)."""
+
+
+class InvalidConcurrencyLimit(FlowLimitError):
+    """A concurrency limit that is NULL, zero or negative."""
+
+    sqlstate = "TB220"
+
+
+class UnknownLimitScope(FlowLimitError):
+    """A limit's scope is neither ``queue`` nor ``key``."""
+
+    sqlstate = "TB221"
+
+
+class InvalidLimitName(FlowLimitError):
+    """A limit's queue name or concurrency key is NULL, empty or longer than 255 characters."""
+
+    sqlstate = "TB222"
+
+
+class InvalidRateLimit(FlowLimitError):
+    """A rate limit's number of starts is NULL, zero or negative."""
+
+    sqlstate = "TB223"
+
+
+class InvalidRatePeriod(FlowLimitError):
+    """A rate limit's period is NULL, zero, negative or longer than a year."""
+
+    sqlstate = "TB224"
+
+
 class DirectWriteRefused(EngineError):
     """A direct write to the engine's tables was refused: only the engine's functions make it."""
 
@@ -205,6 +239,11 @@ _BY_SQLSTATE: dict[str, type[EngineError]] = {
         EventWorkflowFinished,
         InvalidEvent,
         InvalidWait,
+        InvalidConcurrencyLimit,
+        UnknownLimitScope,
+        InvalidLimitName,
+        InvalidRateLimit,
+        InvalidRatePeriod,
     )
 }
 

@@ -22,6 +22,7 @@ def status_command(args: argparse.Namespace) -> int:
         processes = _sql.read(conn, _sql.WORKER_PROCESSES)
         failures = _sql.read(conn, _sql.RECENT_FAILURES, (5,))
         schedules = schedule_calls.list_all(conn)
+        limits = _sql.read(conn, _sql.FLOW_LIMITS)
     states = [*WORKFLOW_STATES, *sorted(set(by_state) - set(WORKFLOW_STATES))]
     if args.json:
         say_json(
@@ -34,6 +35,7 @@ def status_command(args: argparse.Namespace) -> int:
                     {"name": s.name, "paused": s.paused, "next_fire_at": s.next_fire_at, "last_fire_at": s.last_fire_at}
                     for s in schedules
                 ],
+                "flow_limits": limits,
             }
         )
         return 0
@@ -49,6 +51,9 @@ def status_command(args: argparse.Namespace) -> int:
     )
     for queue in sorted(unserved):
         say(f"  ! queue {queue} has ready steps and no live worker process serves it")
+    say()
+    say("Concurrency and rate limits (all worker processes together)")
+    say_table(LIMIT_HEADERS, _limit_rows(limits), "(no limit)")
     say()
     say("Schedules (when each fires next; `tributary schedules` has more)")
     say_table(SCHEDULE_HEADERS[:6], [row[:6] for row in schedule_rows(schedules)], "(no schedule)")
@@ -91,10 +96,28 @@ def _queue_rows(queues: list[dict[str, Any]], unserved: set[str]) -> list[tuple[
     ]
 
 
+LIMIT_HEADERS = ("scope", "name", "running", "max running", "rate", "tokens now")
+
+
+def _limit_rows(limits: list[dict[str, Any]]) -> list[tuple[object, ...]]:
+    return [
+        (
+            limit["scope"],
+            limit["name"],
+            limit["running"],
+            "" if limit["max_running"] is None else limit["max_running"],
+            "" if limit["rate_max_starts"] is None else f"{limit['rate_max_starts']} per {limit['rate_period']}",
+            "" if limit["tokens"] is None else f"{limit['tokens']:.2f}",
+        )
+        for limit in limits
+    ]
+
+
 def queues_command(args: argparse.Namespace) -> int:
     with connect(args) as conn:
         queues = _sql.read(conn, _sql.QUEUE_DEPTHS)
         unserved = {row["queue"] for row in _sql.read(conn, _sql.UNSERVED_QUEUES)}
+        limits = _sql.read(conn, _sql.FLOW_LIMITS)
     if args.json:
         say_json([{**q, "served": q["queue"] not in unserved} for q in queues])
         return 0
@@ -103,6 +126,10 @@ def queues_command(args: argparse.Namespace) -> int:
         _queue_rows(queues, unserved),
         "(no step is ready, scheduled or running)",
     )
+    if limits:
+        say()
+        say("Concurrency and rate limits (all worker processes together)")
+        say_table(LIMIT_HEADERS, _limit_rows(limits), "(no limit)")
     return 0
 
 

@@ -33,6 +33,11 @@ class EngineCalls(Protocol):
 
     async def claim(self, queue: str, limit: int) -> list[WorkPayload]: ...
 
+    def claim_retry_in(self, queue: str) -> float | None:
+        """After a :meth:`claim` of ``queue`` that took fewer steps than asked: seconds until a rate
+        limit's next token is due, when a rate limit held a step back; else None."""
+        ...
+
     async def complete(self, works: Sequence[WorkPayload]) -> Outcomes: ...
 
     async def complete_and_claim(
@@ -84,6 +89,7 @@ class Engine:
         self.worker_id = worker_id
         self.supports_combined_claim = PIPELINES
         self._own_backends: dict[int, weakref.ref[psycopg.AsyncConnection[Any]]] = {}
+        self._claim_retry_in: dict[str, float | None] = {}  # per queue, from its last short claim
         self._pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
             conninfo,
             min_size=2,
@@ -118,7 +124,15 @@ class Engine:
 
     async def claim(self, queue: str, limit: int) -> list[WorkPayload]:
         async with self._pool.connection() as conn:
-            return await _sql.aclaim(conn, _sql.claim_params(queue, self.worker_id, limit))
+            works = await _sql.aclaim(conn, _sql.claim_params(queue, self.worker_id, limit))
+            if len(works) < limit:  # claim_step left its retry time in this session
+                self._claim_retry_in[queue] = await _sql.aclaim_retry_in(conn, queue)
+            else:
+                self._claim_retry_in.pop(queue, None)
+            return works
+
+    def claim_retry_in(self, queue: str) -> float | None:
+        return self._claim_retry_in.get(queue)
 
     async def complete(self, works: Sequence[WorkPayload]) -> Outcomes:
         return [

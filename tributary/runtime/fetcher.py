@@ -15,13 +15,16 @@ from tributary.runtime.completer import StartSteps
 from tributary.runtime.shared import Shared
 from tributary.runtime.slots import QueueSlots
 
+MIN_RETRY = 0.01  # seconds: the shortest wait before claiming again after a rate limit held a step back
+
 
 @dataclass(eq=False)
 class Fetcher:
     """Claims up to the free slots of one queue per ``claim_step`` call, while the runtime runs.
 
     It waits for a wake-up (a notification, or a completion or failure of this process) and
-    polls every ``poll_interval`` only as a fallback. The wake-up signal is cleared before a
+    polls every ``poll_interval`` only as a fallback; after a claim a rate limit cut short, it
+    claims again when the engine says the next token is due (``claim_retry_in``). The wake-up signal is cleared before a
     claim, never after, so a step made available during the claim is never left to the poll.
     """
 
@@ -53,8 +56,11 @@ class Fetcher:
             backoff.reset()
             self.start_steps(slots, works, want)
             if len(works) < want:
+                # A rate limit held a step back: come back when its token is due, not at the poll.
+                retry_in = self.shared.engine.claim_retry_in(slots.name)
+                wait = self.poll_interval if retry_in is None else min(self.poll_interval, max(retry_in, MIN_RETRY))
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(slots.wake.wait(), self.poll_interval)
+                    await asyncio.wait_for(slots.wake.wait(), wait)
             elif self.cooldown > 0:
                 await asyncio.sleep(self.cooldown)
 
@@ -66,10 +72,12 @@ class Fetcher:
 
 @dataclass(eq=False)
 class Listener:
-    """One LISTEN connection for every queue: a ``tributary_step_available`` notification wakes
-    the fetcher of its queue. Notifications sent by this process's own connections are ignored:
-    the task that made such a call wakes the fetchers itself, at once, and a second wake-up
-    would only cost an empty claim."""
+    """One LISTEN connection for every queue: a ``tributary_step_available`` or
+    ``tributary_slot_freed`` notification wakes the fetcher of its queue. Availability sent by
+    this process's own connections is ignored: the task that made such a call wakes the fetchers
+    itself, at once, and a second wake-up would only cost an empty claim. A freed slot (a step
+    claimed under a concurrency or rate limit stopped running) wakes it whoever freed it: this
+    process does not know which of its steps ran under a limit."""
 
     shared: Shared
     conninfo: str
@@ -81,10 +89,12 @@ class Listener:
             try:
                 async with await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True) as conn:
                     await _sql.alisten(conn, _sql.AVAILABLE_CHANNEL)
+                    await _sql.alisten(conn, _sql.SLOT_FREED_CHANNEL)
                     backoff.reset()
                     self.shared.wake_all()  # anything made available while nobody listened
                     async for note in conn.notifies():
-                        if self.is_own(note.pid):
+                        # A slot freed under a limit wakes this process even when it freed it.
+                        if note.channel == _sql.AVAILABLE_CHANNEL and self.is_own(note.pid):
                             continue
                         woken = self.shared.slots.get(note.payload)
                         if woken is not None:

@@ -126,12 +126,12 @@ BEGIN
       THEN 'no "kind" (a non-empty string)'
     WHEN t.task - ARRAY['name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
                         'timeout', 'retry_backoff', 'scheduled_at', 'wait_for', 'sleep', 'sleep_until',
-                        'map', 'run_if', 'run_when'] <> '{}'
-      THEN (SELECT pg_catalog.format('unknown key "%s" (known: name, kind, args, depends_on, queue, priority, max_attempts, timeout, retry_backoff, scheduled_at, wait_for, sleep, sleep_until, map, run_if, run_when)', k.key)
+                        'map', 'run_if', 'run_when', 'concurrency_key'] <> '{}'
+      THEN (SELECT pg_catalog.format('unknown key "%s" (known: name, kind, args, depends_on, queue, priority, max_attempts, timeout, retry_backoff, scheduled_at, wait_for, sleep, sleep_until, map, run_if, run_when, concurrency_key)', k.key)
             FROM pg_catalog.jsonb_object_keys(t.task) AS k(key)
             WHERE k.key NOT IN ('name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
                                 'timeout', 'retry_backoff', 'scheduled_at', 'wait_for', 'sleep', 'sleep_until',
-                                'map', 'run_if', 'run_when')
+                                'map', 'run_if', 'run_when', 'concurrency_key')
             ORDER BY k.key LIMIT 1)
     WHEN pg_catalog.jsonb_typeof(t.task->'depends_on') NOT IN ('array', 'null')
       OR (pg_catalog.jsonb_typeof(t.task->'depends_on') = 'array'
@@ -157,6 +157,9 @@ BEGIN
       THEN '"retry_backoff" is not an interval string or a number of seconds'
     WHEN pg_catalog.jsonb_typeof(t.task->'scheduled_at') NOT IN ('string', 'null')
       THEN '"scheduled_at" is not a timestamp string'
+    WHEN pg_catalog.jsonb_typeof(t.task->'concurrency_key') NOT IN ('string', 'null')
+      OR t.task->>'concurrency_key' = '' OR pg_catalog.length(t.task->>'concurrency_key') > 255
+      THEN '"concurrency_key" is not a string of 1 to 255 characters'
   END AS text) AS problem
   WHERE problem.text IS NOT NULL
   ORDER BY w.ord, t.ord
@@ -387,7 +390,8 @@ BEGIN
       WITH steps AS (
         INSERT INTO tributary.steps (
           id, workflow_id, task_name, kind, args, depends_on, queue, priority, max_attempts, timeout,
-          retry_backoff, state, remaining_deps, scheduled_at, created_at, wait, map_over, map_path, run_if, run_when
+          retry_backoff, state, remaining_deps, scheduled_at, created_at, wait, map_over, map_path, run_if, run_when,
+          concurrency_key
         )
         SELECT v_step_ids[v_offsets[w.ord] + t.ord],
                v_ids[w.ord],
@@ -414,7 +418,8 @@ BEGIN
                t.task->'map'->>'over',
                t.task->'map'->>'path',
                CASE pg_catalog.jsonb_typeof(t.task->'run_if') WHEN 'object' THEN t.task->'run_if' END,
-               coalesce(t.task->>'run_when', 'all_completed')
+               coalesce(t.task->>'run_when', 'all_completed'),
+               t.task->>'concurrency_key'
         FROM (SELECT w.ord, w.wf, coalesce((w.wf->>'scheduled_at')::timestamptz, v_now) AS scheduled_at
               FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
               WHERE (v_all_new OR v_inserted ? v_ids[w.ord]::text)) AS w

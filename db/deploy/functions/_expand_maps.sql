@@ -54,7 +54,7 @@ DECLARE
 BEGIN
   FOR v_map IN
     SELECT s.id, s.workflow_id, s.task_name, s.kind, s.args, s.map_over, s.map_path, s.map_size, s.queue,
-           s.priority, s.max_attempts, s.timeout, s.retry_backoff, s.scheduled_at, s.attempt
+           s.priority, s.max_attempts, s.timeout, s.retry_backoff, s.scheduled_at, s.attempt, s.concurrency_key
     FROM tributary.steps AS s
     WHERE s.id = ANY (p_map_ids) AND s.state = 'pending' AND s.remaining_deps = 0 AND s.map_over IS NOT NULL
     ORDER BY s.id
@@ -113,12 +113,13 @@ BEGIN
           WITH elements AS (
             INSERT INTO tributary.steps (
               workflow_id, task_name, kind, args, depends_on, queue, priority, max_attempts, timeout,
-              retry_backoff, state, remaining_deps, scheduled_at, created_at, map_step_id, map_index
+              retry_backoff, state, remaining_deps, scheduled_at, created_at, map_step_id, map_index,
+              concurrency_key
             )
             SELECT v_map.workflow_id, v_map.task_name || '[' || (e.ord - 1) || ']', v_map.kind,
                    v_map.args || pg_catalog.jsonb_build_object('element', e.value), '{}', v_map.queue,
                    v_map.priority, v_map.max_attempts, v_map.timeout, v_map.retry_backoff, 'available', 0,
-                   v_map.scheduled_at, v_now, v_map.id, (e.ord - 1)::integer
+                   v_map.scheduled_at, v_now, v_map.id, (e.ord - 1)::integer, v_map.concurrency_key
             FROM pg_catalog.jsonb_array_elements(v_array) WITH ORDINALITY AS e(value, ord)
             ORDER BY e.ord
             RETURNING id

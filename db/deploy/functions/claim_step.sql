@@ -12,6 +12,11 @@
 -- dependency (of an any_completed join) is left out of the results.
 -- Claims nothing from a queue paused by pause_queue(): one primary-key lookup of paused_queues
 -- before the claim (the claim's own plan is unchanged).
+-- Global concurrency and rate limits (tributary.flow_limits): one statement of two index probes
+-- tells whether the queue or any concurrency key has a limit; when none has, the claim is the
+-- plain one below. Otherwise _claim_under_limits() chooses and locks the steps (and leaves in the
+-- session setting tributary.claim_retry_at when a rate limit held one back; claim_retry_in()
+-- reads it), and the plain choice is skipped (its InitPlan is gated on v_ids IS NULL).
 -- Reads only the ready index (steps_ready_idx): pending and finished steps are never scanned.
 -- O(p_max_steps): the claimed ids are collected once (an InitPlan) and the rows updated by
 -- primary key; no join of the table with the list of claimed ids, which a nested loop could
@@ -54,6 +59,11 @@ AS $$
 DECLARE
   v_now timestamptz := tributary.now();
   v_lease interval := (tributary._settings()).lease_duration;
+  v_queue_limited boolean;
+  v_keys_limited boolean;
+  v_ids bigint[];                -- chosen under limits; NULL: the plain choice
+  v_flow_limited bigint[] := '{}';
+  v_retry_at timestamptz;
 BEGIN
   IF p_max_steps IS NULL OR p_max_steps < 1 THEN
     RAISE EXCEPTION 'max_steps must be at least 1, got %', p_max_steps
@@ -61,6 +71,17 @@ BEGIN
   END IF;
   IF EXISTS (SELECT 1 FROM tributary.paused_queues AS pq WHERE pq.queue = p_queue) THEN
     RETURN;
+  END IF;
+  SELECT EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'queue' AND f.name = p_queue),
+         EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'key')
+  INTO v_queue_limited, v_keys_limited;
+  IF v_queue_limited OR v_keys_limited THEN
+    SELECT l.step_ids, l.limited_ids, l.retry_at INTO v_ids, v_flow_limited, v_retry_at
+    FROM tributary._claim_under_limits(p_queue, p_max_steps, v_now, v_queue_limited, v_keys_limited) AS l;
+    PERFORM pg_catalog.set_config('tributary.claim_retry_at', coalesce(p_queue || ' ' || v_retry_at::text, ''), false);
+    IF pg_catalog.cardinality(v_ids) = 0 THEN
+      RETURN;
+    END IF;
   END IF;
 
   RETURN QUERY
@@ -71,15 +92,16 @@ BEGIN
         attempted_at = v_now,
         worker_id = p_worker_id,
         lease_expires_at = LEAST(v_now + v_lease, v_now + s.timeout),
-        deadline_at = v_now + s.timeout
+        deadline_at = v_now + s.timeout,
+        flow_limited = s.id = ANY (v_flow_limited)
     WHERE s.id = ANY (ARRAY(
       SELECT r.id
       FROM tributary.steps AS r
-      WHERE r.state = 'available' AND r.queue = p_queue AND r.scheduled_at <= v_now
+      WHERE r.state = 'available' AND r.queue = p_queue AND r.scheduled_at <= v_now AND v_ids IS NULL
       ORDER BY r.priority DESC, r.scheduled_at, r.id
       LIMIT p_max_steps
       FOR NO KEY UPDATE SKIP LOCKED
-    ))
+    ) || v_ids)
     RETURNING s.id, s.workflow_id, s.task_name, s.kind, s.args, s.attempt, s.max_attempts, s.queue,
               s.priority, s.scheduled_at, s.timeout, s.deadline_at, s.lease_expires_at, s.depends_on
   )
@@ -99,6 +121,6 @@ END;
 $$;
 
 COMMENT ON FUNCTION tributary.claim_step(text, text, integer) IS
-  'Claims up to p_max_steps ready steps of a queue (FOR NO KEY UPDATE SKIP LOCKED; priority desc, scheduled_at, id): running, attempt+1, leased. Returns args and the direct dependencies'' results keyed by task name. Nothing from a paused queue.';
+  'Claims up to p_max_steps ready steps of a queue (FOR NO KEY UPDATE SKIP LOCKED; priority desc, scheduled_at, id): running, attempt+1, leased. Returns args and the direct dependencies'' results keyed by task name. Nothing from a paused queue; obeys the concurrency and rate limits of tributary.flow_limits.';
 
 COMMIT;

@@ -97,7 +97,7 @@ SELECT throws_ok($$SELECT tributary.create_workflow('w', '[{"name": "a"}]')$$,
 SELECT throws_ok($$SELECT tributary.create_workflow('w', '[{"name": "a", "kind": 7}]')$$,
   'TB005', 'task "a" in workflow "w": no "kind" (a non-empty string)', 'a kind that is not a string is refused');
 SELECT throws_ok($$SELECT tributary.create_workflow('w', '[{"name": "a", "kind": "k", "retries": 3, "bogus": 1}]')$$,
-  'TB005', 'task "a" in workflow "w": unknown key "bogus" (known: name, kind, args, depends_on, queue, priority, max_attempts, timeout, retry_backoff, scheduled_at, wait_for, sleep, sleep_until, map, run_if, run_when)',
+  'TB005', 'task "a" in workflow "w": unknown key "bogus" (known: name, kind, args, depends_on, queue, priority, max_attempts, timeout, retry_backoff, scheduled_at, wait_for, sleep, sleep_until, map, run_if, run_when, concurrency_key)',
   'an unknown key is refused, listing the known ones');
 SELECT throws_ok($$SELECT tributary.create_workflow('w', '[{"name": "a", "kind": "k"}, {"name": "b", "kind": "k", "depends_on": "a"}]')$$,
   'TB005', 'task "b" in workflow "w": "depends_on" is not an array of task names', 'depends_on given as a string is refused');

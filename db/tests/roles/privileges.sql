@@ -2,7 +2,7 @@
 -- membership included), no function executable by PUBLIC, no internal function callable by any
 -- group role, table privileges only where the direct-INSERT path and the settings need them.
 BEGIN;
-SELECT plan(61);
+SELECT plan(66);
 
 SELECT role_name AS worker FROM tributary.roles WHERE purpose = 'worker' \gset
 SELECT role_name AS submitter FROM tributary.roles WHERE purpose = 'submitter' \gset
@@ -51,7 +51,12 @@ INSERT INTO expected_execute VALUES
   ('tributary.claim_steps(text, text, integer)', '{worker,admin}'),
   ('tributary.send_event(text, jsonb, bigint, text, interval)', '{submitter,worker,admin}'),
   ('tributary.wake_due_steps(integer)', '{worker,admin}'),
-  ('tributary.spawn_child_workflow(bigint, integer, text, jsonb, jsonb)', '{worker,admin}');
+  ('tributary.spawn_child_workflow(bigint, integer, text, jsonb, jsonb)', '{worker,admin}'),
+  ('tributary.set_concurrency_limit(text, text, integer)', '{admin}'),
+  ('tributary.remove_concurrency_limit(text, text)', '{admin}'),
+  ('tributary.set_rate_limit(text, text, integer, interval)', '{admin}'),
+  ('tributary.remove_rate_limit(text, text)', '{admin}'),
+  ('tributary.claim_retry_in(text)', '{worker,admin}');
 
 SELECT is(
   (SELECT array_agg(r.purpose ORDER BY r.purpose) FROM tributary.roles AS r
@@ -86,7 +91,7 @@ SELECT is(
    WHERE a.attrelid = 'tributary.steps'::regclass AND a.attnum > 0 AND NOT a.attisdropped
      AND has_column_privilege(:'submitter', 'tributary.steps', a.attname, 'INSERT')),
   ARRAY['workflow_id', 'task_name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
-        'timeout', 'retry_backoff', 'scheduled_at']::text[],
+        'timeout', 'retry_backoff', 'scheduled_at', 'concurrency_key']::text[],
   'submitters may INSERT the columns a caller sets on steps, never an engine column nor the id');
 SELECT is(
   (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute AS a

@@ -2,7 +2,7 @@
 -- for claim and rescue), named CHECK constraints, the two triggers of the direct-insert path and
 -- the rules every function follows (search_path = '', SECURITY DEFINER for entry points only, a COMMENT).
 BEGIN;
-SELECT plan(116);
+SELECT plan(118);
 
 SELECT has_schema('tributary');
 SELECT isnt(obj_description('tributary'::regnamespace, 'pg_namespace'), NULL, 'schema tributary has a COMMENT');
@@ -20,7 +20,8 @@ SELECT columns_are('tributary', 'steps', ARRAY[
   'id', 'workflow_id', 'task_name', 'kind', 'args', 'depends_on', 'queue', 'priority', 'max_attempts',
   'timeout', 'retry_backoff', 'state', 'attempt', 'remaining_deps', 'scheduled_at', 'created_at',
   'attempted_at', 'worker_id', 'lease_expires_at', 'deadline_at', 'result', 'errors', 'cancel_reason',
-  'finalized_at', 'wait', 'wake_at', 'map_over', 'map_path', 'map_size', 'map_step_id', 'map_index', 'run_if', 'run_when']);
+  'finalized_at', 'wait', 'wake_at', 'map_over', 'map_path', 'map_size', 'map_step_id', 'map_index', 'run_if', 'run_when',
+  'concurrency_key', 'flow_limited']);
 SELECT columns_are('tributary', 'step_dependencies', ARRAY['step_id', 'depends_on_step_id']);
 SELECT columns_are('tributary', 'settings', ARRAY[
   'singleton', 'default_queue', 'default_priority', 'default_max_attempts', 'default_timeout',
@@ -34,7 +35,7 @@ FROM (VALUES ('id', 'bigint'), ('name', 'text'), ('state', 'text'), ('metadata',
              ('created_at', 'timestamp with time zone'), ('steps_total', 'integer'),
              ('steps_unfinished', 'integer'), ('cancelled_at', 'timestamp with time zone'),
              ('finalized_at', 'timestamp with time zone')) AS v(c, t);
--- 31 columns
+-- 33 columns
 SELECT col_type_is('tributary', 'steps', c, t, format('steps.%s is %s', c, t))
 FROM (VALUES ('id', 'bigint'), ('workflow_id', 'bigint'), ('task_name', 'text'), ('kind', 'text'),
              ('args', 'jsonb'), ('depends_on', 'text[]'), ('queue', 'text'), ('priority', 'integer'),
@@ -46,7 +47,8 @@ FROM (VALUES ('id', 'bigint'), ('workflow_id', 'bigint'), ('task_name', 'text'),
              ('result', 'jsonb'), ('errors', 'jsonb'), ('cancel_reason', 'text'),
              ('finalized_at', 'timestamp with time zone'), ('map_over', 'text'), ('map_path', 'text'),
              ('map_size', 'integer'), ('map_step_id', 'bigint'), ('map_index', 'integer'),
-             ('run_if', 'jsonb'), ('run_when', 'text')) AS v(c, t);
+             ('run_if', 'jsonb'), ('run_when', 'text'), ('concurrency_key', 'text'),
+             ('flow_limited', 'boolean')) AS v(c, t);
 -- 2 columns
 SELECT col_type_is('tributary', 'step_dependencies', c, 'bigint', format('step_dependencies.%s is bigint', c))
 FROM unnest(ARRAY['step_id', 'depends_on_step_id']) AS c;
@@ -61,7 +63,7 @@ FROM (VALUES ('singleton', 'boolean'), ('default_queue', 'text'), ('default_prio
 -- Indexes: few on purpose (state and lease updates stay HOT-friendly) ------------------------------
 SELECT indexes_are('tributary', 'steps', ARRAY[
   'steps_pkey', 'steps_task_name_unique_in_workflow', 'steps_ready_idx', 'steps_lease_expiry_idx',
-  'steps_wake_idx', 'steps_waiting_event_idx']);
+  'steps_wake_idx', 'steps_waiting_event_idx', 'steps_running_queue_idx', 'steps_running_key_idx']);
 SELECT indexes_are('tributary', 'step_dependencies', ARRAY['step_dependencies_pkey', 'step_dependencies_depends_on_idx']);
 SELECT indexes_are('tributary', 'workflows', ARRAY[
   'workflows_pkey', 'workflows_idempotency_key_unique', 'workflows_finalized_at_idx', 'workflows_unresolved_idx',
@@ -166,7 +168,7 @@ SELECT is(
    WHERE p.pronamespace = 'tributary'::regnamespace
      AND p.proname IN ('claim_step', 'complete_step', 'complete_steps', 'fail_step', 'heartbeat', 'heartbeat_steps',
                        'release_steps', 'rescue_expired_steps', '_unlock_dependents', '_settle_workflows',
-                       '_fail_attempt', '_check_attempt', '_notify_available')
+                       '_fail_attempt', '_check_attempt', '_notify_available', '_claim_under_limits')
      AND NOT coalesce(p.proconfig @> ARRAY['plan_cache_mode=force_generic_plan', 'enable_seqscan=off',
                                             'enable_bitmapscan=off', 'enable_hashjoin=off', 'enable_mergejoin=off'], false)),
   NULL,

@@ -1,0 +1,4 @@
+-- Revert tributary:functions/claim_retry_in
+BEGIN;
+DROP FUNCTION tributary.claim_retry_in(text);
+COMMIT;

@@ -1,0 +1,5 @@
+-- Verify tributary:functions/set_rate_limit
+BEGIN;
+SELECT 1 / pg_catalog.count(*)::int FROM pg_catalog.pg_proc AS p
+WHERE p.oid = 'tributary.set_rate_limit(text, text, integer, interval)'::regprocedure AND 'search_path=""' = ANY (p.proconfig);
+ROLLBACK;
