@@ -130,7 +130,7 @@ class WorkflowBuilder(WorkflowSpec):
         """
         if conn is not None:
             return int(_sql.call(conn, _sql.CREATE_WORKFLOW, self.create_params())[0][0])
-        with self._connection() as own:
+        with self._connection() as own, _sql.one_statement(own):
             return int(_sql.call(own, _sql.CREATE_WORKFLOW, self.create_params())[0][0])
 
 
