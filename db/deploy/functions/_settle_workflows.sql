@@ -8,6 +8,7 @@
 -- otherwise; then notifies tributary_workflow_finalized with {"workflow_id", "state"}. The
 -- decrement happens under the workflow row's lock, so finalization happens exactly once even
 -- when the last steps finish in concurrent transactions. Locks the workflow rows in id order.
+-- One UPDATE both counts down and finalizes (a one-step workflow's row is written once).
 -- O(steps + workflows): each workflow is found by primary key and its count looked up by key in
 -- a jsonb object, never by joining an unnested list (which a nested loop made quadratic).
 BEGIN;
@@ -28,7 +29,6 @@ DECLARE
   v_now timestamptz := tributary.now();
   v_workflows bigint[];
   v_counts jsonb;  -- workflow id -> how many of its steps just finished
-  v_done bigint[];
   v_payloads text[];
 BEGIN
   IF p_workflow_ids[1] = ALL (p_workflow_ids) THEN  -- one workflow: the usual case
@@ -46,33 +46,35 @@ BEGIN
     RETURN;
   END IF;
 
-  WITH counted AS (
+  -- One UPDATE counts down and, for a workflow brought to 0, finalizes it: a one-step workflow
+  -- is written once, not twice. Only a running workflow has unfinished steps
+  -- (workflows_final_means_nothing_unfinished, workflows_counters_in_range), so a row at 0 after
+  -- this statement is one this statement finalized.
+  WITH settled AS (
     UPDATE tributary.workflows AS w
-    SET steps_unfinished = w.steps_unfinished - (v_counts ->> w.id::text)::integer
-    WHERE w.id = ANY (v_workflows)
-    RETURNING w.id, w.steps_unfinished, w.state
-  )
-  SELECT pg_catalog.array_agg(counted.id) INTO v_done
-  FROM counted
-  WHERE counted.steps_unfinished = 0 AND counted.state = 'running';
-
-  IF v_done IS NULL THEN
-    RETURN;
-  END IF;
-
-  WITH finalized AS (
-    UPDATE tributary.workflows AS w
-    SET state = CASE
+    SET steps_unfinished = w.steps_unfinished - (v_counts ->> w.id::text)::integer,
+        state = CASE
+                  WHEN w.state <> 'running' OR w.steps_unfinished <> (v_counts ->> w.id::text)::integer THEN w.state
                   WHEN w.cancelled_at IS NOT NULL THEN 'cancelled'
                   WHEN EXISTS (SELECT 1 FROM tributary.steps AS s
                                WHERE s.workflow_id = w.id AND s.state = 'discarded') THEN 'failed'
                   ELSE 'completed'
                 END,
-        finalized_at = v_now
-    WHERE w.id = ANY (v_done)
-    RETURNING pg_catalog.json_build_object('workflow_id', w.id, 'state', w.state)::text AS payload
+        finalized_at = CASE
+                         WHEN w.state <> 'running' OR w.steps_unfinished <> (v_counts ->> w.id::text)::integer THEN w.finalized_at
+                         ELSE v_now
+                       END
+    WHERE w.id = ANY (v_workflows)
+    RETURNING w.id, w.state, w.steps_unfinished
   )
-  SELECT pg_catalog.array_agg(finalized.payload) INTO v_payloads FROM finalized;
+  SELECT pg_catalog.array_agg(pg_catalog.json_build_object('workflow_id', settled.id, 'state', settled.state)::text)
+  INTO v_payloads
+  FROM settled
+  WHERE settled.steps_unfinished = 0;
+
+  IF v_payloads IS NULL THEN
+    RETURN;
+  END IF;
 
   PERFORM pg_catalog.pg_notify('tributary_workflow_finalized', p.payload)
   FROM pg_catalog.unnest(v_payloads) AS p(payload);
