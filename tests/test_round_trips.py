@@ -68,13 +68,15 @@ def test_execute_sends_one_statement_and_returns_a_transactional_connection(dsn:
         try:
             client = Client(pool, Config())
             workflow_id = client.new_workflow("one").add_task("a", Nothing()).execute()
+            client.insert_many([client.new_workflow(f"bulk-{i}").add_task("a", Nothing()) for i in range(2)])
+            assert client.get_workflow(workflow_id).state == "running"
             assert sent_commands(path) == []  # no BEGIN, no COMMIT: the call alone, in autocommit
-            assert workflow_count(conn) == 1
+            assert workflow_count(conn) == 3
             with client.connection() as own:  # the pool's connection is transactional again
                 assert not own.autocommit
                 client.new_workflow("two").add_task("a", Nothing()).execute(conn=own)
                 own.rollback()
-            assert workflow_count(conn) == 1  # inside a caller's transaction, as before
+            assert workflow_count(conn) == 3  # inside a caller's transaction, as before
             assert client.get_workflow(workflow_id).state == "running"
         finally:
             pool.close()
@@ -91,8 +93,9 @@ def test_async_insert_sends_one_statement_and_returns_a_transactional_connection
             await pool.open()
             try:
                 client = AsyncClient(pool, Config())
-                await client.insert(client.new_workflow("one").add_task("a", Nothing()))
+                first = await client.insert(client.new_workflow("one").add_task("a", Nothing()))
                 await client.insert_many([client.new_workflow(f"bulk-{i}").add_task("a", Nothing()) for i in range(3)])
+                assert (await client.get_workflow(first)).state == "running"
                 assert sent_commands(path) == []
                 async with client.connection() as own:
                     assert not own.autocommit
