@@ -1,4 +1,4 @@
-"""Round trips of the hot calls, read from libpq's protocol trace and from the server.
+"""Round trips of the client's calls, read from libpq's protocol trace.
 
 Creating a workflow outside a caller's transaction is one statement sent alone (no BEGIN and
 COMMIT around it: three round trips where one does), and the connection goes back to the pool
@@ -20,19 +20,13 @@ from psycopg.pq import Trace
 from psycopg.rows import TupleRow
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
-from tests.client_helpers import fast_config, started
-from tributary import AsyncClient, Client, Config, Step, StepArgs, Worker
+from tributary import AsyncClient, Client, Config, StepArgs
 
 Conn = psycopg.Connection[TupleRow]
 
 
 class Nothing(StepArgs):
     kind = "nothing"
-
-
-class NothingWorker(Worker[Nothing]):
-    async def work(self, step: Step[Nothing]) -> None:
-        return None
 
 
 @contextmanager
@@ -106,20 +100,3 @@ def test_async_insert_sends_one_statement_and_returns_a_transactional_connection
 
     asyncio.run(scenario())
     assert workflow_count(conn) == 4
-
-
-def test_a_started_worker_has_run_its_hot_calls_on_its_connections(dsn: str, conn: Conn) -> None:
-    client = Client(dsn, fast_config(NothingWorker()))
-    with started(client):
-        runtime = client._runtime
-        assert runtime is not None
-        pids = [pid for pid in runtime.engine._own_backends if runtime.engine.is_own(pid)]
-        assert len(pids) >= 2
-        rows = conn.execute(
-            "SELECT query FROM pg_catalog.pg_stat_activity WHERE pid = ANY (%s) AND query LIKE %s",
-            (pids, "%tributary.complete_steps%"),
-        ).fetchall()
-        # The pool's connections ran the warm-up (a claim on the queue '', then a completion of
-        # no step) before start() returned: it is the last statement of those not used since.
-        assert rows
-        assert conn.execute("SELECT count(*) FROM tributary.steps").fetchone() == (0,)

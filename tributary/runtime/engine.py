@@ -6,7 +6,6 @@ unit-tested against a fake; :class:`Engine` is the real one, on an async connect
 
 from __future__ import annotations
 
-import contextlib
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from psycopg_pool import AsyncConnectionPool
 
 from tributary import _sql
 from tributary.errors import ConfigError
@@ -86,19 +85,13 @@ class Engine:
             min_size=2,
             max_size=pool_size,
             kwargs={"autocommit": True},
-            configure=self._configure,
+            configure=self._remember_backend,
             open=False,
             name="tributary-runtime",
         )
 
     async def open(self) -> None:
         await self._pool.open()
-
-    async def filled(self, timeout: float) -> None:
-        """Waits up to ``timeout`` seconds until the pool holds its first connections, each
-        configured (and warmed) by :meth:`_configure`, so the first steps do not pay for them."""
-        with contextlib.suppress(PoolTimeout):
-            await self._pool.wait(timeout)
 
     async def close(self) -> None:
         await self._pool.close()
@@ -109,20 +102,7 @@ class Engine:
         conn = ref() if ref is not None else None
         return conn is not None and not conn.closed
 
-    async def _configure(self, conn: psycopg.AsyncConnection[Any]) -> None:
-        self._remember_backend(conn)
-        await self._warm_up(conn)
-
-    async def _warm_up(self, conn: psycopg.AsyncConnection[Any]) -> None:
-        """Runs the hot calls once with inputs that touch no row (a claim on the queue '', which
-        no step can have; a completion of no step), so that this backend loads the catalog and
-        makes their plans now, not during the first hops of a chain (about 10 ms a connection).
-        An error here (an older schema, a missing privilege) is left for the real calls to report."""
-        with contextlib.suppress(psycopg.Error):
-            await _sql.acall(conn, _sql.CLAIM, _sql.claim_params("", self.worker_id, 1))
-            await _sql.acall(conn, _sql.COMPLETE, ([], [], []))
-
-    def _remember_backend(self, conn: psycopg.AsyncConnection[Any]) -> None:
+    async def _remember_backend(self, conn: psycopg.AsyncConnection[Any]) -> None:
         for pid, ref in list(self._own_backends.items()):
             if (known := ref()) is None or known.closed:
                 del self._own_backends[pid]

@@ -112,7 +112,6 @@ class Runtime:
         try:
             await self.engine.open()
             await self.maintenance.start()
-            await self.engine.filled(timeout=5.0)
         except BaseException as error:
             self.start_error = error
             await self.engine.close()
