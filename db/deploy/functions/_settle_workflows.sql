@@ -8,7 +8,9 @@
 -- otherwise; then notifies tributary_workflow_finalized with {"workflow_id", "state"}. The
 -- decrement happens under the workflow row's lock, so finalization happens exactly once even
 -- when the last steps finish in concurrent transactions. Locks the workflow rows in id order.
--- One UPDATE both counts down and finalizes (a one-step workflow's row is written once).
+-- One UPDATE both counts down and finalizes (a one-step workflow's row is written once); a
+-- second statement, with a snapshot taken under the row locks, turns completed into failed when
+-- a step is discarded.
 -- O(steps + workflows): each workflow is found by primary key and its count looked up by key in
 -- a jsonb object, never by joining an unnested list (which a nested loop made quadratic).
 BEGIN;
@@ -29,6 +31,10 @@ DECLARE
   v_now timestamptz := tributary.now();
   v_workflows bigint[];
   v_counts jsonb;  -- workflow id -> how many of its steps just finished
+  v_done bigint[];      -- the workflows this call finalized
+  v_states text[];      -- and the state each was given (completed, cancelled)
+  v_completed bigint[]; -- those given completed: failed instead if a step is discarded
+  v_failed bigint[];
   v_payloads text[];
 BEGIN
   IF p_workflow_ids[1] = ALL (p_workflow_ids) THEN  -- one workflow: the usual case
@@ -56,8 +62,6 @@ BEGIN
         state = CASE
                   WHEN w.state <> 'running' OR w.steps_unfinished <> (v_counts ->> w.id::text)::integer THEN w.state
                   WHEN w.cancelled_at IS NOT NULL THEN 'cancelled'
-                  WHEN EXISTS (SELECT 1 FROM tributary.steps AS s
-                               WHERE s.workflow_id = w.id AND s.state = 'discarded') THEN 'failed'
                   ELSE 'completed'
                 END,
         finalized_at = CASE
@@ -67,14 +71,38 @@ BEGIN
     WHERE w.id = ANY (v_workflows)
     RETURNING w.id, w.state, w.steps_unfinished
   )
-  SELECT pg_catalog.array_agg(pg_catalog.json_build_object('workflow_id', settled.id, 'state', settled.state)::text)
-  INTO v_payloads
+  SELECT pg_catalog.array_agg(settled.id), pg_catalog.array_agg(settled.state),
+         pg_catalog.array_agg(settled.id) FILTER (WHERE settled.state = 'completed')
+  INTO v_done, v_states, v_completed
   FROM settled
   WHERE settled.steps_unfinished = 0;
 
-  IF v_payloads IS NULL THEN
+  IF v_done IS NULL THEN
     RETURN;
   END IF;
+
+  -- A discarded step makes the workflow failed. This is a statement of its own on purpose: its
+  -- snapshot is taken once the UPDATE above holds the row locks, so it sees a discard committed
+  -- by a transaction that UPDATE waited for. A subquery inside that UPDATE would be evaluated with
+  -- the snapshot the UPDATE started with, and finalize such a workflow as completed.
+  IF v_completed IS NOT NULL THEN
+    -- A scalar subquery, one probe of the workflow's steps per workflow (an EXISTS here could be
+    -- planned as a join reading every discarded step).
+    SELECT pg_catalog.array_agg(c.id) INTO v_failed
+    FROM pg_catalog.unnest(v_completed) AS c(id)
+    WHERE (SELECT true FROM tributary.steps AS s
+           WHERE s.workflow_id = c.id AND s.state = 'discarded'
+           LIMIT 1);
+    IF v_failed IS NOT NULL THEN
+      UPDATE tributary.workflows AS w SET state = 'failed' WHERE w.id = ANY (v_failed);
+    END IF;
+  END IF;
+
+  SELECT pg_catalog.array_agg(pg_catalog.json_build_object(
+           'workflow_id', d.id,
+           'state', CASE WHEN d.id = ANY (coalesce(v_failed, '{}')) THEN 'failed' ELSE d.state END)::text)
+  INTO v_payloads
+  FROM ROWS FROM (pg_catalog.unnest(v_done), pg_catalog.unnest(v_states)) AS d(id, state);
 
   PERFORM pg_catalog.pg_notify('tributary_workflow_finalized', p.payload)
   FROM pg_catalog.unnest(v_payloads) AS p(payload);
