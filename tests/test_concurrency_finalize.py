@@ -34,6 +34,7 @@ from tests.engine_helpers import (
     backend_pid,
     claim,
     complete_step,
+    complete_steps,
     create_workflow,
     drain_notifications,
     fast_deadlock_detection,
@@ -133,6 +134,41 @@ def test_last_step_waiting_on_the_workflow_lock_finalizes_once(connect: Connect,
             assert drain_notifications(listener, setup, FINALIZED_CHANNEL) == []
             complete_step(first, one.step_id, one.attempt, {"by": "worker-1"})
         assert_finalized_once(setup, listener, workflow_id)
+
+
+@pytest.mark.parametrize("completion", ["complete_step", "complete_steps"])
+def test_a_discard_the_last_completion_waited_for_makes_the_workflow_failed(connect: Connect, completion: str) -> None:
+    """b is discarded in an open transaction; c's completion waits for the workflow row and
+    finalizes the workflow once b's transaction commits. The discard committed while it waited
+    must be seen: the workflow is failed, not completed (a check made with the snapshot the
+    waiting statement started with would miss it)."""
+    setup, first, second, listener = connect(), connect(), connect(), connect()
+    listener.execute(f"LISTEN {FINALIZED_CHANNEL}")
+    second_pid = backend_pid(second)
+
+    def finish_second(step: Claimed) -> None:
+        with second.transaction():
+            if completion == "complete_step":
+                complete_step(second, step.step_id, step.attempt, {"by": "worker-2"})
+            else:
+                assert complete_steps(second, [step], [{"by": "worker-2"}]) == {step.step_id: "completed"}
+
+    for round_ in range(5):
+        workflow_id, one, two = leaves_claimed(setup, first, second, f"discard-{round_}")
+        first.execute("BEGIN")
+        first.execute(
+            'SELECT tributary.fail_step(%s, %s, \'{"message": "no"}\'::jsonb, false)', (one.step_id, one.attempt)
+        )
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            blocked = pool.submit(finish_second, two)
+            try:
+                wait_until_blocked(setup, second_pid)
+            finally:
+                first.execute("COMMIT")
+            blocked.result(timeout=WAIT_SECONDS)
+        assert workflow_state(setup, workflow_id) == ("failed", 0, True)
+        payloads = drain_notifications(listener, setup, FINALIZED_CHANNEL)
+        assert [finalized(p) for p in payloads] == [{"workflow_id": workflow_id, "state": "failed"}]
 
 
 def test_claim_and_complete_in_one_transaction_does_not_deadlock(connect: Connect) -> None:

@@ -8,8 +8,8 @@ by column name, so a column the engine adds later never shifts another. Engine e
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -198,6 +198,36 @@ def _engine_errors() -> Iterator[None]:
         if translated is error:
             raise
         raise translated from error
+
+
+@contextmanager
+def one_statement(conn: psycopg.Connection[Any]) -> Iterator[None]:
+    """For one engine call on a pooled connection outside any transaction: runs it in autocommit,
+    one round trip, where psycopg would send BEGIN, the call and COMMIT as three. An engine call
+    is one statement, so it is atomic either way. The connection goes back to the pool as it came."""
+    if conn.autocommit or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        yield
+        return
+    conn.autocommit = True
+    try:
+        yield
+    finally:
+        if not conn.closed:
+            conn.autocommit = False
+
+
+@asynccontextmanager
+async def aone_statement(conn: psycopg.AsyncConnection[Any]) -> AsyncIterator[None]:
+    """Async :func:`one_statement`."""
+    if conn.autocommit or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        yield
+        return
+    await conn.set_autocommit(True)
+    try:
+        yield
+    finally:
+        if not conn.closed:
+            await conn.set_autocommit(False)
 
 
 def call(conn: psycopg.Connection[Any], statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

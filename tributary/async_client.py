@@ -196,7 +196,7 @@ class AsyncClient:
         if conn is not None:
             yield conn
         else:
-            async with self.connection() as own:
+            async with self.connection() as own, _sql.aone_statement(own):
                 yield own
 
 

@@ -82,13 +82,13 @@ class Client:
         index and name) and the task."""
         if conn is not None:
             return create_many(conn, workflows)
-        with self.connection() as own:
+        with self.connection() as own, _sql.one_statement(own):
             return create_many(own, workflows)
 
     def get_workflow(self, workflow_id: int, conn: psycopg.Connection[Any] | None = None) -> WorkflowResult:
         """The workflow's current state and its steps' outcomes (results opened by the hooks)."""
         if conn is None:
-            with self.connection() as own:
+            with self.connection() as own, _sql.one_statement(own):
                 doc = _sql.read_workflow(own, workflow_id)
         else:
             doc = _sql.read_workflow(conn, workflow_id)

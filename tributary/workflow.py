@@ -250,7 +250,7 @@ class WorkflowBuilder(WorkflowSpec):
         """
         if conn is not None:
             return create_many(conn, [self])[0]
-        with self._connection() as own:
+        with self._connection() as own, _sql.one_statement(own):
             return create_many(own, [self])[0]
 
 
