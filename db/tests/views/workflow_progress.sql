@@ -1,7 +1,7 @@
 -- workflow_progress: one row per workflow with its state, steps_total, the number of steps in
 -- each state and the elapsed time (to finalization, or to now while running).
 BEGIN;
-SELECT plan(4);
+SELECT plan(5);
 
 SELECT tributary_test.set_now('2030-01-01 00:00:00+00');
 SELECT tributary_test.diamond('vp') AS wf \gset
@@ -39,6 +39,13 @@ SELECT results_eq(
 SELECT tributary_test.advance('1 hour');
 SELECT is((SELECT elapsed FROM tributary.workflow_progress WHERE id = :wf), interval '8 minutes',
   'a finalized workflow''s elapsed time stops growing');
+
+SELECT tributary.create_workflow('waits', '[{"name": "nap", "sleep": "1 hour"},
+  {"name": "after", "kind": "k", "depends_on": ["nap"]}]') AS wf_wait \gset
+SELECT results_eq(
+  format($$SELECT pending, waiting, skipped FROM tributary.workflow_progress WHERE id = %s$$, :wf_wait),
+  $$VALUES (1::bigint, 1::bigint, 0::bigint)$$,
+  'a sleeping step counts as waiting');
 
 SELECT * FROM finish();
 ROLLBACK;
