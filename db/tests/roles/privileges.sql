@@ -2,7 +2,7 @@
 -- membership included), no function executable by PUBLIC, no internal function callable by any
 -- group role, table privileges only where the direct-INSERT path and the settings need them.
 BEGIN;
-SELECT plan(66);
+SELECT plan(67);
 
 SELECT role_name AS worker FROM tributary.roles WHERE purpose = 'worker' \gset
 SELECT role_name AS submitter FROM tributary.roles WHERE purpose = 'submitter' \gset
@@ -120,6 +120,16 @@ SELECT is(
   (SELECT array_agg(p || ':' || v ORDER BY p, v) FROM unnest(ARRAY['admin', 'reader', 'submitter']) AS p
    CROSS JOIN unnest(ARRAY['expired_leases', 'worker_process_status', 'unserved_queues', 'schedule_status', 'workflow_counts']) AS v),
   'the operators'' views (leases, worker processes, unserved queues, schedules): readers, submitters, admins; not workers');
+-- docs/security.md: a reader (so a submitter and an admin) may SELECT every view; a worker none.
+SELECT is(
+  (SELECT array_agg(r.purpose || ':' || c.relname ORDER BY r.purpose, c.relname) FROM tributary.roles AS r
+   CROSS JOIN pg_class AS c
+   WHERE c.relnamespace = 'tributary'::regnamespace AND c.relkind = 'v'
+     AND has_table_privilege(r.role_name, c.oid, 'SELECT')),
+  (SELECT array_agg(p || ':' || c.relname ORDER BY p, c.relname) FROM unnest(ARRAY['admin', 'reader', 'submitter']) AS p
+   CROSS JOIN pg_class AS c
+   WHERE c.relnamespace = 'tributary'::regnamespace AND c.relkind = 'v'),
+  'every view of the schema (flow_limit_status included): readers, submitters, admins; no view for workers');
 SELECT is(
   (SELECT array_agg(r.purpose ORDER BY r.purpose) FROM tributary.roles AS r
    WHERE has_schema_privilege(r.role_name, 'tributary', 'USAGE') AND NOT has_schema_privilege(r.role_name, 'tributary', 'CREATE')),
