@@ -1,0 +1,37 @@
+-- The error paths the docs list for the functions added with waits, limits and bindings that no
+-- other file checks: spawn_child_workflow's fencing (TB006, TB007, TB008) and a child that fails
+-- the map and branch checks (TB320, TB321, the step stays running); TB012 of claim_steps,
+-- wake_due_steps, fire_due_schedules and the worker-process registry (sql-api.md, Errors).
+BEGIN;
+SELECT plan(13);
+
+SELECT tributary_test.set_now('2030-01-01 00:00:00+00');
+SELECT tributary.create_workflow('docs-parent', '[{"name": "p", "kind": "k", "queue": "docs_err"}]') AS wf \gset
+SELECT step_id AS ps, attempt AS pa FROM tributary.claim_step('docs_err', 'w1') \gset
+
+SELECT throws_ok($$SELECT tributary.spawn_child_workflow(-1, 1, 'child', '[{"name": "a", "kind": "k"}]')$$,
+  'TB006', 'step -1 does not exist', 'spawn_child_workflow: TB006 for an unknown step');
+SELECT throws_ok(format($$SELECT tributary.spawn_child_workflow(%s, %s, 'child', '[{"name": "a", "kind": "k"}]')$$, :ps, :pa + 1),
+  'TB007', NULL, 'spawn_child_workflow: TB007 for an attempt that does not hold the step');
+SELECT throws_ok(format($$SELECT tributary.spawn_child_workflow(%s, %s, 'child', '[{"name": "a", "kind": "k", "map": {"over": "nothing"}}]')$$, :ps, :pa),
+  'TB320', NULL, 'spawn_child_workflow: TB320 for a child with a bad map');
+SELECT throws_ok(format($$SELECT tributary.spawn_child_workflow(%s, %s, 'child', '[{"name": "a", "kind": "k", "run_when": "sometimes"}]')$$, :ps, :pa),
+  'TB321', NULL, 'spawn_child_workflow: TB321 for a child with a bad run_when');
+SELECT results_eq(format($$SELECT state, attempt FROM tributary.steps WHERE id = %s$$, :ps),
+  format($$VALUES ('running'::text, %s)$$, :pa), 'an invalid child leaves the step running, untouched');
+SELECT is((SELECT count(*)::int FROM tributary.workflows WHERE parent_step_id = :ps), 0, 'and no child behind');
+SELECT tributary.cancel_workflow(:wf);
+SELECT throws_ok(format($$SELECT tributary.spawn_child_workflow(%s, %s, 'child', '[{"name": "a", "kind": "k"}]')$$, :ps, :pa),
+  'TB008', format('step %s (task "p") was cancelled: workflow cancelled', :ps), 'spawn_child_workflow: TB008 once the step was cancelled');
+
+SELECT throws_ok($$SELECT * FROM tributary.claim_steps('docs_err', 'w1', 0)$$, 'TB012', 'max_steps must be at least 1, got 0',
+  'claim_steps: TB012 for max_steps below 1');
+SELECT throws_ok($$SELECT tributary.wake_due_steps(NULL)$$, 'TB012', 'p_limit must be at least 1', 'wake_due_steps: TB012 for a NULL limit');
+SELECT throws_ok($$SELECT * FROM tributary.fire_due_schedules(0)$$, 'TB012', 'limit must be at least 1, got 0', 'fire_due_schedules: TB012');
+SELECT throws_ok($$SELECT tributary.report_worker_process('w', NULL, 1, '{}', '{}', '1')$$, 'TB012',
+  'report_worker_process: every argument is required', 'report_worker_process: TB012 for a NULL argument');
+SELECT throws_ok($$SELECT tributary.prune_worker_processes('-1 day')$$, 'TB012', NULL, 'prune_worker_processes: TB012 for a negative age');
+SELECT is(tributary.claim_retry_in('docs_err'), NULL, 'claim_retry_in: NULL when no claim of the queue ran under a limit');
+
+SELECT * FROM finish();
+ROLLBACK;
