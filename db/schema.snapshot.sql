@@ -1940,7 +1940,9 @@ CREATE TABLE tributary.settings (
     max_map_elements integer DEFAULT 10000 NOT NULL,
     CONSTRAINT settings_backoff_bounded CHECK ((retry_backoff_cap <= '1 year'::interval)),
     CONSTRAINT settings_backoff_positive CHECK (((default_retry_backoff >= '00:00:00'::interval) AND (retry_backoff_cap >= default_retry_backoff))),
+    CONSTRAINT settings_hand_back_delay_bounded CHECK ((hand_back_delay <= '1 year'::interval)),
     CONSTRAINT settings_hand_back_delay_not_negative CHECK ((hand_back_delay >= '00:00:00'::interval)),
+    CONSTRAINT settings_hand_back_grace_bounded CHECK ((hand_back_grace <= '1 year'::interval)),
     CONSTRAINT settings_hand_back_grace_not_negative CHECK ((hand_back_grace >= '00:00:00'::interval)),
     CONSTRAINT settings_lease_bounded CHECK ((lease_duration <= '1 year'::interval)),
     CONSTRAINT settings_lease_positive CHECK ((lease_duration > '00:00:00'::interval)),
@@ -1961,8 +1963,8 @@ COMMENT ON COLUMN tributary.settings.default_timeout IS 'Per-attempt time limit 
 COMMENT ON COLUMN tributary.settings.default_retry_backoff IS 'Default retry_backoff of new steps: the delay before the 2nd attempt; doubles per attempt (with jitter) up to retry_backoff_cap.';
 COMMENT ON COLUMN tributary.settings.retry_backoff_cap IS 'Longest delay between two attempts.';
 COMMENT ON COLUMN tributary.settings.lease_duration IS 'How long a claim holds a step without a heartbeat before rescue_expired_steps() may take it back.';
-COMMENT ON COLUMN tributary.settings.hand_back_delay IS 'hand_back_step: how long a handed-back step waits before it is claimable again (so the process that could not run it does not spin on it); >= 0.';
-COMMENT ON COLUMN tributary.settings.hand_back_grace IS 'hand_back_step: how long after a step''s first hand-back (of a streak) it is discarded instead, as no worker process could run it; >= 0.';
+COMMENT ON COLUMN tributary.settings.hand_back_delay IS 'hand_back_step: how long a handed-back step waits before it is claimable again (so the process that could not run it does not spin on it); 0 to 1 year.';
+COMMENT ON COLUMN tributary.settings.hand_back_grace IS 'hand_back_step: how long after a step''s first hand-back (of a streak) it is discarded instead, as no worker process could run it; 0 to 1 year.';
 COMMENT ON COLUMN tributary.settings.max_map_elements IS 'Most elements a map step expands to (0 to 1,000,000; default 10,000); a map over a longer array is discarded (TB324).';
 CREATE FUNCTION tributary._settings() RETURNS tributary.settings
     LANGUAGE plpgsql STABLE
