@@ -3,7 +3,7 @@
 -- repeat checks, the first failing check of a batch, the errors of the limits, waits and
 -- reserve_workflow_ids).
 BEGIN;
-SELECT plan(41);
+SELECT plan(42);
 
 SELECT tributary_test.set_now('2026-03-28 12:00:00+00');
 
@@ -130,6 +130,10 @@ SELECT throws_ok($$SELECT tributary.send_event('x')$$, 'TB302', 'event "x" needs
   'TB302 without an address');
 SELECT throws_ok(format($$SELECT tributary.send_event('x', NULL, p_workflow_id => %s)$$, :ewf), 'TB301',
   format('event "x" for workflow %s: the workflow is completed and waits for nothing', :ewf), 'TB301 for a finished workflow');
+
+-- Views ------------------------------------------------------------------------------------------
+SELECT is((SELECT count FROM tributary.workflow_counts WHERE state = 'completed'),
+  (SELECT count(*) FROM tributary.workflows WHERE state = 'completed'), 'workflow_counts: one row per state with its count');
 
 SELECT * FROM finish();
 ROLLBACK;
