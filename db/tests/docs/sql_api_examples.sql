@@ -3,7 +3,7 @@
 -- repeat checks, the first failing check of a batch, the errors of the limits, waits and
 -- reserve_workflow_ids).
 BEGIN;
-SELECT plan(42);
+SELECT plan(48);
 
 SELECT tributary_test.set_now('2026-03-28 12:00:00+00');
 
@@ -74,6 +74,33 @@ SELECT lives_ok($x$SELECT tributary.create_workflow('crawl', $$[
   {"name": "alert", "kind": "alert", "depends_on": ["report"], "run_if": {"report": {"broken": true}}},
   {"name": "done", "kind": "done", "depends_on": ["alert", "report"], "run_when": "any_completed"}
 ]$$)$x$, 'the map and branches example runs');
+
+-- Creating a workflow with plain INSERTs (the example, resolved by SET CONSTRAINTS instead of COMMIT)
+SELECT lives_ok($$WITH w AS (
+  INSERT INTO tributary.workflows (name, metadata)
+  VALUES ('diamond', '{"source": "sql"}')
+  RETURNING id
+)
+INSERT INTO tributary.steps (workflow_id, task_name, kind, args, depends_on, queue)
+SELECT w.id, t.task_name, t.kind, t.args, t.depends_on, 'default'
+FROM w, (VALUES ('a', 'fetch',   '{"url": "https://example.com"}'::jsonb, '{}'::text[]),
+                ('b', 'parse',   '{}', '{a}'),
+                ('c', 'index',   '{}', '{a}'),
+                ('d', 'publish', '{}', '{b,c}')) AS t(task_name, kind, args, depends_on)$$, 'the direct-INSERT example runs');
+SELECT max(id) AS dwf FROM tributary.workflows WHERE name = 'diamond' \gset
+SELECT throws_ok(format($$INSERT INTO tributary.steps (workflow_id, task_name, kind) VALUES (%s, 'a', 'k')$$, :dwf),
+  'TB003', format('duplicate task name "a" in workflow %s', :dwf), 'TB003 at the INSERT of a repeated task name');
+SELECT throws_ok(format($$SELECT tributary.cancel_workflow(%s)$$, :dwf),
+  'TB011', format('workflow %s is not resolved yet: it was inserted directly in this transaction', :dwf), 'TB011 for cancel_workflow before COMMIT');
+SET CONSTRAINTS ALL IMMEDIATE;
+SET CONSTRAINTS ALL DEFERRED;
+SELECT results_eq(format($$SELECT task_name, state FROM tributary.steps WHERE workflow_id = %s ORDER BY id$$, :dwf),
+  $$VALUES ('a'::text, 'available'::text), ('b', 'pending'), ('c', 'pending'), ('d', 'pending')$$, 'the diamond is resolved');
+SELECT throws_ok(format($$INSERT INTO tributary.steps (workflow_id, task_name, kind) VALUES (%s, 'e', 'k')$$, :dwf),
+  'TB010', format('workflow %s is already resolved: task "e" cannot be added to it', :dwf), 'TB010 once it is resolved');
+SELECT throws_ok($$INSERT INTO tributary.workflows (name) VALUES ('empty'); SET CONSTRAINTS ALL IMMEDIATE$$,
+  'TB004', NULL, 'TB004 for a directly inserted workflow without steps');
+SET CONSTRAINTS ALL DEFERRED;
 
 -- claim_step and fail_step ----------------------------------------------------------------------
 SELECT tributary.create_workflow('docs-fail', '[{"name": "a", "kind": "k", "queue": "docs_q", "max_attempts": 3}]') AS fwf \gset
