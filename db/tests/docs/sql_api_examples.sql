@@ -3,7 +3,7 @@
 -- repeat checks, the first failing check of a batch, the errors of the limits, waits and
 -- reserve_workflow_ids).
 BEGIN;
-SELECT plan(48);
+SELECT plan(50);
 
 SELECT tributary_test.set_now('2026-03-28 12:00:00+00');
 
@@ -157,6 +157,15 @@ SELECT throws_ok($$SELECT tributary.send_event('x')$$, 'TB302', 'event "x" needs
   'TB302 without an address');
 SELECT throws_ok(format($$SELECT tributary.send_event('x', NULL, p_workflow_id => %s)$$, :ewf), 'TB301',
   format('event "x" for workflow %s: the workflow is completed and waits for nothing', :ewf), 'TB301 for a finished workflow');
+
+-- get_workflow: the keys of the documented example, no more, no fewer.
+SELECT is((SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(tributary.get_workflow(:fwf)) AS k),
+  ARRAY['cancelled_at', 'children', 'created_at', 'finalized_at', 'id', 'metadata', 'name', 'parent_step_id',
+        'parent_workflow_id', 'scheduled_at', 'state', 'steps'], 'get_workflow: the workflow keys of the example');
+SELECT is((SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(tributary.get_workflow(:fwf) -> 'steps' -> 'a') AS k),
+  ARRAY['args', 'attempt', 'attempted_at', 'cancel_reason', 'depends_on', 'errors', 'finalized_at', 'id', 'kind', 'map',
+        'map_index', 'map_step_id', 'max_attempts', 'queue', 'result', 'run_if', 'run_when', 'scheduled_at', 'state',
+        'wait', 'wake_at', 'worker_id'], 'get_workflow: the step keys of the example');
 
 -- Views ------------------------------------------------------------------------------------------
 SELECT is((SELECT count FROM tributary.workflow_counts WHERE state = 'completed'),
