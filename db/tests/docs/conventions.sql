@@ -1,0 +1,29 @@
+-- sql-api.md, "Conventions of the schema": every function runs with search_path = '' and
+-- jit = off; the entry points (every public function but now, every trigger function but the two
+-- write guards) are SECURITY DEFINER and the internal functions (_*) are not; every public object
+-- has a COMMENT (functions, tables, views).
+BEGIN;
+SELECT plan(4);
+
+SELECT is_empty(
+  $$SELECT p.oid::regprocedure::text FROM pg_proc AS p WHERE p.pronamespace = 'tributary'::regnamespace
+      AND NOT (coalesce(p.proconfig, '{}') @> ARRAY['search_path=""', 'jit=off'])$$,
+  'every function sets search_path = '''' and jit = off');
+SELECT is(
+  (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc AS p
+   WHERE p.pronamespace = 'tributary'::regnamespace AND NOT p.prosecdef AND p.proname NOT LIKE '\_%'),
+  ARRAY['now', 'tg_refuse_direct_write', 'tg_steps__guard_writes'],
+  'every entry point but now and the two write guards is SECURITY DEFINER');
+SELECT is_empty(
+  $$SELECT p.proname::text FROM pg_proc AS p WHERE p.pronamespace = 'tributary'::regnamespace AND p.prosecdef AND p.proname LIKE '\_%'$$,
+  'no internal function is SECURITY DEFINER (they run inside the entry points)');
+SELECT is_empty(
+  $$SELECT p.oid::regprocedure::text FROM pg_proc AS p WHERE p.pronamespace = 'tributary'::regnamespace
+      AND p.proname NOT LIKE '\_%' AND obj_description(p.oid, 'pg_proc') IS NULL
+    UNION ALL
+    SELECT c.oid::regclass::text FROM pg_class AS c WHERE c.relnamespace = 'tributary'::regnamespace
+      AND c.relkind IN ('r', 'v') AND obj_description(c.oid, 'pg_class') IS NULL$$,
+  'every public function, table and view has a COMMENT');
+
+SELECT * FROM finish();
+ROLLBACK;
