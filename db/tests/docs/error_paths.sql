@@ -1,9 +1,9 @@
 -- The error paths the docs list for the functions added with waits, limits and bindings that no
 -- other file checks: spawn_child_workflow's fencing (TB006, TB007, TB008) and a child that fails
--- the map and branch checks (TB320, TB321, the step stays running); TB012 of claim_steps,
+-- the map and branch checks (TB320, TB321, the step stays running); TB011 and TB013 as documented; TB012 of claim_steps,
 -- wake_due_steps, fire_due_schedules and the worker-process registry (sql-api.md, Errors).
 BEGIN;
-SELECT plan(13);
+SELECT plan(16);
 
 SELECT tributary_test.set_now('2030-01-01 00:00:00+00');
 SELECT tributary.create_workflow('docs-parent', '[{"name": "p", "kind": "k", "queue": "docs_err"}]') AS wf \gset
@@ -32,6 +32,24 @@ SELECT throws_ok($$SELECT tributary.report_worker_process('w', NULL, 1, '{}', '{
   'report_worker_process: every argument is required', 'report_worker_process: TB012 for a NULL argument');
 SELECT throws_ok($$SELECT tributary.prune_worker_processes('-1 day')$$, 'TB012', NULL, 'prune_worker_processes: TB012 for a negative age');
 SELECT is(tributary.claim_retry_in('docs_err'), NULL, 'claim_retry_in: NULL when no claim of the queue ran under a limit');
+
+-- Direct writes and retry_step (sql-api.md, Direct writes; retry_step's table).
+SELECT throws_ok(format($$SELECT tributary.retry_step(%s)$$, :ps), 'TB011',
+  format('workflow %s was cancelled: its steps are retried together', :wf), 'retry_step: TB011 in a cancelled workflow');
+INSERT INTO tributary.workflows (name) VALUES ('docs-direct') RETURNING id AS dwf \gset
+INSERT INTO tributary.steps (workflow_id, task_name, kind) VALUES (:dwf, 'b', 'k') RETURNING id AS bid \gset
+SELECT throws_ok(format($$UPDATE tributary.steps SET state = 'available' WHERE id = %s$$, :bid), 'TB013',
+  format('step %s (task "b") is not resolved yet: its state is set when its workflow is resolved at COMMIT', :bid),
+  'TB013 for an engine column of a step inserted in this transaction');
+-- A role of its own (rolled back with the test; a unique name, as other databases share the server).
+SELECT 'docs_writer_' || md5(random()::text || clock_timestamp()::text) AS writer \gset
+CREATE ROLE :"writer" NOLOGIN;
+GRANT USAGE ON SCHEMA tributary TO :"writer";
+GRANT UPDATE, SELECT ON tributary.steps TO :"writer";
+SELECT throws_ok(format($$SET LOCAL ROLE %I; UPDATE tributary.steps SET priority = 1 WHERE id = %s$$, :'writer', :ps), 'TB013',
+  format('UPDATE of step %s (task "p") refused: only the engine''s functions write steps', :ps),
+  'TB013 for a role but the owner that was granted UPDATE');
+RESET ROLE;
 
 SELECT * FROM finish();
 ROLLBACK;
