@@ -2,7 +2,7 @@
 -- unlock dependents (edge 1), finalize the workflow as completed or failed, and a wait that times
 -- out (W4) cancels its downstream steps with the reason `upstream step "<task>" was discarded`.
 BEGIN;
-SELECT plan(9);
+SELECT plan(10);
 
 SELECT tributary_test.set_now('2030-01-01 00:00:00+00');
 
@@ -31,6 +31,14 @@ SELECT is((SELECT state FROM tributary.workflows WHERE id = :timeout), 'failed',
   'running -> failed by wake_due_steps');
 SELECT is((SELECT state FROM tributary.workflows WHERE id = :sleep), 'completed',
   'running -> completed by wake_due_steps (a sleep was the last step)');
+
+-- A map over a wait expands in send_event (states.md, Map steps, 2).
+SELECT tributary.create_workflow('docs-map-wait', '[{"name": "w", "wait_for": {"event": "items"}},
+  {"name": "m", "kind": "k", "depends_on": ["w"], "map": {"over": "w"}}]') AS mapwait \gset
+SELECT tributary.send_event('items', '[10, 20]', p_workflow_id => :mapwait);
+SELECT results_eq(format($$SELECT task_name, state FROM tributary.steps WHERE workflow_id = %s ORDER BY id$$, :mapwait),
+  $$VALUES ('w'::text, 'completed'::text), ('m', 'pending'), ('m[0]', 'available'), ('m[1]', 'available')$$,
+  'send_event completed the wait and expanded the map over its payload');
 
 SELECT * FROM finish();
 ROLLBACK;
