@@ -2239,6 +2239,11 @@ BEGIN
     RAISE EXCEPTION '% % is not an interval (a string such as ''1 hour'' or a number of seconds)', v_problem, v_value
       USING ERRCODE = 'TB303';
   END IF;
+  -- At most a year, as every interval a caller gives (so wake_at = now + it stays a timestamp).
+  IF v_interval > interval '1 year' THEN
+    RAISE EXCEPTION '% % is over a year', v_problem, v_value
+      USING ERRCODE = 'TB303', HINT = 'A longer sleep is "sleep_until" a timestamp.';
+  END IF;
   IF p_task ? 'sleep' THEN
     IF v_interval < interval '0' THEN
       RAISE EXCEPTION '"sleep" % is negative', v_value USING ERRCODE = 'TB303';
@@ -3434,6 +3439,10 @@ BEGIN
     RAISE EXCEPTION 'event "%": p_ttl is for keyed events and must be positive', p_event
       USING ERRCODE = 'TB302',
             HINT = 'An event sent to a workflow is kept until the workflow finishes.';
+  END IF;
+  IF p_ttl > interval '1 year' THEN
+    RAISE EXCEPTION 'event "%": p_ttl must be at most a year, got %', p_event, p_ttl
+      USING ERRCODE = 'TB302', HINT = 'An unclaimed keyed event is kept for p_ttl (default 7 days).';
   END IF;
   IF p_workflow_id IS NOT NULL THEN
     SELECT w.state INTO v_state FROM tributary.workflows AS w WHERE w.id = p_workflow_id;

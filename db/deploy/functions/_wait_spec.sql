@@ -4,11 +4,11 @@
 -- Reads the wait options of one task object (wait_for, sleep, sleep_until: at most one) and
 -- returns the normalized spec stored in steps.wait, or NULL for a task without them:
 --   {"event", "key", "timeout", "on_timeout"}  from  "wait_for": {"event", "key"?, "timeout"?, "on_timeout"?}
---   {"sleep"}                                  from  "sleep": interval string or seconds (>= 0)
+--   {"sleep"}                                  from  "sleep": interval string or seconds (0 to 1 year)
 --   {"sleep_until"}                            from  "sleep_until": finite timestamp string
 -- Intervals are stored as interval text. Raises TB303 with the problem (the caller names the
 -- task) for anything else: two of the options, an unknown key, a missing or non-string event or
--- key, an unparsable, negative (sleep) or non-positive (timeout) interval, an on_timeout other
+-- key, an unparsable, negative (sleep), non-positive (timeout) or over a year interval, an on_timeout other
 -- than "fail" or {"default": ...}, an on_timeout without timeout, an unparsable or infinite
 -- sleep_until. Reads no table; IMMUTABLE apart from the parsing of time zones (STABLE).
 BEGIN;
@@ -97,6 +97,11 @@ BEGIN
   IF v_interval IS NULL THEN
     RAISE EXCEPTION '% % is not an interval (a string such as ''1 hour'' or a number of seconds)', v_problem, v_value
       USING ERRCODE = 'TB303';
+  END IF;
+  -- At most a year, as every interval a caller gives (so wake_at = now + it stays a timestamp).
+  IF v_interval > interval '1 year' THEN
+    RAISE EXCEPTION '% % is over a year', v_problem, v_value
+      USING ERRCODE = 'TB303', HINT = 'A longer sleep is "sleep_until" a timestamp.';
   END IF;
   IF p_task ? 'sleep' THEN
     IF v_interval < interval '0' THEN

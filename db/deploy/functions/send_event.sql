@@ -10,7 +10,7 @@
 -- no step waiting, the event is kept (tributary.events) for the first wait that begins for it
 -- and NULL is returned: an event to a workflow until that workflow finishes, a keyed event for
 -- p_ttl (default 7 days). Raises TB302 for invalid arguments (no event name, neither or both
--- addresses, a ttl with a workflow address or not positive), TB300 for an unknown workflow and
+-- addresses, a ttl with a workflow address, not positive or over a year), TB300 for an unknown workflow and
 -- TB301 for a finished one. Takes the event's advisory lock (_lock_event), then locks the step
 -- it completes. Reads by key (steps_waiting_event_idx).
 BEGIN;
@@ -54,6 +54,10 @@ BEGIN
     RAISE EXCEPTION 'event "%": p_ttl is for keyed events and must be positive', p_event
       USING ERRCODE = 'TB302',
             HINT = 'An event sent to a workflow is kept until the workflow finishes.';
+  END IF;
+  IF p_ttl > interval '1 year' THEN
+    RAISE EXCEPTION 'event "%": p_ttl must be at most a year, got %', p_event, p_ttl
+      USING ERRCODE = 'TB302', HINT = 'An unclaimed keyed event is kept for p_ttl (default 7 days).';
   END IF;
 
   IF p_workflow_id IS NOT NULL THEN

@@ -3,7 +3,7 @@
 -- the map and branch checks (TB320, TB321, the step stays running); TB011 and TB013 as documented; TB012 of claim_steps,
 -- wake_due_steps, fire_due_schedules and the worker-process registry (sql-api.md, Errors).
 BEGIN;
-SELECT plan(16);
+SELECT plan(21);
 
 SELECT tributary_test.set_now('2030-01-01 00:00:00+00');
 SELECT tributary.create_workflow('docs-parent', '[{"name": "p", "kind": "k", "queue": "docs_err"}]') AS wf \gset
@@ -32,6 +32,18 @@ SELECT throws_ok($$SELECT tributary.report_worker_process('w', NULL, 1, '{}', '{
   'report_worker_process: every argument is required', 'report_worker_process: TB012 for a NULL argument');
 SELECT throws_ok($$SELECT tributary.prune_worker_processes('-1 day')$$, 'TB012', NULL, 'prune_worker_processes: TB012 for a negative age');
 SELECT is(tributary.claim_retry_in('docs_err'), NULL, 'claim_retry_in: NULL when no claim of the queue ran under a limit');
+
+-- Bounded inputs (security.md): a sleep, a wait's timeout and a keyed event's ttl are at most a
+-- year; over it, the specific SQLSTATE naming the task or event, not 22008 "timestamp out of range".
+SELECT throws_ok($$SELECT tributary.create_workflow('w', '[{"name": "s", "sleep": "1000000 years"}]')$$,
+  'TB303', 'task "s" in workflow "w": "sleep" "1000000 years" is over a year', 'TB303 for a sleep over a year');
+SELECT throws_ok($$SELECT tributary.create_workflow('w', '[{"name": "a", "wait_for": {"event": "e", "timeout": "1000000 years"}}]')$$,
+  'TB303', 'task "a" in workflow "w": "wait_for" "timeout" "1000000 years" is over a year', 'TB303 for a wait timeout over a year');
+SELECT lives_ok($$SELECT tributary.create_workflow('w', '[{"name": "s", "sleep": "1 year"}, {"name": "a", "wait_for": {"event": "e", "timeout": 31104000}}]')$$,
+  'a sleep of a year and a timeout of 360 days (a PostgreSQL year, in seconds) are accepted');
+SELECT throws_ok($$SELECT tributary.send_event('x', NULL, p_key => 'k', p_ttl => '1000000 years')$$,
+  'TB302', 'event "x": p_ttl must be at most a year, got 1000000 years', 'TB302 for a ttl over a year');
+SELECT lives_ok($$SELECT tributary.send_event('x', NULL, p_key => 'k', p_ttl => '1 year')$$, 'a ttl of a year is accepted');
 
 -- Direct writes and retry_step (sql-api.md, Direct writes; retry_step's table).
 SELECT throws_ok(format($$SELECT tributary.retry_step(%s)$$, :ps), 'TB011',
