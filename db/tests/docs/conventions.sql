@@ -3,7 +3,7 @@
 -- write guards) are SECURITY DEFINER and the internal functions (_*) are not; every public object
 -- has a COMMENT (functions, tables, views).
 BEGIN;
-SELECT plan(4);
+SELECT plan(5);
 
 SELECT is_empty(
   $$SELECT p.oid::regprocedure::text FROM pg_proc AS p WHERE p.pronamespace = 'tributary'::regnamespace
@@ -24,6 +24,16 @@ SELECT is_empty(
     SELECT c.oid::regclass::text FROM pg_class AS c WHERE c.relnamespace = 'tributary'::regnamespace
       AND c.relkind IN ('r', 'v') AND obj_description(c.oid, 'pg_class') IS NULL$$,
   'every public function, table and view has a COMMENT');
+
+-- operations.md: a member of tributary_worker fires schedules with EXECUTE alone.
+SELECT tributary.create_schedule('docs-worker-fires', 'w', '[{"name": "a", "kind": "k"}]', p_every => '1 minute');
+SELECT tributary_test.set_now(now() + interval '2 minutes');
+SELECT role_name AS worker FROM tributary.roles WHERE purpose = 'worker' \gset
+SET LOCAL ROLE :"worker";
+SELECT outcome AS fired, current_user AS fired_by FROM tributary.fire_due_schedules() WHERE schedule_name = 'docs-worker-fires' \gset
+RESET ROLE;
+SELECT is(:'fired' || ' by ' || :'fired_by', 'fired by ' || :'worker',
+  'fire_due_schedules as the worker role creates the workflow (no table privilege needed)');
 
 SELECT * FROM finish();
 ROLLBACK;
