@@ -55,7 +55,7 @@ def build_history(conn: Conn) -> None:
         (Jsonb([{**one_step("delayed"), "scheduled_at": "2999-01-01T00:00:00Z"} for _ in range(HISTORY)]),),
     )
     # Steps waiting (for an event, with a timer far away) and keyed events nobody waits for.
-    waiting = {"name": "waiting", "tasks": [{"name": "w", "wait_for": {"event": "go", "timeout": "900 days"}}]}
+    waiting = {"name": "waiting", "tasks": [{"name": "w", "wait_for": {"event": "go", "timeout": "300 days"}}]}
     conn.execute("SELECT tributary.create_workflows(%s)", (Jsonb([waiting] * HISTORY),))
     for i in range(HISTORY // 10):
         conn.execute("SELECT tributary.send_event('kept', NULL, p_key => %s)", (f"history:{i}",))
