@@ -14,11 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
+from pydantic import BaseModel
 
 import tributary
 import tributary.errors
 import tributary.migrate
+from tributary import InsertOpts, Step, StepArgs, Worker, Workers
 from tributary.async_client import AsyncClient
 from tributary.client import Client
 from tributary.config import Config
@@ -185,3 +188,100 @@ def test_the_readme_quick_start_runs(dsn: str, capsys: pytest.CaptureFixture[str
     code = readme.split("```python\n", 1)[1].split("```", 1)[0]
     exec(compile(code.replace('"postgresql://localhost/app"', repr(dsn)), "README.md", "exec"), {})
     assert capsys.readouterr().out == "{'loaded': 3}\n"
+
+
+class _Stubs:
+    """The names the snippets take as given (a user's own step types and values)."""
+
+    @staticmethod
+    def namespace(client: Client, dsn: str) -> dict[str, Any]:
+        class ChargeArgs(StepArgs):
+            kind = "doc_charge"
+            order_id: int
+
+        class Bill(StepArgs):
+            kind = "doc_bill"
+            order: int
+
+        class ListPagesArgs(StepArgs):
+            kind = "doc_list_pages"
+            site: str
+
+        class ReportArgs(StepArgs):
+            kind = "doc_report"
+            title: str = ""
+
+        class SalesArgs(StepArgs):
+            kind = "doc_sales"
+            region: str
+
+        class PingArgs(StepArgs):
+            kind = "doc_ping"
+
+        class SubmitExpense(StepArgs):
+            kind = "doc_submit"
+            amount_cents: int
+
+        class Pay(StepArgs):
+            kind = "doc_pay"
+
+        class Fulfil(StepArgs):
+            kind = "doc_fulfil"
+            items: list[str]
+
+        class Pick(StepArgs):
+            kind = "doc_pick"
+            item: str
+
+        class Pack(StepArgs):
+            kind = "doc_pack"
+
+        class Page(BaseModel):
+            url: str
+
+        return {
+            "client": client,
+            "dsn": dsn,
+            "psycopg": psycopg,
+            "timedelta": datetime.timedelta,
+            "InsertOpts": InsertOpts,
+            "Step": Step,
+            "StepArgs": StepArgs,
+            "Worker": Worker,
+            "Workers": Workers,
+            "ChargeArgs": ChargeArgs,
+            "Bill": Bill,
+            "ListPagesArgs": ListPagesArgs,
+            "ReportArgs": ReportArgs,
+            "SalesArgs": SalesArgs,
+            "PingArgs": PingArgs,
+            "SubmitExpense": SubmitExpense,
+            "Pay": Pay,
+            "Fulfil": Fulfil,
+            "Pick": Pick,
+            "Pack": Pack,
+            "Page": Page,
+            "fetch": lambda site, element: Page(url=f"{site}{element}"),
+            "order_id": 7,
+            "orders": [1, 2],
+            "builder": client.new_workflow("limited"),
+        }
+
+
+def test_the_snippets_that_create_workflows_run(dsn: str) -> None:
+    """Every snippet that calls the client runs against a real database, with the user's own step
+    types stubbed: the signatures, keyword names and option values they use are accepted."""
+    blocks = re.findall(r"```python\n(.*?)```", DOC, re.DOTALL)
+    ran = 0
+    with Client(dsn) as client:
+        with client.connection() as conn:
+            conn.execute("CREATE TABLE orders (id int)")
+        for block in blocks:
+            if "client." not in block or "Config(...," in block or 'Client("' in block:  # the first: above
+                continue
+            namespace = _Stubs.namespace(client, dsn)
+            exec(compile(block, "python-api.md", "exec"), namespace)
+            ran += 1
+        assert len(client.schedules()) == 2
+        assert {limit.name for limit in client.flow_limits()} == {"emails", "customer:42", "api:billing"}
+    assert ran == 7
