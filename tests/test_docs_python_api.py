@@ -285,3 +285,11 @@ def test_the_snippets_that_create_workflows_run(dsn: str) -> None:
         assert len(client.schedules()) == 2
         assert {limit.name for limit in client.flow_limits()} == {"emails", "customer:42", "api:billing"}
     assert ran == 7
+
+
+def test_every_runtime_event_is_documented() -> None:
+    source = "".join(path.read_text() for path in (ROOT / "tributary" / "runtime").glob("*.py"))
+    emitted = set(re.findall(r'\.emit\(\s*"([a-z_]+)"', source))
+    assert len(emitted) >= 20
+    documented = {name for row in _table_rows(_section("Hooks")) for name in re.findall(r"`([a-z_]+)`", row[0])}
+    assert emitted <= documented, sorted(emitted - documented)
