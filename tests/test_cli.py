@@ -382,6 +382,8 @@ def test_show_places_map_elements_under_their_map_and_says_what_waiting_steps_wa
     assert "sleep until" in notes["nap"]
     assert notes["fulfil"].endswith(f"child workflow {child}")
     assert notes["b"].split()[:3] == ["b", "rare", "skipped"]
+    header = run_main(capsys, "show", str(child), "--dsn", dsn)[1].splitlines()[0]
+    assert header == f'workflow {child} "child": running, 1 steps (child of workflow {wf}, step {parent[0]})'
 
     mermaid = run_main(capsys, "show", str(wf), "--mermaid", "--dsn", dsn)[1]
     assert mermaid.count(" -.- ") == 2

@@ -97,6 +97,8 @@ def as_text(doc: dict[str, Any]) -> list[str]:
     """The workflow's header and one row per step in dependency order."""
     steps: dict[str, dict[str, Any]] = doc["steps"]
     header = f'workflow {doc["id"]} "{doc["name"]}": {doc["state"]}, {len(steps)} steps'
+    if doc.get("parent_workflow_id") is not None:
+        header += f" (child of workflow {doc['parent_workflow_id']}, step {doc.get('parent_step_id')})"
     rows = []
     map_of = _map_step_names(steps)
     children: dict[Any, list[Any]] = {}
