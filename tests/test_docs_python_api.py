@@ -293,3 +293,42 @@ def test_every_runtime_event_is_documented() -> None:
     assert len(emitted) >= 20
     documented = {name for row in _table_rows(_section("Hooks")) for name in re.findall(r"`([a-z_]+)`", row[0])}
     assert emitted <= documented, sorted(emitted - documented)
+
+
+def test_the_documented_exceptions_are_raised_when_the_docs_say(dsn: str) -> None:
+    errors = tributary.errors
+
+    class Job(StepArgs):
+        kind = "doc_job"
+        element: int | None = None
+
+    with Client(dsn) as client:
+        with pytest.raises(errors.InvalidWait, match='"nap"'):
+            client.new_workflow("w").add_sleep("nap", -1).execute()
+        assert issubclass(errors.InvalidWait, tributary.InvalidTask)
+        with pytest.raises(tributary.InvalidMapTask):
+            client.new_workflow("w").add_task("a", Job()).add_task("m", Job(), map_over="a").execute()
+        with pytest.raises(tributary.InvalidBranch):
+            client.new_workflow("w").add_task("a", Job()).add_task(
+                "b",
+                Job(),
+                depends_on=["a"],
+                run_when="sometimes",  # type: ignore[arg-type]
+            ).execute()
+        with pytest.raises(errors.InvalidConcurrencyLimit):
+            client.set_concurrency_limit("queue", "q", 0)
+        with pytest.raises(errors.UnknownLimitScope):
+            client.set_concurrency_limit("tenant", "q", 1)  # type: ignore[arg-type]
+        with pytest.raises(errors.InvalidLimitName):
+            client.set_rate_limit("key", "", 1, datetime.timedelta(seconds=1))
+        with pytest.raises(errors.InvalidRateLimit):
+            client.set_rate_limit("key", "k", 0, datetime.timedelta(seconds=1))
+        with pytest.raises(errors.InvalidRatePeriod):
+            client.set_rate_limit("key", "k", 1, datetime.timedelta(0))
+        with pytest.raises(errors.EventWorkflowNotFound):
+            client.send_event("approved", workflow_id=999_999)
+        with pytest.raises(errors.InvalidArgument):
+            client.pause_queue("")
+        with pytest.raises(errors.WorkflowNotFound):
+            client.get_workflow(999_999)
+        assert client.flow_limits() == []  # nothing was left behind
