@@ -32,6 +32,10 @@ BEGIN
   IF p_limit IS NULL OR p_limit < 1 THEN
     RAISE EXCEPTION 'limit must be at least 1, got %', p_limit USING ERRCODE = 'TB012';
   END IF;
+  -- An age beyond the timestamp range (now() minus it would overflow, 22008): nothing is that old.
+  IF p_older_than > interval '5000 years' THEN
+    RETURN 0;
+  END IF;
   WITH deleted AS (
     DELETE FROM tributary.workflows AS w
     WHERE w.id = ANY (ARRAY(

@@ -21,6 +21,10 @@ BEGIN
     RAISE EXCEPTION 'prune_worker_processes: older_than must not be negative, got %', v_older_than
       USING ERRCODE = 'TB012';
   END IF;
+  -- An age beyond the timestamp range (now() minus it would overflow, 22008): nothing is that old.
+  IF v_older_than > interval '5000 years' THEN
+    RETURN 0;
+  END IF;
   DELETE FROM tributary.worker_processes WHERE last_seen_at < tributary.now() - v_older_than;
   GET DIAGNOSTICS v_count = ROW_COUNT;
   RETURN v_count;

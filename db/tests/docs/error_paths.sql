@@ -3,7 +3,7 @@
 -- the map and branch checks (TB320, TB321, the step stays running); TB011 and TB013 as documented; TB012 of claim_steps,
 -- wake_due_steps, fire_due_schedules and the worker-process registry (sql-api.md, Errors).
 BEGIN;
-SELECT plan(21);
+SELECT plan(23);
 
 SELECT tributary_test.set_now('2030-01-01 00:00:00+00');
 SELECT tributary.create_workflow('docs-parent', '[{"name": "p", "kind": "k", "queue": "docs_err"}]') AS wf \gset
@@ -44,6 +44,10 @@ SELECT lives_ok($$SELECT tributary.create_workflow('w', '[{"name": "s", "sleep":
 SELECT throws_ok($$SELECT tributary.send_event('x', NULL, p_key => 'k', p_ttl => '1000000 years')$$,
   'TB302', 'event "x": p_ttl must be at most a year, got 1000000 years', 'TB302 for a ttl over a year');
 SELECT lives_ok($$SELECT tributary.send_event('x', NULL, p_key => 'k', p_ttl => '1 year')$$, 'a ttl of a year is accepted');
+
+-- A finite age beyond the timestamp range deletes nothing instead of failing with 22008.
+SELECT is(tributary.prune_finished('1000000 years'), 0, 'prune_finished of an age of a million years deletes nothing');
+SELECT is(tributary.prune_worker_processes('1000000 years'), 0, 'prune_worker_processes too');
 
 -- Direct writes and retry_step (sql-api.md, Direct writes; retry_step's table).
 SELECT throws_ok(format($$SELECT tributary.retry_step(%s)$$, :ps), 'TB011',
