@@ -1873,7 +1873,7 @@ BEGIN
   -- have been followed by one that spawned another).
   SELECT w.id INTO v_child
   FROM tributary.workflows AS w
-  WHERE w.parent_workflow_id = v_step.workflow_id AND w.parent_step_id = v_step.id AND w.state = 'completed'
+  WHERE w.parent_step_id = v_step.id AND w.state = 'completed'
   ORDER BY w.id DESC
   LIMIT 1;
   IF FOUND THEN
@@ -4279,6 +4279,8 @@ CREATE UNIQUE INDEX workflows_idempotency_key_unique ON tributary.workflows USIN
 CREATE INDEX workflows_name_created_at_idx ON tributary.workflows USING btree (name text_pattern_ops, created_at, id);
 COMMENT ON INDEX tributary.workflows_name_created_at_idx IS 'list_workflows by name (newest first) and by name prefix (text_pattern_ops: LIKE ''prefix%'' in any collation).';
 CREATE INDEX workflows_parent_idx ON tributary.workflows USING btree (parent_workflow_id, id) WHERE (parent_workflow_id IS NOT NULL);
+CREATE INDEX workflows_parent_step_idx ON tributary.workflows USING btree (parent_step_id, id) WHERE (parent_step_id IS NOT NULL);
+COMMENT ON INDEX tributary.workflows_parent_step_idx IS 'Child workflows by the step that waits for them: how claim_steps learns a dependency''s result was made by a child.';
 CREATE INDEX workflows_state_created_at_idx ON tributary.workflows USING btree (state, created_at, id);
 COMMENT ON INDEX tributary.workflows_state_created_at_idx IS 'list_workflows by state: newest first within a state, keyset-paginated on (created_at, id).';
 CREATE INDEX workflows_unresolved_idx ON tributary.workflows USING btree (id) WHERE (steps_total IS NULL);

@@ -26,8 +26,8 @@
 -- elements, and how that dependency's result was made (NULL for other steps; only a task name
 -- ending in "]" is looked at). Both helpers are PL/pgSQL: the columns they read (steps.wait,
 -- steps.map_*, workflows.parent_*) are added by later changes of the plan and bound at first call.
--- Cost: one primary-key read per dependency, plus one read of the dependency's children
--- (workflows_parent_idx) when it is neither a wait nor a map; a map reads its elements through
+-- Cost: one primary-key read per dependency, plus one probe of workflows_parent_step_idx (a
+-- later change) when it is neither a wait nor a map; a map reads its elements through
 -- its edges and a child its leaves, O(the result's pieces): the result itself is that large.
 BEGIN;
 
@@ -71,7 +71,7 @@ BEGIN
   -- have been followed by one that spawned another).
   SELECT w.id INTO v_child
   FROM tributary.workflows AS w
-  WHERE w.parent_workflow_id = v_step.workflow_id AND w.parent_step_id = v_step.id AND w.state = 'completed'
+  WHERE w.parent_step_id = v_step.id AND w.state = 'completed'
   ORDER BY w.id DESC
   LIMIT 1;
   IF FOUND THEN
