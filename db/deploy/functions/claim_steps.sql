@@ -47,7 +47,7 @@ DECLARE
   v_step record;
   v_child bigint;
 BEGIN
-  SELECT s.id, s.workflow_id, s.attempt, s.wait, s.map_size INTO v_step
+  SELECT s.id, s.workflow_id, s.attempt, s.wait, s.map_size, s.finalized_at INTO v_step
   FROM tributary.steps AS s WHERE s.id = p_step_id;
   IF NOT FOUND THEN
     RETURN NULL;
@@ -67,11 +67,12 @@ BEGIN
                                WHERE d.step_id = v_step.id))
          AND e.map_step_id = v_step.id), '[]'));
   END IF;
-  -- The completed child this step waited for (the newest: an attempt whose child failed may
-  -- have been followed by one that spawned another).
+  -- The child whose completion completed this step: it finalized in the same transaction
+  -- (trigger _900_resume_parent), so at the same engine time. A child of an earlier attempt
+  -- that failed, or one that completed while the step had stopped waiting for it, is not it.
   SELECT w.id INTO v_child
   FROM tributary.workflows AS w
-  WHERE w.parent_step_id = v_step.id AND w.state = 'completed'
+  WHERE w.parent_step_id = v_step.id AND w.state = 'completed' AND w.finalized_at = v_step.finalized_at
   ORDER BY w.id DESC
   LIMIT 1;
   IF FOUND THEN

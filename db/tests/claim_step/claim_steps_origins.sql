@@ -3,7 +3,7 @@
 -- leaf's result was made) or a map (how each element's result was made, in order); and gives an
 -- element step of a map its map_element (map, over, index, size, origin of the mapped result).
 BEGIN;
-SELECT plan(10);
+SELECT plan(11);
 
 SELECT tributary_test.set_now('2030-01-01 00:00:00+00');
 SELECT tributary.create_workflow('origins', $$[
@@ -60,6 +60,14 @@ SELECT is((SELECT dependency_attempts - 'src' - 'nap' - 'hook' - 'keyed' FROM en
                                                'leaves', '{"y": 1, "z": {"made": "sleep"}}'::jsonb),
                      'm', '{"made": "map", "elements": [1, 2]}'::jsonb),
   'a child: its id and how each leaf was made; a map: how each element was made, in order');
+
+-- A completed child whose completion did not complete the step (the step finalized at another
+-- time: completed by a worker after it stopped waiting) did not make its result.
+SET LOCAL session_replication_role = replica;  -- past the guards on steps
+UPDATE tributary.steps SET finalized_at = finalized_at + interval '1 second' WHERE id = tributary_test.step_id(:wf, 'par');
+SET LOCAL session_replication_role = origin;
+SELECT is(tributary._result_origin(tributary_test.step_id(:wf, 'par')), '1'::jsonb,
+  'a step finalized apart from its completed child: its result is the attempt''s');
 
 SELECT * FROM finish();
 ROLLBACK;
