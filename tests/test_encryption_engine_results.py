@@ -8,6 +8,7 @@ and wait timeouts with wake_due_steps; the workers run on real time.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -27,6 +28,7 @@ from tests.client_helpers import (
     workflow_state,
 )
 from tributary import (
+    AsyncClient,
     Client,
     EncryptHook,
     InsertOpts,
@@ -207,11 +209,12 @@ def run_then_tamper(
     params: Callable[[int], tuple[Any, ...]],
     before: Callable[[Client, int], None] = lambda client, workflow_id: None,
     workers: tuple[Worker[Any], ...] = (),
+    key: bytes | None = None,
 ) -> tuple[dict[str, Any], ReportWorker]:
     """Runs a workflow on the default queue until ``ready``; tampers; then runs its consumer
     "report" (queue "later") until the workflow finishes. Returns the consumer's first error
     (read from the row: reading the tampered result through the hook raises too)."""
-    key = nacl.utils.random(32)
+    key = key or nacl.utils.random(32)
     report = ReportWorker()
     config = fast_config(*workers, hooks=[encrypting(key)], wake_interval=timedelta(milliseconds=50))
     with Client(dsn, config) as client:
@@ -389,3 +392,45 @@ def test_run_if_and_map_path_are_refused_at_creation_with_an_encrypt_hook(dsn: s
         mapped.add_task("each", Each(prefix="p"), depends_on=["items"], map_over="items", map_path="a.b")
         with pytest.raises(ConfigError, match='task "each": map_path reads into'):
             mapped.execute()
+
+
+def test_the_async_client_seals_events_and_get_workflow_opens_them(dsn: str, conn: Conn) -> None:
+    key = nacl.utils.random(32)
+
+    async def scenario() -> tuple[int, Any]:
+        async with AsyncClient(dsn, fast_config(hooks=[encrypting(key)])) as client:
+            workflow_id = await client.insert(client.new_workflow("k").add_wait("w", "paid", key="order:9"))
+            await client.send_event("paid", {"card": SECRET}, key="order:9")
+            return workflow_id, (await client.get_workflow(workflow_id)).result("w")
+
+    workflow_id, result = asyncio.run(scenario())
+    assert result == {"card": SECRET}
+    stored = step_rows(conn, workflow_id)["w"]["result"]
+    assert is_sealed(stored)
+    assert stored["to"] == "event"
+    assert SECRET not in steps_text(conn, workflow_id)
+
+
+def test_an_event_payload_sealed_for_another_key_does_not_open(dsn: str, conn: Conn) -> None:
+    key = nacl.utils.random(32)
+
+    def build(client: Client) -> int:
+        return int(consume(client.new_workflow("keyed").add_wait("w", "paid", key="order:1"), "w").execute())
+
+    def before(client: Client, workflow_id: int) -> None:
+        # The payload sealed for order:2, delivered (from SQL) to the wait for order:1.
+        sealed = encrypting(key).before_send_event("paid", None, "order:2", {"card": SECRET})
+        conn.execute("SELECT tributary.send_event('paid', %s, p_key => 'order:1')", (Jsonb(sealed),))
+
+    error, report = run_then_tamper(
+        dsn,
+        conn,
+        build=build,
+        before=before,
+        ready=lambda rows: rows["w"]["state"] == "completed",
+        sql="SELECT %s",
+        params=lambda wf: (wf,),
+        key=key,
+    )
+    assert "does not open" in error["message"]
+    assert report.seen == []
