@@ -434,3 +434,23 @@ def test_an_event_payload_sealed_for_another_key_does_not_open(dsn: str, conn: C
     )
     assert "does not open" in error["message"]
     assert report.seen == []
+
+
+def test_a_worker_without_the_hook_refuses_a_map_result_of_sealed_pieces(dsn: str, conn: Conn) -> None:
+    conn.execute(
+        "UPDATE tributary.settings SET hand_back_delay = '50 milliseconds', hand_back_grace = '300 milliseconds'"
+    )
+    key = nacl.utils.random(32)
+    with Client(dsn, fast_config(ItemsWorker(), EachWorker(), hooks=[encrypting(key)])) as client:
+        spec = client.new_workflow("map").add_task("items", Items(count=2))
+        spec.add_task("each", Each(prefix="p"), depends_on=["items"], map_over="items")
+        workflow_id = consume(spec, "each").execute()
+        with started(client):
+            wait_until(lambda: step_rows(conn, workflow_id)["each"]["state"] == "completed", "the map completed")
+    report = ReportWorker()
+    with Client(dsn, fast_config(report, queues={LATER: QueueConfig(max_workers=1)})) as plain, started(plain):
+        wait_until(lambda: workflow_state(conn, workflow_id) != "running", "the workflow finished")
+    row = step_rows(conn, workflow_id)["report"]
+    assert row["state"] == "discarded"
+    assert "no EncryptHook opened them" in row["errors"][0]["last_error"]
+    assert report.seen == []
