@@ -343,3 +343,49 @@ def test_list_filters_and_pages(dsn: str, conn: Conn, capsys: pytest.CaptureFixt
     older = json.loads(run_main(capsys, "list", "--before", str(ids[1]), "--json", "--dsn", dsn)[1])
     assert [w["id"] for w in older] == [ids[0]]
     assert json.loads(run_main(capsys, "list", "--since", "1h", "--json", "--dsn", dsn)[1]) == listed
+
+
+def test_show_places_map_elements_under_their_map_and_says_what_waiting_steps_wait_for(
+    dsn: str, conn: Conn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wf = create_workflow(
+        conn,
+        "mixed",
+        [
+            {"name": "a", "kind": "split"},
+            {"name": "m", "kind": "part", "args": {}, "depends_on": ["a"], "map": {"over": "a", "path": "items"}},
+            {"name": "b", "kind": "rare", "depends_on": ["a"], "run_if": {"a": {"path": "x"}}},
+            {"name": "approve", "kind": "wait_for", "wait_for": {"event": "approved", "timeout": 3600}},
+            {"name": "nap", "kind": "sleep", "sleep": 60},
+            {"name": "fulfil", "kind": "fulfil", "queue": "parents"},
+        ],
+    )
+    claimed = conn.execute("SELECT step_id, attempt FROM tributary.claim_step('default', 'cli', 1)").fetchone()
+    assert claimed is not None
+    conn.execute("SELECT tributary.complete_step(%s, %s, %s)", (*claimed, Jsonb({"items": [1, 2], "path": "y"})))
+    parent = conn.execute("SELECT step_id, attempt FROM tributary.claim_step('parents', 'cli', 1)").fetchone()
+    assert parent is not None
+    row = conn.execute(
+        "SELECT tributary.spawn_child_workflow(%s, %s, 'child', %s)", (*parent, Jsonb([{"name": "c", "kind": "c"}]))
+    ).fetchone()
+    assert row is not None
+    child = int(row[0])
+
+    code, out, _ = run_main(capsys, "show", str(wf), "--dsn", dsn)
+    assert code == 0
+    notes = {cells[0]: " ".join(cells) for cells in rows_of(out)[4:]}
+    assert [cells[0] for cells in rows_of(out)[4:]][-3:] == ["m", "m[0]", "m[1]"]  # elements after their map
+    assert notes["m"].endswith("map over a.items: 2 elements")
+    assert notes["m[1]"].endswith("element 1 of m")
+    assert "waiting" in notes["approve"]
+    assert "event approved, times out" in notes["approve"]
+    assert "sleep until" in notes["nap"]
+    assert notes["fulfil"].endswith(f"child workflow {child}")
+    assert notes["b"].split()[:3] == ["b", "rare", "skipped"]
+    header = run_main(capsys, "show", str(child), "--dsn", dsn)[1].splitlines()[0]
+    assert header == f'workflow {child} "child": running, 1 steps (child of workflow {wf}, step {parent[0]})'
+
+    mermaid = run_main(capsys, "show", str(wf), "--mermaid", "--dsn", dsn)[1]
+    assert mermaid.count(" -.- ") == 2
+    dot = run_main(capsys, "show", str(wf), "--dot", "--dsn", dsn)[1]
+    assert '"m" -> "m[0]" [style=dashed, arrowhead=none];' in dot

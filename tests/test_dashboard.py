@@ -471,3 +471,27 @@ def test_metrics_say_when_the_database_is_unreachable(dsn: str) -> None:
         metrics = client.get("/metrics")
         assert metrics.status_code == 200
         assert "tributary_database_up 0.0" in metrics.text
+
+
+def test_workflow_page_draws_map_elements_between_the_map_dependency_and_the_map(local: TestClient, conn: Conn) -> None:
+    workflow_id = _create(
+        conn,
+        "mapped",
+        [
+            {"name": "a", "kind": "k"},
+            {"name": "m", "kind": "k", "args": {}, "depends_on": ["a"], "map": {"over": "a"}},
+            {"name": "z", "kind": "k", "depends_on": ["m"]},
+        ],
+    )
+    claimed = conn.execute("SELECT step_id, attempt FROM tributary.claim_step('default', 'w1', 1)").fetchone()
+    assert claimed is not None
+    conn.execute("SELECT tributary.complete_step(%s, %s, '[1, 2]')", claimed)
+
+    html = local.get(f"/workflows/{workflow_id}").text
+    edges = set(re.findall(r'class="edge" data-from="([\w\[\]]+)" data-to="([\w\[\]]+)"', html))
+    assert {("a", "m[0]"), ("a", "m[1]"), ("m[0]", "m"), ("m[1]", "m"), ("m", "z")} <= edges
+    x = {
+        task: int(at)
+        for task, at in re.findall(r'data-task="([\w\[\]]+)"[^<]*<title>[^<]*</title><rect x="(\d+)"', html)
+    }
+    assert x["a"] < x["m[0]"] == x["m[1]"] < x["m"] < x["z"]

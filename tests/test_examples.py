@@ -3,6 +3,7 @@ docstring says; each exposes an ``app`` that ``tributary worker --app`` runs."""
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import psycopg
 import pytest
 from psycopg.rows import TupleRow
 
+import examples
 from examples import (
     ai_pipeline,
     approval_flow,
@@ -386,3 +388,15 @@ def test_child_workflows_complete_the_spawning_step_with_the_leaf_results(dsn: s
     assert run.child.state == "completed"
     assert (run.child.parent_workflow_id, run.child.parent_step_id) == (run.parent.id, run.parent.steps["fulfil"].id)
     assert sorted(run.child.steps) == ["pack", "pick_book", "pick_lamp"]
+
+
+def test_every_example_module_is_listed_and_run() -> None:
+    """examples/__init__.py's table and this file's EXAMPLES name every module of examples/."""
+    modules = {
+        path.stem
+        for path in (ROOT / "examples").glob("*.py")
+        if path.stem != "__init__" and not path.stem.startswith("test_")
+    }
+    assert modules == set(EXAMPLES)
+    listed = set(re.findall(r"^``(\w+)``  ", examples.__doc__ or "", re.MULTILINE))
+    assert modules == listed

@@ -50,3 +50,49 @@ def test_a_workflow_held_elsewhere_is_stuck_not_waited_for(tributary_dsn: str) -
             other.execute("SELECT * FROM tributary.claim_step('default', 'someone-else', 1)")
             with pytest.raises(WorkflowStuck, match=f"workflow {workflow_id} cannot go on"):
                 runner.run(workflow_id)
+
+
+def test_maps_branches_and_limits_run_inline(tributary_dsn: str) -> None:
+    """A map, a branch not taken, a join, and steps behind a rate limit of one start an hour and a
+    concurrency limit of one: the runner moves its clock to each next token, as a worker waits."""
+    with Client(tributary_dsn, CONFIG) as client, InlineRunner(tributary_dsn, CONFIG) as runner:
+        client.set_rate_limit("queue", "limited", 1, timedelta(hours=1))
+        client.set_concurrency_limit("key", "one-at-a-time", 1)
+        limited = InsertOpts(queue="limited", concurrency_key="one-at-a-time")
+        builder = client.new_workflow("limited")
+        for i in range(3):
+            builder.add_task(f"nap{i}", Nap(seconds=0), insert_opts=limited)
+        workflow_id = builder.execute()
+        start = runner.now
+
+        result = runner.run(workflow_id)
+
+        assert {step.state for step in result.steps.values()} == {"completed"}
+        assert runner.now - start >= timedelta(hours=2)  # two tokens waited for, on the engine clock
+
+        class Pick(StepArgs):
+            kind = "inline_pick"
+            element: float | None = None
+
+        class PickWorker(Worker[Pick]):
+            def work(self, step: Step[Pick]) -> dict[str, object]:
+                return {"path": "a", "items": [0, 0.5]} if step.args.element is None else {"n": step.args.element}
+
+        config = Config(workers=Workers(NapWorker(), PickWorker()))
+        with InlineRunner(tributary_dsn, config) as branching:
+            workflow_id = (
+                client.new_workflow("branches")
+                .add_task("pick", Pick())
+                .add_task("each", Pick(), depends_on=["pick"], map_over="pick", map_path="items")
+                .add_task("a", Nap(seconds=0), depends_on=["pick"], run_if={"pick": {"path": "a"}})
+                .add_task("b", Nap(seconds=0), depends_on=["pick"], run_if={"pick": {"path": "b"}})
+                .add_task("join", Nap(seconds=0), depends_on=["a", "b"], run_when="any_completed")
+                .execute()
+            )
+            result = branching.run(workflow_id)
+        assert result.result("each") == [{"n": 0}, {"n": 0.5}]
+        assert (result.steps["a"].state, result.steps["b"].state, result.steps["join"].state) == (
+            "completed",
+            "skipped",
+            "completed",
+        )

@@ -91,9 +91,17 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     work.add_argument("--app", required=True, metavar="MODULE:ATTR", help="e.g. myapp.tasks:make_client")
 
-    command("status", status_command, "workflows by state, queues, worker processes, recent failures", reading=True)
     command(
-        "queues", queues_command, "per queue: ready, scheduled, running, oldest ready, served, paused", reading=True
+        "status",
+        status_command,
+        "workflows by state, queues, worker processes, limits, schedules, recent failures",
+        reading=True,
+    )
+    command(
+        "queues",
+        queues_command,
+        "per queue: ready, scheduled, running, oldest ready, served, paused; then the limits",
+        reading=True,
     )
     paused = command(
         "queue", queue_command, "pause or resume a queue",

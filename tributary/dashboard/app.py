@@ -435,10 +435,17 @@ def workflow_view(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _svg(view: dict[str, Any]) -> str:
-    return render_svg(
-        {s["task_name"]: s.get("depends_on") or [] for s in view["steps"]},
-        {s["task_name"]: s["state"] for s in view["steps"]},
-    )
+    """The graph of the workflow's steps. A map step's elements (which have no ``depends_on`` of
+    their own) are drawn where they run: after the map's dependencies, and the map step after them,
+    collecting their results."""
+    depends_on = {s["task_name"]: list(s.get("depends_on") or []) for s in view["steps"]}
+    by_id = {s["id"]: s for s in view["steps"]}
+    for element in view["steps"]:
+        map_step = by_id.get(element.get("map_step_id"))
+        if map_step is not None:
+            depends_on[element["task_name"]] = list(map_step.get("depends_on") or [])
+            depends_on[map_step["task_name"]].append(element["task_name"])
+    return render_svg(depends_on, {s["task_name"]: s["state"] for s in view["steps"]})
 
 
 Handler = Callable[["_Pages", Request], Awaitable[Response]]

@@ -64,6 +64,7 @@ class InlineRunner:
         self._conn: psycopg.Connection[Any] = psycopg.connect(dsn, autocommit=True)
         self.now: datetime = _sql.call(self._conn, _sql.DATABASE_NOW)[0][0]
         self.set_now(self.now)
+        self._next_token: datetime | None = None  # set by run_one when a rate limit held a step back
 
     # -- the clock ------------------------------------------------------------------------------
     def set_now(self, moment: datetime) -> datetime:
@@ -88,17 +89,23 @@ class InlineRunner:
         timer is due on the runner's clock (sleeps, timeouts) are ended first."""
         self._catch_up()
         _sql.call(self._conn, _sql.WAKE_DUE_STEPS)
+        self._next_token = None
         for row in _sql.read(self._conn, _sql.READY_QUEUES):
             works = self._claim(row["queue"])
             if works:
                 self._run(works[0])
                 return works[0]
+            # A ready step a rate limit held back: when the engine says its next token is due.
+            retry_in = _sql.call(self._conn, _sql.CLAIM_RETRY_IN, (row["queue"],))[0][0]
+            if retry_in is not None and retry_in > 0:
+                token = self.now + timedelta(seconds=retry_in)
+                self._next_token = token if self._next_token is None else min(self._next_token, token)
         return None
 
     def run(self, workflow_id: int, *, check: bool = True) -> WorkflowResult:
-        """Runs the workflow's steps until it finishes, moving the clock over delays, backoffs and
-        the timers of waiting steps (sleeps, wait timeouts). A step waiting for an event without a
-        timeout stops the run (WorkflowStuck): send the event first.
+        """Runs the workflow's steps until it finishes, moving the clock over delays, backoffs, the
+        timers of waiting steps (sleeps, wait timeouts) and the next token of a rate limit. A step
+        waiting for an event without a timeout stops the run (WorkflowStuck): send the event first.
 
         With ``check`` (the default) a workflow that does not complete raises
         :class:`InlineRunFailed` naming each failed step, its attempt and its error.
@@ -111,8 +118,11 @@ class InlineRunner:
                 return result
             if self.run_one() is not None:
                 continue
-            due = _sql.call(self._conn, _sql.NEXT_SCHEDULED, (workflow_id,))[0][0]
-            if due is None or due <= self.now:
+            scheduled = _sql.call(self._conn, _sql.NEXT_SCHEDULED, (workflow_id,))[0][0]
+            # ... or a ready step a rate limit held back gets its next token
+            later = [at for at in (scheduled, self._next_token) if at is not None and at > self.now]
+            due = min(later, default=None)
+            if due is None:
                 if self.workflow(workflow_id).finished:
                     continue  # the timers run_one ended finished it (a sleep, a child's last step)
                 waiting = {name: step.state for name, step in result.steps.items() if step.state != "completed"}
