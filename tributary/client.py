@@ -355,7 +355,8 @@ def _result_origin(doc: dict[str, Any], task_name: str) -> Any:
         elements = sorted(
             (other["map_index"], name) for name, other in doc["steps"].items() if other.get("map_step_id") == step["id"]
         )
-        return {"made": "map", "elements": [_result_origin(doc, name) for _, name in elements]}
+        origins = [_result_origin(doc, name) for _, name in elements]
+        return None if None in origins else {"made": "map", "elements": origins}  # None: a child's, as stored
     if any(c.get("parent_step_id") == step["id"] and c.get("state") == "completed" for c in doc.get("children", [])):
         return None
     return step["attempt"]
