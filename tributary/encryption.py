@@ -139,7 +139,7 @@ def _legacy_result_context(workflow_id: int, task_name: str) -> str:
     return json.dumps(["result", workflow_id, task_name])
 
 
-def _holds_sealed(value: Any, depth: int = 3) -> bool:
+def holds_sealed(value: Any, depth: int = 3) -> bool:
     """Whether ``value`` is sealed or holds sealed pieces where the engine puts them: a map's
     result (a list of results), a child workflow's (an object of leaf results), nested."""
     if is_sealed(value):
@@ -147,9 +147,9 @@ def _holds_sealed(value: Any, depth: int = 3) -> bool:
     if depth == 0:
         return False
     if isinstance(value, list):
-        return any(_holds_sealed(item, depth - 1) for item in value)
+        return any(holds_sealed(item, depth - 1) for item in value)
     if isinstance(value, dict):
-        return any(_holds_sealed(item, depth - 1) for item in value.values())
+        return any(holds_sealed(item, depth - 1) for item in value.values())
     return False
 
 
@@ -158,7 +158,7 @@ class SealedPayloadGuard(Hook):
     message that says so (``Config.work_hooks`` adds it where no EncryptHook is configured)."""
 
     def before_work(self, work: WorkPayload) -> None:
-        if is_sealed(work.args) or any(_holds_sealed(v) for v in work.dependency_results.values()):
+        if is_sealed(work.args) or any(holds_sealed(v) for v in work.dependency_results.values()):
             raise MissingKey(
                 f'task "{work.task_name}" has sealed payloads but no EncryptHook opened them (is the hook configured?)'
             )
