@@ -454,3 +454,25 @@ def test_a_worker_without_the_hook_refuses_a_map_result_of_sealed_pieces(dsn: st
     assert row["state"] == "discarded"
     assert "no EncryptHook opened them" in row["errors"][0]["last_error"]
     assert report.seen == []
+
+
+class NotAList(StepArgs):
+    kind = "sealed_not_a_list"
+
+
+class NotAListWorker(Worker[NotAList]):
+    def work(self, step: Step[NotAList]) -> dict[str, str]:
+        return {"card": SECRET}
+
+
+def test_a_map_over_a_sealed_result_that_is_not_a_list_is_discarded_with_tb323(dsn: str, conn: Conn) -> None:
+    with Client(dsn, fast_config(NotAListWorker(), hooks=[encrypting(nacl.utils.random(32))])) as client:
+        spec = client.new_workflow("not a list").add_task("src", NotAList())
+        workflow_id = spec.add_task("each", Each(prefix="p"), depends_on=["src"], map_over="src").execute()
+        with started(client):
+            wait_until(lambda: workflow_state(conn, workflow_id) != "running", "the workflow finished")
+    row = step_rows(conn, workflow_id)["each"]
+    assert row["state"] == "discarded"
+    assert row["errors"][0]["sqlstate"] == "TB323"
+    assert 'nothing at path "elements"' in row["errors"][0]["message"]
+    assert SECRET not in steps_text(conn, workflow_id)
