@@ -1584,6 +1584,27 @@ CREATE FUNCTION tributary._lock_event(p_workflow_id bigint, p_key text, p_event 
        0) & 63)::integer);
 $$;
 COMMENT ON FUNCTION tributary._lock_event(p_workflow_id bigint, p_key text, p_event text) IS 'Internal: transaction advisory lock of one event address (workflow id or key, and event name; 64 locks shared by hash), taken by send_event and by a wait that begins.';
+CREATE FUNCTION tributary._map_element(p_step_id bigint) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
+    SET jit TO 'off'
+    AS $$
+BEGIN
+  RETURN (SELECT pg_catalog.jsonb_build_object(
+                   'map', m.task_name, 'over', m.map_over, 'index', e.map_index, 'size', m.map_size,
+                   'origin', (SELECT tributary._result_origin(o.id) FROM tributary.steps AS o
+                              WHERE o.workflow_id = m.workflow_id AND o.task_name = m.map_over))
+          FROM tributary.steps AS e
+          JOIN tributary.steps AS m ON m.id = e.map_step_id
+          WHERE e.id = p_step_id);
+END;
+$$;
+COMMENT ON FUNCTION tributary._map_element(p_step_id bigint) IS 'Internal: for an element step of a map, {map, over, index, size, origin}: the map''s task name, the dependency it maps over, the element''s index, the number of elements and how that dependency''s result was made; NULL for any other step.';
 CREATE FUNCTION tributary._notify_available(p_queues text[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -1814,6 +1835,60 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary._resolve_workflows(p_workflow_ids bigint[]) IS 'Internal: validates the graphs of directly inserted workflows, all at once (TB004 empty, TB002 unknown dependency, TB001 cycle), writes their edges and counters, makes their root steps available.';
+CREATE FUNCTION tributary._result_origin(p_step_id bigint) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_step record;
+  v_child bigint;
+BEGIN
+  SELECT s.id, s.workflow_id, s.attempt, s.wait, s.map_size, s.finalized_at INTO v_step
+  FROM tributary.steps AS s WHERE s.id = p_step_id;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  IF v_step.wait IS NOT NULL THEN
+    IF v_step.wait ? 'event' THEN
+      RETURN pg_catalog.jsonb_build_object('made', 'wait', 'event', v_step.wait -> 'event',
+                                           'key', coalesce(v_step.wait -> 'key', 'null'));
+    END IF;
+    RETURN '{"made": "sleep"}';
+  END IF;
+  IF v_step.map_size IS NOT NULL THEN
+    RETURN pg_catalog.jsonb_build_object('made', 'map', 'elements', coalesce(
+      (SELECT pg_catalog.jsonb_agg(tributary._result_origin(e.id) ORDER BY e.map_index)
+       FROM tributary.steps AS e
+       WHERE e.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
+                               WHERE d.step_id = v_step.id))
+         AND e.map_step_id = v_step.id), '[]'));
+  END IF;
+  -- The child whose completion completed this step: it finalized in the same transaction
+  -- (trigger _900_resume_parent), so at the same engine time. A child of an earlier attempt
+  -- that failed, or one that completed while the step had stopped waiting for it, is not it.
+  SELECT w.id INTO v_child
+  FROM tributary.workflows AS w
+  WHERE w.parent_step_id = v_step.id AND w.state = 'completed' AND w.finalized_at = v_step.finalized_at
+  ORDER BY w.id DESC
+  LIMIT 1;
+  IF FOUND THEN
+    RETURN pg_catalog.jsonb_build_object('made', 'child', 'workflow_id', v_child, 'leaves', coalesce(
+      (SELECT pg_catalog.jsonb_object_agg(s.task_name, tributary._result_origin(s.id))
+       FROM tributary.steps AS s
+       WHERE s.workflow_id = v_child
+         AND NOT EXISTS (SELECT 1 FROM tributary.step_dependencies AS d WHERE d.depends_on_step_id = s.id)),
+      '{}'));
+  END IF;
+  RETURN pg_catalog.to_jsonb(v_step.attempt);
+END;
+$$;
+COMMENT ON FUNCTION tributary._result_origin(p_step_id bigint) IS 'Internal: how a step''s result was made: the attempt (integer) of the worker that completed it, or {"made": "sleep"|"wait"|"child"|"map", ...} for a result the engine made (see claim_steps).';
 CREATE TABLE tributary.schedules (
     id bigint NOT NULL,
     name text NOT NULL,
@@ -2424,7 +2499,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.claim_step(p_queue text, p_worker_id text, p_max_steps integer) IS 'Claims up to p_max_steps ready steps of a queue (FOR NO KEY UPDATE SKIP LOCKED; priority desc, scheduled_at, id): running, attempt+1, leased. Returns args and the direct dependencies'' results keyed by task name. Nothing from a paused queue; obeys the concurrency and rate limits of tributary.flow_limits.';
-CREATE FUNCTION tributary.claim_steps(p_queue text, p_worker_id text, p_max_steps integer DEFAULT 1) RETURNS TABLE(step_id bigint, workflow_id bigint, task_name text, kind text, args jsonb, attempt integer, max_attempts integer, queue text, priority integer, timeout interval, deadline_at timestamp with time zone, lease_expires_at timestamp with time zone, dependency_results jsonb, dependency_attempts jsonb, has_dependents boolean)
+CREATE FUNCTION tributary.claim_steps(p_queue text, p_worker_id text, p_max_steps integer DEFAULT 1) RETURNS TABLE(step_id bigint, workflow_id bigint, task_name text, kind text, args jsonb, attempt integer, max_attempts integer, queue text, priority integer, timeout interval, deadline_at timestamp with time zone, lease_expires_at timestamp with time zone, dependency_results jsonb, dependency_attempts jsonb, has_dependents boolean, map_element jsonb)
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_generic_plan'
@@ -2437,15 +2512,16 @@ CREATE FUNCTION tributary.claim_steps(p_queue text, p_worker_id text, p_max_step
   SELECT c.step_id, c.workflow_id, c.task_name, c.kind, c.args, c.attempt, c.max_attempts, c.queue,
          c.priority, c.timeout, c.deadline_at, c.lease_expires_at, c.dependency_results,
          CASE WHEN c.dependency_results = '{}' THEN '{}'::jsonb
-              ELSE (SELECT pg_catalog.jsonb_object_agg(p.task_name, p.attempt)
+              ELSE (SELECT pg_catalog.jsonb_object_agg(p.task_name, tributary._result_origin(p.id))
                     FROM tributary.steps AS p
                     WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
                                             WHERE d.step_id = c.step_id)))
          END,
-         c.has_dependents
+         c.has_dependents,
+         CASE WHEN c.task_name LIKE '%]' THEN tributary._map_element(c.step_id) END
   FROM tributary.claim_step(p_queue, p_worker_id, p_max_steps) AS c;
 $$;
-COMMENT ON FUNCTION tributary.claim_steps(p_queue text, p_worker_id text, p_max_steps integer) IS 'claim_step plus dependency_attempts: per claimed step, the attempt that produced each dependency''s result, keyed by task name (sealed results are bound to it).';
+COMMENT ON FUNCTION tributary.claim_steps(p_queue text, p_worker_id text, p_max_steps integer) IS 'claim_step plus, per claimed step, how each dependency''s result was made (dependency_attempts: the attempt, or {"made": "sleep"|"wait"|"child"|"map", ...}, keyed by task name) and, for an element of a map, map_element {map, over, index, size, origin}: sealed results are bound to what made them.';
 CREATE FUNCTION tributary.complete_step(p_step_id bigint, p_attempt integer, p_result jsonb DEFAULT NULL::jsonb) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -4229,6 +4305,8 @@ CREATE UNIQUE INDEX workflows_idempotency_key_unique ON tributary.workflows USIN
 CREATE INDEX workflows_name_created_at_idx ON tributary.workflows USING btree (name text_pattern_ops, created_at, id);
 COMMENT ON INDEX tributary.workflows_name_created_at_idx IS 'list_workflows by name (newest first) and by name prefix (text_pattern_ops: LIKE ''prefix%'' in any collation).';
 CREATE INDEX workflows_parent_idx ON tributary.workflows USING btree (parent_workflow_id, id) WHERE (parent_workflow_id IS NOT NULL);
+CREATE INDEX workflows_parent_step_idx ON tributary.workflows USING btree (parent_step_id, id) WHERE (parent_step_id IS NOT NULL);
+COMMENT ON INDEX tributary.workflows_parent_step_idx IS 'Child workflows by the step that waits for them: how claim_steps learns a dependency''s result was made by a child.';
 CREATE INDEX workflows_state_created_at_idx ON tributary.workflows USING btree (state, created_at, id);
 COMMENT ON INDEX tributary.workflows_state_created_at_idx IS 'list_workflows by state: newest first within a state, keyset-paginated on (created_at, id).';
 CREATE INDEX workflows_unresolved_idx ON tributary.workflows USING btree (id) WHERE (steps_total IS NULL);

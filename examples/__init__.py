@@ -22,6 +22,7 @@ and expects the schema deployed (``tributary migrate up``, or one run of the mod
 ``non_retryable``           a bad request stored as a result; ``Discard`` fails a step at once
 ``batch_partial_failure``   a batch step reports its failed items; the next step decides
 ``encryption``              args and results sealed in the database with ``EncryptHook``
+``encrypted_waits_maps``    ``EncryptHook`` with a map, a wait, a sleep and a child workflow
 ``queues``                  queues with their own concurrency limits (``max_workers``)
 ``ai_pipeline``             per-step-type options: queue, attempts and timeout
 ``delayed_workflow``        a workflow that starts at a given time (``scheduled_at``)

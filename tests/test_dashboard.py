@@ -99,6 +99,17 @@ def test_sealed_args_show_a_marker_not_the_envelope(local: TestClient, conn: Con
     assert "Y2lwaGVydGV4dA" not in html
 
 
+def test_a_result_of_sealed_pieces_shows_a_marker_not_the_envelopes(local: TestClient, conn: Conn) -> None:
+    envelope = {"tributary_sealed": 1, "kid": "ab12cd34", "ct": "cGllY2U=", "to": "attempt"}
+    workflow_id = _create(conn, "pieces", [{"name": "m", "kind": "k"}])
+    (step_id,) = conn.execute("SELECT step_id FROM tributary.claim_step('default', 'w', 1)").fetchone() or (None,)
+    # A map's result (its elements' sealed results), as the engine stores it.
+    conn.execute("SELECT tributary.complete_step(%s, 1, %s)", (step_id, Jsonb([envelope, envelope])))
+    html = local.get(f"/workflows/{workflow_id}").text
+    assert html.count('<span class="sealed"') >= 1
+    assert "cGllY2U" not in html
+
+
 def test_error_history_with_tracebacks(local: TestClient, conn: Conn) -> None:
     workflow_id = _create(conn, "failing", [{"name": "x", "kind": "k_fail", "max_attempts": 2}])
     for attempt in (1, 2):

@@ -24,6 +24,7 @@ from examples import (
     child_workflows,
     conditional_branching,
     delayed_workflow,
+    encrypted_waits_maps,
     encryption,
     etl_chain,
     fan_out_fan_in,
@@ -48,6 +49,7 @@ EXAMPLES = [
     "non_retryable",
     "batch_partial_failure",
     "encryption",
+    "encrypted_waits_maps",
     "queues",
     "ai_pipeline",
     "delayed_workflow",
@@ -210,6 +212,27 @@ def test_encryption_keeps_plaintext_out_of_the_database(dsn: str, conn: psycopg.
             assert '"tributary_sealed": 1' in text
             for secret in (run.card_number, charge.charge_id, "ana@example.com"):
                 assert secret not in text
+
+
+def test_encrypted_waits_maps_and_children_open_in_workers_and_stay_sealed(
+    dsn: str, conn: psycopg.Connection[TupleRow]
+) -> None:
+    run = encrypted_waits_maps.main(dsn)
+
+    assert run.workflow.state == "completed"
+    assert sorted(run.seen_cards) == sorted(run.secrets[:2])  # each element step got its card, opened
+    assert run.workflow.result("summary") == {
+        "charge": ["charged 1999 to ...1111", "charged 1999 to ...0004"],
+        "approve": {"by": "ana@example.com"},
+        "cool_off": None,
+        "ship": {"label": f"label for {run.secrets[2]}"},
+    }
+    text = "\n".join(str(value) for row in _stored_steps(conn, run.workflow.id).values() for value in row)
+    child_ids = [child["id"] for child in run.workflow.children]
+    for child_id in child_ids:
+        text += "\n".join(str(value) for row in _stored_steps(conn, child_id).values() for value in row)
+    for secret in run.secrets:
+        assert secret not in text
 
 
 def test_queues_never_exceed_and_reach_their_max_workers(dsn: str) -> None:

@@ -34,7 +34,8 @@ RESERVE_WORKFLOW_IDS = "SELECT tributary.reserve_workflow_ids(%s)"
 # payload Python cannot decode fails its own step instead of the whole claim.
 CLAIM = (
     "SELECT step_id, workflow_id, task_name, kind, queue, attempt, max_attempts, args::text AS args,"
-    " dependency_results::text AS dependency_results, dependency_attempts, timeout, deadline_at, has_dependents"
+    " dependency_results::text AS dependency_results, dependency_attempts, timeout, deadline_at, has_dependents,"
+    " map_element"
     " FROM tributary.claim_steps(%s, %s, %s)"
 )
 COMPLETE = "SELECT step_id, outcome FROM tributary.complete_steps(%s::bigint[], %s::integer[], %s::jsonb[])"

@@ -115,7 +115,10 @@ class AsyncClient:
     ) -> int | None:
         """Sends ``event`` to a workflow or by key (see :meth:`Client.send_event`); the id of the
         step it completed, or None when it was kept for a wait to come."""
-        params = _sql.send_event_params(event, to_json(payload), workflow_id, key, ttl)
+        sent = to_json(payload)
+        for hook in self.config.hooks:
+            sent = hook.before_send_event(event, workflow_id, key, sent)
+        params = _sql.send_event_params(event, sent, workflow_id, key, ttl)
         async with self._maybe(conn) as use:
             step_id = (await _sql.acall(use, _sql.SEND_EVENT, params))[0][0]
         return None if step_id is None else int(step_id)

@@ -158,7 +158,10 @@ class Client:
         EventWorkflowFinished (TB301) or InvalidEvent (TB302). With ``conn``, runs in that
         connection's transaction.
         """
-        params = _sql.send_event_params(event, to_json(payload), workflow_id, key, ttl)
+        sent = to_json(payload)
+        for hook in self.config.hooks:
+            sent = hook.before_send_event(event, workflow_id, key, sent)
+        params = _sql.send_event_params(event, sent, workflow_id, key, ttl)
         if conn is not None:
             step_id = _sql.call(conn, _sql.SEND_EVENT, params)[0][0]
         else:
@@ -339,14 +342,35 @@ class WorkflowResult:
         return raw if as_type is None else from_json(raw, as_type)
 
 
+def _result_origin(doc: dict[str, Any], task_name: str) -> Any:
+    """How the result of ``task_name`` in a ``get_workflow`` document was made, as ``claim_steps``
+    says it (None for a child workflow's result: its leaves are in the child's document)."""
+    step = doc["steps"][task_name]
+    wait = step.get("wait")
+    if wait is not None:
+        return (
+            {"made": "wait", "event": wait["event"], "key": wait.get("key")} if "event" in wait else {"made": "sleep"}
+        )
+    if step.get("map") is not None and step["map"].get("size") is not None:
+        elements = sorted(
+            (other["map_index"], name) for name, other in doc["steps"].items() if other.get("map_step_id") == step["id"]
+        )
+        origins = [_result_origin(doc, name) for _, name in elements]
+        return None if None in origins else {"made": "map", "elements": origins}  # None: a child's, as stored
+    if any(c.get("parent_step_id") == step["id"] and c.get("state") == "completed" for c in doc.get("children", [])):
+        return None
+    return step["attempt"]
+
+
 def to_workflow_result(doc: dict[str, Any], hooks: Sequence[Hook]) -> WorkflowResult:
     """A ``get_workflow`` document as a WorkflowResult, each completed result read through ``hooks``."""
     steps: dict[str, StepOutcome] = {}
     for task_name, step in doc["steps"].items():
         result = step["result"]
         if result is not None and step["state"] == "completed":
+            origin = _result_origin(doc, task_name)
             for hook in hooks:
-                result = hook.read_result(doc["id"], task_name, result, step["attempt"])
+                result = hook.read_made_result(doc["id"], task_name, result, origin)
         steps[task_name] = StepOutcome(
             id=step["id"],
             kind=step["kind"],

@@ -106,6 +106,31 @@ def result_context(workflow_id: int, task_name: str, attempt: int) -> tuple[str 
     return "attempt", json.dumps(["result", "attempt", workflow_id, task_name, attempt])
 
 
+def element_context(workflow_id: int, task_name: str, attempt: int, index: int, size: int) -> tuple[str | None, str]:
+    """The binding and context of one element of a result a map maps over (sealed element by
+    element): its workflow, task name, attempt, index and the number of elements."""
+    return "element", json.dumps(["result", "element", workflow_id, task_name, attempt, index, size])
+
+
+def timeout_context(workflow_id: int | None, task_name: str) -> tuple[str | None, str]:
+    """The binding and context of a wait's timeout default: its workflow (when its id is known)
+    and task name; without a workflow id (a child spawned by a handler), the task name only."""
+    if workflow_id is None:
+        return "task-timeout", json.dumps(["result", "timeout", task_name])
+    return "timeout", json.dumps(["result", "timeout", workflow_id, task_name])
+
+
+def event_context(event: str, workflow_id: int | None, key: str | None) -> tuple[str | None, str]:
+    """The binding and context of an event's payload: the event name and its address (the
+    correlation key, else the workflow it is sent to)."""
+    if key is not None:
+        return "event", json.dumps(["event", event, "key", key])
+    return "event", json.dumps(["event", event, "workflow", workflow_id])
+
+
+ELEMENTS = "elements"  # a sealed result's list, sealed element by element, which a map maps over
+
+
 def _legacy_args_context(kind: str, task_name: str) -> str:
     return json.dumps(["args", kind, task_name])
 
@@ -114,12 +139,26 @@ def _legacy_result_context(workflow_id: int, task_name: str) -> str:
     return json.dumps(["result", workflow_id, task_name])
 
 
+def holds_sealed(value: Any, depth: int = 3) -> bool:
+    """Whether ``value`` is sealed or holds sealed pieces where the engine puts them: a map's
+    result (a list of results), a child workflow's (an object of leaf results), nested."""
+    if is_sealed(value):
+        return True
+    if depth == 0:
+        return False
+    if isinstance(value, list):
+        return any(holds_sealed(item, depth - 1) for item in value)
+    if isinstance(value, dict):
+        return any(holds_sealed(item, depth - 1) for item in value.values())
+    return False
+
+
 class SealedPayloadGuard(Hook):
     """Fails a step whose payloads are sealed in a process that has no EncryptHook, with a
     message that says so (``Config.work_hooks`` adds it where no EncryptHook is configured)."""
 
     def before_work(self, work: WorkPayload) -> None:
-        if is_sealed(work.args) or any(is_sealed(v) for v in work.dependency_results.values()):
+        if is_sealed(work.args) or any(holds_sealed(v) for v in work.dependency_results.values()):
             raise MissingKey(
                 f'task "{work.task_name}" has sealed payloads but no EncryptHook opened them (is the hook configured?)'
             )
@@ -133,6 +172,7 @@ class EncryptHook(Hook):
     """
 
     binds_workflow_id = True  # args are bound to their workflow: ids are reserved before creation
+    seals_payloads = True  # results are sealed: run_if and map_path cannot read them in SQL
 
     def __init__(self, encryptor: SecretBoxEncryptor, *, accept_legacy: bool = True) -> None:
         self.encryptor = encryptor
@@ -140,44 +180,130 @@ class EncryptHook(Hook):
 
     def before_insert(self, task: TaskPayload) -> None:
         task.args = self._seal(task.args, args_context(task.kind, task.task_name, task.workflow_id))
+        if task.mapped:  # tells the worker to seal a list result element by element as well
+            task.args[ELEMENTS] = True
+
+    def before_wait_insert(self, workflow_id: int | None, task_name: str, default: Any) -> Any:
+        return self._seal(default, timeout_context(workflow_id, task_name))
+
+    def before_send_event(self, event: str, workflow_id: int | None, key: str | None, payload: Any) -> Any:
+        return self._seal(payload, event_context(event, workflow_id, key))
 
     def before_work(self, work: WorkPayload) -> None:
+        work.seal_elements = is_sealed(work.args) and work.args.get(ELEMENTS) is True
         work.args = self._open_args(work)
         opened = {}
         for name, value in work.dependency_results.items():
-            if value is None:  # every result this hook stored is sealed, a None one included
-                raise DecryptionError(
-                    f'workflow {work.workflow_id}: the result of dependency "{name}" is SQL NULL where a'
-                    " sealed one was expected (replaced, or completed by a worker without this hook)"
-                )
-            attempt = work.dependency_attempts.get(name)
-            if attempt is None:
+            origin = work.dependency_attempts.get(name)
+            if origin is None:
                 raise DecryptionError(
                     f'result of "{name}" in workflow {work.workflow_id}: the engine gave no attempt for it'
                 )
-            opened[name] = self._open_result(work.workflow_id, name, value, attempt)
+            opened[name] = self._open_made(work.workflow_id, name, value, origin)
         work.dependency_results = opened
 
     def after_work(self, work: WorkPayload, error: BaseException | None) -> None:
         if error is None:
-            work.result = self._seal(work.result, result_context(work.workflow_id, work.task_name, work.attempt))
+            result = work.result
+            sealed = self._seal(result, result_context(work.workflow_id, work.task_name, work.attempt))
+            if work.seal_elements and isinstance(result, list):
+                n = len(result)
+                sealed[ELEMENTS] = [
+                    self._seal(item, element_context(work.workflow_id, work.task_name, work.attempt, i, n))
+                    for i, item in enumerate(result)
+                ]
+            work.result = sealed
 
     def read_result(self, workflow_id: int, task_name: str, result: Any, attempt: int) -> Any:
         if result is None:
             return None
         return self._open_result(workflow_id, task_name, result, attempt)
 
+    def read_made_result(self, workflow_id: int, task_name: str, result: Any, origin: Any) -> Any:
+        if origin is None:  # made in a way get_workflow does not show (a child's leaves): as stored
+            return result
+        return self._open_made(workflow_id, task_name, result, origin)
+
+    def _open_made(self, workflow_id: int, task_name: str, value: Any, origin: Any) -> Any:
+        """Opens a result made as ``origin`` says (``claim_steps``' dependency_attempts): by a
+        worker's attempt, a sleep, a wait, a child workflow or a map, each piece with its binding."""
+        what = f'result of "{task_name}" in workflow {workflow_id}'
+        if isinstance(origin, int) and not isinstance(origin, bool):
+            if value is None:  # every result this hook stored is sealed, a None one included
+                raise DecryptionError(
+                    f'workflow {workflow_id}: the result of dependency "{task_name}" is SQL NULL where a sealed one'
+                    " was expected (replaced, or completed by a worker without this hook)"
+                )
+            return self._open_result(workflow_id, task_name, value, origin)
+        made = origin.get("made") if isinstance(origin, dict) else None
+        if made == "sleep":
+            if value is not None:
+                raise DecryptionError(f"{what}: a sleep completes with NULL, this result is not NULL (replaced)")
+            return None
+        if made == "wait":
+            return self._open_wait(workflow_id, task_name, value, origin.get("event"), origin.get("key"))
+        if made == "map":
+            elements = origin.get("elements")
+            if not isinstance(elements, list) or not isinstance(value, list) or len(value) != len(elements):
+                raise DecryptionError(f"{what}: a map's result does not match its elements (replaced)")
+            return [
+                self._open_made(workflow_id, f"{task_name}[{i}]", item, element_origin)
+                for i, (item, element_origin) in enumerate(zip(value, elements, strict=True))
+            ]
+        if made == "child":
+            child, leaves = origin.get("workflow_id"), origin.get("leaves")
+            if not isinstance(child, int) or not isinstance(leaves, dict) or not isinstance(value, dict):
+                raise DecryptionError(f"{what}: a child workflow's result does not match its leaves (replaced)")
+            if set(value) != set(leaves):
+                raise DecryptionError(
+                    f"{what}: the child workflow {child}'s result does not hold exactly its leaves (replaced)"
+                )
+            return {name: self._open_made(child, name, value[name], leaves[name]) for name in value}
+        raise DecryptionError(f"{what}: the engine says it was made as {origin!r}, which this hook does not know")
+
+    def _open_wait(self, workflow_id: int, task_name: str, value: Any, event: Any, key: Any) -> Any:
+        what = f'result of wait "{task_name}" in workflow {workflow_id}'
+        if value is None:
+            raise DecryptionError(
+                f"{what}: SQL NULL where a sealed event payload or timeout default was expected (an event sent"
+                " without this hook, or replaced)"
+            )
+        given = value.get(BINDING) if is_sealed(value) else None
+        if given in ("timeout", "task-timeout"):
+            bound = timeout_context(workflow_id if given == "timeout" else None, task_name)
+        else:
+            bound = event_context(str(event), workflow_id, None if key is None else str(key))
+        return self._open(value, bound, "", what, legacy=False)
+
+    def _open_element(self, workflow_id: int, source: str, value: Any, origin: Any, *, index: int, size: int) -> Any:
+        """Element ``index`` of the result of ``source`` a map maps over."""
+        if isinstance(origin, int) and not isinstance(origin, bool):
+            what = f'element {index} of the result of "{source}" (attempt {origin}) in workflow {workflow_id}'
+            return self._open(value, element_context(workflow_id, source, origin, index, size), "", what, legacy=False)
+        if isinstance(origin, dict) and origin.get("made") == "map":
+            elements = origin.get("elements")
+            if not isinstance(elements, list) or len(elements) != size:
+                raise DecryptionError(
+                    f'map over "{source}" in workflow {workflow_id}: {size} elements, the map made {origin!r}'
+                )
+            return self._open_made(workflow_id, f"{source}[{index}]", value, elements[index])
+        raise DecryptionError(
+            f'map over "{source}" in workflow {workflow_id}: its result was made as {origin!r}, which is not mapped'
+        )
+
     def _seal(self, value: Any, bound: tuple[str | None, str]) -> dict[str, Any]:
         binding, context = bound
         return {**self.encryptor.seal(value, context), BINDING: binding}
 
-    def _open(self, envelope: Any, bound: tuple[str | None, str], legacy_context: str, what: str) -> Any:
+    def _open(
+        self, envelope: Any, bound: tuple[str | None, str], legacy_context: str, what: str, *, legacy: bool = True
+    ) -> Any:
         if not is_sealed(envelope):
             raise DecryptionError(f"{what}: payload is not sealed, but encryption is on")
         binding, context = bound
         given = envelope.get(BINDING)
         if given is None:
-            if not self.accept_legacy:
+            if not (self.accept_legacy and legacy):
                 raise DecryptionError(
                     f"{what}: sealed without a binding (before bindings existed), and those are refused"
                 )
@@ -194,11 +320,40 @@ class EncryptHook(Hook):
             ) from error
 
     def _open_args(self, work: WorkPayload) -> Any:
+        element = work.map_element
+        if element is not None:
+            return self._open_element_args(work, element)
         what = f'args of "{work.task_name}" ({work.kind}) in workflow {work.workflow_id}'
         bound = args_context(work.kind, work.task_name, work.workflow_id)
         if is_sealed(work.args) and work.args.get(BINDING) == "task":
             bound = args_context(work.kind, work.task_name)
         return self._open(work.args, bound, _legacy_args_context(work.kind, work.task_name), what)
+
+    def _open_element_args(self, work: WorkPayload, element: dict[str, Any]) -> Any:
+        """An element step's args: its map's args (sealed for the map's task) with ``element`` set
+        to the element of the mapped result (sealed for its index in that result)."""
+        map_name = str(element.get("map"))
+        what = (
+            f'args of "{work.task_name}" ({work.kind}, an element of map "{map_name}") in workflow {work.workflow_id}'
+        )
+        if not is_sealed(work.args) or "element" not in work.args:
+            raise DecryptionError(f"{what}: payload is not sealed, but encryption is on")
+        envelope = {k: v for k, v in work.args.items() if k != "element"}
+        bound = args_context(work.kind, map_name, work.workflow_id)
+        if envelope.get(BINDING) == "task":
+            bound = args_context(work.kind, map_name)
+        opened = self._open(envelope, bound, _legacy_args_context(work.kind, map_name), what)
+        if not isinstance(opened, dict):
+            raise DecryptionError(f"{what}: the map's args are not an object")
+        value = self._open_element(
+            work.workflow_id,
+            str(element.get("over")),
+            work.args["element"],
+            element.get("origin"),
+            index=int(element.get("index", -1)),
+            size=int(element.get("size", -1)),
+        )
+        return {**opened, "element": value}
 
     def _open_result(self, workflow_id: int, task_name: str, value: Any, attempt: int) -> Any:
         what = f'result of "{task_name}" (attempt {attempt}) in workflow {workflow_id}'

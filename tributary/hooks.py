@@ -28,6 +28,7 @@ class TaskPayload:
     kind: str
     args: Any
     workflow_id: int | None = None
+    mapped: bool = False  # a map step of the same workflow maps over this task's result
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,9 @@ class WorkPayload:
     max_attempts: int
     args: Any
     dependency_results: dict[str, Any]
-    dependency_attempts: dict[str, int] = field(default_factory=dict)  # the attempt behind each result
+    # how each dependency's result was made: the attempt that produced it, or for a result the
+    # engine made {"made": "sleep" | "wait" | "child" | "map", ...} (see claim_steps)
+    dependency_attempts: dict[str, Any] = field(default_factory=dict)
     timeout: timedelta | None = None
     deadline_at: datetime | None = None
     has_dependents: bool = False  # other steps wait for it: its completion is sent at once
@@ -65,6 +68,8 @@ class WorkPayload:
     started_at: float = field(default_factory=time.monotonic)
     decode_error: str | None = None  # set when args or dependency results could not be decoded
     child: ChildWorkflow | None = None  # set when the handler spawned a child: the step waits for it
+    map_element: dict[str, Any] | None = None  # an element of a map: {map, over, index, size, origin}
+    seal_elements: bool = False  # a map maps over this step's result: a list is sealed element by element
 
     def describe(self) -> str:
         """How log lines name this attempt: workflow, step, task, kind and attempt."""
@@ -138,6 +143,15 @@ class Hook:
     def before_insert(self, task: TaskPayload) -> None:
         """Called for each task before its workflow is inserted."""
 
+    def before_wait_insert(self, workflow_id: int | None, task_name: str, default: Any) -> Any:
+        """Called for each wait task with a timeout ``default`` before its workflow is inserted;
+        returns the default to store (the step's result if the wait times out)."""
+        return default
+
+    def before_send_event(self, event: str, workflow_id: int | None, key: str | None, payload: Any) -> Any:
+        """Called by ``send_event`` with the event's payload (JSON); returns the payload to send."""
+        return payload
+
     def before_work(self, work: WorkPayload) -> None:
         """Called after a step is claimed, before its args are validated and its handler runs."""
 
@@ -147,6 +161,14 @@ class Hook:
     def read_result(self, workflow_id: int, task_name: str, result: Any, attempt: int) -> Any:
         """Called for each completed step's result ``get_workflow``/``wait`` return (``attempt``:
         the attempt that produced it); returns the value to show."""
+        return result
+
+    def read_made_result(self, workflow_id: int, task_name: str, result: Any, origin: Any) -> Any:
+        """Like :meth:`read_result`, for a result ``origin`` says how was made: the attempt of the
+        worker that produced it (then :meth:`read_result` is called), ``{"made": "sleep" | "wait" |
+        "map", ...}`` as in ``claim_steps``, or None when unknown (a child workflow's leaves)."""
+        if isinstance(origin, int):
+            return self.read_result(workflow_id, task_name, result, origin)
         return result
 
     def on_event(self, event: RuntimeEvent) -> None:

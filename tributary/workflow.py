@@ -12,6 +12,7 @@ import psycopg
 
 from tributary import _sql
 from tributary.args import InsertOpts, StepArgs
+from tributary.errors import ConfigError
 from tributary.hooks import TaskPayload
 from tributary.payload import to_json
 
@@ -181,12 +182,31 @@ class WorkflowSpec:
         config = self._config
         client_defaults = config.insert_defaults()
         specs: list[dict[str, Any]] = []
+        sealing = _seals_payloads(config)
+        maps = {task.name for task in self._tasks if isinstance(task, _Task) and task.map_over is not None}
+        # Sources a map maps over, whose list results are sealed element by element as well
+        # (a map's own result is a list of sealed results already).
+        mapped = {
+            task.map_over
+            for task in self._tasks
+            if isinstance(task, _Task) and task.map_over is not None and task.map_over not in maps
+        }
         for task in self._tasks:
             if isinstance(task, _WaitTask):
-                specs.append({"name": task.name, "depends_on": list(task.depends_on), **task.options})
+                options = task.options
+                on_timeout = options.get("wait_for", {}).get("on_timeout")
+                if on_timeout is not None and config.hooks:
+                    default = on_timeout["default"]
+                    for hook in config.hooks:
+                        default = hook.before_wait_insert(workflow_id, task.name, default)
+                    options = {**options, "wait_for": {**options["wait_for"], "on_timeout": {"default": default}}}
+                specs.append({"name": task.name, "depends_on": list(task.depends_on), **options})
                 continue
+            _check_sealable(config, task)
             opts = (task.insert_opts or InsertOpts()).over(task.args.insert_opts().over(client_defaults))
-            payload = TaskPayload(task.name, task.args.kind, task.args.model_dump(mode="json"), workflow_id)
+            payload = TaskPayload(
+                task.name, task.args.kind, task.args.model_dump(mode="json"), workflow_id, task.name in mapped
+            )
             for hook in config.hooks:
                 hook.before_insert(payload)
             specs.append(
@@ -196,7 +216,7 @@ class WorkflowSpec:
                     "args": payload.args,
                     "depends_on": list(task.depends_on),
                     **opts.as_task_fields(),
-                    **_branch_fields(task),
+                    **_branch_fields(task, sealed_elements=sealing and task.map_over not in maps),
                 }
             )
         return specs
@@ -221,11 +241,35 @@ class WorkflowSpec:
         return item
 
 
-def _branch_fields(task: _Task) -> dict[str, Any]:
-    """The task's map, run_if and run_when options, only those given (the engine checks them)."""
+def _seals_payloads(config: Config) -> bool:
+    return any(getattr(hook, "seals_payloads", False) for hook in config.hooks)
+
+
+def _check_sealable(config: Config, task: _Task) -> None:
+    """Refuses, with an EncryptHook configured, the options that need a dependency's result in
+    plaintext in SQL: ``run_if`` (a jsonb containment test) and ``map_path`` (a path into the
+    result). A map over a whole result works: the result is sealed element by element."""
+    if not _seals_payloads(config):
+        return
+    if task.run_if is not None:
+        raise ConfigError(
+            f'task "{task.name}": run_if tests a dependency\'s result in SQL, which an EncryptHook seals;'
+            " branch in a handler instead"
+        )
+    if task.map_path is not None:
+        raise ConfigError(
+            f'task "{task.name}": map_path reads into a dependency\'s result in SQL, which an EncryptHook'
+            " seals; map over a whole result (a list, sealed element by element) instead"
+        )
+
+
+def _branch_fields(task: _Task, *, sealed_elements: bool = False) -> dict[str, Any]:
+    """The task's map, run_if and run_when options, only those given (the engine checks them).
+    ``sealed_elements``: the mapped result is sealed, its list element by element at "elements"."""
     fields: dict[str, Any] = {}
     if task.map_over is not None or task.map_path is not None:
-        fields["map"] = {"over": task.map_over, "path": task.map_path}
+        path = "elements" if sealed_elements and task.map_over is not None else task.map_path
+        fields["map"] = {"over": task.map_over, "path": path}
     if task.run_if is not None:
         fields["run_if"] = dict(task.run_if)
     if task.run_when is not None:

@@ -39,7 +39,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tributary import _sql
 from tributary.dashboard.graph import STATE_COLOURS, Event, render_svg, render_timeline
-from tributary.encryption import is_sealed
+from tributary.encryption import holds_sealed, is_sealed
 from tributary.errors import EngineError, InvalidArgument, StepNotFound, WorkflowNotFound
 from tributary.metrics import database_registry
 
@@ -421,7 +421,7 @@ def workflow_view(doc: dict[str, Any]) -> dict[str, Any]:
                 **step,
                 "task_name": task_name,
                 "args_sealed": is_sealed(step.get("args")),
-                "result_sealed": is_sealed(step.get("result")),
+                "result_sealed": holds_sealed(step.get("result")),  # a map's or a child's: sealed pieces
                 "took": took,
                 "timeline": _timeline(step),
             }

@@ -2,7 +2,7 @@
 -- for claim and rescue), named CHECK constraints, the two triggers of the direct-insert path and
 -- the rules every function follows (search_path = '', SECURITY DEFINER for entry points only, a COMMENT).
 BEGIN;
-SELECT plan(118);
+SELECT plan(119);
 
 SELECT has_schema('tributary');
 SELECT isnt(obj_description('tributary'::regnamespace, 'pg_namespace'), NULL, 'schema tributary has a COMMENT');
@@ -67,7 +67,11 @@ SELECT indexes_are('tributary', 'steps', ARRAY[
 SELECT indexes_are('tributary', 'step_dependencies', ARRAY['step_dependencies_pkey', 'step_dependencies_depends_on_idx']);
 SELECT indexes_are('tributary', 'workflows', ARRAY[
   'workflows_pkey', 'workflows_idempotency_key_unique', 'workflows_finalized_at_idx', 'workflows_unresolved_idx',
-  'workflows_created_at_idx', 'workflows_state_created_at_idx', 'workflows_name_created_at_idx', 'workflows_parent_idx']);
+  'workflows_created_at_idx', 'workflows_state_created_at_idx', 'workflows_name_created_at_idx', 'workflows_parent_idx',
+  'workflows_parent_step_idx']);
+SELECT is(pg_get_indexdef('tributary.workflows_parent_step_idx'::regclass),
+  'CREATE INDEX workflows_parent_step_idx ON tributary.workflows USING btree (parent_step_id, id) WHERE (parent_step_id IS NOT NULL)',
+  'child workflows by their parent step: a probe by key per dependency claim_steps reports on');
 SELECT is(pg_get_indexdef('tributary.workflows_unresolved_idx'::regclass),
   'CREATE INDEX workflows_unresolved_idx ON tributary.workflows USING btree (id) WHERE (steps_total IS NULL)',
   'workflows_unresolved_idx: only the directly inserted workflows not yet resolved');
