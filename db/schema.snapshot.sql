@@ -3772,6 +3772,11 @@ BEGIN
   IF NOT FOUND OR v_step.state <> 'waiting' OR v_step.wait IS NOT NULL THEN
     RETURN NULL;
   END IF;
+  -- The step waits for its newest child only: an older child (an earlier attempt's, re-run by
+  -- retry_workflow) that finishes now leaves the step to the child it waits for.
+  IF EXISTS (SELECT 1 FROM tributary.workflows AS c WHERE c.parent_step_id = NEW.parent_step_id AND c.id > NEW.id) THEN
+    RETURN NULL;
+  END IF;
   IF NEW.state = 'completed' THEN
     SELECT coalesce(pg_catalog.jsonb_object_agg(s.task_name, s.result), '{}') INTO v_result
     FROM tributary.steps AS s
@@ -4204,6 +4209,7 @@ CREATE UNIQUE INDEX workflows_idempotency_key_unique ON tributary.workflows USIN
 CREATE INDEX workflows_name_created_at_idx ON tributary.workflows USING btree (name text_pattern_ops, created_at, id);
 COMMENT ON INDEX tributary.workflows_name_created_at_idx IS 'list_workflows by name (newest first) and by name prefix (text_pattern_ops: LIKE ''prefix%'' in any collation).';
 CREATE INDEX workflows_parent_idx ON tributary.workflows USING btree (parent_workflow_id, id) WHERE (parent_workflow_id IS NOT NULL);
+CREATE INDEX workflows_parent_step_idx ON tributary.workflows USING btree (parent_step_id, id) WHERE (parent_step_id IS NOT NULL);
 CREATE INDEX workflows_state_created_at_idx ON tributary.workflows USING btree (state, created_at, id);
 COMMENT ON INDEX tributary.workflows_state_created_at_idx IS 'list_workflows by state: newest first within a state, keyset-paginated on (created_at, id).';
 CREATE INDEX workflows_unresolved_idx ON tributary.workflows USING btree (id) WHERE (steps_total IS NULL);

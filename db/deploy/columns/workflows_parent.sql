@@ -13,6 +13,9 @@ ALTER TABLE tributary.workflows
   ADD CONSTRAINT workflows_parent_set_together CHECK ((parent_step_id IS NULL) = (parent_workflow_id IS NULL));
 
 CREATE INDEX workflows_parent_idx ON tributary.workflows (parent_workflow_id, id) WHERE parent_workflow_id IS NOT NULL;
+-- A step's children by key, newest last: a step spawns a new child per attempt and waits for its
+-- newest one only (_900_resume_parent ignores an older child that an admin re-ran).
+CREATE INDEX workflows_parent_step_idx ON tributary.workflows (parent_step_id, id) WHERE parent_step_id IS NOT NULL;
 
 COMMENT ON COLUMN tributary.workflows.parent_step_id IS
   'For a child workflow: the step that spawned it (spawn_child_workflow) and waits for it.';

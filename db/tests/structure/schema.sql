@@ -67,7 +67,8 @@ SELECT indexes_are('tributary', 'steps', ARRAY[
 SELECT indexes_are('tributary', 'step_dependencies', ARRAY['step_dependencies_pkey', 'step_dependencies_depends_on_idx']);
 SELECT indexes_are('tributary', 'workflows', ARRAY[
   'workflows_pkey', 'workflows_idempotency_key_unique', 'workflows_finalized_at_idx', 'workflows_unresolved_idx',
-  'workflows_created_at_idx', 'workflows_state_created_at_idx', 'workflows_name_created_at_idx', 'workflows_parent_idx']);
+  'workflows_created_at_idx', 'workflows_state_created_at_idx', 'workflows_name_created_at_idx', 'workflows_parent_idx',
+  'workflows_parent_step_idx']);
 SELECT is(pg_get_indexdef('tributary.workflows_unresolved_idx'::regclass),
   'CREATE INDEX workflows_unresolved_idx ON tributary.workflows USING btree (id) WHERE (steps_total IS NULL)',
   'workflows_unresolved_idx: only the directly inserted workflows not yet resolved');
