@@ -2365,6 +2365,10 @@ BEGIN
       USING ERRCODE = 'TB012';
   END IF;
   IF EXISTS (SELECT 1 FROM tributary.paused_queues AS pq WHERE pq.queue = p_queue) THEN
+    -- Nothing until resume_queue, which wakes the workers: forget a retry time an earlier limited
+    -- claim of this queue left, so that claim_retry_in says NULL (once past it would say 0).
+    IF pg_catalog.left(pg_catalog.current_setting('tributary.claim_retry_at', true), pg_catalog.length(p_queue) + 1) = p_queue || ' ' THEN
+    END IF;
     RETURN;
   END IF;
   SELECT EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'queue' AND f.name = p_queue),
