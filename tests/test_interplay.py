@@ -1,0 +1,163 @@
+"""Where features meet, under real concurrency: child workflows finishing at once, map elements
+under a concurrency limit, events racing a cancellation.
+
+- Two child workflows whose last steps complete at the same instant in two transactions each
+  resume their parent step; the parent workflow finalizes exactly once (one notification).
+- A map element claimed under a key's concurrency limit and rescued after its lease expired
+  frees the slot: tributary_slot_freed goes out with its queue and the next element is claimed.
+- send_event racing cancel_workflow of the same workflow: either the event completed the wait
+  before the cancel (and the cancel then cancels the rest), or the cancel won and the event finds
+  nothing waiting (kept, or TB301); never a completed step in a cancelled workflow's waiting
+  slot, never a deadlock.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from tests.engine_helpers import (
+    FINALIZED_CHANNEL,
+    WAIT_SECONDS,
+    Claimed,
+    Conn,
+    claim,
+    complete_step,
+    create_workflow,
+    drain_notifications,
+    finalized,
+    run_in_threads,
+    task,
+    workflow_state,
+)
+from tests.fix_database import Connect
+
+ROUNDS = 10
+SLOT_FREED = "tributary_slot_freed"
+CLOCK = datetime.fromisoformat("2030-01-01T00:00:00+00:00")
+
+
+def spawn(conn: Conn, step: Claimed, tasks: list[dict[str, Any]]) -> int:
+    row = conn.execute(
+        "SELECT tributary.spawn_child_workflow(%s, %s, 'child', %s)", (step.step_id, step.attempt, Jsonb(tasks))
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_two_children_finishing_at_once_finalize_the_parent_once(connect: Connect) -> None:
+    setup, first, second, listener = connect(), connect(), connect(), connect()
+    listener.execute(f"LISTEN {FINALIZED_CHANNEL}")
+
+    def finish(conn: Conn, step: Claimed, barrier: threading.Barrier) -> None:
+        with conn.transaction():
+            barrier.wait(timeout=WAIT_SECONDS)
+            complete_step(conn, step.step_id, step.attempt, {"by": step.workflow_id})
+
+    for round_ in range(ROUNDS):
+        parent_queue, child_queue = f"ip-{round_}", f"ic-{round_}"
+        parent = create_workflow(setup, "parent", [task("p1", queue=parent_queue), task("p2", queue=parent_queue)])
+        children = [spawn(setup, step, [task("x", queue=child_queue)]) for step in claim(setup, parent_queue, "w", 2)]
+        drain_notifications(listener, setup, FINALIZED_CHANNEL)
+        [one] = claim(first, child_queue, "worker-1")
+        [two] = claim(second, child_queue, "worker-2")
+        barrier = threading.Barrier(2)
+        run_in_threads([partial(finish, first, one, barrier), partial(finish, second, two, barrier)])
+
+        assert workflow_state(setup, parent) == ("completed", 0, True)
+        results = setup.execute(
+            "SELECT task_name, state, result FROM tributary.steps WHERE workflow_id = %s ORDER BY task_name", (parent,)
+        ).fetchall()
+        assert [(name, state) for name, state, _ in results] == [("p1", "completed"), ("p2", "completed")]
+        assert sorted(result["x"]["by"] for _, _, result in results) == sorted(children)
+        payloads = [finalized(p) for p in drain_notifications(listener, setup, FINALIZED_CHANNEL)]
+        assert sorted(p["workflow_id"] for p in payloads) == sorted([*children, parent]), "each finalized once"
+        assert all(p["state"] == "completed" for p in payloads)
+
+
+def test_a_rescued_map_element_under_a_key_limit_frees_its_slot(connect: Connect) -> None:
+    conn, listener = connect(), connect()
+    listener.execute(f"LISTEN {SLOT_FREED}")
+    conn.execute("SELECT tributary_test.set_now(%s)", (CLOCK,))
+    conn.execute("SELECT tributary.set_concurrency_limit('key', 'ik:1', 1)")
+    workflow_id = create_workflow(
+        conn,
+        "mapped",
+        [
+            task("a", queue="im-src"),
+            task("m", queue="im", depends_on=["a"], map={"over": "a"}, concurrency_key="ik:1", max_attempts=3),
+        ],
+    )
+    [root] = claim(conn, "im-src", "w")
+    complete_step(conn, root.step_id, root.attempt, [1, 2])
+    [held] = claim(conn, "im", "w", 2)
+    assert held.task_name == "m[0]"
+    assert claim(conn, "im", "w", 2) == [], "the key's one slot is taken"
+    drain_notifications(listener, conn, SLOT_FREED)
+
+    conn.execute("SELECT tributary_test.advance(%s)", (timedelta(hours=1),))
+    row = conn.execute("SELECT tributary.rescue_expired_steps()").fetchone()
+    assert row is not None
+    assert row[0] == 1
+    assert drain_notifications(listener, conn, SLOT_FREED) == ["im"], "the rescue freed the slot"
+    state = conn.execute("SELECT state, attempt FROM tributary.steps WHERE id = %s", (held.step_id,)).fetchone()
+    assert state == ("available", 1)
+    [next_] = claim(conn, "im", "w", 2)
+    assert next_.task_name in {"m[0]", "m[1]"}
+    assert claim(conn, "im", "w", 2) == [], "still one at a time"
+    assert workflow_state(conn, workflow_id)[0] == "running"
+
+
+def send_go(conn: Conn, workflow_id: int, barrier: threading.Barrier) -> str:
+    """send_event('go') after the barrier: delivered, kept, or refused (TB301: the cancel won)."""
+    barrier.wait(timeout=WAIT_SECONDS)
+    try:
+        row = conn.execute(
+            "SELECT tributary.send_event('go', '{\"ok\": true}', p_workflow_id => %s)", (workflow_id,)
+        ).fetchone()
+    except psycopg.Error as error:
+        if error.sqlstate != "TB301":
+            raise
+        return "refused"
+    assert row is not None
+    return "delivered" if row[0] is not None else "kept"
+
+
+def cancel_after(conn: Conn, workflow_id: int, barrier: threading.Barrier) -> str:
+    barrier.wait(timeout=WAIT_SECONDS)
+    row = conn.execute("SELECT tributary.cancel_workflow(%s)", (workflow_id,)).fetchone()
+    assert row is not None
+    return "cancelled" if row[0] else "finished"
+
+
+def test_send_event_racing_cancel_workflow(connect: Connect) -> None:
+    setup, sender, canceller = connect(), connect(), connect()
+    for round_ in range(ROUNDS):
+        workflow_id = create_workflow(
+            setup,
+            "waits",
+            [{"name": "w", "wait_for": {"event": "go"}}, task("after", queue=f"ie-{round_}", depends_on=["w"])],
+        )
+        barrier = threading.Barrier(2)
+        sent, cancelled = run_in_threads(
+            [partial(send_go, sender, workflow_id, barrier), partial(cancel_after, canceller, workflow_id, barrier)]
+        )
+        assert cancelled == "cancelled", "the workflow was running: the cancel always finds something to cancel"
+        assert workflow_state(setup, workflow_id) == ("cancelled", 0, True)
+        rows = {
+            str(name): str(state)
+            for name, state in setup.execute(
+                "SELECT task_name, state FROM tributary.steps WHERE workflow_id = %s", (workflow_id,)
+            ).fetchall()
+        }
+        if sent == "delivered":
+            assert rows == {"w": "completed", "after": "cancelled"}
+        else:
+            assert rows == {"w": "cancelled", "after": "cancelled"}
+        kept = setup.execute("SELECT count(*) FROM tributary.events WHERE workflow_id = %s", (workflow_id,)).fetchone()
+        assert kept == ((1,) if sent == "kept" else (0,))
