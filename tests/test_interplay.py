@@ -9,6 +9,8 @@ under a concurrency limit, events racing a cancellation.
   before the cancel (and the cancel then cancels the rest), or the cancel won and the event finds
   nothing waiting (kept, or TB301); never a completed step in a cancelled workflow's waiting
   slot, never a deadlock.
+- The inline runner (tributary.testing) meets a rate limit: it moves its clock to the next token
+  instead of calling the workflow stuck.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from tests.engine_helpers import (
     workflow_state,
 )
 from tests.fix_database import Connect
+from tributary import Client, Config, InsertOpts, Step, StepArgs, Worker, Workers
+from tributary.testing.inline import InlineRunner
 
 ROUNDS = 10
 SLOT_FREED = "tributary_slot_freed"
@@ -161,3 +165,30 @@ def test_send_event_racing_cancel_workflow(connect: Connect) -> None:
             assert rows == {"w": "cancelled", "after": "cancelled"}
         kept = setup.execute("SELECT count(*) FROM tributary.events WHERE workflow_id = %s", (workflow_id,)).fetchone()
         assert kept == ((1,) if sent == "kept" else (0,))
+
+
+class Ping(StepArgs):
+    kind = "ping"
+    n: int
+
+
+class PingWorker(Worker[Ping]):
+    def work(self, step: Step[Ping]) -> int:
+        return step.args.n
+
+
+def test_the_inline_runner_moves_its_clock_over_a_rate_limit(tributary_dsn: str) -> None:
+    """A step a rate limit holds back is not stuck: the runner moves its clock to the next token,
+    as it does over a backoff, instead of raising WorkflowStuck."""
+    config = Config(workers=Workers(PingWorker()))
+    with Client(tributary_dsn, config) as client, InlineRunner(tributary_dsn, config) as runner:
+        client.set_rate_limit("queue", "pings", 1, timedelta(minutes=10))
+        builder = client.new_workflow("pings")
+        for n in range(3):
+            builder.add_task(f"p{n}", Ping(n=n), insert_opts=InsertOpts(queue="pings"))
+        workflow_id = builder.execute()
+        started = runner.now
+        result = runner.run(workflow_id)
+        assert [result.result(f"p{n}") for n in range(3)] == [0, 1, 2]
+        assert runner.now - started >= timedelta(minutes=20), "two tokens were waited for on the engine clock"
+        assert runner.now - started < timedelta(minutes=21)
