@@ -6,8 +6,8 @@ code as the worker runtime (:func:`~tributary.runtime.attempt.run_attempt`: hook
 result encoding), and reports the outcome with ``complete_steps`` or ``fail_step``. Every call
 goes through one connection whose engine clock (``tributary_test.set_now``, from the testing
 kit) the runner controls: when nothing is ready, it moves the clock to the next delayed or
-backed-off step instead of sleeping. It needs the testing kit in the database
-(``tributary.migrate.up(dsn, testing=True)``).
+backed-off step, or to the next token of a rate limit that held a step back, instead of
+sleeping. It needs the testing kit in the database (``tributary.migrate.up(dsn, testing=True)``).
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ class InlineRunner:
         self.worker_id = worker_id
         self._hooks = config.work_hooks()
         self._conn: psycopg.Connection[Any] = psycopg.connect(dsn, autocommit=True)
+        self._token_due: datetime | None = None  # a rate limit's next token, from the last run_one
         self.now: datetime = _sql.call(self._conn, _sql.DATABASE_NOW)[0][0]
         self.set_now(self.now)
 
@@ -87,6 +88,7 @@ class InlineRunner:
         reports its outcome; returns the attempt, or None when no step is ready now. Waits whose
         timer is due on the runner's clock (sleeps, timeouts) are ended first."""
         self._catch_up()
+        self._token_due = None
         _sql.call(self._conn, _sql.WAKE_DUE_STEPS)
         for row in _sql.read(self._conn, _sql.READY_QUEUES):
             works = self._claim(row["queue"])
@@ -96,9 +98,10 @@ class InlineRunner:
         return None
 
     def run(self, workflow_id: int, *, check: bool = True) -> WorkflowResult:
-        """Runs the workflow's steps until it finishes, moving the clock over delays, backoffs and
-        the timers of waiting steps (sleeps, wait timeouts). A step waiting for an event without a
-        timeout stops the run (WorkflowStuck): send the event first.
+        """Runs the workflow's steps until it finishes, moving the clock over delays, backoffs,
+        rate limits (to the next token) and the timers of waiting steps (sleeps, wait timeouts). A
+        step waiting for an event without a timeout stops the run (WorkflowStuck): send the event
+        first.
 
         With ``check`` (the default) a workflow that does not complete raises
         :class:`InlineRunFailed` naming each failed step, its attempt and its error.
@@ -112,6 +115,8 @@ class InlineRunner:
             if self.run_one() is not None:
                 continue
             due = _sql.call(self._conn, _sql.NEXT_SCHEDULED, (workflow_id,))[0][0]
+            if self._token_due is not None and self._token_due > self.now:  # a rate limit held a step back
+                due = self._token_due if due is None or due <= self.now else min(due, self._token_due)
             if due is None or due <= self.now:
                 if self.workflow(workflow_id).finished:
                     continue  # the timers run_one ended finished it (a sleep, a child's last step)
@@ -147,7 +152,13 @@ class InlineRunner:
     def _claim(self, queue: str) -> list[WorkPayload]:
         cursor = self._conn.cursor(row_factory=_sql.claimed_step_row)
         with cursor:
-            return cursor.execute(_sql.CLAIM, _sql.claim_params(queue, self.worker_id, 1)).fetchall()
+            works = cursor.execute(_sql.CLAIM, _sql.claim_params(queue, self.worker_id, 1)).fetchall()
+        if not works:  # a rate limit may have held a step back: when is its next token due?
+            retry_in = _sql.call(self._conn, _sql.CLAIM_RETRY_IN, (queue,))[0][0]
+            if retry_in is not None:
+                due = self.now + timedelta(seconds=retry_in)
+                self._token_due = due if self._token_due is None else min(self._token_due, due)
+        return works
 
     def _run(self, work: WorkPayload) -> None:
         work.timeout = None  # no wall-clock timeout inline: the engine's clock decides (see time_out)
