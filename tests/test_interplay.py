@@ -192,3 +192,20 @@ def test_the_inline_runner_moves_its_clock_over_a_rate_limit(tributary_dsn: str)
         assert [result.result(f"p{n}") for n in range(3)] == [0, 1, 2]
         assert runner.now - started >= timedelta(minutes=20), "two tokens were waited for on the engine clock"
         assert runner.now - started < timedelta(minutes=21)
+
+
+def test_a_step_waiting_for_its_child_holds_no_slot(connect: Connect) -> None:
+    """A step claimed under a key's concurrency limit that spawns a child workflow stops running:
+    the slot is freed (tributary_slot_freed) and the next step of the key is claimed while the
+    child runs."""
+    conn, listener = connect(), connect()
+    listener.execute(f"LISTEN {SLOT_FREED}")
+    conn.execute("SELECT tributary.set_concurrency_limit('key', 'ispawn:1', 1)")
+    create_workflow(conn, "two", [task(f"t{i}", queue="isp", concurrency_key="ispawn:1") for i in range(2)])
+    [first] = claim(conn, "isp", "w", 2)
+    assert claim(conn, "isp", "w", 2) == [], "the key's one slot is taken"
+    drain_notifications(listener, conn, SLOT_FREED)
+    spawn(conn, first, [task("x", queue="isp-child")])
+    assert drain_notifications(listener, conn, SLOT_FREED) == ["isp"], "waiting for its child, the step freed its slot"
+    [second] = claim(conn, "isp", "w", 2)
+    assert second.task_name != first.task_name
