@@ -11,6 +11,8 @@ under a concurrency limit, events racing a cancellation.
   slot, never a deadlock.
 - The inline runner (tributary.testing) meets a rate limit: it moves its clock to the next token
   instead of calling the workflow stuck.
+- A step under a key limit that spawns a child frees its slot while the child runs.
+- send_event and the timeout of the same wait (wake_due_steps) at the same instant: it ends once.
 """
 
 from __future__ import annotations
@@ -209,3 +211,49 @@ def test_a_step_waiting_for_its_child_holds_no_slot(connect: Connect) -> None:
     assert drain_notifications(listener, conn, SLOT_FREED) == ["isp"], "waiting for its child, the step freed its slot"
     [second] = claim(conn, "isp", "w", 2)
     assert second.task_name != first.task_name
+
+
+def deliver(conn: Conn, workflow_id: int, barrier: threading.Barrier) -> str:
+    barrier.wait(timeout=WAIT_SECONDS)
+    row = conn.execute("SELECT tributary.send_event('go', '\"event\"', p_workflow_id => %s)", (workflow_id,)).fetchone()
+    assert row is not None
+    return "delivered" if row[0] is not None else "kept"
+
+
+def wake(conn: Conn, barrier: threading.Barrier) -> int:
+    barrier.wait(timeout=WAIT_SECONDS)
+    row = conn.execute("SELECT tributary.wake_due_steps()").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_an_event_and_the_timeout_of_its_wait_at_the_same_instant_end_it_once(connect: Connect) -> None:
+    """send_event and wake_due_steps (the wait's timeout is due) race for one wait: it ends once,
+    with the event's payload or with its on_timeout default, never both; an event that came too
+    late is kept (the workflow still runs)."""
+    setup, sender, waker = connect(), connect(), connect()
+    waker.execute("SELECT tributary_test.set_now(now() + interval '1 hour')")
+    for round_ in range(ROUNDS):
+        tasks = [
+            {"name": "w", "wait_for": {"event": "go", "timeout": "1 minute", "on_timeout": {"default": "timeout"}}},
+            task("other", queue=f"iw-{round_}"),
+        ]
+        workflow_id = create_workflow(setup, "race", tasks)
+        barrier = threading.Barrier(2)
+        outcomes: list[object] = run_in_threads(
+            [partial(deliver, sender, workflow_id, barrier), partial(wake, waker, barrier)]
+        )
+        sent, woke = outcomes
+        row = setup.execute(
+            "SELECT state, result FROM tributary.steps WHERE workflow_id = %s AND task_name = 'w'", (workflow_id,)
+        ).fetchone()
+        kept = setup.execute("SELECT count(*) FROM tributary.events WHERE workflow_id = %s", (workflow_id,)).fetchone()
+        if sent == "delivered":
+            assert row == ("completed", "event")
+            assert kept == (0,)
+        else:
+            assert isinstance(woke, int)
+            assert woke >= 1
+            assert row == ("completed", "timeout")
+            assert kept == (1,)
+        assert workflow_state(setup, workflow_id) == ("running", 1, False)
