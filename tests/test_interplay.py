@@ -13,6 +13,7 @@ under a concurrency limit, events racing a cancellation.
   instead of calling the workflow stuck.
 - A step under a key limit that spawns a child frees its slot while the child runs.
 - send_event and the timeout of the same wait (wake_due_steps) at the same instant: it ends once.
+- The completion that expands a map racing cancel_workflow: counters and rows agree.
 """
 
 from __future__ import annotations
@@ -257,3 +258,51 @@ def test_an_event_and_the_timeout_of_its_wait_at_the_same_instant_end_it_once(co
             assert row == ("completed", "timeout")
             assert kept == (1,)
         assert workflow_state(setup, workflow_id) == ("running", 1, False)
+
+
+def complete_after(conn: Conn, step: Claimed, result: Any, barrier: threading.Barrier) -> str:
+    barrier.wait(timeout=WAIT_SECONDS)
+    try:
+        complete_step(conn, step.step_id, step.attempt, result)
+    except psycopg.Error as error:
+        if error.sqlstate != "TB008":
+            raise
+        return "refused"
+    return "completed"
+
+
+def test_a_completion_expanding_a_map_racing_cancel_workflow(connect: Connect) -> None:
+    """The completion that expands a map (inserting its elements) and cancel_workflow at the same
+    instant: whichever wins, the workflow ends cancelled with nothing unfinished, every element
+    that was written is cancelled, and the counters agree with the rows."""
+    setup, worker, canceller = connect(), connect(), connect()
+    for round_ in range(ROUNDS):
+        queue = f"imc-{round_}"
+        workflow_id = create_workflow(
+            setup,
+            "expand",
+            [task("a", queue=queue), task("m", queue=queue, depends_on=["a"], map={"over": "a"})],
+        )
+        [root] = claim(worker, queue, "w")
+        barrier = threading.Barrier(2)
+        outcomes: list[object] = run_in_threads(
+            [
+                partial(complete_after, worker, root, list(range(50)), barrier),
+                partial(cancel_after, canceller, workflow_id, barrier),
+            ]
+        )
+        completed, cancelled = outcomes
+        assert cancelled == "cancelled"
+        assert workflow_state(setup, workflow_id) == ("cancelled", 0, True)
+        counts = setup.execute(
+            "SELECT count(*) FILTER (WHERE s.map_step_id IS NOT NULL), count(*) FILTER (WHERE s.state IN"
+            " ('pending', 'available', 'running', 'waiting')), w.steps_total"
+            " FROM tributary.steps AS s JOIN tributary.workflows AS w ON w.id = s.workflow_id"
+            " WHERE s.workflow_id = %s GROUP BY w.steps_total",
+            (workflow_id,),
+        ).fetchone()
+        assert counts is not None
+        elements, unfinished, total = counts
+        assert elements == (50 if completed == "completed" else 0)
+        assert unfinished == 0
+        assert total == 2 + elements
