@@ -19,6 +19,7 @@ under a concurrency limit, events racing a cancellation.
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -31,13 +32,16 @@ from tests.engine_helpers import (
     WAIT_SECONDS,
     Claimed,
     Conn,
+    backend_pid,
     claim,
     complete_step,
     create_workflow,
     drain_notifications,
+    fast_deadlock_detection,
     finalized,
     run_in_threads,
     task,
+    wait_until_blocked,
     workflow_state,
 )
 from tests.fix_database import Connect
@@ -306,3 +310,45 @@ def test_a_completion_expanding_a_map_racing_cancel_workflow(connect: Connect) -
         assert elements == (50 if completed == "completed" else 0)
         assert unfinished == 0
         assert total == 2 + elements
+
+
+def test_a_skip_that_runs_down_a_level_and_a_sibling_completion_do_not_deadlock(connect: Connect) -> None:
+    """decide completes with a result that skips x; other completes at the same time. Both
+    count down any and all (dependents of x and other). The skip must not hold the workflow row
+    while it locks the next level's steps (any, all) that the other completion holds while it
+    waits for the workflow row: a third session holding the workflow row lines the two up in the
+    order that deadlocked."""
+    setup, first, second, holder = connect(), connect(), connect(), connect()
+    fast_deadlock_detection(first)
+    fast_deadlock_detection(second)
+    first_pid, second_pid = backend_pid(first), backend_pid(second)
+    workflow_id = create_workflow(
+        setup,
+        "branch",
+        [
+            task("decide", queue="isk"),
+            task("other", queue="isk"),
+            task("x", queue="isk", depends_on=["decide"], run_if={"decide": {"go": True}}),
+            task("any", queue="isk", depends_on=["x", "other"], run_when="any_completed"),
+            task("all", queue="isk", depends_on=["x", "other"]),
+        ],
+    )
+    [decide, other] = sorted(claim(setup, "isk", "w", 2), key=lambda c: c.task_name)
+    holder.execute("BEGIN")
+    holder.execute("SELECT 1 FROM tributary.workflows WHERE id = %s FOR NO KEY UPDATE", (workflow_id,))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        skipping = pool.submit(complete_step, first, decide.step_id, decide.attempt, {"go": False})
+        wait_until_blocked(setup, first_pid)
+        counting = pool.submit(complete_step, second, other.step_id, other.attempt, {"o": 1})
+        wait_until_blocked(setup, second_pid)
+        holder.execute("COMMIT")
+        skipping.result(timeout=WAIT_SECONDS)
+        counting.result(timeout=WAIT_SECONDS)
+    rows = {
+        str(name): str(state)
+        for name, state in setup.execute(
+            "SELECT task_name, state FROM tributary.steps WHERE workflow_id = %s", (workflow_id,)
+        ).fetchall()
+    }
+    assert rows == {"decide": "completed", "other": "completed", "x": "skipped", "any": "available", "all": "skipped"}
+    assert workflow_state(setup, workflow_id) == ("running", 1, False)
