@@ -7,8 +7,9 @@
 -- their queues. Whether a just-finished dependency is taken is read (its edge by both keys, the
 -- step by primary key) only for a dependent with a run_if or when a finished step was skipped. Branches: a dependent whose run_if a result does not meet, or that depends on a
 -- skipped step, is skipped (run_when all_completed), or counts it as not taken (any_completed);
--- skipped steps are settled and their own dependents handled the same way (one level per turn
--- of a loop, never a recursive call: a skip can run down a chain of any length).
+-- skipped steps' own dependents are handled the same way (one level per turn of a loop, never a
+-- recursive call: a skip can run down a chain of any length), and the skipped steps are settled
+-- once, after the last turn, so that no workflow row is locked before a step row.
 -- A map step that reaches 0 is handed to _expand_maps (expand, or collect its elements).
 -- O(out-degree): only the edges of the completed steps are read, and each dependent is found by
 -- primary key and its count looked up by key in a jsonb object (no join with an unnested list,
@@ -40,6 +41,7 @@ DECLARE
   v_maps bigint[];
   v_finished bigint[] := p_step_ids;  -- this turn's finished steps: the input, then the steps skipped and maps completed
   v_completed_maps bigint[];
+  v_settle bigint[] := '{}';  -- the workflows of the steps skipped, settled once every turn is done
 BEGIN
   -- One level per turn, not one call per level: a skip that runs down a chain of thousands of
   -- steps must not recurse that deep.
@@ -53,7 +55,7 @@ BEGIN
           WHERE d.depends_on_step_id = ANY (v_finished)
           GROUP BY d.step_id) AS c;
     IF v_children IS NULL THEN
-      RETURN;
+      EXIT;
     END IF;
     IF v_skipped_input IS NULL THEN  -- unknown: completed and skipped steps may be mixed
       v_skipped_input := EXISTS (SELECT 1 FROM tributary.steps AS i WHERE i.id = ANY (v_finished) AND i.state = 'skipped');
@@ -120,16 +122,20 @@ BEGIN
       PERFORM tributary._notify_available(v_queues);
     END IF;
     v_completed_maps := CASE WHEN v_maps IS NOT NULL THEN tributary._expand_maps(v_maps) END;
-    IF v_skipped IS NOT NULL THEN
-      PERFORM tributary._settle_workflows(v_skipped_workflows);
-    END IF;
+    -- Settled after the loop: a workflow row locked here would be held while the next turn locks
+    -- that level's steps, which a concurrent completion of their other dependencies may hold
+    -- while it waits for the workflow row (a deadlock). Steps first, then the workflow row.
+    v_settle := v_settle || coalesce(v_skipped_workflows, '{}');
     -- What depends on a skipped step or on a map that just completed learns it the same way, next turn.
     v_finished := coalesce(v_skipped, '{}') || coalesce(v_completed_maps, '{}');
     IF pg_catalog.cardinality(v_finished) = 0 THEN
-      RETURN;
+      EXIT;
     END IF;
     v_skipped_input := CASE WHEN pg_catalog.cardinality(v_completed_maps) > 0 THEN NULL ELSE true END;
   END LOOP;
+  IF pg_catalog.cardinality(v_settle) > 0 THEN
+    PERFORM tributary._settle_workflows(v_settle);
+  END IF;
 END;
 $$;
 
