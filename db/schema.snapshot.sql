@@ -850,6 +850,8 @@ BEGIN
       THEN 'TB320:"map"."path" is not a non-empty string of keys separated by dots'
     WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object' AND pg_catalog.jsonb_typeof(t.task->'args') NOT IN ('object', 'null')
       THEN 'TB320:the args of a map task must be a JSON object (each element step gets them with "element" set)'
+    WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object' AND t.task ?| ARRAY['wait_for', 'sleep', 'sleep_until']
+      THEN 'TB320:a map task cannot wait or sleep ("wait_for", "sleep", "sleep_until"): workers run its elements'
     WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object' AND t.task->>'run_when' = 'any_completed'
       THEN 'TB320:a map task cannot have "run_when": "any_completed" (it needs the result it maps over)'
     WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object'
@@ -2451,6 +2453,10 @@ BEGIN
       USING ERRCODE = 'TB012';
   END IF;
   IF EXISTS (SELECT 1 FROM tributary.paused_queues AS pq WHERE pq.queue = p_queue) THEN
+    -- Nothing until resume_queue, which wakes the workers: forget a retry time an earlier limited
+    -- claim of this queue left, so that claim_retry_in says NULL (once past it would say 0).
+    IF pg_catalog.left(pg_catalog.current_setting('tributary.claim_retry_at', true), pg_catalog.length(p_queue) + 1) = p_queue || ' ' THEN
+    END IF;
     RETURN;
   END IF;
   SELECT EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'queue' AND f.name = p_queue),
@@ -3873,6 +3879,11 @@ BEGIN
   IF NOT FOUND OR v_step.state <> 'waiting' OR v_step.wait IS NOT NULL THEN
     RETURN NULL;
   END IF;
+  -- The step waits for its newest child only: an older child (an earlier attempt's, re-run by
+  -- retry_workflow) that finishes now leaves the step to the child it waits for.
+  IF EXISTS (SELECT 1 FROM tributary.workflows AS c WHERE c.parent_step_id = NEW.parent_step_id AND c.id > NEW.id) THEN
+    RETURN NULL;
+  END IF;
   IF NEW.state = 'completed' THEN
     SELECT coalesce(pg_catalog.jsonb_object_agg(s.task_name, s.result), '{}') INTO v_result
     FROM tributary.steps AS s
@@ -4306,7 +4317,7 @@ CREATE INDEX workflows_name_created_at_idx ON tributary.workflows USING btree (n
 COMMENT ON INDEX tributary.workflows_name_created_at_idx IS 'list_workflows by name (newest first) and by name prefix (text_pattern_ops: LIKE ''prefix%'' in any collation).';
 CREATE INDEX workflows_parent_idx ON tributary.workflows USING btree (parent_workflow_id, id) WHERE (parent_workflow_id IS NOT NULL);
 CREATE INDEX workflows_parent_step_idx ON tributary.workflows USING btree (parent_step_id, id) WHERE (parent_step_id IS NOT NULL);
-COMMENT ON INDEX tributary.workflows_parent_step_idx IS 'Child workflows by the step that waits for them: how claim_steps learns a dependency''s result was made by a child.';
+COMMENT ON INDEX tributary.workflows_parent_step_idx IS 'Child workflows by the step that waits for them: the newest child resumes it, and claim_steps learns a dependency''s result was made by a child.';
 CREATE INDEX workflows_state_created_at_idx ON tributary.workflows USING btree (state, created_at, id);
 COMMENT ON INDEX tributary.workflows_state_created_at_idx IS 'list_workflows by state: newest first within a state, keyset-paginated on (created_at, id).';
 CREATE INDEX workflows_unresolved_idx ON tributary.workflows USING btree (id) WHERE (steps_total IS NULL);

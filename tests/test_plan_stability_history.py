@@ -4,7 +4,8 @@ PostgreSQL plans a statement of a PL/pgSQL function afresh for its first five ca
 and may then switch to a generic plan made without the parameters' values; without statistics
 (as after any burst, before autovacuum's analyze) that generic plan was a walk of a whole index
 in ``_resolve_workflow``. This test builds a history (finished steps and steps delayed a day on
-the same queue), never analyzed, then in one new session calls every engine function more than
+the same queue, waiting steps, kept events, finished parents and children, maps and skipped
+branches), never analyzed, then in one new session calls every engine function more than
 10 times and has ``auto_explain`` print every statement of the next call: none may read a whole
 table or index. Then the same after ``ANALYZE``.
 """
@@ -59,6 +60,28 @@ def build_history(conn: Conn) -> None:
     conn.execute("SELECT tributary.create_workflows(%s)", (Jsonb([waiting] * HISTORY),))
     for i in range(HISTORY // 10):
         conn.execute("SELECT tributary.send_event('kept', NULL, p_key => %s)", (f"history:{i}",))
+    # Finished parents with their children, and finished maps with their elements and a skipped branch.
+    parents = [{"name": "parent", "tasks": [{"name": "p", "kind": "noop", "queue": "history-parents"}]}]
+    conn.execute("SELECT tributary.create_workflows(%s)", (Jsonb(parents * (HISTORY // 10)),))
+    for p in claim(conn, "history-parents", "history", HISTORY):
+        conn.execute(
+            "SELECT tributary.spawn_child_workflow(%s, %s, 'child', %s)",
+            (p.step_id, p.attempt, Jsonb([{"name": "x", "kind": "noop", "queue": "history-children"}])),
+        )
+    maps = [
+        {"name": "a", "kind": "noop", "queue": "history-maps"},
+        {"name": "m", "kind": "noop", "queue": "history-maps", "depends_on": ["a"], "map": {"over": "a"}},
+        {"name": "b", "kind": "noop", "queue": "history-maps", "depends_on": ["a"], "run_if": {"a": "never"}},
+    ]
+    conn.execute("SELECT tributary.create_workflows(%s)", (Jsonb([{"name": "map", "tasks": maps}] * (HISTORY // 10)),))
+    for queue in ("history-children", "history-maps"):
+        while done := claim(conn, queue, "history", HISTORY):
+            complete_steps(conn, done, [[1, 2, 3] if s.task_name == "a" else None for s in done])
+    finished = conn.execute(
+        "SELECT count(*) FILTER (WHERE name = 'parent'), count(*) FILTER (WHERE name = 'child'),"
+        " count(*) FILTER (WHERE name = 'map') FROM tributary.workflows WHERE state = 'completed'"
+    ).fetchone()
+    assert finished == (HISTORY // 10,) * 3, finished
 
 
 def exercise_every_function(conn: Conn) -> None:

@@ -6,8 +6,8 @@ code as the worker runtime (:func:`~tributary.runtime.attempt.run_attempt`: hook
 result encoding), and reports the outcome with ``complete_steps`` or ``fail_step``. Every call
 goes through one connection whose engine clock (``tributary_test.set_now``, from the testing
 kit) the runner controls: when nothing is ready, it moves the clock to the next delayed or
-backed-off step instead of sleeping. It needs the testing kit in the database
-(``tributary.migrate.up(dsn, testing=True)``).
+backed-off step, or to the next token of a rate limit that held a step back, instead of
+sleeping. It needs the testing kit in the database (``tributary.migrate.up(dsn, testing=True)``).
 """
 
 from __future__ import annotations

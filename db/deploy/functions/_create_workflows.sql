@@ -269,6 +269,8 @@ BEGIN
       THEN 'TB320:"map"."path" is not a non-empty string of keys separated by dots'
     WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object' AND pg_catalog.jsonb_typeof(t.task->'args') NOT IN ('object', 'null')
       THEN 'TB320:the args of a map task must be a JSON object (each element step gets them with "element" set)'
+    WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object' AND t.task ?| ARRAY['wait_for', 'sleep', 'sleep_until']
+      THEN 'TB320:a map task cannot wait or sleep ("wait_for", "sleep", "sleep_until"): workers run its elements'
     WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object' AND t.task->>'run_when' = 'any_completed'
       THEN 'TB320:a map task cannot have "run_when": "any_completed" (it needs the result it maps over)'
     WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object'

@@ -7,8 +7,9 @@
 -- their queues. Whether a just-finished dependency is taken is read (its edge by both keys, the
 -- step by primary key) only for a dependent with a run_if or when a finished step was skipped. Branches: a dependent whose run_if a result does not meet, or that depends on a
 -- skipped step, is skipped (run_when all_completed), or counts it as not taken (any_completed);
--- skipped steps are settled and their own dependents handled the same way (one level per turn
--- of a loop, never a recursive call: a skip can run down a chain of any length).
+-- skipped steps' own dependents are handled the same way (one level per turn of a loop, never a
+-- recursive call: a skip can run down a chain of any length), and the skipped steps are settled
+-- once, after the last turn, so that no workflow row is locked before a step row.
 -- A map step that reaches 0 is handed to _expand_maps (expand, or collect its elements).
 -- O(out-degree): only the edges of the completed steps are read, and each dependent is found by
 -- primary key and its count looked up by key in a jsonb object (no join with an unnested list,

@@ -11,7 +11,8 @@
 -- whether other steps wait for it (a worker reports those completions first). A skipped
 -- dependency (of an any_completed join) is left out of the results.
 -- Claims nothing from a queue paused by pause_queue(): one primary-key lookup of paused_queues
--- before the claim (the claim's own plan is unchanged).
+-- before the claim (the claim's own plan is unchanged); such a claim clears the queue's retry
+-- time, so claim_retry_in() says NULL while the queue is paused.
 -- Global concurrency and rate limits (tributary.flow_limits): one statement of two index probes
 -- tells whether the queue or any concurrency key has a limit; when none has, the claim is the
 -- plain one below. Otherwise _claim_under_limits() chooses and locks the steps (and leaves in the
@@ -70,6 +71,11 @@ BEGIN
       USING ERRCODE = 'TB012';
   END IF;
   IF EXISTS (SELECT 1 FROM tributary.paused_queues AS pq WHERE pq.queue = p_queue) THEN
+    -- Nothing until resume_queue, which wakes the workers: forget a retry time an earlier limited
+    -- claim of this queue left, so that claim_retry_in says NULL (once past it would say 0).
+    IF pg_catalog.left(pg_catalog.current_setting('tributary.claim_retry_at', true), pg_catalog.length(p_queue) + 1) = p_queue || ' ' THEN
+      PERFORM pg_catalog.set_config('tributary.claim_retry_at', '', false);
+    END IF;
     RETURN;
   END IF;
   SELECT EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'queue' AND f.name = p_queue),

@@ -7,7 +7,8 @@
 -- completed, the step completes with the results of the child's leaf steps (those no step
 -- depends on) as one object keyed by task name; the child failed or was cancelled, the step's
 -- attempt fails (retryable, with the usual backoff, and discarded when no attempt is left). A
--- parent step that is not waiting any more (cancelled with its workflow) is left alone. Fires in
+-- parent step that is not waiting any more (cancelled with its workflow), or that waits for a
+-- newer child (an older child re-run by retry_workflow finished), is left alone. Fires in
 -- the transaction that finalizes the child; locks the workflow row, then the parent step.
 BEGIN;
 
@@ -28,6 +29,11 @@ DECLARE
 BEGIN
   SELECT * INTO v_step FROM tributary.steps AS s WHERE s.id = NEW.parent_step_id FOR NO KEY UPDATE;
   IF NOT FOUND OR v_step.state <> 'waiting' OR v_step.wait IS NOT NULL THEN
+    RETURN NULL;
+  END IF;
+  -- The step waits for its newest child only: an older child (an earlier attempt's, re-run by
+  -- retry_workflow) that finishes now leaves the step to the child it waits for.
+  IF EXISTS (SELECT 1 FROM tributary.workflows AS c WHERE c.parent_step_id = NEW.parent_step_id AND c.id > NEW.id) THEN
     RETURN NULL;
   END IF;
   IF NEW.state = 'completed' THEN
