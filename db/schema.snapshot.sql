@@ -1330,7 +1330,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary._diagnose_task_options(p_tasks jsonb, OUT task_ordinal integer, OUT task_name text, OUT problem text) IS 'Internal: after create_workflow() failed on a value, names the first task and option whose value is unusable.';
-CREATE FUNCTION tributary._expand_maps(p_map_ids bigint[]) RETURNS bigint[]
+CREATE FUNCTION tributary._expand_maps(p_map_ids bigint[], OUT completed bigint[], OUT settle bigint[]) RETURNS record
     LANGUAGE plpgsql
     SET search_path TO ''
     SET plan_cache_mode TO 'force_generic_plan'
@@ -1452,16 +1452,14 @@ BEGIN
       v_settle := v_settle || pg_catalog.array_fill(v_map.workflow_id, ARRAY[1 + pg_catalog.cardinality(v_cancelled)]);
     END IF;
   END LOOP;
-  IF pg_catalog.cardinality(v_settle) > 0 THEN
-    PERFORM tributary._settle_workflows(v_settle);
-  END IF;
   IF pg_catalog.cardinality(v_queues) > 0 THEN
     PERFORM tributary._notify_available(ARRAY(SELECT DISTINCT q.queue FROM pg_catalog.unnest(v_queues) AS q(queue)));
   END IF;
-  RETURN v_completed;
+  completed := v_completed;
+  settle := v_settle;
 END;
 $$;
-COMMENT ON FUNCTION tributary._expand_maps(p_map_ids bigint[]) IS 'Internal: expands map steps whose dependencies completed into one element step per array element (an empty array completes the map with []), or completes a map whose elements all completed with their results in order; returns the maps it completed. A map that cannot expand (TB322 not an array, TB323 missing path, TB324 too many elements) is discarded, contained to it.';
+COMMENT ON FUNCTION tributary._expand_maps(p_map_ids bigint[], OUT completed bigint[], OUT settle bigint[]) IS 'Internal: expands map steps whose dependencies completed into one element step per array element (an empty array completes the map with []), or completes a map whose elements all completed with their results in order; returns the maps it completed. A map that cannot expand (TB322 not an array, TB323 missing path, TB324 too many elements) is discarded, contained to it.';
 CREATE FUNCTION tributary._fail_attempt(p_step tributary.steps, p_error jsonb, p_retryable boolean) RETURNS text
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -1640,6 +1638,7 @@ DECLARE
   v_count integer;
   v_queues text[];
   v_maps bigint[];
+  v_map_settle bigint[];  -- the workflow of each step _expand_maps finished
   v_skipped bigint[];
 BEGIN
   WITH RECURSIVE downstream(id) AS (
@@ -1730,9 +1729,12 @@ BEGIN
     PERFORM tributary._settle_workflows(pg_catalog.array_fill(p_workflow_id, ARRAY[pg_catalog.cardinality(v_skipped)]));
   END IF;
   IF v_maps IS NOT NULL THEN  -- a map step with nothing left to wait for expands (or collects) again
-    v_maps := tributary._expand_maps(v_maps);  -- the maps it completed at once
+    SELECT e.completed, e.settle INTO v_maps, v_map_settle FROM tributary._expand_maps(v_maps) AS e;  -- the maps it completed at once
     IF pg_catalog.cardinality(v_maps) > 0 THEN
       PERFORM tributary._unlock_dependents(v_maps);
+    END IF;
+    IF pg_catalog.cardinality(v_map_settle) > 0 THEN
+      PERFORM tributary._settle_workflows(v_map_settle);
     END IF;
   END IF;
   RETURN v_count;
@@ -2146,7 +2148,7 @@ DECLARE
   v_maps bigint[];
   v_finished bigint[] := p_step_ids;  -- this turn's finished steps: the input, then the steps skipped and maps completed
   v_completed_maps bigint[];
-  v_settle bigint[] := '{}';  -- workflow of each step skipped: settled once, after every level
+  v_settle bigint[] := '{}';  -- workflow of each step skipped or finished by a map: settled once, after every level
 BEGIN
   -- One level per turn, not one call per level: a skip that runs down a chain of thousands of
   -- steps must not recurse that deep.
@@ -2223,7 +2225,10 @@ BEGIN
     IF v_queues IS NOT NULL THEN
       PERFORM tributary._notify_available(v_queues);
     END IF;
-    v_completed_maps := CASE WHEN v_maps IS NOT NULL THEN tributary._expand_maps(v_maps) END;
+    v_completed_maps := NULL;
+    IF v_maps IS NOT NULL THEN
+      SELECT e.completed, v_settle || e.settle INTO v_completed_maps, v_settle FROM tributary._expand_maps(v_maps) AS e;
+    END IF;
     v_settle := v_settle || coalesce(v_skipped_workflows, '{}');
     -- What depends on a skipped step or on a map that just completed learns it the same way, next turn.
     v_finished := coalesce(v_skipped, '{}') || coalesce(v_completed_maps, '{}');
@@ -2232,7 +2237,8 @@ BEGIN
     END IF;
     v_skipped_input := CASE WHEN pg_catalog.cardinality(v_completed_maps) > 0 THEN NULL ELSE true END;
   END LOOP;
-  -- The skipped steps' workflows are settled (their rows locked) only after every step lock of
+  -- The workflows of the steps skipped, and of those _expand_maps finished, are settled (their
+  -- rows locked) only after every step lock of
   -- every level is held: steps first, then workflows, the order of complete_steps and the other
   -- callers. Settling inside the loop locked a workflow and then, a level down, steps, and
   -- deadlocked with a concurrent completion of the same workflow that held those steps.

@@ -13,20 +13,28 @@
 -- then waits (pending) with remaining_deps = the number of elements. An empty array completes
 -- the map at once with []. A map step already expanded has no element left: it completes with
 -- the array of its elements' results in element order (one read of its edges). Returns the map
--- steps it completed (settled already): the caller unlocks their dependents (_unlock_dependents
--- does so in its next turn, so that a chain of maps over empty arrays never recurses).
+-- steps it completed (completed) and the workflow of each step it finished (settle): the caller
+-- unlocks their dependents (_unlock_dependents does so in its next turn, so that a chain of maps
+-- over empty arrays never recurses) and settles the workflows once it holds every step lock it
+-- needs (steps first, then workflow rows: settling here deadlocked with a concurrent completion
+-- that held the next level's steps and waited for the workflow row).
 --
 -- Bad input is contained to the map step: a missing path (TB323), a value that is not an array
 -- (TB322), more than settings.max_map_elements elements (TB324), or any error while inserting
 -- the elements discards the map step (the reason recorded in its errors, with the SQLSTATE),
--- cancels its downstream steps and settles the workflow; the transaction that completed the
--- dependency still commits. Locks the map steps (the caller holds them) and the workflow row.
+-- cancels its downstream steps (the caller settles the workflow); the transaction that completed
+-- the dependency still commits. Locks the map steps (the caller holds them), their downstream
+-- steps, and, when a map expands, its workflow row (the counters grow by the elements, at once:
+-- a later count-down in the same transaction must not finalize the workflow early).
 -- O(elements): the elements are written from the array alone and collected through the map
 -- step's edges (primary-key lookups); completing one element never reads the others.
 BEGIN;
 
-CREATE OR REPLACE FUNCTION tributary._expand_maps(p_map_ids bigint[])
-RETURNS bigint[]
+CREATE OR REPLACE FUNCTION tributary._expand_maps(
+  p_map_ids bigint[],
+  OUT completed bigint[],
+  OUT settle bigint[]
+)
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = ''
@@ -154,13 +162,12 @@ BEGIN
     END IF;
   END LOOP;
 
-  IF pg_catalog.cardinality(v_settle) > 0 THEN
-    PERFORM tributary._settle_workflows(v_settle);
-  END IF;
+
   IF pg_catalog.cardinality(v_queues) > 0 THEN
     PERFORM tributary._notify_available(ARRAY(SELECT DISTINCT q.queue FROM pg_catalog.unnest(v_queues) AS q(queue)));
   END IF;
-  RETURN v_completed;
+  completed := v_completed;
+  settle := v_settle;
 END;
 $$;
 

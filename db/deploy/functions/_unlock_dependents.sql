@@ -41,7 +41,7 @@ DECLARE
   v_maps bigint[];
   v_finished bigint[] := p_step_ids;  -- this turn's finished steps: the input, then the steps skipped and maps completed
   v_completed_maps bigint[];
-  v_settle bigint[] := '{}';  -- workflow of each step skipped: settled once, after every level
+  v_settle bigint[] := '{}';  -- workflow of each step skipped or finished by a map: settled once, after every level
 BEGIN
   -- One level per turn, not one call per level: a skip that runs down a chain of thousands of
   -- steps must not recurse that deep.
@@ -121,7 +121,10 @@ BEGIN
     IF v_queues IS NOT NULL THEN
       PERFORM tributary._notify_available(v_queues);
     END IF;
-    v_completed_maps := CASE WHEN v_maps IS NOT NULL THEN tributary._expand_maps(v_maps) END;
+    v_completed_maps := NULL;
+    IF v_maps IS NOT NULL THEN
+      SELECT e.completed, v_settle || e.settle INTO v_completed_maps, v_settle FROM tributary._expand_maps(v_maps) AS e;
+    END IF;
     v_settle := v_settle || coalesce(v_skipped_workflows, '{}');
     -- What depends on a skipped step or on a map that just completed learns it the same way, next turn.
     v_finished := coalesce(v_skipped, '{}') || coalesce(v_completed_maps, '{}');
@@ -130,7 +133,8 @@ BEGIN
     END IF;
     v_skipped_input := CASE WHEN pg_catalog.cardinality(v_completed_maps) > 0 THEN NULL ELSE true END;
   END LOOP;
-  -- The skipped steps' workflows are settled (their rows locked) only after every step lock of
+  -- The workflows of the steps skipped, and of those _expand_maps finished, are settled (their
+  -- rows locked) only after every step lock of
   -- every level is held: steps first, then workflows, the order of complete_steps and the other
   -- callers. Settling inside the loop locked a workflow and then, a level down, steps, and
   -- deadlocked with a concurrent completion of the same workflow that held those steps.
