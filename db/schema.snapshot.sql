@@ -2179,40 +2179,30 @@ BEGIN
     WITH unlocked AS (
       UPDATE tributary.steps AS s
       SET remaining_deps = s.remaining_deps - (v_counts ->> s.id::text)::integer,
-          state = CASE
-                    WHEN s.run_when = 'all_completed' AND (s.run_if IS NOT NULL OR v_skipped_input) AND EXISTS (
-                           SELECT 1 FROM tributary.steps AS p
-                           WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
-                                                   WHERE d.step_id = s.id AND d.depends_on_step_id = ANY (v_finished)))
-                             AND (p.state = 'skipped'
-                                  OR (s.run_if ? p.task_name AND NOT coalesce(p.result @> (s.run_if -> p.task_name), false)))) THEN 'skipped'
-                    WHEN s.remaining_deps > (v_counts ->> s.id::text)::integer THEN 'pending'
-                    WHEN s.run_when = 'any_completed' AND NOT EXISTS (
-                           SELECT 1 FROM tributary.steps AS p
-                           WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
-                                                   WHERE d.step_id = s.id))
-                             AND p.state = 'completed'
-                             AND (s.run_if IS NULL OR NOT s.run_if ? p.task_name
-                                  OR coalesce(p.result @> (s.run_if -> p.task_name), false))) THEN 'skipped'
-                    WHEN s.map_over IS NOT NULL THEN 'pending'
-                    ELSE 'available'
-                  END,
-          finalized_at = CASE
-                           WHEN s.run_when = 'all_completed' AND (s.run_if IS NOT NULL OR v_skipped_input) AND EXISTS (
-                                  SELECT 1 FROM tributary.steps AS p
-                           WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
-                                                   WHERE d.step_id = s.id AND d.depends_on_step_id = ANY (v_finished)))
-                             AND (p.state = 'skipped'
-                                  OR (s.run_if ? p.task_name AND NOT coalesce(p.result @> (s.run_if -> p.task_name), false)))) THEN v_now
-                           WHEN s.remaining_deps > (v_counts ->> s.id::text)::integer THEN NULL
-                           WHEN s.run_when = 'any_completed' AND NOT EXISTS (
-                           SELECT 1 FROM tributary.steps AS p
-                           WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
-                                                   WHERE d.step_id = s.id))
-                             AND p.state = 'completed'
-                             AND (s.run_if IS NULL OR NOT s.run_if ? p.task_name
-                                  OR coalesce(p.result @> (s.run_if -> p.task_name), false))) THEN v_now
-                         END
+          -- The decision is written once; finalized_at follows it (set exactly for a skip).
+          (state, finalized_at) = (
+            SELECT decision.state, CASE WHEN decision.state = 'skipped' THEN v_now END
+            FROM (SELECT
+                    CASE
+                        WHEN s.run_when = 'all_completed' AND (s.run_if IS NOT NULL OR v_skipped_input) AND EXISTS (
+                               SELECT 1 FROM tributary.steps AS p
+                               WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
+                                                       WHERE d.step_id = s.id AND d.depends_on_step_id = ANY (v_finished)))
+                                 AND (p.state = 'skipped'
+                                      OR (s.run_if ? p.task_name AND NOT coalesce(p.result @> (s.run_if -> p.task_name), false)))) THEN 'skipped'
+                        WHEN s.remaining_deps > (v_counts ->> s.id::text)::integer THEN 'pending'
+                        WHEN s.run_when = 'any_completed' AND NOT EXISTS (
+                               SELECT 1 FROM tributary.steps AS p
+                               WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
+                                                       WHERE d.step_id = s.id))
+                                 AND p.state = 'completed'
+                                 AND (s.run_if IS NULL OR NOT s.run_if ? p.task_name
+                                      OR coalesce(p.result @> (s.run_if -> p.task_name), false))) THEN 'skipped'
+                        WHEN s.map_over IS NOT NULL THEN 'pending'
+                        ELSE 'available'
+                      END AS state
+                 ) AS decision
+          )
       WHERE s.id = ANY (v_children) AND s.state = 'pending'
       RETURNING s.id, s.workflow_id, s.queue, s.state, s.scheduled_at, s.remaining_deps, s.map_over
     )
