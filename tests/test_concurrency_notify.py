@@ -18,6 +18,7 @@ from psycopg.types.json import Jsonb
 
 from tests.engine_helpers import (
     AVAILABLE_CHANNEL,
+    Claimed,
     WAIT_SECONDS,
     Conn,
     claim,
@@ -149,3 +150,52 @@ def test_retry_notifies_only_when_due_now(listener: Conn, actor: Conn, backoff: 
     [step] = claim(actor, "q4", "w")
     actor.execute("SELECT tributary.fail_step(%s, %s, %s)", (step.step_id, step.attempt, Jsonb("flaky")))
     assert woken(listener, actor) == expected
+
+
+def complete_and_claim(actor: Conn, done: Claimed, claims: list[tuple[str, int]]) -> list[str]:
+    """complete_steps_and_claim of ``done``; returns the task names the claims took."""
+    rows = actor.execute(
+        "SELECT outcome, task_name FROM tributary.complete_steps_and_claim(%s, %s, %s::jsonb[], 'w', %s, %s)",
+        ([done.step_id], [done.attempt], None, [q for q, _ in claims], [n for _, n in claims]),
+    ).fetchall()
+    assert rows[0] == ("completed", None)
+    return [str(name) for outcome, name in rows if outcome is None]
+
+
+@pytest.mark.parametrize(
+    ("claims", "expected_taken", "expected_woken"),
+    [
+        ([("q5", 8)], ["b1", "b2"], []),  # the claim took every step it unlocked: nobody else is woken
+        ([("q5", 2)], ["b1", "b2"], ["q5"]),  # it took all it asked for: there may be more
+        ([("q5", 1)], ["b1"], ["q5"]),  # it left one
+        ([("other", 4)], [], ["q5"]),  # it claimed elsewhere
+        ([], [], ["q5"]),  # it claimed nowhere
+    ],
+)
+def test_complete_steps_and_claim_wakes_others_only_for_what_it_left(
+    listener: Conn, actor: Conn, claims: list[tuple[str, int]], expected_taken: list[str], expected_woken: list[str]
+) -> None:
+    create_workflow(
+        actor, "unlock-two", [task("a", queue="q5a"), *(task(f"b{i}", queue="q5", depends_on=["a"]) for i in (1, 2))]
+    )
+    [a] = claim(actor, "q5a", "w")
+    woken(listener, actor)
+    assert complete_and_claim(actor, a, claims) == expected_taken
+    assert woken(listener, actor) == expected_woken
+
+
+def test_complete_steps_and_claim_wakes_other_queues(listener: Conn, actor: Conn) -> None:
+    create_workflow(
+        actor, "two-queues", [task("a", queue="q6a"), task("b", queue="q6", depends_on=["a"]),
+                              task("c", queue="q7", depends_on=["a"])],
+    )  # fmt: skip
+    [a] = claim(actor, "q6a", "w")
+    woken(listener, actor)
+    assert complete_and_claim(actor, a, [("q6", 4)]) == ["b"]
+    assert woken(listener, actor) == ["q7"]
+    # and the setting that collected them does not outlive the call: a later unlock notifies
+    create_workflow(actor, "later", [task("x", queue="q8a"), task("y", queue="q8", depends_on=["x"])])
+    woken(listener, actor)
+    [x] = claim(actor, "q8a", "w")
+    complete_step(actor, x.step_id, x.attempt)
+    assert woken(listener, actor) == ["q8"]

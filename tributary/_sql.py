@@ -39,6 +39,13 @@ CLAIM = (
     " FROM tributary.claim_steps(%s, %s, %s)"
 )
 COMPLETE = "SELECT step_id, outcome FROM tributary.complete_steps(%s::bigint[], %s::integer[], %s::jsonb[])"
+# The outcome rows (outcome set) come first, then the claimed steps (outcome NULL), as CLAIM reads them.
+COMPLETE_AND_CLAIM = (
+    "SELECT outcome, step_id, workflow_id, task_name, kind, queue, attempt, max_attempts, args::text AS args,"
+    " dependency_results::text AS dependency_results, dependency_attempts, timeout, deadline_at, has_dependents,"
+    " map_element"
+    " FROM tributary.complete_steps_and_claim(%s::bigint[], %s::integer[], %s::jsonb[], %s, %s::text[], %s::integer[])"
+)
 FAIL = "SELECT tributary.fail_step(%s, %s, %s, %s)"
 HAND_BACK = "SELECT tributary.hand_back_step(%s, %s, %s, %s)"
 RELEASE = "SELECT tributary.release_steps(%s::bigint[], %s::integer[])"
@@ -278,11 +285,12 @@ async def alisten(conn: psycopg.AsyncConnection[Any], channel: str) -> None:
     await conn.execute(_listen_statement(channel))
 
 
-def claimed_step_row(cursor: psycopg.Cursor[Any] | psycopg.AsyncCursor[Any]) -> RowMaker[WorkPayload]:
-    """A row factory: each :data:`CLAIM` row as a :class:`WorkPayload`, by column name. A payload
-    that does not decode (nested deeper than Python's recursion limit, an integer with more
-    digits than Python converts) sets ``decode_error`` instead of failing the other rows."""
-    names = [column.name for column in cursor.description or ()]
+def claimed_step_row(cursor: psycopg.Cursor[Any] | psycopg.AsyncCursor[Any], skip: int = 0) -> RowMaker[WorkPayload]:
+    """A row factory: each :data:`CLAIM` row as a :class:`WorkPayload`, by column name (after the
+    first ``skip`` columns, which the caller reads). A payload that does not decode (nested deeper
+    than Python's recursion limit, an integer with more digits than Python converts) sets
+    ``decode_error`` instead of failing the other rows."""
+    names = [column.name for column in cursor.description or ()][skip:]
 
     def make(values: Sequence[Any]) -> WorkPayload:
         row = dict(zip(names, values, strict=True))
@@ -357,23 +365,36 @@ async def aclaim(
 
 
 async def acomplete_and_claim(
-    conn: psycopg.AsyncConnection[Any], complete: Sequence[Any], claims: Sequence[Sequence[Any]]
+    conn: psycopg.AsyncConnection[Any], complete: Sequence[Any], worker_id: str, claims: Sequence[tuple[str, int]]
 ) -> tuple[list[tuple[Any, ...]], list[list[WorkPayload]]]:
-    """:data:`COMPLETE` then one :data:`CLAIM` per entry of ``claims``, on an autocommit ``conn``
-    in one transaction and one round trip (pipeline mode, explicit BEGIN and COMMIT). Returns the
-    completion outcomes and the steps each claim took. If one statement fails, none took effect."""
+    """:data:`COMPLETE_AND_CLAIM`: the completion ``complete`` (:func:`complete_params`), then a
+    claim of up to ``limit`` steps on each ``(queue, limit)`` of ``claims``, in one statement (so
+    one transaction and one round trip). Returns the completion outcomes and the steps each claim
+    took. If either half fails, neither took effect."""
     with _engine_errors():
-        try:
-            async with conn.pipeline():
-                await conn.execute("BEGIN")
-                completed = await conn.execute(COMPLETE, complete)
-                claimed = []
-                for params in claims:
-                    cursor = conn.cursor(row_factory=claimed_step_row)
-                    claimed.append(await cursor.execute(CLAIM, params))
-                await conn.execute("COMMIT")
-            return await completed.fetchall(), [await cursor.fetchall() for cursor in claimed]
-        except psycopg.Error:
-            if not conn.closed:
-                await conn.rollback()
-            raise
+        cursor = conn.cursor(row_factory=_outcome_or_claimed_step_row)
+        await cursor.execute(
+            COMPLETE_AND_CLAIM, (*complete, worker_id, [queue for queue, _ in claims], [limit for _, limit in claims])
+        )
+        rows = await cursor.fetchall()
+    outcomes = [row for row in rows if isinstance(row, tuple)]
+    claimed: dict[str, list[WorkPayload]] = {queue: [] for queue, _ in claims}
+    for row in rows:
+        if isinstance(row, WorkPayload):
+            claimed[row.queue].append(row)
+    return outcomes, [claimed[queue] for queue, _ in claims]
+
+
+def _outcome_or_claimed_step_row(
+    cursor: psycopg.AsyncCursor[Any],
+) -> RowMaker[tuple[Any, ...] | WorkPayload]:
+    """A row factory for :data:`COMPLETE_AND_CLAIM`: an outcome row as ``(step_id, outcome)``, a
+    claimed step as :func:`claimed_step_row` makes it."""
+    make_step = claimed_step_row(cursor, skip=1)
+
+    def make(values: Sequence[Any]) -> tuple[Any, ...] | WorkPayload:
+        if values[0] is not None:
+            return (values[1], values[0])
+        return make_step(values[1:])
+
+    return make

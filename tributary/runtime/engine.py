@@ -22,9 +22,6 @@ from tributary.hooks import WorkPayload
 Outcomes = list[tuple[int, str]]
 """``(step_id, outcome)`` per completion, as ``complete_steps`` reports them."""
 
-# Completing and claiming in one round trip needs libpq's pipeline mode (libpq 14 and later).
-PIPELINES = psycopg.AsyncPipeline.is_supported()
-
 
 class EngineCalls(Protocol):
     """What the runtime asks of the engine."""
@@ -87,7 +84,7 @@ class Engine:
 
     def __init__(self, conninfo: str, worker_id: str, pool_size: int) -> None:
         self.worker_id = worker_id
-        self.supports_combined_claim = PIPELINES
+        self.supports_combined_claim = True  # complete_steps_and_claim
         self._own_backends: dict[int, weakref.ref[psycopg.AsyncConnection[Any]]] = {}
         self._claim_retry_in: dict[str, float | None] = {}  # per queue, from its last short claim
         self._pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
@@ -145,9 +142,7 @@ class Engine:
     ) -> tuple[Outcomes, list[list[WorkPayload]]]:
         async with self._pool.connection() as conn:
             outcomes, claimed = await _sql.acomplete_and_claim(
-                conn,
-                _sql.complete_params(works),
-                [_sql.claim_params(queue, self.worker_id, limit) for queue, limit in claims],
+                conn, _sql.complete_params(works), self.worker_id, claims
             )
         return [(int(step_id), str(outcome)) for step_id, outcome in outcomes], claimed
 

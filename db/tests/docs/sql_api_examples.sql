@@ -3,7 +3,7 @@
 -- repeat checks, the first failing check of a batch, the errors of the limits, waits and
 -- reserve_workflow_ids).
 BEGIN;
-SELECT plan(50);
+SELECT plan(51);
 
 SELECT tributary_test.set_now('2026-03-28 12:00:00+00');
 
@@ -166,6 +166,15 @@ SELECT is((SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(tributary.get_w
   ARRAY['args', 'attempt', 'attempted_at', 'cancel_reason', 'depends_on', 'errors', 'finalized_at', 'id', 'kind', 'map',
         'map_index', 'map_step_id', 'max_attempts', 'queue', 'result', 'run_if', 'run_when', 'scheduled_at', 'state',
         'wait', 'wake_at', 'worker_id'], 'get_workflow: the step keys of the example');
+
+-- complete_steps_and_claim: the example's shape, with the ids of a real extract -> load pair.
+SELECT tributary.create_workflow('cac', '[{"name": "extract", "kind": "k", "queue": "cac"},
+  {"name": "load", "kind": "k", "queue": "cac", "depends_on": ["extract"]}]') AS cacwf \gset
+SELECT step_id AS cac41 FROM tributary.claim_step('cac', 'worker-1') \gset
+SELECT results_eq(format($$SELECT outcome, step_id, task_name FROM tributary.complete_steps_and_claim(
+    ARRAY[%s]::bigint[], '{1}', ARRAY['{"rows": 10}']::jsonb[], 'worker-1', '{cac}', '{4}')$$, :cac41),
+  format($$VALUES ('completed'::text, %s::bigint, NULL::text), (NULL, %s, 'load')$$, :cac41, tributary_test.step_id(:cacwf, 'load')),
+  'complete_steps_and_claim: the outcome row, then the claimed dependent, as in the example');
 
 -- Views ------------------------------------------------------------------------------------------
 SELECT is((SELECT count FROM tributary.workflow_counts WHERE state = 'completed'),

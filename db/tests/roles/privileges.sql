@@ -2,7 +2,7 @@
 -- membership included), no function executable by PUBLIC, no internal function callable by any
 -- group role, table privileges only where the direct-INSERT path and the settings need them.
 BEGIN;
-SELECT plan(67);
+SELECT plan(68);
 
 SELECT role_name AS worker FROM tributary.roles WHERE purpose = 'worker' \gset
 SELECT role_name AS submitter FROM tributary.roles WHERE purpose = 'submitter' \gset
@@ -56,7 +56,8 @@ INSERT INTO expected_execute VALUES
   ('tributary.remove_concurrency_limit(text, text)', '{admin}'),
   ('tributary.set_rate_limit(text, text, integer, interval)', '{admin}'),
   ('tributary.remove_rate_limit(text, text)', '{admin}'),
-  ('tributary.claim_retry_in(text)', '{worker,admin}');
+  ('tributary.claim_retry_in(text)', '{worker,admin}'),
+  ('tributary.complete_steps_and_claim(bigint[], integer[], jsonb[], text, text[], integer[])', '{worker,admin}');
 
 SELECT is(
   (SELECT array_agg(r.purpose ORDER BY r.purpose) FROM tributary.roles AS r

@@ -170,7 +170,8 @@ SELECT is(
 SELECT is(
   (SELECT array_agg(p.proname::text ORDER BY 1) FROM pg_proc AS p
    WHERE p.pronamespace = 'tributary'::regnamespace
-     AND p.proname IN ('claim_step', 'complete_step', 'complete_steps', 'fail_step', 'heartbeat', 'heartbeat_steps',
+     AND p.proname IN ('claim_step', 'claim_steps', 'complete_steps_and_claim', 'complete_step', 'complete_steps',
+                       'fail_step', 'heartbeat', 'heartbeat_steps',
                        'release_steps', 'rescue_expired_steps', '_unlock_dependents', '_settle_workflows',
                        '_fail_attempt', '_check_attempt', '_notify_available', '_claim_under_limits')
      AND NOT coalesce(p.proconfig @> ARRAY['plan_cache_mode=force_generic_plan', 'enable_seqscan=off',

@@ -1,4 +1,5 @@
 -- Verify tributary:functions/_notify_available
 BEGIN;
-SELECT 1 / pg_catalog.has_function_privilege('tributary._notify_available(text[])', 'execute')::int;
+SELECT 1 / pg_catalog.count(*)::integer FROM pg_catalog.pg_proc
+WHERE oid = 'tributary._notify_available(text[])'::regprocedure AND prosrc LIKE '%tributary.defer_available%';
 ROLLBACK;
