@@ -18,8 +18,8 @@ from psycopg.types.json import Jsonb
 
 from tests.engine_helpers import (
     AVAILABLE_CHANNEL,
-    Claimed,
     WAIT_SECONDS,
+    Claimed,
     Conn,
     claim,
     complete_step,
