@@ -347,21 +347,22 @@ def _json_or_none(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
-async def aclaim(
-    conn: psycopg.AsyncConnection[Any], queue: str, params: Sequence[Any]
-) -> tuple[list[WorkPayload], float | None]:
-    """Runs :data:`CLAIM` of ``queue`` and then :data:`CLAIM_RETRY_IN` on an autocommit ``conn``, in
-    one round trip (pipeline mode): each claimed row becomes a :class:`WorkPayload` by column
-    name, and the seconds until a rate limit's next token lets a claim take a step it held back
-    (None when none was held back) come with them."""
+async def aclaim(conn: psycopg.AsyncConnection[Any], params: Sequence[Any]) -> list[WorkPayload]:
+    """Runs :data:`CLAIM` on an autocommit ``conn`` (one statement): each claimed row becomes a
+    :class:`WorkPayload` by column name."""
     with _engine_errors():
-        async with conn.pipeline():
-            cursor = conn.cursor(row_factory=claimed_step_row)
-            await cursor.execute(CLAIM, params)
-            retry = await conn.execute(CLAIM_RETRY_IN, (queue,))
-        works = await cursor.fetchall()
-        row = await retry.fetchone()
-    return works, (None if row is None or row[0] is None else float(row[0]))
+        cursor = conn.cursor(row_factory=claimed_step_row)
+        await cursor.execute(CLAIM, params)
+        return await cursor.fetchall()
+
+
+async def aclaim_retry_in(conn: psycopg.AsyncConnection[Any], queue: str) -> float | None:
+    """:data:`CLAIM_RETRY_IN` of ``queue`` on the connection that just claimed on it (the claim left
+    its retry time in that session): seconds until a rate limit's next token lets a claim take a
+    step it held back, or None when none was held back."""
+    with _engine_errors():
+        row = await (await conn.execute(CLAIM_RETRY_IN, (queue,))).fetchone()
+    return None if row is None or row[0] is None else float(row[0])
 
 
 async def acomplete_and_claim(

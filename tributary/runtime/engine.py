@@ -121,9 +121,9 @@ class Engine:
 
     async def claim(self, queue: str, limit: int) -> list[WorkPayload]:
         async with self._pool.connection() as conn:
-            works, retry_in = await _sql.aclaim(conn, queue, _sql.claim_params(queue, self.worker_id, limit))
-            if len(works) < limit:  # claim_step left its retry time in this session
-                self._claim_retry_in[queue] = retry_in
+            works = await _sql.aclaim(conn, _sql.claim_params(queue, self.worker_id, limit))
+            if len(works) < limit:  # claim_step left its retry time in this session: ask it there
+                self._claim_retry_in[queue] = await _sql.aclaim_retry_in(conn, queue)
             else:
                 self._claim_retry_in.pop(queue, None)
             return works
