@@ -1043,20 +1043,23 @@ BEGIN
       RAISE;
     END;
     -- The edges, from the name map; a workflow with an edge to a later-listed task needs the
-    -- full cycle check.
-    WITH edges AS (
-      SELECT DISTINCT w.ord, v_offsets[w.ord] + t.ord AS child, (v_names ->> (w.ord || '/' || e.name))::integer AS parent
-      FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
-      CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(w.wf->'tasks') WITH ORDINALITY AS t(task, ord)
-      CROSS JOIN LATERAL pg_catalog.jsonb_array_elements_text(
-        CASE pg_catalog.jsonb_typeof(t.task->'depends_on') WHEN 'array' THEN t.task->'depends_on' ELSE '[]' END
-      ) AS e(name)
-      WHERE (v_all_new OR v_inserted ? v_ids[w.ord]::text)
-    ), inserted AS (
-      INSERT INTO tributary.step_dependencies (step_id, depends_on_step_id)
-      SELECT v_step_ids[edges.child], v_step_ids[edges.parent] FROM edges
-    )
-    SELECT pg_catalog.array_agg(DISTINCT edges.ord) INTO v_cyclic FROM edges WHERE edges.parent > edges.child;
+    -- full cycle check. A batch without a single dependency (one-step workflows) skips the
+    -- statement: one probe of the input instead.
+    IF pg_catalog.jsonb_path_exists(p_workflows, '$[*].tasks[*].depends_on[0]') THEN
+      WITH edges AS (
+        SELECT DISTINCT w.ord, v_offsets[w.ord] + t.ord AS child, (v_names ->> (w.ord || '/' || e.name))::integer AS parent
+        FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
+        CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(w.wf->'tasks') WITH ORDINALITY AS t(task, ord)
+        CROSS JOIN LATERAL pg_catalog.jsonb_array_elements_text(
+          CASE pg_catalog.jsonb_typeof(t.task->'depends_on') WHEN 'array' THEN t.task->'depends_on' ELSE '[]' END
+        ) AS e(name)
+        WHERE (v_all_new OR v_inserted ? v_ids[w.ord]::text)
+      ), inserted AS (
+        INSERT INTO tributary.step_dependencies (step_id, depends_on_step_id)
+        SELECT v_step_ids[edges.child], v_step_ids[edges.parent] FROM edges
+      )
+      SELECT pg_catalog.array_agg(DISTINCT edges.ord) INTO v_cyclic FROM edges WHERE edges.parent > edges.child;
+    END IF;
   END IF;
   IF v_cyclic IS NOT NULL THEN
     FOR v_bad IN
