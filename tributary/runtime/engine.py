@@ -87,6 +87,7 @@ class Engine:
         self.supports_combined_claim = True  # complete_steps_and_claim
         self._own_backends: dict[int, weakref.ref[psycopg.AsyncConnection[Any]]] = {}
         self._claim_retry_in: dict[str, float | None] = {}  # per queue, from its last short claim
+        self._short_queues: set[str] = set()  # queues whose last claim took fewer steps than asked
         self._pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
             conninfo,
             min_size=2,
@@ -121,10 +122,20 @@ class Engine:
 
     async def claim(self, queue: str, limit: int) -> list[WorkPayload]:
         async with self._pool.connection() as conn:
-            works = await _sql.aclaim(conn, _sql.claim_params(queue, self.worker_id, limit))
-            if len(works) < limit:  # claim_step left its retry time in this session: ask it there
-                self._claim_retry_in[queue] = await _sql.aclaim_retry_in(conn, queue)
+            # A claim that comes back short left its retry time in this session, to be asked there.
+            # The last claim of the queue predicts this one: after a short one, both go in one
+            # round trip; after a full one (a busy queue), the claim goes alone.
+            params = _sql.claim_params(queue, self.worker_id, limit)
+            if queue in self._short_queues:
+                works, retry_in = await _sql.aclaim_with_retry_in(conn, queue, params)
             else:
+                works = await _sql.aclaim(conn, params)
+                retry_in = await _sql.aclaim_retry_in(conn, queue) if len(works) < limit else None
+            if len(works) < limit:
+                self._short_queues.add(queue)
+                self._claim_retry_in[queue] = retry_in
+            else:
+                self._short_queues.discard(queue)
                 self._claim_retry_in.pop(queue, None)
             return works
 
