@@ -2686,9 +2686,9 @@ BEGIN
     END IF;
   END LOOP;
   v_deferred := NULLIF(pg_catalog.current_setting('tributary.deferred_available', true), '')::text[];
-  IF v_deferred IS NOT NULL THEN
-    PERFORM tributary._notify_available(ARRAY(SELECT d.q FROM pg_catalog.unnest(v_deferred) AS d(q)
-                                              WHERE d.q <> ALL (v_drained)));
+  v_deferred := ARRAY(SELECT d.q FROM pg_catalog.unnest(v_deferred) AS d(q) WHERE d.q <> ALL (v_drained));
+  IF pg_catalog.cardinality(v_deferred) > 0 THEN
+    PERFORM tributary._notify_available(v_deferred);
   END IF;
 END;
 $$;

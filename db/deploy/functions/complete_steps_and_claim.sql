@@ -98,9 +98,9 @@ BEGIN
   v_deferred := NULLIF(pg_catalog.current_setting('tributary.deferred_available', true), '')::text[];
   PERFORM pg_catalog.set_config('tributary.defer_available', '', true);
   PERFORM pg_catalog.set_config('tributary.deferred_available', '', true);
-  IF v_deferred IS NOT NULL THEN
-    PERFORM tributary._notify_available(ARRAY(SELECT d.q FROM pg_catalog.unnest(v_deferred) AS d(q)
-                                              WHERE d.q <> ALL (v_drained)));
+  v_deferred := ARRAY(SELECT d.q FROM pg_catalog.unnest(v_deferred) AS d(q) WHERE d.q <> ALL (v_drained));
+  IF pg_catalog.cardinality(v_deferred) > 0 THEN
+    PERFORM tributary._notify_available(v_deferred);
   END IF;
 END;
 $$;
