@@ -2681,7 +2681,9 @@ BEGIN
            c.has_dependents, c.map_element
     FROM tributary.claim_steps(p_queues[v_i], p_worker_id, p_max_steps[v_i]) AS c;
     GET DIAGNOSTICS v_taken = ROW_COUNT;
-    IF v_taken < p_max_steps[v_i] THEN
+    -- Short, and no rate limit held a step back for later (a concurrency limit's steps are woken
+    -- by tributary_slot_freed when a slot frees; a rate limit's only by time).
+    IF v_taken < p_max_steps[v_i] AND tributary.claim_retry_in(p_queues[v_i]) IS NULL THEN
       v_drained := v_drained || p_queues[v_i];
     END IF;
   END LOOP;

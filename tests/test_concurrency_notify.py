@@ -199,3 +199,16 @@ def test_complete_steps_and_claim_wakes_other_queues(listener: Conn, actor: Conn
     [x] = claim(actor, "q8a", "w")
     complete_step(actor, x.step_id, x.attempt)
     assert woken(listener, actor) == ["q8"]
+
+
+def test_complete_steps_and_claim_wakes_others_when_a_rate_limit_held_a_step_back(listener: Conn, actor: Conn) -> None:
+    """Other processes learn when a rate limit's next token is due only by claiming: a short claim
+    that a rate limit cut short still wakes them."""
+    actor.execute("SELECT tributary.set_rate_limit('queue', 'q9', 1, '1 hour')")
+    create_workflow(
+        actor, "rated", [task("a", queue="q9a"), *(task(f"b{i}", queue="q9", depends_on=["a"]) for i in (1, 2))]
+    )
+    [a] = claim(actor, "q9a", "w")
+    woken(listener, actor)
+    assert complete_and_claim(actor, a, [("q9", 8)]) == ["b1"]  # one token: b2 is held back
+    assert woken(listener, actor) == ["q9"]

@@ -2,6 +2,7 @@
 -- requires: functions/complete_steps
 -- requires: functions/claim_steps
 -- requires: functions/_notify_available
+-- requires: functions/claim_retry_in
 --
 -- complete_steps() and then claim_steps() on each of p_queues, in one call: one statement, so
 -- one transaction and one round trip even in autocommit. A worker that completes a step other
@@ -14,8 +15,9 @@
 -- p_max_steps of different lengths, a max_steps below 1); a failure of either half undoes both.
 -- Notifications: the queues on which the completion made steps claimable now are collected
 -- (tributary.defer_available, see _notify_available) rather than notified, and notified after
--- the claims only where a claim may have left some: a queue not claimed on, or one whose claim
--- took as many steps as it asked for. A claim that took fewer took every step claimable now, so
+-- the claims only where a claim may have left some: a queue not claimed on, one whose claim
+-- took as many steps as it asked for, or one where a rate limit held a step back (others learn
+-- when its token is due by claiming). A claim that took fewer took every step claimable now, so
 -- no other worker process is woken for a step this call took (each woken process would run a
 -- claim that finds nothing).
 -- Cost: the sum of its halves, minus a statement's round trip and parsing per half.
@@ -90,7 +92,9 @@ BEGIN
            c.has_dependents, c.map_element
     FROM tributary.claim_steps(p_queues[v_i], p_worker_id, p_max_steps[v_i]) AS c;
     GET DIAGNOSTICS v_taken = ROW_COUNT;
-    IF v_taken < p_max_steps[v_i] THEN
+    -- Short, and no rate limit held a step back for later (a concurrency limit's steps are woken
+    -- by tributary_slot_freed when a slot frees; a rate limit's only by time).
+    IF v_taken < p_max_steps[v_i] AND tributary.claim_retry_in(p_queues[v_i]) IS NULL THEN
       v_drained := v_drained || p_queues[v_i];
     END IF;
   END LOOP;
