@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from functools import partial
 from typing import Any
@@ -159,7 +160,7 @@ def test_elements_completed_by_many_workers_complete_the_map_once_in_order(conne
             completed += sum(1 for o in outcomes.values() if o == "completed")
         return completed
 
-    counts = run_in_threads([lambda c=c: work(c) for c in workers], timeout=60)
+    counts = run_in_threads([functools.partial(work, c) for c in workers], timeout=60)
     assert sum(counts) == n
     assert states(setup, workflow_id)["m"] == ("completed", [i * 10 for i in range(n)])
     assert workflow_state(setup, workflow_id) == ("completed", 0, True)

@@ -110,15 +110,20 @@ def test_a_cancel_during_a_spawn_cancels_the_child_it_waited_for(connect: Connec
     child = int(row[0])
     done = threading.Event()
     canceller_pid = backend_pid(canceller)
-    thread = threading.Thread(
-        target=lambda: (canceller.execute("SELECT tributary.cancel_workflow(%s)", (parent,)), done.set())
-    )
+
+    def cancel() -> None:
+        canceller.execute("SELECT tributary.cancel_workflow(%s)", (parent,))
+        done.set()
+
+    thread = threading.Thread(target=cancel)
     thread.start()
     wait_until_blocked(observer, canceller_pid, unless=done)  # on the spawning step's lock
     assert not done.is_set()
     spawner.commit()
     thread.join(timeout=10)
-    states = dict(observer.execute("SELECT id, state FROM tributary.workflows WHERE id IN (%s, %s)", (parent, child)))
+    states: dict[int, str] = dict(
+        observer.execute("SELECT id, state FROM tributary.workflows WHERE id IN (%s, %s)", (parent, child))
+    )
     assert states == {parent: "cancelled", child: "cancelled"}
     assert step_row(observer, claimed.step_id)[0] == "cancelled"
 
@@ -177,7 +182,9 @@ def test_a_cancel_waits_for_a_child_being_completed_before_it_takes_the_parent_s
     thread.join(timeout=10)
     assert errors == []
     assert step_row(observer, claimed.step_id) == ("completed", {"x": 7}), "the child completed it first"
-    states = dict(observer.execute("SELECT task_name, state FROM tributary.steps WHERE workflow_id = %s", (parent,)))
+    states: dict[str, str] = dict(
+        observer.execute("SELECT task_name, state FROM tributary.steps WHERE workflow_id = %s", (parent,))
+    )
     assert states == {"p": "completed", "after": "cancelled"}
 
 
