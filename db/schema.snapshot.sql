@@ -1619,7 +1619,7 @@ CREATE FUNCTION tributary._notify_available(p_queues text[]) RETURNS void
     SET jit TO 'off'
     AS $$
 BEGIN
-  IF pg_catalog.current_setting('tributary.defer_available', true) = 'on' THEN
+  IF pg_catalog.current_setting('tributary.defer_available', true) = pg_catalog.pg_current_xact_id_if_assigned()::text THEN
       (coalesce(NULLIF(pg_catalog.current_setting('tributary.deferred_available', true), '')::text[], '{}')
        || p_queues)::text,
       true);
@@ -1629,7 +1629,7 @@ BEGIN
   FROM (SELECT DISTINCT u.q FROM pg_catalog.unnest(p_queues) AS u(q) WHERE u.q IS NOT NULL) AS queues;
 END;
 $$;
-COMMENT ON FUNCTION tributary._notify_available(p_queues text[]) IS 'Internal: NOTIFY tributary_step_available once per queue (payload: queue name); collected instead while tributary.defer_available is on (complete_steps_and_claim).';
+COMMENT ON FUNCTION tributary._notify_available(p_queues text[]) IS 'Internal: NOTIFY tributary_step_available once per queue (payload: queue name); collected instead while tributary.defer_available names the current transaction (complete_steps_and_claim).';
 CREATE FUNCTION tributary._reopen_steps(p_workflow_id bigint, p_step_ids bigint[]) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -2664,6 +2664,10 @@ BEGIN
     RAISE EXCEPTION 'queues and max_steps must have the same length'
       USING ERRCODE = 'TB012';
   END IF;
+  IF pg_catalog.array_position(p_queues, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'queues must not contain NULL'
+      USING ERRCODE = 'TB012';
+  END IF;
   SELECT m.n INTO v_bad FROM pg_catalog.unnest(p_max_steps) AS m(n) WHERE m.n IS NULL OR m.n < 1 LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION 'max_steps must be at least 1, got %', v_bad
@@ -2681,9 +2685,9 @@ BEGIN
            c.has_dependents, c.map_element
     FROM tributary.claim_steps(p_queues[v_i], p_worker_id, p_max_steps[v_i]) AS c;
     GET DIAGNOSTICS v_taken = ROW_COUNT;
-    -- Short, and no rate limit held a step back for later (a concurrency limit's steps are woken
-    -- by tributary_slot_freed when a slot frees; a rate limit's only by time).
-    IF v_taken < p_max_steps[v_i] AND tributary.claim_retry_in(p_queues[v_i]) IS NULL THEN
+    IF v_taken < p_max_steps[v_i] AND tributary.claim_retry_in(p_queues[v_i]) IS NULL
+       AND NOT EXISTS (SELECT 1 FROM tributary.paused_queues AS pq WHERE pq.queue = p_queues[v_i])
+       AND NOT EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'key') THEN
       v_drained := v_drained || p_queues[v_i];
     END IF;
   END LOOP;

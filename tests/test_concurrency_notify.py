@@ -212,3 +212,44 @@ def test_complete_steps_and_claim_wakes_others_when_a_rate_limit_held_a_step_bac
     woken(listener, actor)
     assert complete_and_claim(actor, a, [("q9", 8)]) == ["b1"]  # one token: b2 is held back
     assert woken(listener, actor) == ["q9"]
+
+
+def test_a_session_setting_cannot_silence_notifications(listener: Conn, actor: Conn) -> None:
+    """The deferral is keyed by the transaction complete_steps_and_claim runs in: a session that
+    sets tributary.defer_available itself still notifies."""
+    actor.execute("SET tributary.defer_available = 'on'")
+    create_workflow(actor, "loud", [task("r", queue="q10")])
+    assert woken(listener, actor) == ["q10"]
+
+
+def test_a_short_claim_on_a_paused_queue_still_wakes_the_queue(listener: Conn, actor: Conn, connect: Connect) -> None:
+    """A queue resumed between the claim (which took nothing) and its COMMIT: resume_queue's
+    wake-up came before the steps were visible, so the call's own COMMIT must wake the queue."""
+    completer = connect()
+    create_workflow(actor, "paused", [task("a", queue="q11a"), task("b", queue="q11", depends_on=["a"])])
+    actor.execute("SELECT tributary.pause_queue('q11')")
+    [a] = claim(actor, "q11a", "w")
+    woken(listener, actor)
+    with completer.transaction():
+        assert complete_and_claim(completer, a, [("q11", 8)]) == []  # paused: nothing taken
+        actor.execute("SELECT tributary.resume_queue('q11')")
+        assert woken(listener, actor) == ["q11"]  # too early: b is not committed yet
+    assert woken(listener, actor) == ["q11"]  # the completion's COMMIT wakes the queue again
+
+
+def test_a_short_claim_under_a_key_limit_still_wakes_the_queue(listener: Conn, actor: Conn, connect: Connect) -> None:
+    """A key's slot freed between the claim and its COMMIT wakes claimers (tributary_slot_freed)
+    that cannot see the unlocked step yet: the call's own COMMIT must wake the queue."""
+    completer = connect()
+    actor.execute("SELECT tributary.set_concurrency_limit('key', 'k12', 1)")
+    create_workflow(actor, "holder", [task("s", queue="q12h", concurrency_key="k12")])
+    [s] = claim(actor, "q12h", "w")
+    create_workflow(
+        actor, "keyed", [task("a", queue="q12a"), task("b", queue="q12", concurrency_key="k12", depends_on=["a"])]
+    )
+    [a] = claim(actor, "q12a", "w")
+    woken(listener, actor)
+    with completer.transaction():
+        assert complete_and_claim(completer, a, [("q12", 8)]) == []  # the key's one slot is taken by s
+        complete_step(actor, s.step_id, s.attempt)  # frees it: tributary_slot_freed, before b is visible
+    assert woken(listener, actor) == ["q12"]

@@ -387,12 +387,13 @@ async def acomplete_and_claim(
     """:data:`COMPLETE_AND_CLAIM`: the completion ``complete`` (:func:`complete_params`), then a
     claim of up to ``limit`` steps on each ``(queue, limit)`` of ``claims``, in one statement (so
     one transaction and one round trip). Returns the completion outcomes and the steps each claim
-    took. If either half fails, neither took effect."""
+    took. If either half fails, neither took effect. The queues of ``claims`` are distinct."""
+    queues = [queue for queue, _ in claims]
+    if len(set(queues)) != len(queues):
+        raise ValueError(f"claims name a queue twice: {queues}")
     with _engine_errors():
         cursor = conn.cursor(row_factory=_outcome_or_claimed_step_row)
-        await cursor.execute(
-            COMPLETE_AND_CLAIM, (*complete, worker_id, [queue for queue, _ in claims], [limit for _, limit in claims])
-        )
+        await cursor.execute(COMPLETE_AND_CLAIM, (*complete, worker_id, queues, [limit for _, limit in claims]))
         rows = await cursor.fetchall()
     outcomes = [row for row in rows if isinstance(row, tuple)]
     claimed: dict[str, list[WorkPayload]] = {queue: [] for queue, _ in claims}

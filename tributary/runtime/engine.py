@@ -16,7 +16,7 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from tributary import _sql
-from tributary.errors import ConfigError
+from tributary.errors import ConfigError, EngineError
 from tributary.hooks import WorkPayload
 
 Outcomes = list[tuple[int, str]]
@@ -29,6 +29,14 @@ class EngineCalls(Protocol):
     supports_combined_claim: bool
 
     async def claim(self, queue: str, limit: int) -> list[WorkPayload]: ...
+
+    async def _retry_in_after(self, conn: psycopg.AsyncConnection[Any], queue: str) -> float | None:
+        """claim_retry_in after a claim that committed: if asking fails, the claimed steps still
+        run (the fetcher then waits for a wake-up or its poll, not for a token)."""
+        try:
+            return await _sql.aclaim_retry_in(conn, queue)
+        except (psycopg.Error, OSError, EngineError):
+            return None
 
     def claim_retry_in(self, queue: str) -> float | None:
         """After a :meth:`claim` of ``queue`` that took fewer steps than asked: seconds until a rate
@@ -130,7 +138,7 @@ class Engine:
                 works, retry_in = await _sql.aclaim_with_retry_in(conn, queue, params)
             else:
                 works = await _sql.aclaim(conn, params)
-                retry_in = await _sql.aclaim_retry_in(conn, queue) if len(works) < limit else None
+                retry_in = await self._retry_in_after(conn, queue) if len(works) < limit else None
             if len(works) < limit:
                 self._short_queues.add(queue)
                 self._claim_retry_in[queue] = retry_in
@@ -138,6 +146,14 @@ class Engine:
                 self._short_queues.discard(queue)
                 self._claim_retry_in.pop(queue, None)
             return works
+
+    async def _retry_in_after(self, conn: psycopg.AsyncConnection[Any], queue: str) -> float | None:
+        """claim_retry_in after a claim that committed: if asking fails, the claimed steps still
+        run (the fetcher then waits for a wake-up or its poll, not for a token)."""
+        try:
+            return await _sql.aclaim_retry_in(conn, queue)
+        except (psycopg.Error, OSError, EngineError):
+            return None
 
     def claim_retry_in(self, queue: str) -> float | None:
         return self._claim_retry_in.get(queue)

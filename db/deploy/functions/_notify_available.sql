@@ -4,11 +4,12 @@
 -- Sends one notification per queue on channel tributary_step_available (payload: the queue
 -- name). Identical notifications in one transaction coalesce, so a worker listening on the
 -- channel wakes once per queue per transaction. Locks nothing.
--- While the transaction-local setting tributary.defer_available is 'on' (set by
--- complete_steps_and_claim around its completion), the queues are collected in the
+-- While the transaction-local setting tributary.defer_available names the current transaction
+-- (set by complete_steps_and_claim around its completion), the queues are collected in the
 -- transaction-local setting tributary.deferred_available (a text[] literal) instead: the caller
 -- claims on them in the same transaction and notifies only for what its claims left, so that no
--- other worker process is woken for a step the caller already took.
+-- other worker process is woken for a step the caller already took. The transaction id, not a
+-- plain 'on': a value a session sets itself (SET, ALTER ROLE) never silences its notifications.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary._notify_available(p_queues text[])
@@ -24,7 +25,7 @@ SET enable_mergejoin = off
 SET jit = off
 AS $$
 BEGIN
-  IF pg_catalog.current_setting('tributary.defer_available', true) = 'on' THEN
+  IF pg_catalog.current_setting('tributary.defer_available', true) = pg_catalog.pg_current_xact_id_if_assigned()::text THEN
     PERFORM pg_catalog.set_config('tributary.deferred_available',
       (coalesce(NULLIF(pg_catalog.current_setting('tributary.deferred_available', true), '')::text[], '{}')
        || p_queues)::text,
@@ -37,6 +38,6 @@ END;
 $$;
 
 COMMENT ON FUNCTION tributary._notify_available(text[]) IS
-  'Internal: NOTIFY tributary_step_available once per queue (payload: queue name); collected instead while tributary.defer_available is on (complete_steps_and_claim).';
+  'Internal: NOTIFY tributary_step_available once per queue (payload: queue name); collected instead while tributary.defer_available names the current transaction (complete_steps_and_claim).';
 
 COMMIT;

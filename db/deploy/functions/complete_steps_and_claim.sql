@@ -15,11 +15,14 @@
 -- p_max_steps of different lengths, a max_steps below 1); a failure of either half undoes both.
 -- Notifications: the queues on which the completion made steps claimable now are collected
 -- (tributary.defer_available, see _notify_available) rather than notified, and notified after
--- the claims only where a claim may have left some: a queue not claimed on, one whose claim
--- took as many steps as it asked for, or one where a rate limit held a step back (others learn
--- when its token is due by claiming). A claim that took fewer took every step claimable now, so
--- no other worker process is woken for a step this call took (each woken process would run a
--- claim that finds nothing).
+-- the claims unless a claim of the queue took fewer steps than it asked for and nothing but
+-- that claim could have held a step back: the queue is not paused, no concurrency key has a
+-- limit, and no limit held a step back (claim_retry_in is NULL). Such a claim took every step
+-- claimable now, so no other worker process is woken for a step this call took (each would run
+-- a claim that finds nothing). The exceptions are races the silence would lose: a paused queue
+-- resumed, or a key's slot freed, between this claim and its COMMIT wakes claimers that cannot
+-- see the steps yet; this call's own notification then wakes them again. A queue limit's row
+-- stays locked by the claim until COMMIT, so its freed slots wait for it.
 -- Cost: the sum of its halves, minus a statement's round trip and parsing per half.
 BEGIN;
 
@@ -72,13 +75,17 @@ BEGIN
     RAISE EXCEPTION 'queues and max_steps must have the same length'
       USING ERRCODE = 'TB012';
   END IF;
+  IF pg_catalog.array_position(p_queues, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'queues must not contain NULL'
+      USING ERRCODE = 'TB012';
+  END IF;
   SELECT m.n INTO v_bad FROM pg_catalog.unnest(p_max_steps) AS m(n) WHERE m.n IS NULL OR m.n < 1 LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION 'max_steps must be at least 1, got %', v_bad
       USING ERRCODE = 'TB012';
   END IF;
 
-  PERFORM pg_catalog.set_config('tributary.defer_available', 'on', true);
+  PERFORM pg_catalog.set_config('tributary.defer_available', pg_catalog.pg_current_xact_id()::text, true);
   RETURN QUERY
   SELECT c.outcome, c.step_id, NULL::bigint, NULL::text, NULL::text, NULL::jsonb, NULL::integer, NULL::integer,
          NULL::text, NULL::integer, NULL::interval, NULL::timestamptz, NULL::timestamptz, NULL::jsonb, NULL::jsonb,
@@ -92,9 +99,9 @@ BEGIN
            c.has_dependents, c.map_element
     FROM tributary.claim_steps(p_queues[v_i], p_worker_id, p_max_steps[v_i]) AS c;
     GET DIAGNOSTICS v_taken = ROW_COUNT;
-    -- Short, and no rate limit held a step back for later (a concurrency limit's steps are woken
-    -- by tributary_slot_freed when a slot frees; a rate limit's only by time).
-    IF v_taken < p_max_steps[v_i] AND tributary.claim_retry_in(p_queues[v_i]) IS NULL THEN
+    IF v_taken < p_max_steps[v_i] AND tributary.claim_retry_in(p_queues[v_i]) IS NULL
+       AND NOT EXISTS (SELECT 1 FROM tributary.paused_queues AS pq WHERE pq.queue = p_queues[v_i])
+       AND NOT EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'key') THEN
       v_drained := v_drained || p_queues[v_i];
     END IF;
   END LOOP;
