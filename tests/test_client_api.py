@@ -363,6 +363,16 @@ def test_workers_refuse_to_start_on_a_schema_older_than_the_package(dsn: str) ->
         client.start()
 
 
+def test_workers_refuse_to_start_on_a_schema_without_a_function_they_call(dsn: str) -> None:
+    migrate.down(dsn, to="grants/flow_limits")  # back before complete_steps_and_claim
+    config = Config(queues={"default": QueueConfig(max_workers=1)}, workers=Workers(AddWorker()))
+    with (
+        Client(dsn, config) as client,
+        pytest.raises(ConfigError, match=r"older than this package \(missing tributary\.complete_steps_and_claim"),
+    ):
+        client.start()
+
+
 def test_bytes_that_are_not_json_to_postgresql_round_trip_as_bytes(dsn: str, conn: Conn) -> None:
     # Python's json accepts NaN and Infinity, jsonb does not: such bytes are stored as bytes.
     assert to_json(b"NaN") == {"$bytes": "TmFO"}

@@ -55,6 +55,16 @@ WAKE_DUE_STEPS = "SELECT tributary.wake_due_steps()"
 SEND_EVENT = "SELECT tributary.send_event(%s, %s, p_workflow_id => %s, p_key => %s, p_ttl => %s)"
 SPAWN_CHILD = "SELECT tributary.spawn_child_workflow(%s, %s, %s, %s, %s)"
 REPORT_WORKER_PROCESS = "SELECT tributary.report_worker_process(%s, %s, %s, %s, %s, %s)"
+# The functions the worker runtime calls that the earliest schemas lack (checked once at start).
+WORKER_FUNCTIONS = (
+    "tributary.claim_steps(text, text, integer)",
+    "tributary.complete_steps_and_claim(bigint[], integer[], jsonb[], text, text[], integer[])",
+    "tributary.claim_retry_in(text)",
+    "tributary.hand_back_step(bigint, integer, text, jsonb)",
+    "tributary.wake_due_steps(integer)",
+    "tributary.spawn_child_workflow(bigint, integer, text, jsonb, jsonb)",
+)
+MISSING_FUNCTIONS = "SELECT f FROM unnest(%s::text[]) AS f WHERE pg_catalog.to_regprocedure(f) IS NULL"
 FORGET_WORKER_PROCESS = "SELECT tributary.forget_worker_process(%s)"
 PRUNE_WORKER_PROCESSES = "SELECT tributary.prune_worker_processes()"
 WORKER_PROCESSES = (

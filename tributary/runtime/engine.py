@@ -30,14 +30,6 @@ class EngineCalls(Protocol):
 
     async def claim(self, queue: str, limit: int) -> list[WorkPayload]: ...
 
-    async def _retry_in_after(self, conn: psycopg.AsyncConnection[Any], queue: str) -> float | None:
-        """claim_retry_in after a claim that committed: if asking fails, the claimed steps still
-        run (the fetcher then waits for a wake-up or its poll, not for a token)."""
-        try:
-            return await _sql.aclaim_retry_in(conn, queue)
-        except (psycopg.Error, OSError, EngineError):
-            return None
-
     def claim_retry_in(self, queue: str) -> float | None:
         """After a :meth:`claim` of ``queue`` that took fewer steps than asked: seconds until a rate
         limit's next token is due, when a rate limit held a step back; else None."""
@@ -96,6 +88,7 @@ class Engine:
         self._own_backends: dict[int, weakref.ref[psycopg.AsyncConnection[Any]]] = {}
         self._claim_retry_in: dict[str, float | None] = {}  # per queue, from its last short claim
         self._short_queues: set[str] = set()  # queues whose last claim took fewer steps than asked
+        self._schema_checked = False  # whether the functions this runtime calls were found
         self._pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
             conninfo,
             min_size=2,
@@ -204,6 +197,13 @@ class Engine:
             raise SchemaTooOld(missing.diag.message_primary or type(missing).__name__) from missing
         if not isinstance(lease, timedelta):
             raise SchemaTooOld(f"report_worker_process returned {lease!r}, not the lease")
+        if not self._schema_checked:  # once: the rest of what this runtime calls is there too
+            missing_functions = [
+                row[0] for row in await self._call(_sql.MISSING_FUNCTIONS, (list(_sql.WORKER_FUNCTIONS),))
+            ]
+            if missing_functions:
+                raise SchemaTooOld(f"missing {', '.join(missing_functions)}")
+            self._schema_checked = True
         return lease
 
     async def forget_process(self) -> None:
