@@ -31,7 +31,7 @@ FOR NO KEY UPDATE SKIP LOCKED
 def build_history(conn: psycopg.Connection) -> None:
     for table in ("workflows", "steps", "step_dependencies"):
         conn.execute(f"ALTER TABLE tributary.{table} SET (autovacuum_enabled = false)")
-    blocked = [{"name": "root", "kind": "noop", "queue": "parked"}]
+    blocked: list[dict[str, object]] = [{"name": "root", "kind": "noop", "queue": "parked"}]
     blocked += [{"name": f"p{i}", "kind": "noop", "queue": "bench", "depends_on": ["root"]} for i in range(HISTORY)]
     conn.execute("SELECT tributary.create_workflow('pending', %s)", (Jsonb(blocked),))
     done = [{"name": f"c{i}", "kind": "noop", "queue": "bench"} for i in range(HISTORY)]

@@ -5,7 +5,8 @@ Prints, never asserts, each figure beside its ratio to a ceiling pgbench measure
 - steps/s draining 10,000 independent steps of one workflow, and 10,000 one-step workflows (each
   finalizes on its own), against pgbench with 8 clients (target for the second: >= 1.8x);
 - ms per hop of a 200-step chain, first from a freshly started worker, then the median of 5 on a
-  warm one, against one claim + complete by pgbench with 1 client (target: <= 2x);
+  warm one, against one claim + complete by pgbench with 1 client (target: <= 2x); and the same
+  chain's SQL alone (complete_steps_and_claim per hop from a sync connection, no runtime);
 - ms per hop of a chain where each handler creates the next one-step workflow through the
   asyncio client (target: <= 1.5x the dependency chain);
 - seconds for a 1 -> 1,000 -> 1 fan-out/fan-in (target: <= 0.3 s).
@@ -21,6 +22,7 @@ import time
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from bench._database import DEFAULT_SERVER, bench_database
 from bench.ceiling import claim_complete_ceiling, pgbench_available
@@ -110,6 +112,28 @@ def chain_hop_ms(client: Client, length: int) -> float:
     return (time.perf_counter() - started) * 1000 / length
 
 
+def sql_chain_hop_ms(dsn: str, length: int) -> float:
+    """The same chain as :func:`chain_hop_ms` with no runtime: each hop one call of
+    complete_steps_and_claim from a sync connection (the SQL's share of a hop)."""
+    tasks = [{"name": f"t{i}", "kind": "noop", "queue": "sql_floor", **({"depends_on": [f"t{i - 1}"]} if i else {})}
+             for i in range(length)]  # fmt: skip
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("SELECT tributary.create_workflow('sql_chain', %s)", (Jsonb(tasks),))
+        row = conn.execute("SELECT step_id, attempt FROM tributary.claim_steps('sql_floor', 'bench', 1)").fetchone()
+        started = time.perf_counter()
+        for _ in range(length - 1):
+            assert row is not None
+            row = conn.execute(
+                "SELECT step_id, attempt FROM tributary.complete_steps_and_claim("
+                "ARRAY[%s]::bigint[], ARRAY[%s]::integer[], NULL, 'bench', '{sql_floor}', '{8}') WHERE outcome IS NULL",
+                row,
+            ).fetchone()
+        elapsed = time.perf_counter() - started
+        assert row is not None
+        conn.execute("SELECT tributary.complete_steps(ARRAY[%s]::bigint[], ARRAY[%s]::integer[])", row)  # the last
+        return elapsed * 1000 / (length - 1)
+
+
 def handler_chain_hop_ms(client: Client, hop: HopWorker, length: int) -> float:
     started = time.perf_counter()
     client.new_workflow("hop").add_task("hop", Hop(left=length)).execute()
@@ -144,25 +168,25 @@ def main() -> None:
         print(f"  1 client                            {one.ms_per_job:8.2f} ms/job")
     else:
         print("pgbench is not installed: figures without their ceiling")
+    one_ms = one.ms_per_job if one is not None else None
+    eight_rate = eight.jobs_per_second if eight is not None else None
     with bench_database() as dsn, make_client(dsn) as client:
         client.start()
         cold = chain_hop_ms(client, 200)
         print(f"one worker process, {WORKERS} slots, no-op async handlers")
-        print(f"  200-step chain, fresh worker        {cold:8.2f} ms/hop{ratio(cold, one and one.ms_per_job)}")
+        print(f"  200-step chain, fresh worker        {cold:8.2f} ms/hop{ratio(cold, one_ms)}")
         hops = sorted(chain_hop_ms(client, 200) for _ in range(CHAIN_RUNS))
         warm = statistics.median(hops)
         print(
-            f"  200-step chain, warm worker         {warm:8.2f} ms/hop{ratio(warm, one and one.ms_per_job)}"
+            f"  200-step chain, warm worker         {warm:8.2f} ms/hop{ratio(warm, one_ms)}"
             f"  (median of {CHAIN_RUNS}, {hops[0]:.2f}-{hops[-1]:.2f})"
         )
+        floor = statistics.median(sql_chain_hop_ms(dsn, 200) for _ in range(3))
+        print(f"  the chain's SQL alone (no runtime)  {floor:8.2f} ms/hop{ratio(floor, one_ms)}")
         wide = drain_one_workflow(client, 10_000)
-        print(
-            f"  10,000 steps in one workflow        {wide:8.0f} steps/s{ratio(wide, eight and eight.jobs_per_second)}"
-        )
+        print(f"  10,000 steps in one workflow        {wide:8.0f} steps/s{ratio(wide, eight_rate)}")
         many = drain_many_workflows(client, dsn, 10_000)
-        print(
-            f"  10,000 one-step workflows           {many:8.0f} steps/s{ratio(many, eight and eight.jobs_per_second)}"
-        )
+        print(f"  10,000 one-step workflows           {many:8.0f} steps/s{ratio(many, eight_rate)}")
         print(f"  1 -> 1,000 -> 1 fan-out/fan-in      {fan_seconds(client, 1_000):8.2f} s")
     hop = HopWorker("")
     with bench_database() as dsn, make_client(dsn, hop) as client:

@@ -19,6 +19,7 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable
+from typing import cast
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -28,7 +29,7 @@ from bench._database import bench_database
 WAITING = {"name": "waiting", "tasks": [{"name": "w", "wait_for": {"event": "go", "timeout": "900 days"}}]}
 
 
-def median_ms(calls: int, action: Callable[[int], None]) -> float:
+def median_ms(calls: int, action: Callable[[int], object]) -> float:
     times = []
     for i in range(calls):
         started = time.perf_counter()
@@ -43,7 +44,7 @@ def add_waiting(conn: psycopg.Connection[tuple[object, ...]], count: int) -> lis
         batch = Jsonb([WAITING] * min(10_000, count - start))
         row = conn.execute("SELECT tributary.create_workflows(%s)", (batch,)).fetchone()
         assert row is not None
-        ids.extend(row[0])
+        ids.extend(cast(list[int], row[0]))
     return ids
 
 
