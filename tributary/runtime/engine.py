@@ -18,6 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 from tributary import _sql
 from tributary.errors import ConfigError, EngineError
 from tributary.hooks import WorkPayload
+from tributary.runtime.dedicated import DedicatedConnection
 
 Outcomes = list[tuple[int, str]]
 """``(step_id, outcome)`` per completion, as ``complete_steps`` reports them."""
@@ -84,14 +85,19 @@ class Engine:
 
     def __init__(self, conninfo: str, worker_id: str, pool_size: int) -> None:
         self.worker_id = worker_id
+        self._conninfo = conninfo
         self.supports_combined_claim = True  # complete_steps_and_claim
         self._own_backends: dict[int, weakref.ref[psycopg.AsyncConnection[Any]]] = {}
         self._claim_retry_in: dict[str, float | None] = {}  # per queue, from its last short claim
         self._short_queues: set[str] = set()  # queues whose last claim took fewer steps than asked
         self._schema_checked = False  # whether the functions this runtime calls were found
+        # The completer and each queue's fetcher call one at a time, each on a connection of its
+        # own (the same backend every time, see dedicated.py); the pool serves everything else.
+        self._completer_connection = DedicatedConnection(conninfo, self._remember_backend)
+        self._fetcher_connections: dict[str, DedicatedConnection] = {}
         self._pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
             conninfo,
-            min_size=2,
+            min_size=1,
             max_size=pool_size,
             kwargs={"autocommit": True},
             configure=self._remember_backend,
@@ -103,10 +109,12 @@ class Engine:
         await self._pool.open()
 
     async def close(self) -> None:
+        for dedicated in (self._completer_connection, *self._fetcher_connections.values()):
+            await dedicated.close()
         await self._pool.close()
 
     def is_own(self, backend_pid: int) -> bool:
-        """Whether ``backend_pid`` is one of this pool's open connections."""
+        """Whether ``backend_pid`` is one of this engine's open connections."""
         ref = self._own_backends.get(backend_pid)
         conn = ref() if ref is not None else None
         return conn is not None and not conn.closed
@@ -122,7 +130,10 @@ class Engine:
             return await _sql.acall(conn, statement, params)
 
     async def claim(self, queue: str, limit: int) -> list[WorkPayload]:
-        async with self._pool.connection() as conn:
+        dedicated = self._fetcher_connections.get(queue)
+        if dedicated is None:
+            dedicated = self._fetcher_connections[queue] = DedicatedConnection(self._conninfo, self._remember_backend)
+        async with dedicated.connection() as conn:
             # A claim that comes back short left its retry time in this session, to be asked there.
             # The last claim of the queue predicts this one: after a short one, both go in one
             # round trip; after a full one (a busy queue), the claim goes alone.
@@ -152,15 +163,14 @@ class Engine:
         return self._claim_retry_in.get(queue)
 
     async def complete(self, works: Sequence[WorkPayload]) -> Outcomes:
-        return [
-            (int(step_id), str(outcome))
-            for step_id, outcome in await self._call(_sql.COMPLETE, _sql.complete_params(works))
-        ]
+        async with self._completer_connection.connection() as conn:
+            rows = await _sql.acall(conn, _sql.COMPLETE, _sql.complete_params(works))
+        return [(int(step_id), str(outcome)) for step_id, outcome in rows]
 
     async def complete_and_claim(
         self, works: Sequence[WorkPayload], claims: Sequence[tuple[str, int]]
     ) -> tuple[Outcomes, list[list[WorkPayload]]]:
-        async with self._pool.connection() as conn:
+        async with self._completer_connection.connection() as conn:
             outcomes, claimed = await _sql.acomplete_and_claim(
                 conn, _sql.complete_params(works), self.worker_id, claims
             )

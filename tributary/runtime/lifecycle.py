@@ -42,7 +42,7 @@ class Runtime:
         self.start_error: BaseException | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
-        self.engine = Engine(conninfo, config.worker_id, pool_size=len(config.queues) + 4)
+        self.engine = Engine(conninfo, config.worker_id, pool_size=3)
         self.shared = Shared(
             self.engine,
             self.lifecycle,
