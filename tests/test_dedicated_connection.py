@@ -1,0 +1,83 @@
+"""The connection the completer and each fetcher keep (tributary.runtime.dedicated): the same
+backend for every call, and a new one after the kept one broke or a call was interrupted."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.fix_database import Connect
+from tributary.runtime.dedicated import DedicatedConnection
+
+
+async def backend_pid(dedicated: DedicatedConnection) -> int:
+    async with dedicated.connection() as conn:
+        row = await (await conn.execute("SELECT pg_backend_pid()")).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_every_call_is_served_by_the_same_backend(dsn: str) -> None:
+    opened: list[int] = []
+
+    async def on_open(conn: psycopg.AsyncConnection[Any]) -> None:
+        opened.append(conn.info.backend_pid)
+
+    async def scenario() -> list[int]:
+        dedicated = DedicatedConnection(dsn, on_open)
+        try:
+            return [await backend_pid(dedicated) for _ in range(5)]
+        finally:
+            await dedicated.close()
+
+    pids = asyncio.run(scenario())
+    assert len(set(pids)) == 1
+    assert opened == pids[:1]  # opened once, at the first call
+
+
+def test_a_broken_connection_is_replaced_at_the_next_call(dsn: str, connect: Connect) -> None:
+    killer = connect()
+
+    async def scenario() -> tuple[int, int]:
+        dedicated = DedicatedConnection(dsn, lambda conn: asyncio.sleep(0))
+        try:
+            first = await backend_pid(dedicated)
+            killer.execute("SELECT pg_terminate_backend(%s)", (first,))
+            with pytest.raises(psycopg.OperationalError):
+                await backend_pid(dedicated)
+            return first, await backend_pid(dedicated)
+        finally:
+            await dedicated.close()
+
+    first, second = asyncio.run(scenario())
+    assert second != first
+
+
+def test_an_interrupted_call_does_not_leave_its_statement_to_the_next(dsn: str) -> None:
+    """A call cancelled mid-statement (a shutdown): the next call gets its own answer, on the kept
+    connection once psycopg has cancelled the statement, or on a new one if it could not."""
+
+    async def scenario() -> bool:
+        dedicated = DedicatedConnection(dsn, lambda conn: asyncio.sleep(0))
+        try:
+
+            async def slow() -> None:
+                async with dedicated.connection() as conn:
+                    await conn.execute("SELECT pg_sleep(5)")
+
+            task = asyncio.create_task(slow())
+            await asyncio.sleep(0.2)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            async with dedicated.connection() as conn:
+                row = await (await conn.execute("SELECT 41 + 1")).fetchone()
+                idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+            return row == (42,) and idle
+        finally:
+            await dedicated.close()
+
+    assert asyncio.run(scenario())
