@@ -33,7 +33,11 @@ class DedicatedConnection:
         if conn is None or conn.closed:
             self._conn = None
             conn = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
-            await self._on_open(conn)
+            try:
+                await self._on_open(conn)
+            except BaseException:
+                await conn.close()
+                raise
             self._conn = conn
         try:
             yield conn
