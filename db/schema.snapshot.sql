@@ -2467,6 +2467,7 @@ BEGIN
   SELECT EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'queue' AND f.name = p_queue),
          EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'key')
   INTO v_queue_limited, v_keys_limited;
+                                CASE WHEN v_queue_limited OR v_keys_limited THEN '' ELSE p_queue END, true);
   IF v_queue_limited OR v_keys_limited THEN
     SELECT l.step_ids, l.limited_ids, l.retry_at INTO v_ids, v_flow_limited, v_retry_at
     FROM tributary._claim_under_limits(p_queue, p_max_steps, v_now, v_queue_limited, v_keys_limited) AS l;
@@ -2685,9 +2686,8 @@ BEGIN
            c.has_dependents, c.map_element
     FROM tributary.claim_steps(p_queues[v_i], p_worker_id, p_max_steps[v_i]) AS c;
     GET DIAGNOSTICS v_taken = ROW_COUNT;
-    IF v_taken < p_max_steps[v_i] AND tributary.claim_retry_in(p_queues[v_i]) IS NULL
-       AND NOT EXISTS (SELECT 1 FROM tributary.paused_queues AS pq WHERE pq.queue = p_queues[v_i])
-       AND NOT EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'key') THEN
+    IF v_taken < p_max_steps[v_i]
+       AND pg_catalog.current_setting('tributary.claim_unrestricted', true) = p_queues[v_i] THEN
       v_drained := v_drained || p_queues[v_i];
     END IF;
   END LOOP;

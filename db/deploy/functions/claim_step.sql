@@ -18,6 +18,10 @@
 -- plain one below. Otherwise _claim_under_limits() chooses and locks the steps (and leaves in the
 -- session setting tributary.claim_retry_at when a rate limit held one back; claim_retry_in()
 -- reads it), and the plain choice is skipped (its InitPlan is gated on v_ids IS NULL).
+-- The transaction-local setting tributary.claim_unrestricted says afterwards whether nothing
+-- but this claim's own take decided what it got: the queue's name when the queue was not paused
+-- and no limit applied (then a claim that took fewer steps than it asked for took every step
+-- claimable now), '' otherwise. complete_steps_and_claim reads it right after each claim.
 -- Reads only the ready index (steps_ready_idx): pending and finished steps are never scanned.
 -- O(p_max_steps): the claimed ids are collected once (an InitPlan) and the rows updated by
 -- primary key; no join of the table with the list of claimed ids, which a nested loop could
@@ -71,6 +75,7 @@ BEGIN
       USING ERRCODE = 'TB012';
   END IF;
   IF EXISTS (SELECT 1 FROM tributary.paused_queues AS pq WHERE pq.queue = p_queue) THEN
+    PERFORM pg_catalog.set_config('tributary.claim_unrestricted', '', true);
     -- Nothing until resume_queue, which wakes the workers: forget a retry time an earlier limited
     -- claim of this queue left, so that claim_retry_in says NULL (once past it would say 0).
     IF pg_catalog.left(pg_catalog.current_setting('tributary.claim_retry_at', true), pg_catalog.length(p_queue) + 1) = p_queue || ' ' THEN
@@ -81,6 +86,8 @@ BEGIN
   SELECT EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'queue' AND f.name = p_queue),
          EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'key')
   INTO v_queue_limited, v_keys_limited;
+  PERFORM pg_catalog.set_config('tributary.claim_unrestricted',
+                                CASE WHEN v_queue_limited OR v_keys_limited THEN '' ELSE p_queue END, true);
   IF v_queue_limited OR v_keys_limited THEN
     SELECT l.step_ids, l.limited_ids, l.retry_at INTO v_ids, v_flow_limited, v_retry_at
     FROM tributary._claim_under_limits(p_queue, p_max_steps, v_now, v_queue_limited, v_keys_limited) AS l;

@@ -2,7 +2,6 @@
 -- requires: functions/complete_steps
 -- requires: functions/claim_steps
 -- requires: functions/_notify_available
--- requires: functions/claim_retry_in
 --
 -- complete_steps() and then claim_steps() on each of p_queues, in one call: one statement, so
 -- one transaction and one round trip even in autocommit. A worker that completes a step other
@@ -16,13 +15,13 @@
 -- Notifications: the queues on which the completion made steps claimable now are collected
 -- (tributary.defer_available, see _notify_available) rather than notified, and notified after
 -- the claims unless a claim of the queue took fewer steps than it asked for and nothing but
--- that claim could have held a step back: the queue is not paused, no concurrency key has a
--- limit, and no limit held a step back (claim_retry_in is NULL). Such a claim took every step
--- claimable now, so no other worker process is woken for a step this call took (each would run
--- a claim that finds nothing). The exceptions are races the silence would lose: a paused queue
--- resumed, or a key's slot freed, between this claim and its COMMIT wakes claimers that cannot
--- see the steps yet; this call's own notification then wakes them again. A queue limit's row
--- stays locked by the claim until COMMIT, so its freed slots wait for it.
+-- that claim's own take decided what it got: the claim found the queue not paused and no limit
+-- on the queue or on any concurrency key (claim_step says so in tributary.claim_unrestricted).
+-- Such a claim took every step claimable now, so no other worker process is woken for a step
+-- this call took (each would run a claim that finds nothing). Under a pause or a limit the
+-- notification stays: a resume_queue, a freed slot or a rate limit's next token between this
+-- claim and its COMMIT would wake claimers that cannot see the steps yet, and this call's own
+-- notification is what wakes them again.
 -- Cost: the sum of its halves, minus a statement's round trip and parsing per half.
 BEGIN;
 
@@ -99,9 +98,8 @@ BEGIN
            c.has_dependents, c.map_element
     FROM tributary.claim_steps(p_queues[v_i], p_worker_id, p_max_steps[v_i]) AS c;
     GET DIAGNOSTICS v_taken = ROW_COUNT;
-    IF v_taken < p_max_steps[v_i] AND tributary.claim_retry_in(p_queues[v_i]) IS NULL
-       AND NOT EXISTS (SELECT 1 FROM tributary.paused_queues AS pq WHERE pq.queue = p_queues[v_i])
-       AND NOT EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'key') THEN
+    IF v_taken < p_max_steps[v_i]
+       AND pg_catalog.current_setting('tributary.claim_unrestricted', true) = p_queues[v_i] THEN
       v_drained := v_drained || p_queues[v_i];
     END IF;
   END LOOP;
