@@ -46,8 +46,6 @@ def work(step_id: int, *, queue: str = "q", has_dependents: bool = False) -> Wor
 class FakeEngine:
     """Records every call; answers from queues the test fills."""
 
-    supports_combined_claim = True
-
     def __init__(self) -> None:
         self.calls: list[tuple[str, Any]] = []
         self.claimable: list[WorkPayload] = []

@@ -379,7 +379,7 @@ async def aclaim_with_retry_in(
             retry = await conn.execute(CLAIM_RETRY_IN, (queue,))
         works = await cursor.fetchall()
         row = await retry.fetchone()
-    return works, (None if row is None or row[0] is None else float(row[0]))
+    return works, _retry_seconds(row)
 
 
 async def aclaim_retry_in(conn: psycopg.AsyncConnection[Any], queue: str) -> float | None:
@@ -388,6 +388,11 @@ async def aclaim_retry_in(conn: psycopg.AsyncConnection[Any], queue: str) -> flo
     step it held back, or None when none was held back."""
     with _engine_errors():
         row = await (await conn.execute(CLAIM_RETRY_IN, (queue,))).fetchone()
+    return _retry_seconds(row)
+
+
+def _retry_seconds(row: Sequence[Any] | None) -> float | None:
+    """The value of a :data:`CLAIM_RETRY_IN` row: seconds, or None when no retry time was left."""
     return None if row is None or row[0] is None else float(row[0])
 
 

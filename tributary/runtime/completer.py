@@ -86,7 +86,7 @@ class Completer:
         """Completes ``batch``; returns the queues it also claimed on and found nothing more."""
         backoff = ReconnectBackoff()
         for attempt in range(1, FLUSH_TRIES + 1):
-            claims = self._reserve_claims(batch) if attempt == 1 and self.shared.engine.supports_combined_claim else []
+            claims = self._reserve_claims(batch) if attempt == 1 else []
             try:
                 if claims:
                     outcomes, claimed = await self.shared.engine.complete_and_claim(

@@ -27,8 +27,6 @@ Outcomes = list[tuple[int, str]]
 class EngineCalls(Protocol):
     """What the runtime asks of the engine."""
 
-    supports_combined_claim: bool
-
     async def claim(self, queue: str, limit: int) -> list[WorkPayload]: ...
 
     def claim_retry_in(self, queue: str) -> float | None:
@@ -86,7 +84,6 @@ class Engine:
     def __init__(self, conninfo: str, worker_id: str, pool_size: int) -> None:
         self.worker_id = worker_id
         self._conninfo = conninfo
-        self.supports_combined_claim = True  # complete_steps_and_claim
         self._own_backends: dict[int, weakref.ref[psycopg.AsyncConnection[Any]]] = {}
         self._claim_retry_in: dict[str, float | None] = {}  # per queue, from its last short claim
         self._short_queues: set[str] = set()  # queues whose last claim took fewer steps than asked
