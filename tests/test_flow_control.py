@@ -247,6 +247,26 @@ def test_a_rate_limited_worker_comes_back_when_the_token_is_due(dsn: str, conn: 
             assert j - i + 1 <= 2 * (1 + (starts[j] - first + 0.1)), f"starts {i}..{j} came too close"
 
 
+def test_a_rate_limited_chain_comes_back_when_the_token_is_due(dsn: str, conn: Conn) -> None:
+    """Each completion claims the next step in the same call (complete_steps_and_claim), and the
+    rate limit holds it back: the call notifies the queue, and this process's own fetcher claims
+    again when the token is due, not at its 60 s poll."""
+    conn.execute("SELECT tributary.set_rate_limit('queue', 'default', 1, '1 second')")
+    worker = CallWorker()
+    config = fast_config(worker, queues={"default": QueueConfig(max_workers=4)}, fetch_poll_interval=NEVER_POLL)
+    with Client(dsn, config) as client, started(client):
+        builder = client.new_workflow("rated-chain")
+        for i in range(3):
+            builder.add_task(f"c{i}", Call(n=i), depends_on=[f"c{i - 1}"] if i else [])
+        began = time.monotonic()
+        result = client.wait(builder.execute(), timeout=30)
+    took = time.monotonic() - began
+    assert result.state == "completed"
+    starts = sorted(worker.started)
+    assert starts[-1] - starts[0] >= 1.5, "one start a second"
+    assert took < 10, "the worker claimed again when each token was due, not at its 60 s poll"
+
+
 def test_the_cli_shows_the_limits(dsn: str, conn: Conn, capsys: pytest.CaptureFixture[str]) -> None:
     conn.execute("SELECT tributary.set_concurrency_limit('queue', 'emails', 3)")
     conn.execute("SELECT tributary.set_rate_limit('key', 'api:github', 60, '1 minute')")

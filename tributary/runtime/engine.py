@@ -90,7 +90,9 @@ class Engine:
         self._schema_checked = False  # whether the functions this runtime calls were found
         # The completer and each queue's fetcher call one at a time, each on a connection of its
         # own (the same backend every time, see dedicated.py); the pool serves everything else.
-        self._completer_connection = DedicatedConnection(conninfo, self._remember_backend)
+        # Not one of "own" backends: complete_steps_and_claim notifies a queue only where its claim
+        # may have left a step (a pause, a limit), and this process's fetchers must hear it too.
+        self._completer_connection = DedicatedConnection(conninfo, _nothing_to_remember)
         self._fetcher_connections: dict[str, DedicatedConnection] = {}
         self._pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
             conninfo,
@@ -111,7 +113,8 @@ class Engine:
         await self._pool.close()
 
     def is_own(self, backend_pid: int) -> bool:
-        """Whether ``backend_pid`` is one of this engine's open connections."""
+        """Whether ``backend_pid`` is one of this engine's open connections whose notifications this
+        process acts on itself (the pool's and the fetchers'; not the completer's)."""
         ref = self._own_backends.get(backend_pid)
         conn = ref() if ref is not None else None
         return conn is not None and not conn.closed
@@ -222,6 +225,10 @@ class Engine:
     async def fire_schedules(self) -> int:
         """Fires the due fire times of every schedule; how many created a workflow."""
         return int((await self._call(_sql.FIRE_DUE_SCHEDULES_COUNT))[0][0])
+
+
+async def _nothing_to_remember(conn: psycopg.AsyncConnection[Any]) -> None:
+    return None
 
 
 class SchemaTooOld(ConfigError):

@@ -75,7 +75,10 @@ class Listener:
     """One LISTEN connection for every queue: a ``tributary_step_available`` or
     ``tributary_slot_freed`` notification wakes the fetcher of its queue. Availability sent by
     this process's own connections is ignored: the task that made such a call wakes the fetchers
-    itself, at once, and a second wake-up would only cost an empty claim. A freed slot (a step
+    itself, at once, and a second wake-up would only cost an empty claim. The completer's
+    connection is the exception: ``complete_steps_and_claim`` notifies only a queue its own claim
+    may have left steps on (held back by a pause or a limit), and this process's fetcher of that
+    queue must claim again too. A freed slot (a step
     claimed under a concurrency or rate limit stopped running) wakes it whoever freed it: this
     process does not know which of its steps ran under a limit."""
 
