@@ -32,18 +32,16 @@ CREATE_WORKFLOWS = "SELECT tributary.create_workflows(%s)"
 RESERVE_WORKFLOW_IDS = "SELECT tributary.reserve_workflow_ids(%s)"
 # args and dependency results come as text and are decoded row by row (claimed_step_row), so a
 # payload Python cannot decode fails its own step instead of the whole claim.
-CLAIM = (
-    "SELECT step_id, workflow_id, task_name, kind, queue, attempt, max_attempts, args::text AS args,"
+CLAIMED_STEP_COLUMNS = (
+    "step_id, workflow_id, task_name, kind, queue, attempt, max_attempts, args::text AS args,"
     " dependency_results::text AS dependency_results, dependency_attempts, timeout, deadline_at, has_dependents,"
     " map_element"
-    " FROM tributary.claim_steps(%s, %s, %s)"
 )
+CLAIM = f"SELECT {CLAIMED_STEP_COLUMNS} FROM tributary.claim_steps(%s, %s, %s)"
 COMPLETE = "SELECT step_id, outcome FROM tributary.complete_steps(%s::bigint[], %s::integer[], %s::jsonb[])"
 # The outcome rows (outcome set) come first, then the claimed steps (outcome NULL), as CLAIM reads them.
 COMPLETE_AND_CLAIM = (
-    "SELECT outcome, step_id, workflow_id, task_name, kind, queue, attempt, max_attempts, args::text AS args,"
-    " dependency_results::text AS dependency_results, dependency_attempts, timeout, deadline_at, has_dependents,"
-    " map_element"
+    f"SELECT outcome, {CLAIMED_STEP_COLUMNS}"
     " FROM tributary.complete_steps_and_claim(%s::bigint[], %s::integer[], %s::jsonb[], %s, %s::text[], %s::integer[])"
 )
 FAIL = "SELECT tributary.fail_step(%s, %s, %s, %s)"

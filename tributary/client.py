@@ -57,6 +57,16 @@ class Client:
         with self._pool.connection() as conn:
             yield conn
 
+    @contextmanager
+    def _maybe(self, conn: psycopg.Connection[Any] | None) -> Iterator[psycopg.Connection[Any]]:
+        """``conn`` as it is (the caller's transaction), or a pooled one for one engine call in
+        autocommit (one round trip: see ``_sql.one_statement``)."""
+        if conn is not None:
+            yield conn
+        else:
+            with self.connection() as own, _sql.one_statement(own):
+                yield own
+
     def close(self) -> None:
         """Stops the workers if running and closes the pool this client opened."""
         self.stop()
@@ -80,18 +90,13 @@ class Client:
         nothing) and returns their ids in order. With ``conn``, in that connection's current
         transaction. Build each with ``new_workflow(...)``; a failure names the workflow (its
         index and name) and the task."""
-        if conn is not None:
-            return create_many(conn, workflows)
-        with self.connection() as own, _sql.one_statement(own):
-            return create_many(own, workflows)
+        with self._maybe(conn) as used:
+            return create_many(used, workflows)
 
     def get_workflow(self, workflow_id: int, conn: psycopg.Connection[Any] | None = None) -> WorkflowResult:
         """The workflow's current state and its steps' outcomes (results opened by the hooks)."""
-        if conn is None:
-            with self.connection() as own, _sql.one_statement(own):
-                doc = _sql.read_workflow(own, workflow_id)
-        else:
-            doc = _sql.read_workflow(conn, workflow_id)
+        with self._maybe(conn) as used:
+            doc = _sql.read_workflow(used, workflow_id)
         return to_workflow_result(doc, self.config.hooks)
 
     def wait(self, workflow_id: int, timeout: float | timedelta | None = None) -> WorkflowResult:
@@ -162,11 +167,8 @@ class Client:
         for hook in self.config.hooks:
             sent = hook.before_send_event(event, workflow_id, key, sent)
         params = _sql.send_event_params(event, sent, workflow_id, key, ttl)
-        if conn is not None:
-            step_id = _sql.call(conn, _sql.SEND_EVENT, params)[0][0]
-        else:
-            with self.connection() as own:
-                step_id = _sql.call(own, _sql.SEND_EVENT, params)[0][0]
+        with self._maybe(conn) as used:
+            step_id = _sql.call(used, _sql.SEND_EVENT, params)[0][0]
         return None if step_id is None else int(step_id)
 
     def wake_due_steps(self) -> int:

@@ -43,7 +43,7 @@ class ChildWorkflow:
 
 @dataclass
 class WorkPayload:
-    """One claimed attempt of a step: the row ``claim_step`` returns, read by column name, carried
+    """One claimed attempt of a step: the row ``claim_steps`` returns, read by column name, carried
     from the claim through the hooks and the handler back to the engine. Hooks may replace
     ``args``, ``dependency_results`` and ``result``; the handler sees it as a typed
     :class:`~tributary.step.Step`.

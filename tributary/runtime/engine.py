@@ -85,8 +85,8 @@ class Engine:
         self.worker_id = worker_id
         self._conninfo = conninfo
         self._own_backends: dict[int, weakref.ref[psycopg.AsyncConnection[Any]]] = {}
-        self._claim_retry_in: dict[str, float | None] = {}  # per queue, from its last short claim
-        self._short_queues: set[str] = set()  # queues whose last claim took fewer steps than asked
+        # Per queue whose last claim took fewer steps than asked: the retry time it left (or None).
+        self._claim_retry_in: dict[str, float | None] = {}
         self._schema_checked = False  # whether the functions this runtime calls were found
         # The completer and each queue's fetcher call one at a time, each on a connection of its
         # own (the same backend every time, see dedicated.py); the pool serves everything else.
@@ -138,16 +138,14 @@ class Engine:
             # The last claim of the queue predicts this one: after a short one, both go in one
             # round trip; after a full one (a busy queue), the claim goes alone.
             params = _sql.claim_params(queue, self.worker_id, limit)
-            if queue in self._short_queues:
+            if queue in self._claim_retry_in:
                 works, retry_in = await _sql.aclaim_with_retry_in(conn, queue, params)
             else:
                 works = await _sql.aclaim(conn, params)
                 retry_in = await self._retry_in_after(conn, queue) if len(works) < limit else None
             if len(works) < limit:
-                self._short_queues.add(queue)
                 self._claim_retry_in[queue] = retry_in
             else:
-                self._short_queues.discard(queue)
                 self._claim_retry_in.pop(queue, None)
             return works
 

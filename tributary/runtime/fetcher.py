@@ -20,7 +20,7 @@ MIN_RETRY = 0.01  # seconds: the shortest wait before claiming again after a rat
 
 @dataclass(eq=False)
 class Fetcher:
-    """Claims up to the free slots of one queue per ``claim_step`` call, while the runtime runs.
+    """Claims up to the free slots of one queue per ``claim_steps`` call, while the runtime runs.
 
     It waits for a wake-up (a notification, or a completion or failure of this process) and
     polls every ``poll_interval`` only as a fallback; after a claim a rate limit cut short, it

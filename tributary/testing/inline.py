@@ -1,6 +1,6 @@
 """Running a workflow's handlers inside a test, deterministically, without sleeping.
 
-:class:`InlineRunner` claims one step at a time through the engine's own ``claim_step``, runs
+:class:`InlineRunner` claims one step at a time through the engine's own ``claim_steps``, runs
 its handler in the calling thread (an ``async def`` one on a fresh event loop) through the same
 code as the worker runtime (:func:`~tributary.runtime.attempt.run_attempt`: hooks, typed args,
 result encoding), and reports the outcome with ``complete_steps`` or ``fail_step``. Every call
