@@ -84,6 +84,7 @@ BEGIN
       USING ERRCODE = 'TB012';
   END IF;
 
+  PERFORM pg_catalog.set_config('tributary.deferred_available', '', true);  -- whatever a session put there
   PERFORM pg_catalog.set_config('tributary.defer_available', pg_catalog.pg_current_xact_id()::text, true);
   RETURN QUERY
   SELECT c.outcome, c.step_id, NULL::bigint, NULL::text, NULL::text, NULL::jsonb, NULL::integer, NULL::integer,
