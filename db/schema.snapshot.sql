@@ -2149,6 +2149,7 @@ CREATE FUNCTION tributary._unlock_dependents(p_step_ids bigint[]) RETURNS void
 DECLARE
   v_children bigint[];
   v_counts jsonb;  -- dependent's id -> how many of its dependencies just finished
+  v_finished_deps jsonb;  -- dependent's id -> the ids of those dependencies (its branch decision reads them)
   v_skipped_input boolean;  -- some of this turn's finished steps were skipped (not completed)
   v_now timestamptz := tributary.now();
   v_queues text[];
@@ -2164,9 +2165,10 @@ BEGIN
   LOOP
     -- The dependents of the finished steps, and how many of their dependencies just finished:
     -- read from the edges index only. Most steps of wide workflows have none.
-    SELECT pg_catalog.array_agg(c.step_id ORDER BY c.step_id), pg_catalog.jsonb_object_agg(c.step_id, c.n)
-    INTO v_children, v_counts
-    FROM (SELECT d.step_id, pg_catalog.count(*)::integer AS n
+    SELECT pg_catalog.array_agg(c.step_id ORDER BY c.step_id), pg_catalog.jsonb_object_agg(c.step_id, c.n),
+           pg_catalog.jsonb_object_agg(c.step_id, pg_catalog.to_jsonb(c.deps))
+    INTO v_children, v_counts, v_finished_deps
+    FROM (SELECT d.step_id, pg_catalog.count(*)::integer AS n, pg_catalog.array_agg(d.depends_on_step_id) AS deps
           FROM tributary.step_dependencies AS d
           WHERE d.depends_on_step_id = ANY (v_finished)
           GROUP BY d.step_id) AS c;
@@ -2195,8 +2197,9 @@ BEGIN
                     CASE
                         WHEN s.run_when = 'all_completed' AND (s.run_if IS NOT NULL OR v_skipped_input) AND EXISTS (
                                SELECT 1 FROM tributary.steps AS p
-                               WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
-                                                       WHERE d.step_id = s.id AND d.depends_on_step_id = ANY (v_finished)))
+                               -- its dependencies that just finished, by key from the first query (not
+                               -- its edges filtered by = ANY (v_finished): one probe per finished step)
+                               WHERE p.id = ANY (ARRAY(SELECT pg_catalog.jsonb_array_elements_text(v_finished_deps -> s.id::text)::bigint))
                                  AND (p.state = 'skipped'
                                       OR (s.run_if ? p.task_name AND NOT coalesce(p.result @> (s.run_if -> p.task_name), false)))) THEN 'skipped'
                         WHEN s.remaining_deps > (v_counts ->> s.id::text)::integer THEN 'pending'
@@ -2210,6 +2213,7 @@ BEGIN
                         WHEN s.map_over IS NOT NULL THEN 'pending'
                         ELSE 'available'
                       END AS state
+                  OFFSET 0  -- evaluated once: not copied into both columns by the planner
                  ) AS decision
           )
       WHERE s.id = ANY (v_children) AND s.state = 'pending'
