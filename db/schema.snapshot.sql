@@ -497,8 +497,7 @@ BEGIN
           v_left := v_left || 0;
           v_per := v_per || NULL::double precision;
           v_tokens := v_tokens || NULL::double precision;
-          retry_at := LEAST(retry_at, p_now);
-          IF retry_at IS NULL THEN retry_at := p_now; END IF;
+          retry_at := LEAST(retry_at, p_now);  -- LEAST ignores a NULL
         ELSE
           v_is_limited := v_is_limited || false;
           v_left := v_left || p_max_steps;
@@ -510,7 +509,7 @@ BEGIN
         CONTINUE;
       END IF;
       IF v_tokens[v_i] IS NOT NULL AND v_tokens[v_i] - v_taken[v_i] < 1 THEN
-        retry_at := LEAST(coalesce(retry_at, 'infinity'), p_now + pg_catalog.make_interval(
+        retry_at := LEAST(retry_at, p_now + pg_catalog.make_interval(
           secs => (1 - (v_tokens[v_i] - v_taken[v_i])) * v_per[v_i]));
         CONTINUE;
       END IF;
@@ -532,7 +531,7 @@ BEGIN
     END LOOP;
   END IF;
   IF v_queue_due IS NOT NULL AND pg_catalog.cardinality(step_ids) = v_budget THEN
-    retry_at := LEAST(coalesce(retry_at, 'infinity'), v_queue_due);
+    retry_at := LEAST(retry_at, v_queue_due);
   END IF;
   IF v_queue_is_limited THEN
     limited_ids := step_ids;
