@@ -253,3 +253,35 @@ def test_a_short_claim_under_a_key_limit_still_wakes_the_queue(listener: Conn, a
         assert complete_and_claim(completer, a, [("q12", 8)]) == []  # the key's one slot is taken by s
         complete_step(actor, s.step_id, s.attempt)  # frees it: tributary_slot_freed, before b is visible
     assert woken(listener, actor) == ["q12"]
+
+
+def test_setting_or_removing_a_queue_limit_wakes_the_queue_and_a_key_limit_does_not(
+    listener: Conn, actor: Conn
+) -> None:
+    """sql-api.md (Concurrency and rate limits, Notifications): a queue's limit set or removed wakes
+    that queue's workers, whether or not it has ready steps; a key's does not; removing a limit
+    that is not there changes nothing and wakes nobody."""
+    woken(listener, actor)
+    actor.execute("SELECT tributary.set_concurrency_limit('queue', 'q13', 2)")
+    assert woken(listener, actor) == ["q13"]
+    actor.execute("SELECT tributary.remove_concurrency_limit('queue', 'q13')")
+    assert woken(listener, actor) == ["q13"]
+    actor.execute("SELECT tributary.set_rate_limit('queue', 'q13', 5, '1 minute')")
+    actor.execute("SELECT tributary.remove_rate_limit('queue', 'q13')")
+    assert woken(listener, actor) == ["q13", "q13"]
+    actor.execute("SELECT tributary.set_concurrency_limit('key', 'k13', 2)")
+    actor.execute("SELECT tributary.remove_concurrency_limit('key', 'k13')")
+    assert woken(listener, actor) == []
+    assert actor.execute("SELECT tributary.remove_concurrency_limit('queue', 'q13')").fetchone() == (False,)
+    assert woken(listener, actor) == []
+
+
+def test_an_event_that_completes_a_wait_wakes_the_queue_of_what_it_unlocks(listener: Conn, actor: Conn) -> None:
+    """sql-api.md (Notifications): whatever completes a waiting step (here send_event) notifies the
+    queues of the dependents it made available."""
+    workflow_id = create_workflow(
+        actor, "evented", [task("w", wait_for={"event": "go"}), task("after", queue="q14", depends_on=["w"])]
+    )
+    woken(listener, actor)
+    actor.execute("SELECT tributary.send_event('go', NULL, p_workflow_id => %s)", (workflow_id,))
+    assert woken(listener, actor) == ["q14"]

@@ -81,3 +81,27 @@ def test_an_interrupted_call_does_not_leave_its_statement_to_the_next(dsn: str) 
             await dedicated.close()
 
     assert asyncio.run(scenario())
+
+
+def test_a_connection_whose_setup_failed_is_closed_and_the_next_call_opens_another(dsn: str, connect: Connect) -> None:
+    observer = connect()
+    opened: list[int] = []
+
+    async def flaky_on_open(conn: psycopg.AsyncConnection[Any]) -> None:
+        opened.append(conn.info.backend_pid)
+        if len(opened) == 1:
+            raise RuntimeError("setup failed")
+
+    async def scenario() -> int:
+        dedicated = DedicatedConnection(dsn, flaky_on_open)
+        try:
+            with pytest.raises(RuntimeError):
+                await backend_pid(dedicated)
+            return await backend_pid(dedicated)
+        finally:
+            await dedicated.close()
+
+    second = asyncio.run(scenario())
+    assert second == opened[1] != opened[0]
+    row = observer.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (opened[0],)).fetchone()
+    assert row == (0,), "the first connection was closed, not left open"
