@@ -22,11 +22,17 @@ from psycopg_pool import AsyncConnectionPool
 
 from tributary import _sql
 from tributary._reconnect import ReconnectBackoff
-from tributary.client import WorkflowResult, conninfo_of, seconds, to_workflow_result, unserved_note
+from tributary.client import (
+    WorkflowResult,
+    conninfo_of,
+    seconds,
+    send_event_params,
+    to_workflow_result,
+    unserved_note,
+)
 from tributary.config import Config
 from tributary.errors import WaitTimeout
 from tributary.flow_limits import FlowLimit, Scope, rows_to_limits
-from tributary.payload import to_json
 from tributary.workflow import WorkflowOptions, WorkflowSpec, acreate_many
 
 logger = logging.getLogger(__name__)
@@ -115,10 +121,7 @@ class AsyncClient:
     ) -> int | None:
         """Sends ``event`` to a workflow or by key (see :meth:`Client.send_event`); the id of the
         step it completed, or None when it was kept for a wait to come."""
-        sent = to_json(payload)
-        for hook in self.config.hooks:
-            sent = hook.before_send_event(event, workflow_id, key, sent)
-        params = _sql.send_event_params(event, sent, workflow_id, key, ttl)
+        params = send_event_params(self.config.hooks, event, payload, workflow_id=workflow_id, key=key, ttl=ttl)
         async with self._maybe(conn) as use:
             step_id = (await _sql.acall(use, _sql.SEND_EVENT, params))[0][0]
         return None if step_id is None else int(step_id)

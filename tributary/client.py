@@ -163,10 +163,7 @@ class Client:
         EventWorkflowFinished (TB301) or InvalidEvent (TB302). With ``conn``, runs in that
         connection's transaction.
         """
-        sent = to_json(payload)
-        for hook in self.config.hooks:
-            sent = hook.before_send_event(event, workflow_id, key, sent)
-        params = _sql.send_event_params(event, sent, workflow_id, key, ttl)
+        params = send_event_params(self.config.hooks, event, payload, workflow_id=workflow_id, key=key, ttl=ttl)
         with self._maybe(conn) as used:
             step_id = _sql.call(used, _sql.SEND_EVENT, params)[0][0]
         return None if step_id is None else int(step_id)
@@ -409,6 +406,17 @@ def conninfo_of(pool: ConnectionPool[Any] | AsyncConnectionPool[Any]) -> str:
     if not isinstance(pool.conninfo, str):
         raise TypeError("the pool must be made with a conninfo string: wait() opens its own connection with it")
     return pool.conninfo
+
+
+def send_event_params(
+    hooks: Sequence[Hook], event: str, payload: Any, *, workflow_id: int | None, key: str | None, ttl: timedelta | None
+) -> tuple[Any, ...]:
+    """The parameters of ``send_event``: the payload as JSON, then through each hook's
+    ``before_send_event`` (encryption seals it for the event's address)."""
+    sent = to_json(payload)
+    for hook in hooks:
+        sent = hook.before_send_event(event, workflow_id, key, sent)
+    return _sql.send_event_params(event, sent, workflow_id, key, ttl)
 
 
 def seconds(value: float | timedelta | None) -> float | None:
