@@ -34,6 +34,7 @@ DECLARE
   v_queues text[];
   v_maps bigint[];
   v_map_settle bigint[];  -- the workflow of each step _expand_maps finished
+  v_settle bigint[] := '{}';  -- the workflow once per step finished here: settled once, at the end
   v_skipped bigint[];
 BEGIN
   WITH RECURSIVE downstream(id) AS (
@@ -127,16 +128,17 @@ BEGIN
   END IF;
   IF v_skipped IS NOT NULL THEN  -- reopened only to be skipped: settled, and their dependents told
     PERFORM tributary._unlock_dependents(v_skipped);
-    PERFORM tributary._settle_workflows(pg_catalog.array_fill(p_workflow_id, ARRAY[pg_catalog.cardinality(v_skipped)]));
+    v_settle := pg_catalog.array_fill(p_workflow_id, ARRAY[pg_catalog.cardinality(v_skipped)]);
   END IF;
   IF v_maps IS NOT NULL THEN  -- a map step with nothing left to wait for expands (or collects) again
     SELECT e.completed, e.settle INTO v_maps, v_map_settle FROM tributary._expand_maps(v_maps) AS e;  -- the maps it completed at once
     IF pg_catalog.cardinality(v_maps) > 0 THEN
       PERFORM tributary._unlock_dependents(v_maps);
     END IF;
-    IF pg_catalog.cardinality(v_map_settle) > 0 THEN
-      PERFORM tributary._settle_workflows(v_map_settle);
-    END IF;
+    v_settle := v_settle || coalesce(v_map_settle, '{}');
+  END IF;
+  IF pg_catalog.cardinality(v_settle) > 0 THEN
+    PERFORM tributary._settle_workflows(v_settle);
   END IF;
   RETURN v_count;
 END;
