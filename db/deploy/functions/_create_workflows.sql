@@ -57,6 +57,7 @@ DECLARE
   v_cyclic integer[];    -- positions of new workflows with a dependency listed after its dependent
   v_queues text[];
   v_result bigint[];
+  v_has_dependencies boolean;  -- some task lists a dependency (else no TB002 check, no edges)
 BEGIN
   IF p_workflows IS NULL OR pg_catalog.jsonb_typeof(p_workflows) <> 'array' THEN
     RAISE EXCEPTION 'workflows must be a JSON array of workflow objects'
@@ -201,108 +202,117 @@ BEGIN
             HINT = 'Task names must be unique within a workflow.';
   END IF;
 
-  -- TB002 / TB001: every dependency names another task of the same workflow.
-  SELECT w.ord AS wf_ord, w.wf->>'name' AS wf_name, t.ord, t.task->>'name' AS name, e.name AS dependency
-  INTO v_bad
-  FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
-  CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(w.wf->'tasks') WITH ORDINALITY AS t(task, ord)
-  CROSS JOIN LATERAL pg_catalog.jsonb_array_elements_text(
-    CASE pg_catalog.jsonb_typeof(t.task->'depends_on') WHEN 'array' THEN t.task->'depends_on' ELSE '[]' END
-  ) WITH ORDINALITY AS e(name, ord)
-  WHERE e.name = t.task->>'name' OR NOT v_names ? (w.ord || '/' || e.name)
-  ORDER BY w.ord, t.ord, e.ord
-  LIMIT 1;
-  IF FOUND THEN
-    v_where := CASE WHEN p_in_batch THEN pg_catalog.format('workflow #%s ("%s") of the batch; ', v_bad.wf_ord, v_bad.wf_name) ELSE '' END;
-    IF v_bad.dependency = v_bad.name THEN
-      RAISE EXCEPTION 'dependency cycle at task "%": it depends on itself', v_bad.name
-        USING ERRCODE = 'TB001',
-              DETAIL = v_where || pg_catalog.format('cycle: %I -> %I', v_bad.name, v_bad.name),
-              HINT = 'Remove the task from its own depends_on.';
+  -- TB002 / TB001: every dependency names another task of the same workflow. The statements that
+  -- only tasks with a dependency, a wait, a map or a branch can need are skipped, each after one
+  -- probe of the input, when no task of the batch has one (one-step workflows have none).
+  v_has_dependencies := pg_catalog.jsonb_path_exists(p_workflows, '$[*].tasks[*].depends_on[0]');
+  IF v_has_dependencies THEN
+    SELECT w.ord AS wf_ord, w.wf->>'name' AS wf_name, t.ord, t.task->>'name' AS name, e.name AS dependency
+    INTO v_bad
+    FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
+    CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(w.wf->'tasks') WITH ORDINALITY AS t(task, ord)
+    CROSS JOIN LATERAL pg_catalog.jsonb_array_elements_text(
+      CASE pg_catalog.jsonb_typeof(t.task->'depends_on') WHEN 'array' THEN t.task->'depends_on' ELSE '[]' END
+    ) WITH ORDINALITY AS e(name, ord)
+    WHERE e.name = t.task->>'name' OR NOT v_names ? (w.ord || '/' || e.name)
+    ORDER BY w.ord, t.ord, e.ord
+    LIMIT 1;
+    IF FOUND THEN
+      v_where := CASE WHEN p_in_batch THEN pg_catalog.format('workflow #%s ("%s") of the batch; ', v_bad.wf_ord, v_bad.wf_name) ELSE '' END;
+      IF v_bad.dependency = v_bad.name THEN
+        RAISE EXCEPTION 'dependency cycle at task "%": it depends on itself', v_bad.name
+          USING ERRCODE = 'TB001',
+                DETAIL = v_where || pg_catalog.format('cycle: %I -> %I', v_bad.name, v_bad.name),
+                HINT = 'Remove the task from its own depends_on.';
+      END IF;
+      RAISE EXCEPTION 'task "%" depends on unknown task "%"', v_bad.name, v_bad.dependency
+        USING ERRCODE = 'TB002',
+              DETAIL = v_where || pg_catalog.format('task #%s of the tasks array', v_bad.ord),
+              HINT = 'depends_on names tasks of the same workflow; check the spelling or add the task.';
     END IF;
-    RAISE EXCEPTION 'task "%" depends on unknown task "%"', v_bad.name, v_bad.dependency
-      USING ERRCODE = 'TB002',
-            DETAIL = v_where || pg_catalog.format('task #%s of the tasks array', v_bad.ord),
-            HINT = 'depends_on names tasks of the same workflow; check the spelling or add the task.';
   END IF;
 
   -- TB303: the wait options of wait and sleep tasks (tributary._wait_spec), checked task by task
   -- for those tasks only (a task without wait_for, sleep or sleep_until costs one key test).
-  FOR v_bad IN
-    SELECT w.ord AS wf_ord, w.wf->>'name' AS wf_name, t.ord, t.task->>'name' AS name, t.task
-    FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
-    CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(w.wf->'tasks') WITH ORDINALITY AS t(task, ord)
-    WHERE t.task ?| ARRAY['wait_for', 'sleep', 'sleep_until']
-    ORDER BY w.ord, t.ord
-  LOOP
-    DECLARE
-      v_message text;
-    BEGIN
-      PERFORM tributary._wait_spec(v_bad.task);
-    EXCEPTION WHEN SQLSTATE 'TB303' THEN
-      GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
-      RAISE EXCEPTION 'task "%" in workflow "%": %', v_bad.name, v_bad.wf_name, v_message
-        USING ERRCODE = 'TB303',
-              DETAIL = pg_catalog.concat_ws('; ', CASE WHEN p_in_batch THEN pg_catalog.format('workflow #%s ("%s") of the batch', v_bad.wf_ord, v_bad.wf_name) END,
-                                 pg_catalog.format('task #%s of the tasks array', v_bad.ord)),
-              HINT = '"wait_for": {"event": "approved", "key"?: "order:42", "timeout"?: "3 days", "on_timeout"?: "fail" | {"default": ...}}, "sleep": "1 hour" (>= 0) or "sleep_until": "2030-01-01T00:00:00Z".';
-    END;
-  END LOOP;
+  IF p_workflows @? '$[*].tasks[*] ? (exists (@.wait_for) || exists (@.sleep) || exists (@.sleep_until))' THEN
+    FOR v_bad IN
+      SELECT w.ord AS wf_ord, w.wf->>'name' AS wf_name, t.ord, t.task->>'name' AS name, t.task
+      FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
+      CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(w.wf->'tasks') WITH ORDINALITY AS t(task, ord)
+      WHERE t.task ?| ARRAY['wait_for', 'sleep', 'sleep_until']
+      ORDER BY w.ord, t.ord
+    LOOP
+      DECLARE
+        v_message text;
+      BEGIN
+        PERFORM tributary._wait_spec(v_bad.task);
+      EXCEPTION WHEN SQLSTATE 'TB303' THEN
+        GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
+        RAISE EXCEPTION 'task "%" in workflow "%": %', v_bad.name, v_bad.wf_name, v_message
+          USING ERRCODE = 'TB303',
+                DETAIL = pg_catalog.concat_ws('; ', CASE WHEN p_in_batch THEN pg_catalog.format('workflow #%s ("%s") of the batch', v_bad.wf_ord, v_bad.wf_name) END,
+                                   pg_catalog.format('task #%s of the tasks array', v_bad.ord)),
+                HINT = '"wait_for": {"event": "approved", "key"?: "order:42", "timeout"?: "3 days", "on_timeout"?: "fail" | {"default": ...}}, "sleep": "1 hour" (>= 0) or "sleep_until": "2030-01-01T00:00:00Z".';
+      END;
+    END LOOP;
+  END IF;
 
   -- TB320 / TB321: the options of map steps and branches. Only tasks that use them are examined.
-  SELECT w.ord AS wf_ord, w.wf->>'name' AS wf_name, t.ord, t.task->>'name' AS name, problem.code, problem.text
-  INTO v_bad
-  FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
-  CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(w.wf->'tasks') WITH ORDINALITY AS t(task, ord)
-  CROSS JOIN LATERAL (SELECT c.code, c.text FROM (SELECT CASE
-    WHEN pg_catalog.jsonb_typeof(t.task->'map') NOT IN ('object', 'null')
-      THEN 'TB320:"map" is not an object {"over": <dependency>, "path": <keys separated by dots>}'
-    WHEN t.task->'map' IS NOT NULL AND pg_catalog.jsonb_typeof(t.task->'map') = 'object'
-         AND (t.task->'map') - ARRAY['over', 'path'] <> '{}'
-      THEN 'TB320:"map" has an unknown key (known: over, path)'
-    WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object'
-         AND (pg_catalog.jsonb_typeof(t.task->'map'->'over') IS DISTINCT FROM 'string'
-              OR NOT coalesce(t.task->'depends_on' ? (t.task->'map'->>'over'), false))
-      THEN pg_catalog.format('TB320:"map"."over" must name one of the task''s dependencies (depends_on), got %s', coalesce((t.task->'map'->'over')::text, 'nothing'))
-    WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object'
-         AND (pg_catalog.jsonb_typeof(t.task->'map'->'path') NOT IN ('string', 'null') OR t.task->'map'->>'path' = '')
-      THEN 'TB320:"map"."path" is not a non-empty string of keys separated by dots'
-    WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object' AND pg_catalog.jsonb_typeof(t.task->'args') NOT IN ('object', 'null')
-      THEN 'TB320:the args of a map task must be a JSON object (each element step gets them with "element" set)'
-    WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object' AND t.task ?| ARRAY['wait_for', 'sleep', 'sleep_until']
-      THEN 'TB320:a map task cannot wait or sleep ("wait_for", "sleep", "sleep_until"): workers run its elements'
-    WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object' AND t.task->>'run_when' = 'any_completed'
-      THEN 'TB320:a map task cannot have "run_when": "any_completed" (it needs the result it maps over)'
-    WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object'
-         AND EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(w.wf->'tasks') AS o(task)
-                     WHERE pg_catalog.left(o.task->>'name', pg_catalog.length(t.task->>'name') + 1) = (t.task->>'name') || '[')
-      THEN pg_catalog.format('TB320:another task''s name starts with "%s[", the names of this map''s elements', t.task->>'name')
-    WHEN pg_catalog.jsonb_typeof(t.task->'run_when') NOT IN ('string', 'null')
-         OR t.task->>'run_when' NOT IN ('all_completed', 'any_completed')
-      THEN pg_catalog.format('TB321:"run_when" must be "all_completed" or "any_completed", got %s', t.task->'run_when')
-    WHEN pg_catalog.jsonb_typeof(t.task->'run_if') NOT IN ('object', 'null')
-      THEN 'TB321:"run_if" is not an object {"<dependency>": <value its result must contain>}'
-    WHEN pg_catalog.jsonb_typeof(t.task->'run_if') = 'object'
-         AND EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(t.task->'run_if') AS k(key)
-                     WHERE NOT coalesce(t.task->'depends_on' ? k.key, false))
-      THEN (SELECT pg_catalog.format('TB321:"run_if" names "%s", which is not one of the task''s dependencies (depends_on)', k.key)
-            FROM pg_catalog.jsonb_object_keys(t.task->'run_if') AS k(key)
-            WHERE NOT coalesce(t.task->'depends_on' ? k.key, false) ORDER BY k.key LIMIT 1)
-  END AS problem) AS p
-  CROSS JOIN LATERAL (SELECT pg_catalog.left(p.problem, 5) AS code, pg_catalog.substr(p.problem, 7) AS text) AS c
-  WHERE p.problem IS NOT NULL) AS problem
-  WHERE t.task ?| ARRAY['map', 'run_if', 'run_when']
-  ORDER BY w.ord, t.ord
-  LIMIT 1;
-  IF FOUND THEN
-    RAISE EXCEPTION 'task "%" in workflow "%": %', v_bad.name, v_bad.wf_name, v_bad.text
-      USING ERRCODE = v_bad.code,
-            DETAIL = pg_catalog.concat_ws('; ', CASE WHEN p_in_batch THEN pg_catalog.format('workflow #%s ("%s") of the batch', v_bad.wf_ord, v_bad.wf_name) END,
-                               pg_catalog.format('task #%s of the tasks array', v_bad.ord)),
-            HINT = CASE v_bad.code
-                     WHEN 'TB320' THEN 'A map task is {"map": {"over": "<dependency>", "path": "items"}, "depends_on": ["<dependency>", ...], ...}.'
-                     ELSE 'Branches: "run_if": {"<dependency>": <value its result contains>}, "run_when": "all_completed" | "any_completed".'
-                   END;
+  IF p_workflows @? '$[*].tasks[*] ? (exists (@.map) || exists (@.run_if) || exists (@.run_when))' THEN
+    SELECT w.ord AS wf_ord, w.wf->>'name' AS wf_name, t.ord, t.task->>'name' AS name, problem.code, problem.text
+    INTO v_bad
+    FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
+    CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(w.wf->'tasks') WITH ORDINALITY AS t(task, ord)
+    CROSS JOIN LATERAL (SELECT c.code, c.text FROM (SELECT CASE
+      WHEN pg_catalog.jsonb_typeof(t.task->'map') NOT IN ('object', 'null')
+        THEN 'TB320:"map" is not an object {"over": <dependency>, "path": <keys separated by dots>}'
+      WHEN t.task->'map' IS NOT NULL AND pg_catalog.jsonb_typeof(t.task->'map') = 'object'
+           AND (t.task->'map') - ARRAY['over', 'path'] <> '{}'
+        THEN 'TB320:"map" has an unknown key (known: over, path)'
+      WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object'
+           AND (pg_catalog.jsonb_typeof(t.task->'map'->'over') IS DISTINCT FROM 'string'
+                OR NOT coalesce(t.task->'depends_on' ? (t.task->'map'->>'over'), false))
+        THEN pg_catalog.format('TB320:"map"."over" must name one of the task''s dependencies (depends_on), got %s', coalesce((t.task->'map'->'over')::text, 'nothing'))
+      WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object'
+           AND (pg_catalog.jsonb_typeof(t.task->'map'->'path') NOT IN ('string', 'null') OR t.task->'map'->>'path' = '')
+        THEN 'TB320:"map"."path" is not a non-empty string of keys separated by dots'
+      WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object' AND pg_catalog.jsonb_typeof(t.task->'args') NOT IN ('object', 'null')
+        THEN 'TB320:the args of a map task must be a JSON object (each element step gets them with "element" set)'
+      WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object' AND t.task ?| ARRAY['wait_for', 'sleep', 'sleep_until']
+        THEN 'TB320:a map task cannot wait or sleep ("wait_for", "sleep", "sleep_until"): workers run its elements'
+      WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object' AND t.task->>'run_when' = 'any_completed'
+        THEN 'TB320:a map task cannot have "run_when": "any_completed" (it needs the result it maps over)'
+      WHEN pg_catalog.jsonb_typeof(t.task->'map') = 'object'
+           AND EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(w.wf->'tasks') AS o(task)
+                       WHERE pg_catalog.left(o.task->>'name', pg_catalog.length(t.task->>'name') + 1) = (t.task->>'name') || '[')
+        THEN pg_catalog.format('TB320:another task''s name starts with "%s[", the names of this map''s elements', t.task->>'name')
+      WHEN pg_catalog.jsonb_typeof(t.task->'run_when') NOT IN ('string', 'null')
+           OR t.task->>'run_when' NOT IN ('all_completed', 'any_completed')
+        THEN pg_catalog.format('TB321:"run_when" must be "all_completed" or "any_completed", got %s', t.task->'run_when')
+      WHEN pg_catalog.jsonb_typeof(t.task->'run_if') NOT IN ('object', 'null')
+        THEN 'TB321:"run_if" is not an object {"<dependency>": <value its result must contain>}'
+      WHEN pg_catalog.jsonb_typeof(t.task->'run_if') = 'object'
+           AND EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(t.task->'run_if') AS k(key)
+                       WHERE NOT coalesce(t.task->'depends_on' ? k.key, false))
+        THEN (SELECT pg_catalog.format('TB321:"run_if" names "%s", which is not one of the task''s dependencies (depends_on)', k.key)
+              FROM pg_catalog.jsonb_object_keys(t.task->'run_if') AS k(key)
+              WHERE NOT coalesce(t.task->'depends_on' ? k.key, false) ORDER BY k.key LIMIT 1)
+    END AS problem) AS p
+    CROSS JOIN LATERAL (SELECT pg_catalog.left(p.problem, 5) AS code, pg_catalog.substr(p.problem, 7) AS text) AS c
+    WHERE p.problem IS NOT NULL) AS problem
+    WHERE t.task ?| ARRAY['map', 'run_if', 'run_when']
+    ORDER BY w.ord, t.ord
+    LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'task "%" in workflow "%": %', v_bad.name, v_bad.wf_name, v_bad.text
+        USING ERRCODE = v_bad.code,
+              DETAIL = pg_catalog.concat_ws('; ', CASE WHEN p_in_batch THEN pg_catalog.format('workflow #%s ("%s") of the batch', v_bad.wf_ord, v_bad.wf_name) END,
+                                 pg_catalog.format('task #%s of the tasks array', v_bad.ord)),
+              HINT = CASE v_bad.code
+                       WHEN 'TB320' THEN 'A map task is {"map": {"over": "<dependency>", "path": "items"}, "depends_on": ["<dependency>", ...], ...}.'
+                       ELSE 'Branches: "run_if": {"<dependency>": <value its result contains>}, "run_when": "all_completed" | "any_completed".'
+                     END;
+    END IF;
   END IF;
 
   -- The workflows. Ids are drawn up front (one per position) so that rows skipped for their
@@ -467,8 +477,8 @@ BEGIN
 
     -- The edges, from the name map; a workflow with an edge to a later-listed task needs the
     -- full cycle check. A batch without a single dependency (one-step workflows) skips the
-    -- statement: one probe of the input instead.
-    IF pg_catalog.jsonb_path_exists(p_workflows, '$[*].tasks[*].depends_on[0]') THEN
+    -- statement.
+    IF v_has_dependencies THEN
       WITH edges AS (
         SELECT DISTINCT w.ord, v_offsets[w.ord] + t.ord AS child, (v_names ->> (w.ord || '/' || e.name))::integer AS parent
         FROM pg_catalog.jsonb_array_elements(p_workflows) WITH ORDINALITY AS w(wf, ord)
@@ -516,6 +526,9 @@ BEGIN
   END IF;
 
   -- Ids in input order: the drawn id where the row went in, else the workflow holding the key.
+  IF v_all_new THEN
+    RETURN v_ids;
+  END IF;
   SELECT pg_catalog.array_agg(
            CASE WHEN (v_all_new OR v_inserted ? v_ids[w.ord]::text) THEN v_ids[w.ord]
                 ELSE (SELECT x.id FROM tributary.workflows AS x WHERE x.idempotency_key = w.wf->>'idempotency_key')
