@@ -2546,8 +2546,17 @@ BEGIN
   RETURN QUERY
   SELECT c.step_id, c.workflow_id, c.task_name, c.kind, c.args, c.attempt, c.max_attempts, c.queue,
          c.priority, c.timeout, c.deadline_at, c.lease_expires_at, c.dependency_results,
+         -- A dependency a worker completed (no wait, no map, no child workflow: nearly all) is its
+         -- attempt, read here; only the others call _result_origin (a function call per
+         -- dependency cost a 1 -> 1,000 -> 1 fan-out about 0.05 ms per claimed step).
          CASE WHEN c.dependency_results = '{}' THEN '{}'::jsonb
-              ELSE (SELECT pg_catalog.jsonb_object_agg(p.task_name, tributary._result_origin(p.id))
+              ELSE (SELECT pg_catalog.jsonb_object_agg(
+                             p.task_name,
+                             CASE WHEN p.wait IS NULL AND p.map_size IS NULL
+                                       AND NOT EXISTS (SELECT 1 FROM tributary.workflows AS w WHERE w.parent_step_id = p.id)
+                                  THEN pg_catalog.to_jsonb(p.attempt)
+                                  ELSE tributary._result_origin(p.id)
+                             END)
                     FROM tributary.steps AS p
                     WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
                                             WHERE d.step_id = c.step_id)))

@@ -27,8 +27,10 @@
 -- ending in "]" is looked at). Both helpers are PL/pgSQL: the columns they read (steps.wait,
 -- steps.map_*, workflows.parent_*) are added by later changes of the plan and bound at first call.
 -- Cost: one primary-key read per dependency, plus one probe of workflows_parent_step_idx (a
--- later change) when it is neither a wait nor a map; a map reads its elements through
--- its edges and a child its leaves, O(the result's pieces): the result itself is that large.
+-- later change) when it is neither a wait nor a map; claim_steps reads a worker's attempt itself
+-- and calls _result_origin only for a wait, a map or a step that had a child workflow. A map
+-- reads its elements through its edges and a child its leaves, O(the result's pieces): the
+-- result itself is that large.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary._result_origin(p_step_id bigint)
@@ -158,8 +160,17 @@ BEGIN
   RETURN QUERY
   SELECT c.step_id, c.workflow_id, c.task_name, c.kind, c.args, c.attempt, c.max_attempts, c.queue,
          c.priority, c.timeout, c.deadline_at, c.lease_expires_at, c.dependency_results,
+         -- A dependency a worker completed (no wait, no map, no child workflow: nearly all) is its
+         -- attempt, read here; only the others call _result_origin (a function call per
+         -- dependency cost a 1 -> 1,000 -> 1 fan-out about 0.05 ms per claimed step).
          CASE WHEN c.dependency_results = '{}' THEN '{}'::jsonb
-              ELSE (SELECT pg_catalog.jsonb_object_agg(p.task_name, tributary._result_origin(p.id))
+              ELSE (SELECT pg_catalog.jsonb_object_agg(
+                             p.task_name,
+                             CASE WHEN p.wait IS NULL AND p.map_size IS NULL
+                                       AND NOT EXISTS (SELECT 1 FROM tributary.workflows AS w WHERE w.parent_step_id = p.id)
+                                  THEN pg_catalog.to_jsonb(p.attempt)
+                                  ELSE tributary._result_origin(p.id)
+                             END)
                     FROM tributary.steps AS p
                     WHERE p.id = ANY (ARRAY(SELECT d.depends_on_step_id FROM tributary.step_dependencies AS d
                                             WHERE d.step_id = c.step_id)))
