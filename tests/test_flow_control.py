@@ -15,6 +15,7 @@ import threading
 import time
 from datetime import timedelta
 
+import psycopg
 import pytest
 
 from tests.client_helpers import fast_config, started
@@ -30,7 +31,7 @@ from tests.engine_helpers import (
     task,
 )
 from tests.fix_database import Connect
-from tributary import AsyncClient, Client, FlowLimit, InsertOpts, QueueConfig, Step, StepArgs, Worker
+from tributary import AsyncClient, Client, FlowLimit, InsertOpts, QueueConfig, Step, StepArgs, Worker, _sql
 from tributary.cli import main
 from tributary.errors import (
     InvalidConcurrencyLimit,
@@ -341,3 +342,28 @@ def test_claims_of_several_queues_in_one_transaction_never_wait_in_a_cycle(conne
     two.rollback()
     assert [s.task_name for s in claim(one, "fc-q", "w1", 2)] == ["q0", "q1"]  # free now
     one.commit()
+
+
+def test_a_claim_and_its_retry_time_in_one_statement(dsn: str, connect: Connect) -> None:
+    """The fetcher's claim of a queue whose claims come back short reads the rate limit's retry
+    time in the same statement: after the claim that took the only token, and after one that
+    took nothing; and no retry time where nothing was held back."""
+    setup = connect()
+    setup.execute("SELECT tributary.set_rate_limit('queue', 'fc-rt', 1, interval '1 hour')")
+    create_workflow(setup, "rt", [task(f"r{i}", queue="fc-rt") for i in range(3)])
+
+    async def claims() -> list[tuple[list[str], float | None]]:
+        async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+            seen = []
+            for queue in ("fc-rt", "fc-rt", "fc-empty"):
+                works, retry_in = await _sql.aclaim_with_retry_in(conn, queue, _sql.claim_params(queue, "w", 2))
+                seen.append(([work.task_name for work in works], retry_in))
+            return seen
+
+    (took, first), (none, second), (empty, nothing) = asyncio.run(claims())
+    assert (took, none, empty) == (["r0"], [], [])
+    assert first is not None
+    assert 3000 < first <= 3600  # the next token, about an hour away
+    assert second is not None
+    assert 3000 < second <= 3600
+    assert nothing is None

@@ -128,6 +128,15 @@ FLOW_LIMITS = (
 # After a claim that took fewer steps than asked, on the same connection: when a rate limit's
 # next token is due (seconds), or NULL.
 CLAIM_RETRY_IN = "SELECT extract(epoch FROM tributary.claim_retry_in(%s))::float8"
+# CLAIM, then CLAIM_RETRY_IN, as one statement: the claimed steps (retry_in NULL), then one row
+# with step_id NULL holding the retry time. The branches of a UNION ALL run in order, so the
+# retry time is read after the claim left it.
+CLAIM_WITH_RETRY_IN = (
+    f"SELECT NULL::float8 AS retry_in, {CLAIMED_STEP_COLUMNS} FROM tributary.claim_steps(%s, %s, %s)"
+    " UNION ALL SELECT extract(epoch FROM tributary.claim_retry_in(%s))::float8"
+    + ", NULL"
+    * len(CLAIMED_STEP_COLUMNS.split(","))
+)
 RESUME_QUEUE = "SELECT tributary.resume_queue(%s)"
 PAUSE_SCHEDULE = "SELECT tributary.pause_schedule(%s)"
 RESUME_SCHEDULE = "SELECT tributary.resume_schedule(%s)"
@@ -367,17 +376,29 @@ async def aclaim(conn: psycopg.AsyncConnection[Any], params: Sequence[Any]) -> l
 async def aclaim_with_retry_in(
     conn: psycopg.AsyncConnection[Any], queue: str, params: Sequence[Any]
 ) -> tuple[list[WorkPayload], float | None]:
-    """:func:`aclaim` and then :func:`aclaim_retry_in` on the same autocommit ``conn``, in one round
-    trip (pipeline mode): for a queue whose claims usually come back short, where the retry time
-    would otherwise cost a round trip of its own."""
+    """:func:`aclaim` and then :func:`aclaim_retry_in` on the same autocommit ``conn``, in one
+    statement (:data:`CLAIM_WITH_RETRY_IN`): for a queue whose claims usually come back short,
+    where the retry time would otherwise cost a round trip of its own."""
     with _engine_errors():
-        async with conn.pipeline():
-            cursor = conn.cursor(row_factory=claimed_step_row)
-            await cursor.execute(CLAIM, params)
-            retry = await conn.execute(CLAIM_RETRY_IN, (queue,))
-        works = await cursor.fetchall()
-        row = await retry.fetchone()
-    return works, _retry_seconds(row)
+        cursor = conn.cursor(row_factory=_claimed_step_or_retry_row)
+        await cursor.execute(CLAIM_WITH_RETRY_IN, (*params, queue))
+        rows = await cursor.fetchall()
+    works = [row for row in rows if isinstance(row, WorkPayload)]
+    retry = [row for row in rows if isinstance(row, tuple)]
+    return works, _retry_seconds(retry[0] if retry else None)
+
+
+def _claimed_step_or_retry_row(cursor: psycopg.AsyncCursor[Any]) -> RowMaker[tuple[Any, ...] | WorkPayload]:
+    """A row factory for :data:`CLAIM_WITH_RETRY_IN`: a claimed step as :func:`claimed_step_row`
+    makes it, the retry row as ``(seconds,)``."""
+    make_step = claimed_step_row(cursor, skip=1)
+
+    def make(values: Sequence[Any]) -> tuple[Any, ...] | WorkPayload:
+        if values[1] is None:
+            return (values[0],)
+        return make_step(values[1:])
+
+    return make
 
 
 async def aclaim_retry_in(conn: psycopg.AsyncConnection[Any], queue: str) -> float | None:
