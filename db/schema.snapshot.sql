@@ -1630,8 +1630,11 @@ CREATE FUNCTION tributary._notify_available(p_queues text[]) RETURNS void
     SET enable_mergejoin TO 'off'
     SET jit TO 'off'
     AS $$
+DECLARE
+  v_setting text;
 BEGIN
   IF pg_catalog.current_setting('tributary.defer_available', true) = pg_catalog.pg_current_xact_id_if_assigned()::text THEN
+    -- An assignment, not PERFORM: evaluated without a statement of its own.
       (coalesce(NULLIF(pg_catalog.current_setting('tributary.deferred_available', true), '')::text[], '{}')
        || p_queues)::text,
       true);
@@ -2145,8 +2148,10 @@ BEGIN
   INTO v_payloads
   FROM settled
   WHERE settled.steps_unfinished = 0;
-  PERFORM pg_catalog.pg_notify('tributary_workflow_finalized', p.payload)
-  FROM pg_catalog.unnest(v_payloads) AS p(payload);
+  IF v_payloads IS NOT NULL THEN  -- most calls finalize nothing: no statement then
+    PERFORM pg_catalog.pg_notify('tributary_workflow_finalized', p.payload)
+    FROM pg_catalog.unnest(v_payloads) AS p(payload);
+  END IF;
 END;
 $$;
 COMMENT ON FUNCTION tributary._settle_workflows(p_workflow_ids bigint[]) IS 'Internal: given the workflow id of each step that reached a final state, counts them against their workflows and finalizes (exactly once) each workflow left with nothing unfinished.';
@@ -2485,7 +2490,7 @@ BEGIN
   SELECT EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'queue' AND f.name = p_queue),
          EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'key')
   INTO v_queue_limited, v_keys_limited;
-                                CASE WHEN v_queue_limited OR v_keys_limited THEN '' ELSE p_queue END, true);
+                                     CASE WHEN v_queue_limited OR v_keys_limited THEN '' ELSE p_queue END, true);
   IF v_queue_limited OR v_keys_limited THEN
     SELECT l.step_ids, l.limited_ids, l.retry_at INTO v_ids, v_flow_limited, v_retry_at
     FROM tributary._claim_under_limits(p_queue, p_max_steps, v_now, v_queue_limited, v_keys_limited) AS l;
@@ -2696,8 +2701,8 @@ BEGIN
     RAISE EXCEPTION 'queues must not contain NULL'
       USING ERRCODE = 'TB012';
   END IF;
-  SELECT m.n INTO v_bad FROM pg_catalog.unnest(p_max_steps) AS m(n) WHERE m.n IS NULL OR m.n < 1 LIMIT 1;
-  IF FOUND THEN
+  IF pg_catalog.array_position(p_max_steps, NULL) IS NOT NULL OR 1 > ANY (p_max_steps) THEN
+    SELECT m.n INTO v_bad FROM pg_catalog.unnest(p_max_steps) AS m(n) WHERE m.n IS NULL OR m.n < 1 LIMIT 1;
     RAISE EXCEPTION 'max_steps must be at least 1, got %', v_bad
       USING ERRCODE = 'TB012';
   END IF;

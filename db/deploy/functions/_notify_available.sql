@@ -24,9 +24,12 @@ SET enable_hashjoin = off
 SET enable_mergejoin = off
 SET jit = off
 AS $$
+DECLARE
+  v_setting text;
 BEGIN
   IF pg_catalog.current_setting('tributary.defer_available', true) = pg_catalog.pg_current_xact_id_if_assigned()::text THEN
-    PERFORM pg_catalog.set_config('tributary.deferred_available',
+    -- An assignment, not PERFORM: evaluated without a statement of its own.
+    v_setting := pg_catalog.set_config('tributary.deferred_available',
       (coalesce(NULLIF(pg_catalog.current_setting('tributary.deferred_available', true), '')::text[], '{}')
        || p_queues)::text,
       true);

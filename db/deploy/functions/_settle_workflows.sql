@@ -80,8 +80,10 @@ BEGIN
   INTO v_payloads
   FROM settled
   WHERE settled.steps_unfinished = 0;
-  PERFORM pg_catalog.pg_notify('tributary_workflow_finalized', p.payload)
-  FROM pg_catalog.unnest(v_payloads) AS p(payload);
+  IF v_payloads IS NOT NULL THEN  -- most calls finalize nothing: no statement then
+    PERFORM pg_catalog.pg_notify('tributary_workflow_finalized', p.payload)
+    FROM pg_catalog.unnest(v_payloads) AS p(payload);
+  END IF;
 END;
 $$;
 

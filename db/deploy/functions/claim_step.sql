@@ -69,29 +69,30 @@ DECLARE
   v_ids bigint[];                -- chosen under limits; NULL: the plain choice
   v_flow_limited bigint[] := '{}';
   v_retry_at timestamptz;
+  v_setting text;  -- what set_config returns (an assignment is evaluated without a statement of its own)
 BEGIN
   IF p_max_steps IS NULL OR p_max_steps < 1 THEN
     RAISE EXCEPTION 'max_steps must be at least 1, got %', p_max_steps
       USING ERRCODE = 'TB012';
   END IF;
   IF EXISTS (SELECT 1 FROM tributary.paused_queues AS pq WHERE pq.queue = p_queue) THEN
-    PERFORM pg_catalog.set_config('tributary.claim_unrestricted', '', true);
+    v_setting := pg_catalog.set_config('tributary.claim_unrestricted', '', true);
     -- Nothing until resume_queue, which wakes the workers: forget a retry time an earlier limited
     -- claim of this queue left, so that claim_retry_in says NULL (once past it would say 0).
     IF pg_catalog.left(pg_catalog.current_setting('tributary.claim_retry_at', true), pg_catalog.length(p_queue) + 1) = p_queue || ' ' THEN
-      PERFORM pg_catalog.set_config('tributary.claim_retry_at', '', false);
+      v_setting := pg_catalog.set_config('tributary.claim_retry_at', '', false);
     END IF;
     RETURN;
   END IF;
   SELECT EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'queue' AND f.name = p_queue),
          EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'key')
   INTO v_queue_limited, v_keys_limited;
-  PERFORM pg_catalog.set_config('tributary.claim_unrestricted',
-                                CASE WHEN v_queue_limited OR v_keys_limited THEN '' ELSE p_queue END, true);
+  v_setting := pg_catalog.set_config('tributary.claim_unrestricted',
+                                     CASE WHEN v_queue_limited OR v_keys_limited THEN '' ELSE p_queue END, true);
   IF v_queue_limited OR v_keys_limited THEN
     SELECT l.step_ids, l.limited_ids, l.retry_at INTO v_ids, v_flow_limited, v_retry_at
     FROM tributary._claim_under_limits(p_queue, p_max_steps, v_now, v_queue_limited, v_keys_limited) AS l;
-    PERFORM pg_catalog.set_config('tributary.claim_retry_at', coalesce(p_queue || ' ' || v_retry_at::text, ''), false);
+    v_setting := pg_catalog.set_config('tributary.claim_retry_at', coalesce(p_queue || ' ' || v_retry_at::text, ''), false);
     IF pg_catalog.cardinality(v_ids) = 0 THEN
       RETURN;
     END IF;

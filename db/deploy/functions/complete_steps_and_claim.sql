@@ -69,6 +69,7 @@ DECLARE
   v_taken integer;
   v_drained text[] := '{}';  -- queues whose claim took fewer steps than it asked for
   v_deferred text[];
+  v_setting text;  -- what set_config returns (an assignment is evaluated without a statement of its own)
 BEGIN
   IF pg_catalog.cardinality(p_queues) IS DISTINCT FROM pg_catalog.cardinality(p_max_steps) THEN
     RAISE EXCEPTION 'queues and max_steps must have the same length'
@@ -78,14 +79,14 @@ BEGIN
     RAISE EXCEPTION 'queues must not contain NULL'
       USING ERRCODE = 'TB012';
   END IF;
-  SELECT m.n INTO v_bad FROM pg_catalog.unnest(p_max_steps) AS m(n) WHERE m.n IS NULL OR m.n < 1 LIMIT 1;
-  IF FOUND THEN
+  IF pg_catalog.array_position(p_max_steps, NULL) IS NOT NULL OR 1 > ANY (p_max_steps) THEN
+    SELECT m.n INTO v_bad FROM pg_catalog.unnest(p_max_steps) AS m(n) WHERE m.n IS NULL OR m.n < 1 LIMIT 1;
     RAISE EXCEPTION 'max_steps must be at least 1, got %', v_bad
       USING ERRCODE = 'TB012';
   END IF;
 
-  PERFORM pg_catalog.set_config('tributary.deferred_available', '', true);  -- whatever a session put there
-  PERFORM pg_catalog.set_config('tributary.defer_available', pg_catalog.pg_current_xact_id()::text, true);
+  v_setting := pg_catalog.set_config('tributary.deferred_available', '', true);  -- whatever a session put there
+  v_setting := pg_catalog.set_config('tributary.defer_available', pg_catalog.pg_current_xact_id()::text, true);
   RETURN QUERY
   SELECT c.outcome, c.step_id, NULL::bigint, NULL::text, NULL::text, NULL::jsonb, NULL::integer, NULL::integer,
          NULL::text, NULL::integer, NULL::interval, NULL::timestamptz, NULL::timestamptz, NULL::jsonb, NULL::jsonb,
@@ -106,8 +107,8 @@ BEGIN
   END LOOP;
 
   v_deferred := NULLIF(pg_catalog.current_setting('tributary.deferred_available', true), '')::text[];
-  PERFORM pg_catalog.set_config('tributary.defer_available', '', true);
-  PERFORM pg_catalog.set_config('tributary.deferred_available', '', true);
+  v_setting := pg_catalog.set_config('tributary.defer_available', '', true);
+  v_setting := pg_catalog.set_config('tributary.deferred_available', '', true);
   v_deferred := ARRAY(SELECT d.q FROM pg_catalog.unnest(v_deferred) AS d(q) WHERE d.q <> ALL (v_drained));
   IF pg_catalog.cardinality(v_deferred) > 0 THEN
     PERFORM tributary._notify_available(v_deferred);
