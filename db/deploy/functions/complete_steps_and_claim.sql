@@ -71,6 +71,10 @@ DECLARE
   v_deferred text[];
   v_setting text;  -- what set_config returns (an assignment is evaluated without a statement of its own)
 BEGIN
+  IF pg_catalog.array_ndims(p_queues) > 1 OR pg_catalog.array_ndims(p_max_steps) > 1 THEN
+    RAISE EXCEPTION 'queues and max_steps must be one-dimensional arrays'
+      USING ERRCODE = 'TB012';
+  END IF;
   IF pg_catalog.cardinality(p_queues) IS DISTINCT FROM pg_catalog.cardinality(p_max_steps) THEN
     RAISE EXCEPTION 'queues and max_steps must have the same length'
       USING ERRCODE = 'TB012';

@@ -1,7 +1,7 @@
 -- complete_steps_and_claim: the completion outcomes first, then the steps each claim took, in
 -- one call; refused claims (TB012) complete nothing; a failing half undoes the other.
 BEGIN;
-SELECT plan(13);
+SELECT plan(14);
 
 SELECT tributary.create_workflow('chain', '[
   {"name": "a", "kind": "k", "queue": "cc"},
@@ -48,6 +48,9 @@ SELECT throws_ok(
 SELECT throws_ok(
   format($$SELECT * FROM tributary.complete_steps_and_claim(ARRAY[%s]::bigint[], '{1}', '{null}', 'w1', ARRAY[NULL]::text[], '{1}')$$, :x),
   'TB012', 'queues must not contain NULL', 'a NULL queue: TB012');
+SELECT throws_ok(
+  format($$SELECT * FROM tributary.complete_steps_and_claim(ARRAY[%s]::bigint[], '{1}', '{null}', 'w1', '{cc3}', '{{1}}')$$, :x),
+  'TB012', 'queues and max_steps must be one-dimensional arrays', 'a two-dimensional max_steps: TB012');
 SELECT is((SELECT state FROM tributary.steps WHERE id = :x), 'running', 'and the step was not completed');
 
 -- A claim that fails undoes the completion: the same transaction.
