@@ -2469,7 +2469,8 @@ CREATE FUNCTION tributary.claim_step(p_queue text, p_worker_id text, p_max_steps
     AS $$
 DECLARE
   v_now timestamptz := tributary.now();
-  v_lease interval := (tributary._settings()).lease_duration;
+  v_lease interval;
+  v_paused boolean;
   v_queue_limited boolean;
   v_keys_limited boolean;
   v_ids bigint[];                -- chosen under limits; NULL: the plain choice
@@ -2480,16 +2481,18 @@ BEGIN
     RAISE EXCEPTION 'max_steps must be at least 1, got %', p_max_steps
       USING ERRCODE = 'TB012';
   END IF;
-  IF EXISTS (SELECT 1 FROM tributary.paused_queues AS pq WHERE pq.queue = p_queue) THEN
+  SELECT EXISTS (SELECT 1 FROM tributary.paused_queues AS pq WHERE pq.queue = p_queue),
+         EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'queue' AND f.name = p_queue),
+         EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'key'),
+         (SELECT st.lease_duration FROM tributary.settings AS st WHERE st.singleton)
+  INTO v_paused, v_queue_limited, v_keys_limited, v_lease;
+  IF v_paused THEN
     -- Nothing until resume_queue, which wakes the workers: forget a retry time an earlier limited
     -- claim of this queue left, so that claim_retry_in says NULL (once past it would say 0).
     IF pg_catalog.left(pg_catalog.current_setting('tributary.claim_retry_at', true), pg_catalog.length(p_queue) + 1) = p_queue || ' ' THEN
     END IF;
     RETURN;
   END IF;
-  SELECT EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'queue' AND f.name = p_queue),
-         EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'key')
-  INTO v_queue_limited, v_keys_limited;
                                      CASE WHEN v_queue_limited OR v_keys_limited THEN '' ELSE p_queue END, true);
   IF v_queue_limited OR v_keys_limited THEN
     SELECT l.step_ids, l.limited_ids, l.retry_at INTO v_ids, v_flow_limited, v_retry_at
@@ -2600,7 +2603,6 @@ CREATE FUNCTION tributary.complete_steps(p_step_ids bigint[], p_attempts integer
     AS $$
 DECLARE
   v_now timestamptz := tributary.now();
-  v_positions jsonb;  -- 'step id:attempt' -> its position in the input (a duplicate id never hides the current attempt)
   v_completed bigint[];
   v_done jsonb;       -- step id -> true, for the steps this call completed
   v_workflow_ids bigint[];
@@ -2618,17 +2620,20 @@ BEGIN
   BEGIN
     -- No explicit lock order is needed: each step is held by one attempt, so two batches that
     -- could complete anything never share a step.
-    SELECT pg_catalog.jsonb_object_agg(i.id::text || ':' || i.attempt::text, i.ord) INTO v_positions
-    FROM unnest(p_step_ids, p_attempts) WITH ORDINALITY AS i(id, attempt, ord);
-    WITH done AS (
+    -- 'step id:attempt' -> its position in the input (a duplicate id never hides the current attempt).
+    WITH positions AS (
+      SELECT pg_catalog.jsonb_object_agg(i.id::text || ':' || i.attempt::text, i.ord) AS by_attempt
+      FROM unnest(p_step_ids, p_attempts) WITH ORDINALITY AS i(id, attempt, ord)
+    ), done AS (
       UPDATE tributary.steps AS s
       SET state = 'completed',
-          result = p_results[(v_positions ->> (s.id::text || ':' || s.attempt::text))::integer],
+          result = p_results[(positions.by_attempt ->> (s.id::text || ':' || s.attempt::text))::integer],
           finalized_at = v_now,
           lease_expires_at = NULL,
           deadline_at = NULL
+      FROM positions
       WHERE s.id = ANY (p_step_ids) AND s.state = 'running'
-        AND v_positions ? (s.id::text || ':' || s.attempt::text)
+        AND positions.by_attempt ? (s.id::text || ':' || s.attempt::text)
       RETURNING s.id, s.workflow_id
     )
     SELECT coalesce(pg_catalog.array_agg(done.id), '{}'), pg_catalog.array_agg(done.workflow_id)
@@ -2692,6 +2697,7 @@ DECLARE
   v_taken integer;
   v_drained text[] := '{}';  -- queues whose claim took fewer steps than it asked for
   v_deferred text[];
+  v_queue text;
 BEGIN
   IF pg_catalog.array_ndims(p_queues) > 1 OR pg_catalog.array_ndims(p_max_steps) > 1 THEN
     RAISE EXCEPTION 'queues and max_steps must be one-dimensional arrays'
@@ -2728,7 +2734,9 @@ BEGIN
     END IF;
   END LOOP;
   v_deferred := NULLIF(pg_catalog.current_setting('tributary.deferred_available', true), '')::text[];
-  v_deferred := ARRAY(SELECT d.q FROM pg_catalog.unnest(v_deferred) AS d(q) WHERE d.q <> ALL (v_drained));
+  FOREACH v_queue IN ARRAY v_drained LOOP  -- expressions, not a statement per call
+    v_deferred := pg_catalog.array_remove(v_deferred, v_queue);
+  END LOOP;
   IF pg_catalog.cardinality(v_deferred) > 0 THEN
     PERFORM tributary._notify_available(v_deferred);
   END IF;

@@ -10,12 +10,12 @@
 -- args and the results of its direct dependencies as one jsonb object keyed by task name, and
 -- whether other steps wait for it (a worker reports those completions first). A skipped
 -- dependency (of an any_completed join) is left out of the results.
--- Claims nothing from a queue paused by pause_queue(): one primary-key lookup of paused_queues
--- before the claim (the claim's own plan is unchanged); such a claim clears the queue's retry
+-- Claims nothing from a queue paused by pause_queue(); such a claim clears the queue's retry
 -- time, so claim_retry_in() says NULL while the queue is paused.
--- Global concurrency and rate limits (tributary.flow_limits): one statement of two index probes
--- tells whether the queue or any concurrency key has a limit; when none has, the claim is the
--- plain one below. Otherwise _claim_under_limits() chooses and locks the steps (and leaves in the
+-- Global concurrency and rate limits (tributary.flow_limits): whether the queue or any
+-- concurrency key has a limit. One statement of index probes reads the pause, the limits and the
+-- lease duration before the claim (the claim's own plan is unchanged); when nothing limits the
+-- queue, the claim is the plain one below. Otherwise _claim_under_limits() chooses and locks the steps (and leaves in the
 -- session setting tributary.claim_retry_at when a rate limit held one back; claim_retry_in()
 -- reads it), and the plain choice is skipped (its InitPlan is gated on v_ids IS NULL).
 -- The transaction-local setting tributary.claim_unrestricted says afterwards whether nothing
@@ -63,7 +63,8 @@ SET jit = off
 AS $$
 DECLARE
   v_now timestamptz := tributary.now();
-  v_lease interval := (tributary._settings()).lease_duration;
+  v_lease interval;
+  v_paused boolean;
   v_queue_limited boolean;
   v_keys_limited boolean;
   v_ids bigint[];                -- chosen under limits; NULL: the plain choice
@@ -75,7 +76,12 @@ BEGIN
     RAISE EXCEPTION 'max_steps must be at least 1, got %', p_max_steps
       USING ERRCODE = 'TB012';
   END IF;
-  IF EXISTS (SELECT 1 FROM tributary.paused_queues AS pq WHERE pq.queue = p_queue) THEN
+  SELECT EXISTS (SELECT 1 FROM tributary.paused_queues AS pq WHERE pq.queue = p_queue),
+         EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'queue' AND f.name = p_queue),
+         EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'key'),
+         (SELECT st.lease_duration FROM tributary.settings AS st WHERE st.singleton)
+  INTO v_paused, v_queue_limited, v_keys_limited, v_lease;
+  IF v_paused THEN
     v_setting := pg_catalog.set_config('tributary.claim_unrestricted', '', true);
     -- Nothing until resume_queue, which wakes the workers: forget a retry time an earlier limited
     -- claim of this queue left, so that claim_retry_in says NULL (once past it would say 0).
@@ -84,9 +90,6 @@ BEGIN
     END IF;
     RETURN;
   END IF;
-  SELECT EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'queue' AND f.name = p_queue),
-         EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'key')
-  INTO v_queue_limited, v_keys_limited;
   v_setting := pg_catalog.set_config('tributary.claim_unrestricted',
                                      CASE WHEN v_queue_limited OR v_keys_limited THEN '' ELSE p_queue END, true);
   IF v_queue_limited OR v_keys_limited THEN

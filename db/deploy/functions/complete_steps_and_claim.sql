@@ -69,6 +69,7 @@ DECLARE
   v_taken integer;
   v_drained text[] := '{}';  -- queues whose claim took fewer steps than it asked for
   v_deferred text[];
+  v_queue text;
   v_setting text;  -- what set_config returns (an assignment is evaluated without a statement of its own)
 BEGIN
   IF pg_catalog.array_ndims(p_queues) > 1 OR pg_catalog.array_ndims(p_max_steps) > 1 THEN
@@ -113,7 +114,9 @@ BEGIN
   v_deferred := NULLIF(pg_catalog.current_setting('tributary.deferred_available', true), '')::text[];
   v_setting := pg_catalog.set_config('tributary.defer_available', '', true);
   v_setting := pg_catalog.set_config('tributary.deferred_available', '', true);
-  v_deferred := ARRAY(SELECT d.q FROM pg_catalog.unnest(v_deferred) AS d(q) WHERE d.q <> ALL (v_drained));
+  FOREACH v_queue IN ARRAY v_drained LOOP  -- expressions, not a statement per call
+    v_deferred := pg_catalog.array_remove(v_deferred, v_queue);
+  END LOOP;
   IF pg_catalog.cardinality(v_deferred) > 0 THEN
     PERFORM tributary._notify_available(v_deferred);
   END IF;
