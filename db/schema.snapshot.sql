@@ -2603,6 +2603,7 @@ CREATE FUNCTION tributary.complete_steps(p_step_ids bigint[], p_attempts integer
     AS $$
 DECLARE
   v_now timestamptz := tributary.now();
+  v_positions jsonb;  -- 'step id:attempt' -> its position in the input (a duplicate id never hides the current attempt)
   v_completed bigint[];
   v_done jsonb;       -- step id -> true, for the steps this call completed
   v_workflow_ids bigint[];
@@ -2620,20 +2621,17 @@ BEGIN
   BEGIN
     -- No explicit lock order is needed: each step is held by one attempt, so two batches that
     -- could complete anything never share a step.
-    -- 'step id:attempt' -> its position in the input (a duplicate id never hides the current attempt).
-    WITH positions AS (
-      SELECT pg_catalog.jsonb_object_agg(i.id::text || ':' || i.attempt::text, i.ord) AS by_attempt
-      FROM unnest(p_step_ids, p_attempts) WITH ORDINALITY AS i(id, attempt, ord)
-    ), done AS (
+    SELECT pg_catalog.jsonb_object_agg(i.id::text || ':' || i.attempt::text, i.ord) INTO v_positions
+    FROM unnest(p_step_ids, p_attempts) WITH ORDINALITY AS i(id, attempt, ord);
+    WITH done AS (
       UPDATE tributary.steps AS s
       SET state = 'completed',
-          result = p_results[(positions.by_attempt ->> (s.id::text || ':' || s.attempt::text))::integer],
+          result = p_results[(v_positions ->> (s.id::text || ':' || s.attempt::text))::integer],
           finalized_at = v_now,
           lease_expires_at = NULL,
           deadline_at = NULL
-      FROM positions
       WHERE s.id = ANY (p_step_ids) AND s.state = 'running'
-        AND positions.by_attempt ? (s.id::text || ':' || s.attempt::text)
+        AND v_positions ? (s.id::text || ':' || s.attempt::text)
       RETURNING s.id, s.workflow_id
     )
     SELECT coalesce(pg_catalog.array_agg(done.id), '{}'), pg_catalog.array_agg(done.workflow_id)
