@@ -15,9 +15,10 @@
 -- Global concurrency and rate limits (tributary.flow_limits): whether the queue or any
 -- concurrency key has a limit. One statement of index probes reads the pause, the limits and the
 -- lease duration before the claim (the claim's own plan is unchanged); when nothing limits the
--- queue, the claim is the plain one below. Otherwise _claim_under_limits() chooses and locks the steps (and leaves in the
--- session setting tributary.claim_retry_at when a rate limit held one back; claim_retry_in()
--- reads it), and the plain choice is skipped (its InitPlan is gated on v_ids IS NULL).
+-- queue, the claim is the plain one below. Otherwise _claim_under_limits() chooses and locks the
+-- steps (and leaves in the session setting tributary.claim_retry_at when a rate limit held one
+-- back; claim_retry_in() reads it), and the plain choice is skipped (its InitPlan is gated on
+-- v_ids IS NULL).
 -- The transaction-local setting tributary.claim_unrestricted says afterwards whether nothing
 -- but this claim's own take decided what it got: the queue's name when the queue was not paused
 -- and no limit applied (then a claim that took fewer steps than it asked for took every step
@@ -79,7 +80,7 @@ BEGIN
   SELECT EXISTS (SELECT 1 FROM tributary.paused_queues AS pq WHERE pq.queue = p_queue),
          EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'queue' AND f.name = p_queue),
          EXISTS (SELECT 1 FROM tributary.flow_limits AS f WHERE f.scope = 'key'),
-         (SELECT st.lease_duration FROM tributary.settings AS st WHERE st.singleton)
+         (tributary._settings()).lease_duration
   INTO v_paused, v_queue_limited, v_keys_limited, v_lease;
   IF v_paused THEN
     v_setting := pg_catalog.set_config('tributary.claim_unrestricted', '', true);
