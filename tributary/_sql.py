@@ -380,25 +380,12 @@ async def aclaim_with_retry_in(
     statement (:data:`CLAIM_WITH_RETRY_IN`): for a queue whose claims usually come back short,
     where the retry time would otherwise cost a round trip of its own."""
     with _engine_errors():
-        cursor = conn.cursor(row_factory=_claimed_step_or_retry_row)
+        cursor = conn.cursor(row_factory=_tagged_or_claimed_step_row)
         await cursor.execute(CLAIM_WITH_RETRY_IN, (*params, queue))
         rows = await cursor.fetchall()
     works = [row for row in rows if isinstance(row, WorkPayload)]
     retry = [row for row in rows if isinstance(row, tuple)]
     return works, _retry_seconds(retry[0] if retry else None)
-
-
-def _claimed_step_or_retry_row(cursor: psycopg.AsyncCursor[Any]) -> RowMaker[tuple[Any, ...] | WorkPayload]:
-    """A row factory for :data:`CLAIM_WITH_RETRY_IN`: a claimed step as :func:`claimed_step_row`
-    makes it, the retry row as ``(seconds,)``."""
-    make_step = claimed_step_row(cursor, skip=1)
-
-    def make(values: Sequence[Any]) -> tuple[Any, ...] | WorkPayload:
-        if values[1] is None:
-            return (values[0],)
-        return make_step(values[1:])
-
-    return make
 
 
 async def aclaim_retry_in(conn: psycopg.AsyncConnection[Any], queue: str) -> float | None:
@@ -426,10 +413,10 @@ async def acomplete_and_claim(
     if len(set(queues)) != len(queues):
         raise ValueError(f"claims name a queue twice: {queues}")
     with _engine_errors():
-        cursor = conn.cursor(row_factory=_outcome_or_claimed_step_row)
+        cursor = conn.cursor(row_factory=_tagged_or_claimed_step_row)
         await cursor.execute(COMPLETE_AND_CLAIM, (*complete, worker_id, queues, [limit for _, limit in claims]))
         rows = await cursor.fetchall()
-    outcomes = [row for row in rows if isinstance(row, tuple)]
+    outcomes = [(row[1], row[0]) for row in rows if isinstance(row, tuple)]  # (step_id, outcome)
     claimed: dict[str, list[WorkPayload]] = {queue: [] for queue, _ in claims}
     for row in rows:
         if isinstance(row, WorkPayload):
@@ -437,16 +424,18 @@ async def acomplete_and_claim(
     return outcomes, [claimed[queue] for queue, _ in claims]
 
 
-def _outcome_or_claimed_step_row(
+def _tagged_or_claimed_step_row(
     cursor: psycopg.AsyncCursor[Any],
 ) -> RowMaker[tuple[Any, ...] | WorkPayload]:
-    """A row factory for :data:`COMPLETE_AND_CLAIM`: an outcome row as ``(step_id, outcome)``, a
-    claimed step as :func:`claimed_step_row` makes it."""
+    """A row factory for statements whose first column tags a row that is not a claimed step
+    (:data:`COMPLETE_AND_CLAIM`'s outcome, :data:`CLAIM_WITH_RETRY_IN`'s retry time): such a row
+    (its first column set, or no step_id) comes back as its first two columns, a claimed step as
+    :func:`claimed_step_row` makes it."""
     make_step = claimed_step_row(cursor, skip=1)
 
     def make(values: Sequence[Any]) -> tuple[Any, ...] | WorkPayload:
-        if values[0] is not None:
-            return (values[1], values[0])
+        if values[0] is not None or values[1] is None:
+            return (values[0], values[1])
         return make_step(values[1:])
 
     return make
