@@ -4,12 +4,15 @@ backend for every call, and a new one after the kept one broke or a call was int
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import psycopg
 import pytest
 
+from tests.client_helpers import WAIT_SECONDS, Conn, fast_config, started
 from tests.fix_database import Connect
+from tributary import Client, InsertOpts, QueueConfig, Step, StepArgs, Worker
 from tributary.runtime.dedicated import DedicatedConnection
 
 
@@ -105,3 +108,39 @@ def test_a_connection_whose_setup_failed_is_closed_and_the_next_call_opens_anoth
     assert second == opened[1] != opened[0]
     row = observer.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (opened[0],)).fetchone()
     assert row == (0,), "the first connection was closed, not left open"
+
+
+class Hop(StepArgs):
+    kind = "budget_hop"
+    fail_first: bool = False
+
+
+class HopWorker(Worker[Hop]):
+    async def work(self, step: Step[Hop]) -> None:
+        if step.args.fail_first and step.attempt == 1:
+            raise RuntimeError("once")  # a failure goes through the pool
+
+
+def test_a_worker_process_stays_within_its_connection_budget(dsn: str, conn: Conn) -> None:
+    """docs/operations.md: (number of queues + 4) connections for the work, one LISTEN
+    connection and up to 4 in the client's own pool; after chains, fan-outs and a retry on two
+    queues, with no wait() in progress, the database sees no more than that."""
+    queues = {"budget_a": QueueConfig(max_workers=4), "budget_b": QueueConfig(max_workers=4)}
+    config = fast_config(HopWorker(), queues=queues, retry_backoff=timedelta(0))
+    with Client(dsn, config) as client, started(client):
+        ids = []
+        for queue in queues:
+            on_queue = InsertOpts(queue=queue)
+            builder = client.new_workflow(f"budget-{queue}")
+            builder.add_task("root", Hop(fail_first=True), insert_opts=on_queue)
+            for i in range(12):
+                builder.add_task(f"m{i}", Hop(), depends_on=["root"], insert_opts=on_queue)
+            builder.add_task("sink", Hop(), depends_on=[f"m{i}" for i in range(12)], insert_opts=on_queue)
+            ids.append(builder.execute())
+        for workflow_id in ids:
+            assert client.wait(workflow_id, timeout=WAIT_SECONDS).state == "completed"
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()
+    assert row is not None
+    assert 0 < int(row[0]) <= len(queues) + 4 + 1 + 4
