@@ -3824,8 +3824,10 @@ BEGIN
   END IF;
   SELECT w.steps_total, w.scheduled_at INTO v_workflow
   FROM tributary.workflows AS w WHERE w.id = NEW.workflow_id;
-  IF NOT FOUND THEN
-    RETURN NEW;  -- the foreign key reports the unknown workflow
+  IF NOT FOUND THEN  -- what a foreign key would say (tables/steps_references: there is none)
+    RAISE EXCEPTION 'workflow % does not exist: task "%" cannot be added to it', NEW.workflow_id, NEW.task_name
+      USING ERRCODE = 'foreign_key_violation',
+            HINT = 'Insert the workflow first, in the transaction that inserts its steps.';
   END IF;
   IF v_workflow.steps_total IS NOT NULL THEN
     RAISE EXCEPTION 'workflow % is already resolved: task "%" cannot be added to it', NEW.workflow_id, NEW.task_name
@@ -3853,7 +3855,24 @@ BEGIN
   RETURN NEW;
 END;
 $$;
-COMMENT ON FUNCTION tributary.tg_steps__check_direct_insert() IS 'Trigger: checks a directly inserted step (TB003 duplicate task name, TB010 workflow already resolved), fills its omitted options from settings and resets its engine columns.';
+COMMENT ON FUNCTION tributary.tg_steps__check_direct_insert() IS 'Trigger: checks a directly inserted step (23503 unknown workflow, TB003 duplicate task name, TB010 workflow already resolved), fills its omitted options from settings and resets its engine columns.';
+CREATE FUNCTION tributary.tg_steps__delete_dependencies() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  v_ids bigint[] := ARRAY(SELECT g.id FROM deleted_steps AS g);
+BEGIN
+  -- Both ends, by their indexes: an edge joins two steps of one workflow, deleted together.
+  DELETE FROM tributary.step_dependencies AS d WHERE d.step_id = ANY (v_ids);
+  DELETE FROM tributary.step_dependencies AS d WHERE d.depends_on_step_id = ANY (v_ids);
+  RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION tributary.tg_steps__delete_dependencies() IS 'Trigger: deletes the edges from and to the steps a statement deleted.';
 CREATE FUNCTION tributary.tg_steps__guard_writes() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -3946,6 +3965,21 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.tg_steps__take_sent_event() IS 'Trigger (at COMMIT): a wait for an event that began takes the oldest stored event it waits for, and completes with its payload.';
+CREATE FUNCTION tributary.tg_workflows__delete_steps() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET jit TO 'off'
+    AS $$
+BEGIN
+  -- By key: the deleted ids, then steps by workflow_id (the unique index on workflow_id, task_name).
+  DELETE FROM tributary.steps AS s
+  WHERE s.workflow_id = ANY (ARRAY(SELECT g.id FROM deleted_workflows AS g));
+  RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION tributary.tg_workflows__delete_steps() IS 'Trigger: deletes the steps of the workflows a statement deleted (their edges go with them, see tg_steps__delete_dependencies).';
 CREATE FUNCTION tributary.tg_workflows__reset_direct_insert() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -4018,6 +4052,17 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.tg_workflows__resume_parent() IS 'Trigger: a child workflow that finalized completes its waiting parent step with its leaf results, or fails the parent step''s attempt.';
+CREATE FUNCTION tributary.tg_workflows__truncate_steps() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+BEGIN
+  TRUNCATE tributary.steps, tributary.step_dependencies;
+  RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION tributary.tg_workflows__truncate_steps() IS 'Trigger: a TRUNCATE of workflows truncates steps and step_dependencies.';
 CREATE FUNCTION tributary.wake_due_steps(p_limit integer DEFAULT 1000) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -4454,17 +4499,17 @@ CREATE TRIGGER _100_check_direct_insert BEFORE INSERT ON tributary.steps FOR EAC
 COMMENT ON TRIGGER _100_check_direct_insert ON tributary.steps IS 'Checks steps inserted directly (not through create_workflow): unique task name, workflow not yet resolved; fills omitted options.';
 CREATE CONSTRAINT TRIGGER _100_resolve_at_commit AFTER INSERT ON tributary.workflows DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.steps_total IS NULL)) EXECUTE FUNCTION tributary.tg_workflows__resolve_at_commit();
 COMMENT ON TRIGGER _100_resolve_at_commit ON tributary.workflows IS 'Deferred to COMMIT: resolves a directly inserted workflow''s graph exactly as create_workflow() does.';
+CREATE TRIGGER _900_delete_dependencies AFTER DELETE ON tributary.steps REFERENCING OLD TABLE AS deleted_steps FOR EACH STATEMENT EXECUTE FUNCTION tributary.tg_steps__delete_dependencies();
+COMMENT ON TRIGGER _900_delete_dependencies ON tributary.steps IS 'Deleted steps take their edges with them, in two statements per deleting statement.';
+CREATE TRIGGER _900_delete_steps AFTER DELETE ON tributary.workflows REFERENCING OLD TABLE AS deleted_workflows FOR EACH STATEMENT EXECUTE FUNCTION tributary.tg_workflows__delete_steps();
+COMMENT ON TRIGGER _900_delete_steps ON tributary.workflows IS 'A deleted workflow takes its steps with it, in one statement per deleting statement.';
 CREATE TRIGGER _900_notify_slot_freed AFTER UPDATE OF state ON tributary.steps FOR EACH ROW WHEN (((old.state = 'running'::text) AND (new.state <> 'running'::text) AND old.flow_limited)) EXECUTE FUNCTION tributary.tg_steps__notify_slot_freed();
 COMMENT ON TRIGGER _900_notify_slot_freed ON tributary.steps IS 'Wakes the queue''s workers when a step claimed under a concurrency or rate limit stops running.';
 CREATE TRIGGER _900_resume_parent AFTER UPDATE OF state ON tributary.workflows FOR EACH ROW WHEN (((old.state = 'running'::text) AND (new.state <> 'running'::text) AND (new.parent_step_id IS NOT NULL))) EXECUTE FUNCTION tributary.tg_workflows__resume_parent();
 COMMENT ON TRIGGER _900_resume_parent ON tributary.workflows IS 'A child workflow that finalized resumes the step waiting for it (completes it or fails its attempt).';
 CREATE CONSTRAINT TRIGGER _900_take_sent_event AFTER INSERT OR UPDATE OF state ON tributary.steps DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (((new.state = 'waiting'::text) AND (new.wait ? 'event'::text))) EXECUTE FUNCTION tributary.tg_steps__take_sent_event();
 COMMENT ON TRIGGER _900_take_sent_event ON tributary.steps IS 'At COMMIT: a wait for an event that began takes an event sent before it (tributary.events), if any.';
+CREATE TRIGGER _900_truncate_steps AFTER TRUNCATE ON tributary.workflows FOR EACH STATEMENT EXECUTE FUNCTION tributary.tg_workflows__truncate_steps();
+COMMENT ON TRIGGER _900_truncate_steps ON tributary.workflows IS 'A TRUNCATE of workflows leaves no step or edge behind.';
 ALTER TABLE ONLY tributary.events
     ADD CONSTRAINT events_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES tributary.workflows(id) ON DELETE CASCADE;
-ALTER TABLE ONLY tributary.step_dependencies
-    ADD CONSTRAINT step_dependencies_depends_on_step_id_fkey FOREIGN KEY (depends_on_step_id) REFERENCES tributary.steps(id) ON DELETE CASCADE;
-ALTER TABLE ONLY tributary.step_dependencies
-    ADD CONSTRAINT step_dependencies_step_id_fkey FOREIGN KEY (step_id) REFERENCES tributary.steps(id) ON DELETE CASCADE;
-ALTER TABLE ONLY tributary.steps
-    ADD CONSTRAINT steps_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES tributary.workflows(id) ON DELETE CASCADE;

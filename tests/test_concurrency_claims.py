@@ -6,10 +6,11 @@ the next transaction (what tributary.runner does) or in the claiming transaction
 step must be claimed exactly once, completed exactly once with its claimant's result, and each
 workflow must finalize 'completed' exactly once.
 
-Regression (same-transaction mode): a step row updated twice in one transaction (claim then
-complete) fires the steps -> workflows foreign-key check, which takes FOR KEY SHARE on the
-workflow row. The engine locks rows with FOR NO KEY UPDATE, which does not conflict with it; a
-plain FOR UPDATE there deadlocked two such transactions. See test_concurrency_finalize.py.
+Regression (same-transaction mode): while steps had a foreign key to workflows, a step row
+updated twice in one transaction (claim then complete) fired its check, which takes FOR KEY SHARE
+on the workflow row; with a plain FOR UPDATE there two such transactions deadlocked. The engine
+locks rows with FOR NO KEY UPDATE, which does not conflict with FOR KEY SHARE (events and a
+caller's own tables may still refer to workflows). See test_concurrency_finalize.py.
 """
 
 from __future__ import annotations

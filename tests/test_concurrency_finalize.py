@@ -175,11 +175,12 @@ def test_claim_and_complete_in_one_transaction_does_not_deadlock(connect: Connec
     """Worker 1 claims and completes in one transaction; worker 2 claims, heartbeats and
     completes in one transaction. Each touches only its own step:
 
-    1. worker 2's heartbeat is the second UPDATE of its step row in the transaction, so the
-       foreign-key trigger re-checks workflow_id and takes FOR KEY SHARE on the workflow row;
+    1. worker 2's heartbeat is the second UPDATE of its step row in the transaction (while
+       steps had a foreign key to workflows, its trigger re-checked workflow_id here and took
+       FOR KEY SHARE on the workflow row);
     2. worker 1's complete_step does the same (claim + complete = two UPDATEs), then locks the
        workflow row in _settle_workflows with FOR NO KEY UPDATE, which does not conflict with
-       KEY SHARE (FOR UPDATE would, and the two transactions deadlocked);
+       KEY SHARE (FOR UPDATE did, and the two transactions deadlocked);
     3. worker 2's complete_step waits for worker 1 to commit, then finalizes.
     """
     setup, first, second = connect(), connect(), connect()

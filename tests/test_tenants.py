@@ -87,8 +87,9 @@ def test_tenants_see_only_their_own_workflows(owned_database: tuple[str, str], m
     with psycopg.connect(alice, autocommit=True) as conn:
         assert conn.execute("SELECT id FROM tributary.workflow_progress").fetchall() == [(ours,)]
         assert conn.execute("SELECT count(*) FROM tributary.queue_depths").fetchone() == (0,)
-        # A tenant cannot slip a step into another tenant's workflow, nor claim the other's stamp.
-        with pytest.raises(pgerrors.InsufficientPrivilege):
+        # A tenant cannot slip a step into another tenant's workflow (to the direct-INSERT trigger,
+        # which sees what the tenant sees, it does not exist), nor claim the other's stamp.
+        with pytest.raises(pgerrors.ForeignKeyViolation, match=f"workflow {theirs} does not exist"):
             conn.execute(
                 "INSERT INTO tributary.steps (workflow_id, task_name, kind) VALUES (%s, 'sneaked', 'echo')", (theirs,)
             )

@@ -2,8 +2,9 @@
 -- requires: tables/steps
 --
 -- A step inserted directly (a plain INSERT) joins a workflow whose graph is resolved at COMMIT.
--- This trigger refuses a duplicate task name (TB003) and a step added to a workflow that is
--- already resolved (TB010), starts the step unresolved in its initial state whatever engine
+-- This trigger refuses a step of a workflow that does not exist (23503, foreign_key_violation),
+-- a duplicate task name (TB003) and a step added to a workflow that is already resolved
+-- (TB010), starts the step unresolved in its initial state whatever engine
 -- columns the caller set, fills the options the caller left out (NULL) from tributary.settings,
 -- and keeps it from running before its workflow's scheduled_at.
 --
@@ -39,8 +40,10 @@ BEGIN
 
   SELECT w.steps_total, w.scheduled_at INTO v_workflow
   FROM tributary.workflows AS w WHERE w.id = NEW.workflow_id;
-  IF NOT FOUND THEN
-    RETURN NEW;  -- the foreign key reports the unknown workflow
+  IF NOT FOUND THEN  -- what a foreign key would say (tables/steps_references: there is none)
+    RAISE EXCEPTION 'workflow % does not exist: task "%" cannot be added to it', NEW.workflow_id, NEW.task_name
+      USING ERRCODE = 'foreign_key_violation',
+            HINT = 'Insert the workflow first, in the transaction that inserts its steps.';
   END IF;
   IF v_workflow.steps_total IS NOT NULL THEN
     RAISE EXCEPTION 'workflow % is already resolved: task "%" cannot be added to it', NEW.workflow_id, NEW.task_name
@@ -71,7 +74,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION tributary.tg_steps__check_direct_insert() IS
-  'Trigger: checks a directly inserted step (TB003 duplicate task name, TB010 workflow already resolved), fills its omitted options from settings and resets its engine columns.';
+  'Trigger: checks a directly inserted step (23503 unknown workflow, TB003 duplicate task name, TB010 workflow already resolved), fills its omitted options from settings and resets its engine columns.';
 
 ALTER TABLE tributary.steps
   ALTER COLUMN queue DROP DEFAULT,

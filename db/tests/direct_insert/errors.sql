@@ -92,8 +92,8 @@ SELECT results_eq(
 
 SELECT throws_ok(
   $$INSERT INTO tributary.steps (workflow_id, task_name, kind) VALUES (-1, 'a', 'k')$$,
-  '23503', NULL,
-  'a step of a workflow that does not exist is refused by the foreign key');
+  '23503', 'workflow -1 does not exist: task "a" cannot be added to it',
+  'a step of a workflow that does not exist is refused with 23503 (foreign_key_violation), naming the workflow and the task');
 
 SELECT * FROM finish();
 ROLLBACK;

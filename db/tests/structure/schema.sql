@@ -185,7 +185,7 @@ SELECT is(
                        'tg_workflows__resolve_at_commit', 'tg_workflows__reset_direct_insert')
      AND coalesce(p.proconfig @> ARRAY['plan_cache_mode=force_custom_plan'], false)),
   NULL,
-  'functions that insert or delete many rows keep cached plans (their foreign-key checks would be re-planned per row)');
+  'functions that insert or delete many rows keep cached plans (the statements their rows fire, per-row triggers and foreign-key checks, would be re-planned per row)');
 SELECT is(
   (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc AS p
    WHERE p.pronamespace = 'tributary'::regnamespace AND p.prosecdef
