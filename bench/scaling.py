@@ -314,10 +314,11 @@ def add_history(
         )
         conn.execute(
             """
-            INSERT INTO tributary.steps (workflow_id, task_name, kind, depends_on, queue, state, attempt,
-                                         remaining_deps, result, finalized_at, attempted_at)
+            INSERT INTO tributary.steps (workflow_id, task_name, kind, depends_on, queue, priority, max_attempts,
+                                         retry_backoff, state, attempt, remaining_deps, result, finalized_at,
+                                         attempted_at)
             SELECT w.id, 't' || k, 'noop', CASE WHEN k > 1 THEN ARRAY['t' || (k - 1)] ELSE '{}' END, %s,
-                   'completed', 1, 0, '{"ok": true}', now(), now()
+                   0, 3, '1 second', 'completed', 1, 0, '{"ok": true}', now(), now()
             FROM tributary.workflows AS w, generate_series(1, 5) AS k
             WHERE w.name = 'history'
             ORDER BY w.id, k
@@ -342,8 +343,10 @@ def add_history(
         )
         conn.execute(
             """
-            INSERT INTO tributary.steps (workflow_id, task_name, kind, queue, state, remaining_deps, scheduled_at)
-            SELECT %s, 'd' || g, 'noop', %s, 'available', 0, now() + interval '1 day' FROM generate_series(1, %s) AS g
+            INSERT INTO tributary.steps (workflow_id, task_name, kind, queue, priority, max_attempts, retry_backoff,
+                                         state, remaining_deps, scheduled_at)
+            SELECT %s, 'd' || g, 'noop', %s, 0, 3, '1 second', 'available', 0, now() + interval '1 day'
+            FROM generate_series(1, %s) AS g
             """,
             (wid, FLAT_QUEUE, delayed),
         )
