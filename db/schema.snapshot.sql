@@ -3866,9 +3866,11 @@ CREATE FUNCTION tributary.tg_steps__delete_dependencies() RETURNS trigger
 DECLARE
   v_ids bigint[] := ARRAY(SELECT g.id FROM deleted_steps AS g);
 BEGIN
-  -- Both ends, by their indexes: an edge joins two steps of one workflow, deleted together.
-  DELETE FROM tributary.step_dependencies AS d WHERE d.step_id = ANY (v_ids);
-  DELETE FROM tributary.step_dependencies AS d WHERE d.depends_on_step_id = ANY (v_ids);
+  IF pg_catalog.cardinality(v_ids) > 0 THEN
+    -- Both ends, by their indexes: an edge joins two steps of one workflow, deleted together.
+    DELETE FROM tributary.step_dependencies AS d WHERE d.step_id = ANY (v_ids);
+    DELETE FROM tributary.step_dependencies AS d WHERE d.depends_on_step_id = ANY (v_ids);
+  END IF;
   RETURN NULL;
 END;
 $$;
@@ -3972,10 +3974,15 @@ CREATE FUNCTION tributary.tg_workflows__delete_steps() RETURNS trigger
     SET enable_bitmapscan TO 'off'
     SET jit TO 'off'
     AS $$
+DECLARE
+  v_ids bigint[] := ARRAY(SELECT g.id FROM deleted_workflows AS g);
 BEGIN
-  -- By key: the deleted ids, then steps by workflow_id (the unique index on workflow_id, task_name).
-  DELETE FROM tributary.steps AS s
-  WHERE s.workflow_id = ANY (ARRAY(SELECT g.id FROM deleted_workflows AS g));
+  -- A statement trigger fires for a statement that deleted nothing too (prune_finished with
+  -- nothing due): then no DELETE runs, and the trigger on steps does not fire.
+  IF pg_catalog.cardinality(v_ids) > 0 THEN
+    -- By key: steps by workflow_id (the unique index on workflow_id, task_name).
+    DELETE FROM tributary.steps AS s WHERE s.workflow_id = ANY (v_ids);
+  END IF;
   RETURN NULL;
 END;
 $$;
