@@ -3786,6 +3786,33 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.tg_refuse_direct_write() IS 'Trigger: refuses (TB013) a write to an engine table by any role but the schema owner, whose functions make every state transition.';
+CREATE FUNCTION tributary.tg_refuse_key_change() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+BEGIN
+  IF TG_TABLE_NAME = 'steps' THEN
+    IF NEW.id IS DISTINCT FROM OLD.id OR NEW.workflow_id IS DISTINCT FROM OLD.workflow_id THEN
+      RAISE EXCEPTION 'step % (task "%") keeps its id and its workflow', OLD.id, OLD.task_name
+        USING ERRCODE = 'TB013',
+              HINT = 'Edges and dependency results refer to a step by id, within its workflow.';
+    END IF;
+  ELSIF TG_TABLE_NAME = 'workflows' THEN
+    IF NEW.id IS DISTINCT FROM OLD.id THEN
+      RAISE EXCEPTION 'workflow % keeps its id', OLD.id
+        USING ERRCODE = 'TB013',
+              HINT = 'Its steps refer to it by id.';
+    END IF;
+  ELSE
+    RAISE EXCEPTION 'the edge from step % to step % does not change', OLD.step_id, OLD.depends_on_step_id
+      USING ERRCODE = 'TB013',
+            HINT = 'Edges are written once, when the engine resolves a graph.';
+  END IF;
+  RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION tributary.tg_refuse_key_change() IS 'Trigger: refuses (TB013) a change of the keys references use: steps.id, steps.workflow_id, workflows.id, any edge.';
 CREATE FUNCTION tributary.tg_steps__begin_wait() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -3889,7 +3916,7 @@ BEGIN
   END IF;
   IF TG_OP = 'DELETE' THEN
     IF pg_catalog.pg_trigger_depth() > 1 THEN
-      RETURN OLD;  -- cascaded from the deletion of its workflow
+      RETURN OLD;  -- deleted with its workflow (tables/steps_references: a trigger of workflows)
     END IF;
     RAISE EXCEPTION 'step % (task "%") cannot be deleted on its own', OLD.id, OLD.task_name
       USING ERRCODE = 'TB013',
@@ -3967,6 +3994,17 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.tg_steps__take_sent_event() IS 'Trigger (at COMMIT): a wait for an event that began takes the oldest stored event it waits for, and completes with its payload.';
+CREATE FUNCTION tributary.tg_steps__truncate_dependencies() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    SET jit TO 'off'
+    AS $$
+BEGIN
+  TRUNCATE tributary.step_dependencies;
+  RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION tributary.tg_steps__truncate_dependencies() IS 'Trigger: a TRUNCATE of steps truncates step_dependencies.';
 CREATE FUNCTION tributary.tg_workflows__delete_steps() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -4060,16 +4098,16 @@ END;
 $$;
 COMMENT ON FUNCTION tributary.tg_workflows__resume_parent() IS 'Trigger: a child workflow that finalized completes its waiting parent step with its leaf results, or fails the parent step''s attempt.';
 CREATE FUNCTION tributary.tg_workflows__truncate_steps() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE plpgsql
     SET search_path TO ''
     SET jit TO 'off'
     AS $$
 BEGIN
-  TRUNCATE tributary.steps, tributary.step_dependencies;
+  TRUNCATE tributary.steps;  -- whose own trigger truncates step_dependencies
   RETURN NULL;
 END;
 $$;
-COMMENT ON FUNCTION tributary.tg_workflows__truncate_steps() IS 'Trigger: a TRUNCATE of workflows truncates steps and step_dependencies.';
+COMMENT ON FUNCTION tributary.tg_workflows__truncate_steps() IS 'Trigger: a TRUNCATE of workflows truncates steps (and so step_dependencies).';
 CREATE FUNCTION tributary.wake_due_steps(p_limit integer DEFAULT 1000) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -4491,7 +4529,13 @@ COMMENT ON INDEX tributary.workflows_state_created_at_idx IS 'list_workflows by 
 CREATE INDEX workflows_unresolved_idx ON tributary.workflows USING btree (id) WHERE (steps_total IS NULL);
 COMMENT ON INDEX tributary.workflows_unresolved_idx IS 'Directly inserted workflows not yet resolved: what the COMMIT-time resolution of a transaction reads.';
 CREATE TRIGGER _010_guard_delete BEFORE DELETE ON tributary.steps FOR EACH ROW WHEN (((CURRENT_USER <> 'postgres'::name) OR (pg_trigger_depth() = 0))) EXECUTE FUNCTION tributary.tg_steps__guard_writes('postgres');
-COMMENT ON TRIGGER _010_guard_delete ON tributary.steps IS 'Refuses (TB013) deleting a step but with its workflow (a cascade), and any delete by roles but the owner.';
+COMMENT ON TRIGGER _010_guard_delete ON tributary.steps IS 'Refuses (TB013) deleting a step but with its workflow (by the delete trigger of workflows), and any delete by roles but the owner.';
+CREATE TRIGGER _010_guard_keys BEFORE UPDATE OF id, workflow_id ON tributary.steps FOR EACH ROW EXECUTE FUNCTION tributary.tg_refuse_key_change();
+COMMENT ON TRIGGER _010_guard_keys ON tributary.steps IS 'Refuses (TB013) a change of a step''s id or workflow_id, even by the owner.';
+CREATE TRIGGER _010_guard_keys BEFORE UPDATE OF id ON tributary.workflows FOR EACH ROW EXECUTE FUNCTION tributary.tg_refuse_key_change();
+COMMENT ON TRIGGER _010_guard_keys ON tributary.workflows IS 'Refuses (TB013) a change of a workflow''s id, even by the owner.';
+CREATE TRIGGER _010_guard_update BEFORE UPDATE ON tributary.step_dependencies FOR EACH ROW EXECUTE FUNCTION tributary.tg_refuse_key_change();
+COMMENT ON TRIGGER _010_guard_update ON tributary.step_dependencies IS 'Refuses (TB013) any change of an edge, even by the owner.';
 CREATE TRIGGER _010_guard_update BEFORE UPDATE ON tributary.steps FOR EACH ROW WHEN (((CURRENT_USER <> 'postgres'::name) OR (old.state = 'completed'::text) OR (old.remaining_deps IS NULL))) EXECUTE FUNCTION tributary.tg_steps__guard_writes('postgres');
 COMMENT ON TRIGGER _010_guard_update ON tributary.steps IS 'Refuses (TB013) updates by roles but the owner, of completed steps, and of the engine columns of unresolved steps.';
 CREATE TRIGGER _010_guard_writes BEFORE INSERT OR DELETE OR UPDATE ON tributary.step_dependencies FOR EACH ROW WHEN ((CURRENT_USER <> 'postgres'::name)) EXECUTE FUNCTION tributary.tg_refuse_direct_write();
@@ -4516,6 +4560,8 @@ CREATE TRIGGER _900_resume_parent AFTER UPDATE OF state ON tributary.workflows F
 COMMENT ON TRIGGER _900_resume_parent ON tributary.workflows IS 'A child workflow that finalized resumes the step waiting for it (completes it or fails its attempt).';
 CREATE CONSTRAINT TRIGGER _900_take_sent_event AFTER INSERT OR UPDATE OF state ON tributary.steps DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (((new.state = 'waiting'::text) AND (new.wait ? 'event'::text))) EXECUTE FUNCTION tributary.tg_steps__take_sent_event();
 COMMENT ON TRIGGER _900_take_sent_event ON tributary.steps IS 'At COMMIT: a wait for an event that began takes an event sent before it (tributary.events), if any.';
+CREATE TRIGGER _900_truncate_dependencies AFTER TRUNCATE ON tributary.steps FOR EACH STATEMENT EXECUTE FUNCTION tributary.tg_steps__truncate_dependencies();
+COMMENT ON TRIGGER _900_truncate_dependencies ON tributary.steps IS 'A TRUNCATE of steps leaves no edge behind.';
 CREATE TRIGGER _900_truncate_steps AFTER TRUNCATE ON tributary.workflows FOR EACH STATEMENT EXECUTE FUNCTION tributary.tg_workflows__truncate_steps();
 COMMENT ON TRIGGER _900_truncate_steps ON tributary.workflows IS 'A TRUNCATE of workflows leaves no step or edge behind.';
 ALTER TABLE ONLY tributary.events

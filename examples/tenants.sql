@@ -29,4 +29,28 @@ CREATE POLICY tenant_isolation ON tributary.steps
   WITH CHECK (NOT pg_catalog.pg_has_role(session_user, 'app_tenants', 'MEMBER')
               OR (tenant = session_user AND workflow_id IN (SELECT w.id FROM tributary.workflows AS w)));
 
+-- A step the engine creates in a session that is not a tenant's belongs to its workflow's tenant:
+-- the elements of a map step are created by the worker that completed what the map maps over.
+-- So a tenant sees every step of its workflows, and deleting one (prune_finished, for a tenant who
+-- is also an admin) deletes them all: the trigger that deletes a deleted workflow's steps runs
+-- under the deleting session's policies, and sees only the steps they let it see.
+CREATE FUNCTION tributary.tg_steps__tenant_of_workflow()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+SET jit = off
+AS $$
+BEGIN
+  NEW.tenant := (SELECT w.tenant FROM tributary.workflows AS w WHERE w.id = NEW.workflow_id);
+  RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION tributary.tg_steps__tenant_of_workflow() IS
+  'Tenants recipe: a step inserted by a session that is not a tenant''s gets its workflow''s tenant.';
+CREATE TRIGGER _050_tenant_of_workflow BEFORE INSERT ON tributary.steps FOR EACH ROW
+  WHEN (NOT pg_catalog.pg_has_role(session_user, 'app_tenants', 'MEMBER'))
+  EXECUTE FUNCTION tributary.tg_steps__tenant_of_workflow();
+COMMENT ON TRIGGER _050_tenant_of_workflow ON tributary.steps IS
+  'Tenants recipe: the steps the engine creates for a tenant''s workflow in another session are the tenant''s.';
+
 COMMIT;

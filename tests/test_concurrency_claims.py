@@ -10,7 +10,7 @@ Regression (same-transaction mode): while steps had a foreign key to workflows, 
 updated twice in one transaction (claim then complete) fired its check, which takes FOR KEY SHARE
 on the workflow row; with a plain FOR UPDATE there two such transactions deadlocked. The engine
 locks rows with FOR NO KEY UPDATE, which does not conflict with FOR KEY SHARE (events and a
-caller's own tables may still refer to workflows). See test_concurrency_finalize.py.
+caller's own tables may still refer to workflows: test_concurrency_finalize.py tests that).
 """
 
 from __future__ import annotations

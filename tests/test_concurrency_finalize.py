@@ -182,6 +182,9 @@ def test_claim_and_complete_in_one_transaction_does_not_deadlock(connect: Connec
        workflow row in _settle_workflows with FOR NO KEY UPDATE, which does not conflict with
        KEY SHARE (FOR UPDATE did, and the two transactions deadlocked);
     3. worker 2's complete_step waits for worker 1 to commit, then finalizes.
+
+    Without that foreign key this no longer tells FOR UPDATE from FOR NO KEY UPDATE (the next
+    test does); it still checks that the two transactions finish and finalize once.
     """
     setup, first, second = connect(), connect(), connect()
     fast_deadlock_detection(first)
@@ -218,3 +221,26 @@ def test_claim_and_complete_in_one_transaction_does_not_deadlock(connect: Connec
 
     run_in_threads([finish_first, finish_second_once_first_waits])
     assert workflow_state(setup, workflow_id) == ("completed", 0, True)
+
+
+def test_a_key_share_lock_on_a_workflow_does_not_hold_up_its_completion(connect: Connect) -> None:
+    """A foreign key that refers to tributary.workflows (events' own, or one of a caller's tables)
+    takes FOR KEY SHARE on the workflow row while a row referring to it is inserted. The engine
+    locks workflow rows FOR NO KEY UPDATE, which does not conflict with it: completing the
+    workflow's last step, which finalizes it, does not wait for the transaction that holds it
+    (with FOR UPDATE it would, until the lock_timeout set here)."""
+    setup, holder, worker = connect(), connect(), connect()
+    table = f"orders_{backend_pid(setup)}"
+    setup.execute(f"CREATE TABLE public.{table} (workflow_id bigint REFERENCES tributary.workflows (id))")
+    try:
+        workflow_id = create_workflow(setup, "held", [task("x", queue="held")])
+        [step] = claim(worker, "held", "worker-1")
+        holder.execute("BEGIN")
+        holder.execute(f"INSERT INTO public.{table} VALUES (%s)", (workflow_id,))  # FOR KEY SHARE on it
+        worker.execute("SET lock_timeout = '5s'")
+        complete_step(worker, step.step_id, step.attempt, {"ok": True})
+        assert workflow_state(setup, workflow_id) == ("completed", 0, True)
+        holder.execute("COMMIT")
+    finally:
+        holder.rollback()  # nothing left to undo when it committed
+        setup.execute(f"DROP TABLE public.{table}")

@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from psycopg import errors as pgerrors
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 from tests.client_helpers import WAIT_SECONDS, fast_config, started
 from tests.fix_roles import MakeLogin, as_user
@@ -102,3 +103,45 @@ def test_tenants_see_only_their_own_workflows(owned_database: tuple[str, str], m
     assert [workflow_id for workflow_id, _ in stamps] == [ours, theirs]
     assert stamps[0][1].startswith("tributary_t_alice_")
     assert stamps[1][1].startswith("tributary_t_bob_")
+
+
+def test_pruning_a_tenants_workflow_deletes_the_steps_a_worker_created(
+    owned_database: tuple[str, str], make_login: MakeLogin
+) -> None:
+    """A map's element steps are created by the worker that completed what the map maps over; the
+    recipe stamps them with the workflow's tenant, so the tenant sees them and, when it (here also
+    an admin) prunes its finished workflow, the delete trigger, which runs under the tenant's
+    policies, deletes every step."""
+    owner_dsn, group = owned_database
+    carol = make_login(owner_dsn, "carol", ["tributary_submitter", "tributary_admin", group])
+    worker = make_login(owner_dsn, "worker", ["tributary_worker"])
+    tasks = [
+        {"name": "src", "kind": "list", "queue": "maps"},
+        {"name": "each", "kind": "echo", "queue": "maps", "depends_on": ["src"], "map": {"over": "src"}},
+    ]
+    with psycopg.connect(carol, autocommit=True) as conn:
+        row = conn.execute("SELECT tributary.create_workflow('mapped', %s)", (Jsonb(tasks),)).fetchone()
+    assert row is not None
+    workflow_id = row[0]
+
+    with psycopg.connect(worker, autocommit=True) as conn:
+        # The source completes with an array of two; then each element step with its position.
+        for result_of in (lambda _: Jsonb(["a", "b"]), Jsonb):
+            claimed = conn.execute("SELECT step_id, attempt FROM tributary.claim_steps('maps', 'w', 10)").fetchall()
+            conn.execute(
+                "SELECT count(*) FROM tributary.complete_steps(%s, %s, %s)",
+                ([c[0] for c in claimed], [c[1] for c in claimed], [result_of(i) for i in range(len(claimed))]),
+            )
+    with psycopg.connect(owner_dsn, autocommit=True) as conn:
+        stamps = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE s.tenant::text LIKE 'tributary_t_carol_%%'), max(w.state)"
+            " FROM tributary.steps AS s JOIN tributary.workflows AS w ON w.id = s.workflow_id WHERE w.id = %s",
+            (workflow_id,),
+        ).fetchone()
+    assert stamps == (4, 4, "completed")  # the source, the map and its two elements: all the tenant's
+
+    with psycopg.connect(carol, autocommit=True) as conn:
+        assert conn.execute("SELECT tributary.prune_finished('0 seconds')").fetchone() == (1,)
+    with psycopg.connect(owner_dsn, autocommit=True) as conn:
+        left = conn.execute("SELECT count(*) FROM tributary.steps WHERE workflow_id = %s", (workflow_id,)).fetchone()
+    assert left == (0,)

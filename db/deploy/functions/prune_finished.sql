@@ -8,7 +8,7 @@
 -- deleted workflows finalized a moment ago. Reads by key only (sequential and bitmap scans disabled): the ids are
 -- collected once from the finalized_at index, then deleted by primary key, never joined with
 -- the table (a hash join over a sequential scan of every workflow was the plan without
--- statistics); the cascades delete steps and edges through their indexes.
+-- statistics); the delete triggers of tables/steps_references delete their steps and edges by key.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary.prune_finished(p_older_than interval, p_limit integer DEFAULT 1000)

@@ -29,7 +29,7 @@ BEGIN
   END IF;
   IF TG_OP = 'DELETE' THEN
     IF pg_catalog.pg_trigger_depth() > 1 THEN
-      RETURN OLD;  -- cascaded from the deletion of its workflow
+      RETURN OLD;  -- deleted with its workflow (tables/steps_references: a trigger of workflows)
     END IF;
     RAISE EXCEPTION 'step % (task "%") cannot be deleted on its own', OLD.id, OLD.task_name
       USING ERRCODE = 'TB013',
@@ -82,6 +82,6 @@ $$;
 COMMENT ON TRIGGER _010_guard_update ON tributary.steps IS
   'Refuses (TB013) updates by roles but the owner, of completed steps, and of the engine columns of unresolved steps.';
 COMMENT ON TRIGGER _010_guard_delete ON tributary.steps IS
-  'Refuses (TB013) deleting a step but with its workflow (a cascade), and any delete by roles but the owner.';
+  'Refuses (TB013) deleting a step but with its workflow (by the delete trigger of workflows), and any delete by roles but the owner.';
 
 COMMIT;

@@ -2,6 +2,12 @@
 -- The foreign keys come back (validated: a step or edge that points at nothing fails the revert).
 BEGIN;
 
+DROP TRIGGER _010_guard_update ON tributary.step_dependencies;
+DROP TRIGGER _010_guard_keys ON tributary.workflows;
+DROP TRIGGER _010_guard_keys ON tributary.steps;
+DROP FUNCTION tributary.tg_refuse_key_change();
+DROP TRIGGER _900_truncate_dependencies ON tributary.steps;
+DROP FUNCTION tributary.tg_steps__truncate_dependencies();
 DROP TRIGGER _900_truncate_steps ON tributary.workflows;
 DROP TRIGGER _900_delete_dependencies ON tributary.steps;
 DROP TRIGGER _900_delete_steps ON tributary.workflows;

@@ -1,6 +1,6 @@
 -- sql-api.md, "Conventions of the schema": every function runs with search_path = '' and
--- jit = off; the entry points (every public function but now, every trigger function but the two
--- write guards) are SECURITY DEFINER and the internal functions (_*) are not; every public object
+-- jit = off; the entry points (every public function but now, every trigger function but the three
+-- write guards and the two TRUNCATE triggers) are SECURITY DEFINER and the internal functions (_*) are not; every public object
 -- has a COMMENT (functions, tables, views).
 BEGIN;
 SELECT plan(5);
@@ -12,8 +12,9 @@ SELECT is_empty(
 SELECT is(
   (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc AS p
    WHERE p.pronamespace = 'tributary'::regnamespace AND NOT p.prosecdef AND p.proname NOT LIKE '\_%'),
-  ARRAY['now', 'tg_refuse_direct_write', 'tg_steps__guard_writes'],
-  'every entry point but now and the two write guards is SECURITY DEFINER');
+  ARRAY['now', 'tg_refuse_direct_write', 'tg_refuse_key_change', 'tg_steps__guard_writes',
+        'tg_steps__truncate_dependencies', 'tg_workflows__truncate_steps'],
+  'every entry point but now, the three write guards and the two TRUNCATE triggers is SECURITY DEFINER');
 SELECT is_empty(
   $$SELECT p.proname::text FROM pg_proc AS p WHERE p.pronamespace = 'tributary'::regnamespace AND p.prosecdef AND p.proname LIKE '\_%'$$,
   'no internal function is SECURITY DEFINER (they run inside the entry points)');

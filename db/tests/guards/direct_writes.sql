@@ -66,7 +66,7 @@ SELECT results_eq(
   $$VALUES ('p', 'available', 0, 0), ('q', 'pending', 1, 3)$$,
   '... and the resolution at COMMIT sets the engine columns');
 
--- A workflow still goes with its steps (the cascade), and prune_finished works.
+-- A workflow still goes with its steps (the delete trigger of workflows), and prune_finished works.
 SELECT lives_ok(format('DELETE FROM tributary.workflows WHERE id = %s', :wf_other),
   'the owner deletes a workflow, and its steps go with it');
 SELECT is((SELECT count(*) FROM tributary.steps WHERE workflow_id = :wf_other), 0::bigint, '... none is left');

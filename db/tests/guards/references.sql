@@ -1,9 +1,11 @@
 -- The references of steps and edges without foreign keys (tables/steps_references): a deleted
 -- workflow takes its steps and their edges with it (a statement of several workflows included),
--- deleted steps take the edges at both of their ends, a TRUNCATE of workflows leaves no step or
--- edge, and nothing else is touched. (A step of an unknown workflow: direct_insert/errors.sql.)
+-- deleted steps take the edges at both of their ends, nothing else is touched; nobody, the owner
+-- included, changes the keys the references use; a TRUNCATE of workflows leaves no step or edge,
+-- one of steps no edge, and each needs the truncating role's own privilege. (A step of an unknown
+-- workflow: direct_insert/errors.sql.)
 BEGIN;
-SELECT plan(11);
+SELECT plan(18);
 
 SELECT results_eq(
   $$SELECT c.conrelid::regclass::text COLLATE "default", c.conname::text COLLATE "default" FROM pg_catalog.pg_constraint AS c
@@ -54,6 +56,30 @@ SELECT is((SELECT count(*) FROM tributary.step_dependencies WHERE depends_on_ste
   'a step deleted from a trigger takes the edges that point at it');
 SELECT results_eq(format('SELECT * FROM pg_temp.counts(ARRAY[%s])', :kept), $$VALUES (3::bigint, 2::bigint)$$,
   '... and only those: the two edges into the sink stay');
+
+-- The keys do not change, not even for the owner (these tests run as the owner).
+SELECT tributary_test.step_id(:kept, 'b') AS b, tributary_test.step_id(:kept, 'd') AS d \gset
+SELECT throws_ok(format('UPDATE tributary.steps SET workflow_id = workflow_id + 1000000 WHERE id = %s', :b),
+  'TB013', format('step %s (task "b") keeps its id and its workflow', :b),
+  'a step''s workflow_id does not change');
+SELECT throws_ok(format('UPDATE tributary.steps SET id = id + 1000000 WHERE id = %s', :b),
+  'TB013', NULL, '... nor its id');
+SELECT lives_ok(format('UPDATE tributary.steps SET workflow_id = workflow_id, priority = 7 WHERE id = %s', :b),
+  '... an UPDATE that names workflow_id without changing it goes through');
+SELECT throws_ok(format('UPDATE tributary.workflows SET id = id + 1000000 WHERE id = %s', :kept),
+  'TB013', format('workflow %s keeps its id', :kept), 'a workflow''s id does not change');
+SELECT throws_ok(format('UPDATE tributary.step_dependencies SET depends_on_step_id = %s WHERE step_id = %s', :b, :d),
+  'TB013', NULL, 'an edge does not change');
+
+-- TRUNCATE: each needs the truncating role's privilege on steps and edges (the triggers run as it).
+SELECT role_name AS worker_role FROM tributary.roles WHERE purpose = 'worker' \gset
+GRANT TRUNCATE ON tributary.workflows, tributary.events TO :worker_role;
+SELECT throws_ok(format('SET LOCAL ROLE %I; TRUNCATE tributary.workflows CASCADE', :'worker_role'), '42501', NULL,
+  'a role allowed to truncate workflows but not steps cannot truncate workflows');
+RESET ROLE;
+REVOKE TRUNCATE ON tributary.workflows, tributary.events FROM :worker_role;
+TRUNCATE tributary.steps;
+SELECT is((SELECT count(*) FROM tributary.step_dependencies), 0::bigint, 'a TRUNCATE of steps truncates step_dependencies');
 
 -- TRUNCATE (the owner's; events goes with CASCADE, by its foreign key).
 SELECT tributary_test.chain(2, 'refs') AS more \gset

@@ -189,13 +189,15 @@ SELECT is(
 SELECT is(
   (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc AS p
    WHERE p.pronamespace = 'tributary'::regnamespace AND p.prosecdef
-     AND (p.proname LIKE '\_%' OR p.proname IN ('now', 'tg_refuse_direct_write', 'tg_steps__guard_writes'))),
+     AND (p.proname LIKE '\_%' OR p.proname IN ('now', 'tg_refuse_direct_write', 'tg_steps__guard_writes', 'tg_refuse_key_change',
+                                           'tg_workflows__truncate_steps', 'tg_steps__truncate_dependencies'))),
   NULL,
-  'internal functions, now() and the guards run as their caller (SECURITY INVOKER)');
+  'internal functions, now(), the guards and the TRUNCATE triggers run as their caller (SECURITY INVOKER)');
 SELECT is(
   (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc AS p
    WHERE p.pronamespace = 'tributary'::regnamespace AND NOT p.prosecdef
-     AND p.proname NOT LIKE '\_%' AND p.proname NOT IN ('now', 'tg_refuse_direct_write', 'tg_steps__guard_writes')),
+     AND p.proname NOT LIKE '\_%' AND p.proname NOT IN ('now', 'tg_refuse_direct_write', 'tg_steps__guard_writes', 'tg_refuse_key_change',
+                                           'tg_workflows__truncate_steps', 'tg_steps__truncate_dependencies')),
   NULL,
   'every entry point (public functions, direct-INSERT triggers) runs as its owner (SECURITY DEFINER)');
 SELECT is(
