@@ -4000,7 +4000,9 @@ CREATE FUNCTION tributary.tg_steps__truncate_dependencies() RETURNS trigger
     SET jit TO 'off'
     AS $$
 BEGIN
-  TRUNCATE tributary.step_dependencies;
+  IF pg_catalog.pg_relation_size('tributary.step_dependencies') > 0 THEN
+    TRUNCATE tributary.step_dependencies;
+  END IF;
   RETURN NULL;
 END;
 $$;
@@ -4103,7 +4105,9 @@ CREATE FUNCTION tributary.tg_workflows__truncate_steps() RETURNS trigger
     SET jit TO 'off'
     AS $$
 BEGIN
-  TRUNCATE tributary.steps;  -- whose own trigger truncates step_dependencies
+  IF pg_catalog.pg_relation_size('tributary.steps') > 0 THEN
+    TRUNCATE tributary.steps CASCADE;  -- whose own trigger truncates step_dependencies
+  END IF;
   RETURN NULL;
 END;
 $$;

@@ -34,9 +34,12 @@ CREATE POLICY tenant_isolation ON tributary.steps
 -- So a tenant sees every step of its workflows, and deleting one (prune_finished, for a tenant who
 -- is also an admin) deletes them all: the trigger that deletes a deleted workflow's steps runs
 -- under the deleting session's policies, and sees only the steps they let it see.
+-- SECURITY DEFINER: it reads workflows.tenant, which the inserting role (a submitter's plain
+-- INSERT) may not read.
 CREATE FUNCTION tributary.tg_steps__tenant_of_workflow()
 RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = ''
 SET jit = off
 AS $$
@@ -50,6 +53,7 @@ COMMENT ON FUNCTION tributary.tg_steps__tenant_of_workflow() IS
 CREATE TRIGGER _050_tenant_of_workflow BEFORE INSERT ON tributary.steps FOR EACH ROW
   WHEN (NOT pg_catalog.pg_has_role(session_user, 'app_tenants', 'MEMBER'))
   EXECUTE FUNCTION tributary.tg_steps__tenant_of_workflow();
+REVOKE ALL ON FUNCTION tributary.tg_steps__tenant_of_workflow() FROM PUBLIC;
 COMMENT ON TRIGGER _050_tenant_of_workflow ON tributary.steps IS
   'Tenants recipe: the steps the engine creates for a tenant''s workflow in another session are the tenant''s.';
 

@@ -145,3 +145,24 @@ def test_pruning_a_tenants_workflow_deletes_the_steps_a_worker_created(
     with psycopg.connect(owner_dsn, autocommit=True) as conn:
         left = conn.execute("SELECT count(*) FROM tributary.steps WHERE workflow_id = %s", (workflow_id,)).fetchone()
     assert left == (0,)
+
+
+def test_a_submitter_that_is_no_tenant_inserts_a_workflow_directly(
+    owned_database: tuple[str, str], make_login: MakeLogin
+) -> None:
+    """The recipe's trigger that gives a step its workflow's tenant reads workflows.tenant, which a
+    submitter may not read: it runs as the owner, so the plain-INSERT path of a session that is no
+    tenant's still works, and its steps are its own."""
+    owner_dsn, _ = owned_database
+    dave = make_login(owner_dsn, "dave", ["tributary_submitter"])
+    with psycopg.connect(dave) as conn:  # one transaction: resolved at COMMIT
+        row = conn.execute("INSERT INTO tributary.workflows (name) VALUES ('direct') RETURNING id").fetchone()
+        assert row is not None
+        conn.execute("INSERT INTO tributary.steps (workflow_id, task_name, kind) VALUES (%s, 'a', 'k')", (row[0],))
+    with psycopg.connect(owner_dsn, autocommit=True) as conn:
+        resolved = conn.execute(
+            "SELECT w.steps_total, s.state, s.tenant::text LIKE 'tributary_t_dave_%%'"
+            " FROM tributary.workflows AS w JOIN tributary.steps AS s ON s.workflow_id = w.id WHERE w.id = %s",
+            (row[0],),
+        ).fetchone()
+    assert resolved == (1, "available", True)

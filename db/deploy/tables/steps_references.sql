@@ -97,7 +97,11 @@ COMMENT ON TRIGGER _900_delete_dependencies ON tributary.steps IS
   'Deleted steps take their edges with them, in two statements per deleting statement.';
 
 -- The TRUNCATE triggers run as the truncating role (SECURITY INVOKER): truncating steps and edges
--- takes that role's own privilege on them, as TRUNCATE ... CASCADE of a foreign key did.
+-- takes that role's own privilege on them, as TRUNCATE ... CASCADE of a foreign key did. A table
+-- the statement named itself is empty already (its new file has no page) and is left alone: a
+-- second TRUNCATE of it in the same statement fails ("being used by active queries"). steps is
+-- truncated with CASCADE, as the foreign key's cascade took the caller's tables that refer to it
+-- (a TRUNCATE of workflows always has CASCADE: events refers to workflows).
 CREATE FUNCTION tributary.tg_workflows__truncate_steps()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -105,7 +109,9 @@ SET search_path = ''
 SET jit = off
 AS $$
 BEGIN
-  TRUNCATE tributary.steps;  -- whose own trigger truncates step_dependencies
+  IF pg_catalog.pg_relation_size('tributary.steps') > 0 THEN
+    TRUNCATE tributary.steps CASCADE;  -- whose own trigger truncates step_dependencies
+  END IF;
   RETURN NULL;
 END;
 $$;
@@ -126,7 +132,9 @@ SET search_path = ''
 SET jit = off
 AS $$
 BEGIN
-  TRUNCATE tributary.step_dependencies;
+  IF pg_catalog.pg_relation_size('tributary.step_dependencies') > 0 THEN
+    TRUNCATE tributary.step_dependencies;
+  END IF;
   RETURN NULL;
 END;
 $$;

@@ -2,10 +2,11 @@
 -- workflow takes its steps and their edges with it (a statement of several workflows included),
 -- deleted steps take the edges at both of their ends, nothing else is touched; nobody, the owner
 -- included, changes the keys the references use; a TRUNCATE of workflows leaves no step or edge,
--- one of steps no edge, and each needs the truncating role's own privilege. (A step of an unknown
--- workflow: direct_insert/errors.sql.)
+-- one of steps no edge, each needs the truncating role's own privilege, a statement may name
+-- several of the tables, and a table of the caller's that refers to steps goes with them. (A step
+-- of an unknown workflow: direct_insert/errors.sql.)
 BEGIN;
-SELECT plan(18);
+SELECT plan(22);
 
 SELECT results_eq(
   $$SELECT c.conrelid::regclass::text COLLATE "default", c.conname::text COLLATE "default" FROM pg_catalog.pg_constraint AS c
@@ -86,6 +87,23 @@ SELECT tributary_test.chain(2, 'refs') AS more \gset
 TRUNCATE tributary.workflows CASCADE;
 SELECT is((SELECT count(*) FROM tributary.steps), 0::bigint, 'a TRUNCATE of workflows truncates steps');
 SELECT is((SELECT count(*) FROM tributary.step_dependencies), 0::bigint, '... and step_dependencies');
+
+-- Several of the tables in one statement, RESTART IDENTITY.
+SELECT tributary_test.chain(2, 'refs') AS more \gset
+SELECT lives_ok('TRUNCATE tributary.workflows, tributary.steps RESTART IDENTITY CASCADE',
+  'TRUNCATE may name workflows and steps together');
+SELECT results_eq('SELECT (SELECT count(*) FROM tributary.step_dependencies), (SELECT last_value FROM tributary.steps_id_seq)',
+  $$VALUES (0::bigint, 1::bigint)$$, '... the edges go too, and the ids of steps restart');
+SELECT tributary_test.chain(2, 'refs') AS more \gset
+SELECT lives_ok('TRUNCATE tributary.steps, tributary.step_dependencies', 'TRUNCATE may name steps and step_dependencies together');
+
+-- A caller's table that refers to steps goes with a TRUNCATE of workflows ... CASCADE.
+SELECT tributary_test.chain(2, 'refs') AS more \gset
+CREATE TABLE public.step_notes (step_id bigint REFERENCES tributary.steps (id));
+INSERT INTO public.step_notes SELECT id FROM tributary.steps;
+TRUNCATE tributary.workflows CASCADE;
+SELECT results_eq('SELECT (SELECT count(*) FROM tributary.steps), (SELECT count(*) FROM public.step_notes)',
+  $$VALUES (0::bigint, 0::bigint)$$, 'a TRUNCATE of workflows ... CASCADE takes a caller''s table that refers to steps');
 
 SELECT * FROM finish();
 ROLLBACK;
