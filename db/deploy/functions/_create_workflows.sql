@@ -530,7 +530,7 @@ BEGIN
     RETURN v_ids;
   END IF;
   SELECT pg_catalog.array_agg(
-           CASE WHEN (v_all_new OR v_inserted ? v_ids[w.ord]::text) THEN v_ids[w.ord]
+           CASE WHEN v_inserted ? v_ids[w.ord]::text THEN v_ids[w.ord]
                 ELSE (SELECT x.id FROM tributary.workflows AS x WHERE x.idempotency_key = w.wf->>'idempotency_key')
            END ORDER BY w.ord)
   INTO v_result
