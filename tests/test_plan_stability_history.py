@@ -132,6 +132,8 @@ def exercise_every_function(conn: Conn) -> None:
     conn.execute("SELECT tributary.retry_step(%s)", (a.step_id,))
     conn.execute("SELECT tributary.cancel_workflow(%s)", (pair[0],))
     conn.execute("SELECT tributary.prune_finished('1 day')")
+    # And a prune that deletes (two history workflows a call): the delete triggers' statements.
+    conn.execute("SELECT tributary.prune_finished('0 seconds', 2)")
     exercise_waits(conn)
 
 
