@@ -124,14 +124,13 @@ def test_pruning_a_tenants_workflow_deletes_the_steps_a_worker_created(
     assert row is not None
     workflow_id = row[0]
 
+    claim_all = "SELECT step_id, attempt FROM tributary.claim_steps('maps', 'w', 10)"
+    complete_all = "SELECT count(*) FROM tributary.complete_steps(%s, %s, %s)"
     with psycopg.connect(worker, autocommit=True) as conn:
-        # The source completes with an array of two; then each element step with its position.
-        for result_of in (lambda _: Jsonb(["a", "b"]), Jsonb):
-            claimed = conn.execute("SELECT step_id, attempt FROM tributary.claim_steps('maps', 'w', 10)").fetchall()
-            conn.execute(
-                "SELECT count(*) FROM tributary.complete_steps(%s, %s, %s)",
-                ([c[0] for c in claimed], [c[1] for c in claimed], [result_of(i) for i in range(len(claimed))]),
-            )
+        [(source, attempt)] = conn.execute(claim_all).fetchall()
+        conn.execute(complete_all, ([source], [attempt], [Jsonb(["a", "b"])]))  # the array the map maps over
+        elements = conn.execute(claim_all).fetchall()
+        conn.execute(complete_all, ([e[0] for e in elements], [e[1] for e in elements], [Jsonb(0), Jsonb(1)]))
     with psycopg.connect(owner_dsn, autocommit=True) as conn:
         stamps = conn.execute(
             "SELECT count(*), count(*) FILTER (WHERE s.tenant::text LIKE 'tributary_t_carol_%%'), max(w.state)"
@@ -166,3 +165,25 @@ def test_a_submitter_that_is_no_tenant_inserts_a_workflow_directly(
             (row[0],),
         ).fetchone()
     assert resolved == (1, "available", True)
+
+
+def test_the_recipe_treats_a_superuser_session_as_a_tenant_that_owns_nothing(
+    owned_database: tuple[str, str], make_login: MakeLogin, admin_dsn: str
+) -> None:
+    """security.md: a superuser session counts as a member of every role, so inside the engine's
+    functions (which run as the owner, under the policies) it sees no tenant's rows: a superuser
+    worker claims nothing of a tenant's workflow, which the owner, no tenant, sees available."""
+    owner_dsn, group = owned_database
+    erin = make_login(owner_dsn, "erin", ["tributary_submitter", group])
+    with psycopg.connect(erin, autocommit=True) as conn:
+        conn.execute(
+            "SELECT tributary.create_workflow('hers', %s)", (Jsonb([{"name": "a", "kind": "k", "queue": "su"}]),)
+        )
+        database = conn.info.dbname
+    superuser = with_dbname(admin_dsn, database)
+    with psycopg.connect(superuser, autocommit=True) as conn:
+        if conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone() != (True,):
+            pytest.skip("the test server's admin role is not a superuser")
+        assert conn.execute("SELECT count(*) FROM tributary.claim_steps('su', 'w', 10)").fetchone() == (0,)
+    with psycopg.connect(owner_dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT state FROM tributary.steps WHERE queue = 'su'").fetchall() == [("available",)]
