@@ -2,7 +2,7 @@
 -- membership included), no function executable by PUBLIC, no internal function callable by any
 -- group role, table privileges only where the direct-INSERT path and the settings need them.
 BEGIN;
-SELECT plan(68);
+SELECT plan(69);
 
 SELECT role_name AS worker FROM tributary.roles WHERE purpose = 'worker' \gset
 SELECT role_name AS submitter FROM tributary.roles WHERE purpose = 'submitter' \gset
@@ -57,7 +57,10 @@ INSERT INTO expected_execute VALUES
   ('tributary.set_rate_limit(text, text, integer, interval)', '{admin}'),
   ('tributary.remove_rate_limit(text, text)', '{admin}'),
   ('tributary.claim_retry_in(text)', '{worker,admin}'),
-  ('tributary.complete_steps_and_claim(bigint[], integer[], jsonb[], text, text[], integer[])', '{worker,admin}');
+  ('tributary.complete_steps_and_claim(bigint[], integer[], jsonb[], text, text[], integer[])', '{worker,admin}'),
+  -- The one internal function a group role calls: steps' CHECK constraint, which runs as the
+  -- writing role, and submitters write steps with plain INSERTs (tables/steps_rules).
+  ('tributary._step_rules(tributary.steps)', '{submitter,admin}');
 
 SELECT is(
   (SELECT array_agg(r.purpose ORDER BY r.purpose) FROM tributary.roles AS r
@@ -71,7 +74,7 @@ SELECT is(
    WHERE p.pronamespace = 'tributary'::regnamespace AND p.oid NOT IN (SELECT fn FROM expected_execute)
      AND EXISTS (SELECT 1 FROM tributary.roles AS r WHERE has_function_privilege(r.role_name, p.oid, 'execute'))),
   NULL,
-  'no group role may call an internal function (_*), a trigger function or anything not listed');
+  'no group role may call an internal function (_*) but _step_rules, a trigger function or anything not listed');
 SELECT is(
   (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc AS p
    WHERE p.pronamespace = 'tributary'::regnamespace AND has_function_privilege('public', p.oid, 'execute')),

@@ -1,8 +1,16 @@
 -- Verify tributary:columns/steps_concurrency_key
 BEGIN;
 SELECT concurrency_key, flow_limited FROM tributary.steps WHERE false;
-SELECT 1 / pg_catalog.count(*)::int FROM pg_catalog.pg_constraint
-WHERE conrelid = 'tributary.steps'::regclass AND conname = 'steps_concurrency_key_bounded';
+WITH step_rules (name, definition) AS (  -- a CHECK constraint, or a rule of tributary._step_rules (tables/steps_rules)
+  SELECT c.conname::text, pg_catalog.pg_get_constraintdef(c.oid) FROM pg_catalog.pg_constraint AS c
+  WHERE c.conrelid = 'tributary.steps'::regclass AND c.contype = 'c' AND c.convalidated
+  UNION ALL
+  SELECT m[2], m[1] FROM pg_catalog.pg_proc AS p,
+    pg_catalog.regexp_matches(p.prosrc, 'WHEN NOT (.*?)\s+THEN ''(steps_[a-z_]+)''', 'g') AS m
+  WHERE p.oid = pg_catalog.to_regprocedure('tributary._step_rules(tributary.steps)')
+)
+SELECT 1 / pg_catalog.count(*)::int FROM step_rules
+WHERE name = 'steps_concurrency_key_bounded';
 SELECT 1 / (pg_catalog.count(*) = 2)::int FROM pg_catalog.pg_indexes
 WHERE schemaname = 'tributary' AND indexname IN ('steps_running_queue_idx', 'steps_running_key_idx');
 ROLLBACK;

@@ -1,8 +1,15 @@
 -- Verify tributary:tables/steps_limits
 BEGIN;
-SELECT 1 / (pg_catalog.count(*) = 9)::integer FROM pg_catalog.pg_constraint
-WHERE conrelid = 'tributary.steps'::regclass AND convalidated
-  AND conname IN ('steps_task_name_length', 'steps_kind_length', 'steps_queue_length', 'steps_worker_id_length',
-                  'steps_running_has_worker', 'steps_timeout_bounded', 'steps_retry_backoff_bounded',
-                  'steps_attempts_left_bounded', 'steps_scheduled_at_finite');
+WITH step_rules (name, definition) AS (  -- a CHECK constraint, or a rule of tributary._step_rules (tables/steps_rules)
+  SELECT c.conname::text, pg_catalog.pg_get_constraintdef(c.oid) FROM pg_catalog.pg_constraint AS c
+  WHERE c.conrelid = 'tributary.steps'::regclass AND c.contype = 'c' AND c.convalidated
+  UNION ALL
+  SELECT m[2], m[1] FROM pg_catalog.pg_proc AS p,
+    pg_catalog.regexp_matches(p.prosrc, 'WHEN NOT (.*?)\s+THEN ''(steps_[a-z_]+)''', 'g') AS m
+  WHERE p.oid = pg_catalog.to_regprocedure('tributary._step_rules(tributary.steps)')
+)
+SELECT 1 / (pg_catalog.count(*) = 9)::integer FROM step_rules
+WHERE name IN ('steps_task_name_length', 'steps_kind_length', 'steps_queue_length', 'steps_worker_id_length',
+           'steps_running_has_worker', 'steps_timeout_bounded', 'steps_retry_backoff_bounded',
+           'steps_attempts_left_bounded', 'steps_scheduled_at_finite');
 ROLLBACK;

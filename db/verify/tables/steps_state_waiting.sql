@@ -1,6 +1,13 @@
 -- Verify tributary:tables/steps_state_waiting
 BEGIN;
-SELECT 1 / pg_catalog.count(*)::integer FROM pg_catalog.pg_constraint
-WHERE conrelid = 'tributary.steps'::regclass AND conname = 'steps_state_valid'
-  AND pg_catalog.pg_get_constraintdef(oid) LIKE '%''waiting''%';
+WITH step_rules (name, definition) AS (  -- a CHECK constraint, or a rule of tributary._step_rules (tables/steps_rules)
+  SELECT c.conname::text, pg_catalog.pg_get_constraintdef(c.oid) FROM pg_catalog.pg_constraint AS c
+  WHERE c.conrelid = 'tributary.steps'::regclass AND c.contype = 'c' AND c.convalidated
+  UNION ALL
+  SELECT m[2], m[1] FROM pg_catalog.pg_proc AS p,
+    pg_catalog.regexp_matches(p.prosrc, 'WHEN NOT (.*?)\s+THEN ''(steps_[a-z_]+)''', 'g') AS m
+  WHERE p.oid = pg_catalog.to_regprocedure('tributary._step_rules(tributary.steps)')
+)
+SELECT 1 / pg_catalog.count(*)::integer FROM step_rules
+WHERE name = 'steps_state_valid' AND definition ~ '\mwaiting\M';
 ROLLBACK;
