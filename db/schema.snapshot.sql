@@ -160,6 +160,98 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary._check_acyclic(p_workflow_id bigint) IS 'Internal: raises TB001 cycle_detected naming a task on the cycle when the workflow''s resolved edges are not a DAG. O(steps + edges).';
+CREATE FUNCTION tributary._step_rules(p_attempt integer, p_cancel_reason text, p_concurrency_key text, p_depends_on text[], p_errors jsonb, p_finalized_at timestamp with time zone, p_kind text, p_lease_expires_at timestamp with time zone, p_map_index integer, p_map_over text, p_map_path text, p_map_size integer, p_map_step_id bigint, p_max_attempts integer, p_queue text, p_remaining_deps integer, p_result jsonb, p_retry_backoff interval, p_run_if jsonb, p_run_when text, p_scheduled_at timestamp with time zone, p_state text, p_task_name text, p_timeout interval, p_wait jsonb, p_wake_at timestamp with time zone, p_worker_id text) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+DECLARE
+  v_rule text;
+BEGIN
+  -- Each rule is true, or NULL where it does not apply (a CHECK passes NULL, and so does a CASE
+  -- that finds no WHEN true); the first that is false names itself.
+  v_rule := CASE
+    WHEN NOT (p_attempt OPERATOR(pg_catalog.>=) 0 AND p_attempt OPERATOR(pg_catalog.<=) p_max_attempts)
+      THEN 'steps_attempt_within_max'
+    WHEN NOT ((p_max_attempts OPERATOR(pg_catalog.-) p_attempt) OPERATOR(pg_catalog.<=) 1000000)
+      THEN 'steps_attempts_left_bounded'
+    WHEN NOT (p_state OPERATOR(pg_catalog.<>) 'available' OR p_remaining_deps OPERATOR(pg_catalog.=) 0)
+      THEN 'steps_available_means_no_remaining_deps'
+    WHEN NOT ((p_state OPERATOR(pg_catalog.=) 'cancelled') OPERATOR(pg_catalog.=) (p_cancel_reason IS NOT NULL))
+      THEN 'steps_cancel_reason_iff_cancelled'
+    WHEN NOT (p_concurrency_key OPERATOR(pg_catalog.<>) ''
+              AND pg_catalog.length(p_concurrency_key) OPERATOR(pg_catalog.<=) 255)
+      THEN 'steps_concurrency_key_bounded'
+    WHEN NOT (pg_catalog.array_position(p_depends_on, NULL::pg_catalog.text) IS NULL)
+      THEN 'steps_depends_on_has_no_nulls'
+    WHEN NOT (pg_catalog.jsonb_typeof(p_errors) OPERATOR(pg_catalog.=) 'array')
+      THEN 'steps_errors_is_array'
+    WHEN NOT ((p_state OPERATOR(pg_catalog.=) ANY ('{completed,discarded,cancelled,skipped}'::pg_catalog.text[]))
+              OPERATOR(pg_catalog.=) (p_finalized_at IS NOT NULL))
+      THEN 'steps_finalized_at_set_iff_final'
+    WHEN NOT (pg_catalog.char_length(p_kind) OPERATOR(pg_catalog.<=) 255)
+      THEN 'steps_kind_length'
+    WHEN NOT (p_kind OPERATOR(pg_catalog.<>) '')
+      THEN 'steps_kind_not_blank'
+    WHEN NOT ((p_state OPERATOR(pg_catalog.=) 'running') OPERATOR(pg_catalog.=) (p_lease_expires_at IS NOT NULL))
+      THEN 'steps_lease_set_iff_running'
+    WHEN NOT ((p_map_step_id IS NULL) OPERATOR(pg_catalog.=) (p_map_index IS NULL)
+              AND p_map_index OPERATOR(pg_catalog.>=) 0)
+      THEN 'steps_map_element_has_index'
+    WHEN NOT (p_map_over IS NULL OR p_map_over OPERATOR(pg_catalog.=) ANY (p_depends_on))
+      THEN 'steps_map_over_is_dependency'
+    WHEN NOT (p_map_path IS NULL OR p_map_over IS NOT NULL)
+      THEN 'steps_map_path_needs_map_over'
+    WHEN NOT (p_map_size IS NULL OR (p_map_over IS NOT NULL AND p_map_size OPERATOR(pg_catalog.>=) 0))
+      THEN 'steps_map_size_needs_map_over'
+    WHEN NOT (p_max_attempts OPERATOR(pg_catalog.>=) 1)
+      THEN 'steps_max_attempts_positive'
+    WHEN NOT (pg_catalog.char_length(p_queue) OPERATOR(pg_catalog.<=) 255)
+      THEN 'steps_queue_length'
+    WHEN NOT (p_queue OPERATOR(pg_catalog.<>) '')
+      THEN 'steps_queue_not_blank'
+    WHEN NOT (p_remaining_deps OPERATOR(pg_catalog.>=) 0)
+      THEN 'steps_remaining_deps_not_negative'
+    WHEN NOT (p_result IS NULL OR p_state OPERATOR(pg_catalog.=) 'completed')
+      THEN 'steps_result_only_when_completed'
+    WHEN NOT (p_retry_backoff OPERATOR(pg_catalog.<=) '1 year'::pg_catalog.interval)
+      THEN 'steps_retry_backoff_bounded'
+    WHEN NOT (p_retry_backoff OPERATOR(pg_catalog.>=) '0'::pg_catalog.interval)
+      THEN 'steps_retry_backoff_not_negative'
+    WHEN NOT (pg_catalog.jsonb_typeof(p_run_if) OPERATOR(pg_catalog.=) 'object')
+      THEN 'steps_run_if_is_object'
+    WHEN NOT (p_run_when OPERATOR(pg_catalog.=) ANY ('{all_completed,any_completed}'::pg_catalog.text[]))
+      THEN 'steps_run_when_valid'
+    WHEN NOT (p_state OPERATOR(pg_catalog.<>) 'running' OR p_worker_id IS NOT NULL)
+      THEN 'steps_running_has_worker'
+    WHEN NOT (pg_catalog.isfinite(p_scheduled_at))
+      THEN 'steps_scheduled_at_finite'
+    WHEN NOT (p_state OPERATOR(pg_catalog.=) ANY
+              ('{pending,available,running,waiting,completed,discarded,cancelled,skipped}'::pg_catalog.text[]))
+      THEN 'steps_state_valid'
+    WHEN NOT (pg_catalog.char_length(p_task_name) OPERATOR(pg_catalog.<=) 255)
+      THEN 'steps_task_name_length'
+    WHEN NOT (p_task_name OPERATOR(pg_catalog.<>) '')
+      THEN 'steps_task_name_not_blank'
+    WHEN NOT (p_timeout OPERATOR(pg_catalog.<=) '1 year'::pg_catalog.interval)
+      THEN 'steps_timeout_bounded'
+    WHEN NOT (p_timeout OPERATOR(pg_catalog.>) '0'::pg_catalog.interval)
+      THEN 'steps_timeout_positive'
+    WHEN NOT (pg_catalog.jsonb_typeof(p_wait) OPERATOR(pg_catalog.=) 'object')
+      THEN 'steps_wait_is_object'
+    WHEN NOT (p_wait IS NULL OR p_state OPERATOR(pg_catalog.<>) ALL ('{available,running}'::pg_catalog.text[]))
+      THEN 'steps_wait_never_claimed'
+    WHEN NOT (p_wake_at IS NULL OR p_state OPERATOR(pg_catalog.=) 'waiting')
+      THEN 'steps_wake_at_only_when_waiting'
+    WHEN NOT (pg_catalog.char_length(p_worker_id) OPERATOR(pg_catalog.<=) 255)
+      THEN 'steps_worker_id_length'
+  END;
+  IF v_rule IS NULL THEN
+    RETURN true;
+  END IF;
+  RAISE EXCEPTION 'new row for relation "steps" violates check constraint "%"', v_rule
+    USING ERRCODE = 'check_violation', SCHEMA = 'tributary', TABLE = 'steps', CONSTRAINT = v_rule;
+END;
+$$;
+COMMENT ON FUNCTION tributary._step_rules(p_attempt integer, p_cancel_reason text, p_concurrency_key text, p_depends_on text[], p_errors jsonb, p_finalized_at timestamp with time zone, p_kind text, p_lease_expires_at timestamp with time zone, p_map_index integer, p_map_over text, p_map_path text, p_map_size integer, p_map_step_id bigint, p_max_attempts integer, p_queue text, p_remaining_deps integer, p_result jsonb, p_retry_backoff interval, p_run_if jsonb, p_run_when text, p_scheduled_at timestamp with time zone, p_state text, p_task_name text, p_timeout interval, p_wait jsonb, p_wake_at timestamp with time zone, p_worker_id text) IS 'Internal, the CHECK constraint steps_rules: true when a row of steps obeys every rule, else 23514 naming the first broken rule (steps_kind_not_blank, ...). No SET clause: every name in it is qualified.';
 CREATE FUNCTION tributary.now() RETURNS timestamp with time zone
     LANGUAGE plpgsql STABLE PARALLEL SAFE
     SET search_path TO ''
@@ -206,7 +298,8 @@ CREATE TABLE tributary.steps (
     run_if jsonb,
     run_when text DEFAULT 'all_completed'::text NOT NULL,
     concurrency_key text,
-    flow_limited boolean DEFAULT false NOT NULL
+    flow_limited boolean DEFAULT false NOT NULL,
+    CONSTRAINT steps_rules CHECK (tributary._step_rules(attempt, cancel_reason, concurrency_key, depends_on, errors, finalized_at, kind, lease_expires_at, map_index, map_over, map_path, map_size, map_step_id, max_attempts, queue, remaining_deps, result, retry_backoff, run_if, run_when, scheduled_at, state, task_name, timeout, wait, wake_at, worker_id))
 )
 WITH (autovacuum_vacuum_scale_factor='0.02', autovacuum_vacuum_insert_scale_factor='0.02', autovacuum_analyze_scale_factor='0.02');
 COMMENT ON TABLE tributary.steps IS 'Steps of workflows. state: pending -> available -> running -> completed | available (retry) | discarded | cancelled; pending -> waiting -> completed (waits, sleeps); running -> waiting (a child workflow); pending -> skipped (a branch not taken).';
@@ -242,6 +335,7 @@ COMMENT ON COLUMN tributary.steps.run_if IS 'Branch condition: {"dependency": va
 COMMENT ON COLUMN tributary.steps.run_when IS 'all_completed: runs when every dependency completed (skipped if one was skipped); any_completed: runs when every dependency finished and at least one completed.';
 COMMENT ON COLUMN tributary.steps.concurrency_key IS 'Task option: the concurrency key whose limits (tributary.flow_limits, scope key) claim_step obeys for this step; NULL: none. 1 to 255 characters.';
 COMMENT ON COLUMN tributary.steps.flow_limited IS 'Engine: the current or last attempt was claimed under a concurrency or rate limit; its end wakes the queue''s workers.';
+COMMENT ON CONSTRAINT steps_rules ON tributary.steps IS 'Every rule of a step (tributary._step_rules): a broken rule is reported as a check_violation (23514) under its own name.';
 CREATE FUNCTION tributary._check_attempt(p_step_id bigint, p_attempt integer) RETURNS tributary.steps
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -2121,98 +2215,6 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary._settle_workflows(p_workflow_ids bigint[]) IS 'Internal: given the workflow id of each step that reached a final state, counts them against their workflows and finalizes (exactly once) each workflow left with nothing unfinished.';
-CREATE FUNCTION tributary._step_rules(s tributary.steps) RETURNS boolean
-    LANGUAGE plpgsql IMMUTABLE
-    AS $$
-DECLARE
-  v_rule text;
-BEGIN
-  -- Each rule is true, or NULL where it does not apply (a CHECK passes NULL, and so does a CASE
-  -- that finds no WHEN true); the first that is false names itself.
-  v_rule := CASE
-    WHEN NOT (s.attempt OPERATOR(pg_catalog.>=) 0 AND s.attempt OPERATOR(pg_catalog.<=) s.max_attempts)
-      THEN 'steps_attempt_within_max'
-    WHEN NOT ((s.max_attempts OPERATOR(pg_catalog.-) s.attempt) OPERATOR(pg_catalog.<=) 1000000)
-      THEN 'steps_attempts_left_bounded'
-    WHEN NOT (s.state OPERATOR(pg_catalog.<>) 'available' OR s.remaining_deps OPERATOR(pg_catalog.=) 0)
-      THEN 'steps_available_means_no_remaining_deps'
-    WHEN NOT ((s.state OPERATOR(pg_catalog.=) 'cancelled') OPERATOR(pg_catalog.=) (s.cancel_reason IS NOT NULL))
-      THEN 'steps_cancel_reason_iff_cancelled'
-    WHEN NOT (s.concurrency_key OPERATOR(pg_catalog.<>) ''
-              AND pg_catalog.length(s.concurrency_key) OPERATOR(pg_catalog.<=) 255)
-      THEN 'steps_concurrency_key_bounded'
-    WHEN NOT (pg_catalog.array_position(s.depends_on, NULL::pg_catalog.text) IS NULL)
-      THEN 'steps_depends_on_has_no_nulls'
-    WHEN NOT (pg_catalog.jsonb_typeof(s.errors) OPERATOR(pg_catalog.=) 'array')
-      THEN 'steps_errors_is_array'
-    WHEN NOT ((s.state OPERATOR(pg_catalog.=) ANY ('{completed,discarded,cancelled,skipped}'::pg_catalog.text[]))
-              OPERATOR(pg_catalog.=) (s.finalized_at IS NOT NULL))
-      THEN 'steps_finalized_at_set_iff_final'
-    WHEN NOT (pg_catalog.char_length(s.kind) OPERATOR(pg_catalog.<=) 255)
-      THEN 'steps_kind_length'
-    WHEN NOT (s.kind OPERATOR(pg_catalog.<>) '')
-      THEN 'steps_kind_not_blank'
-    WHEN NOT ((s.state OPERATOR(pg_catalog.=) 'running') OPERATOR(pg_catalog.=) (s.lease_expires_at IS NOT NULL))
-      THEN 'steps_lease_set_iff_running'
-    WHEN NOT ((s.map_step_id IS NULL) OPERATOR(pg_catalog.=) (s.map_index IS NULL)
-              AND s.map_index OPERATOR(pg_catalog.>=) 0)
-      THEN 'steps_map_element_has_index'
-    WHEN NOT (s.map_over IS NULL OR s.map_over OPERATOR(pg_catalog.=) ANY (s.depends_on))
-      THEN 'steps_map_over_is_dependency'
-    WHEN NOT (s.map_path IS NULL OR s.map_over IS NOT NULL)
-      THEN 'steps_map_path_needs_map_over'
-    WHEN NOT (s.map_size IS NULL OR (s.map_over IS NOT NULL AND s.map_size OPERATOR(pg_catalog.>=) 0))
-      THEN 'steps_map_size_needs_map_over'
-    WHEN NOT (s.max_attempts OPERATOR(pg_catalog.>=) 1)
-      THEN 'steps_max_attempts_positive'
-    WHEN NOT (pg_catalog.char_length(s.queue) OPERATOR(pg_catalog.<=) 255)
-      THEN 'steps_queue_length'
-    WHEN NOT (s.queue OPERATOR(pg_catalog.<>) '')
-      THEN 'steps_queue_not_blank'
-    WHEN NOT (s.remaining_deps OPERATOR(pg_catalog.>=) 0)
-      THEN 'steps_remaining_deps_not_negative'
-    WHEN NOT (s.result IS NULL OR s.state OPERATOR(pg_catalog.=) 'completed')
-      THEN 'steps_result_only_when_completed'
-    WHEN NOT (s.retry_backoff OPERATOR(pg_catalog.<=) '1 year'::pg_catalog.interval)
-      THEN 'steps_retry_backoff_bounded'
-    WHEN NOT (s.retry_backoff OPERATOR(pg_catalog.>=) '0'::pg_catalog.interval)
-      THEN 'steps_retry_backoff_not_negative'
-    WHEN NOT (pg_catalog.jsonb_typeof(s.run_if) OPERATOR(pg_catalog.=) 'object')
-      THEN 'steps_run_if_is_object'
-    WHEN NOT (s.run_when OPERATOR(pg_catalog.=) ANY ('{all_completed,any_completed}'::pg_catalog.text[]))
-      THEN 'steps_run_when_valid'
-    WHEN NOT (s.state OPERATOR(pg_catalog.<>) 'running' OR s.worker_id IS NOT NULL)
-      THEN 'steps_running_has_worker'
-    WHEN NOT (pg_catalog.isfinite(s.scheduled_at))
-      THEN 'steps_scheduled_at_finite'
-    WHEN NOT (s.state OPERATOR(pg_catalog.=) ANY
-              ('{pending,available,running,waiting,completed,discarded,cancelled,skipped}'::pg_catalog.text[]))
-      THEN 'steps_state_valid'
-    WHEN NOT (pg_catalog.char_length(s.task_name) OPERATOR(pg_catalog.<=) 255)
-      THEN 'steps_task_name_length'
-    WHEN NOT (s.task_name OPERATOR(pg_catalog.<>) '')
-      THEN 'steps_task_name_not_blank'
-    WHEN NOT (s.timeout OPERATOR(pg_catalog.<=) '1 year'::pg_catalog.interval)
-      THEN 'steps_timeout_bounded'
-    WHEN NOT (s.timeout OPERATOR(pg_catalog.>) '0'::pg_catalog.interval)
-      THEN 'steps_timeout_positive'
-    WHEN NOT (pg_catalog.jsonb_typeof(s.wait) OPERATOR(pg_catalog.=) 'object')
-      THEN 'steps_wait_is_object'
-    WHEN NOT (s.wait IS NULL OR s.state OPERATOR(pg_catalog.<>) ALL ('{available,running}'::pg_catalog.text[]))
-      THEN 'steps_wait_never_claimed'
-    WHEN NOT (s.wake_at IS NULL OR s.state OPERATOR(pg_catalog.=) 'waiting')
-      THEN 'steps_wake_at_only_when_waiting'
-    WHEN NOT (pg_catalog.char_length(s.worker_id) OPERATOR(pg_catalog.<=) 255)
-      THEN 'steps_worker_id_length'
-  END;
-  IF v_rule IS NULL THEN
-    RETURN true;
-  END IF;
-  RAISE EXCEPTION 'new row for relation "steps" violates check constraint "%"', v_rule
-    USING ERRCODE = 'check_violation', SCHEMA = 'tributary', TABLE = 'steps', CONSTRAINT = v_rule;
-END;
-$$;
-COMMENT ON FUNCTION tributary._step_rules(s tributary.steps) IS 'Internal, the CHECK constraint steps_rules: true when a row of steps obeys every rule, else 23514 naming the first broken rule (steps_kind_not_blank, ...). No SET clause: every name in it is qualified.';
 CREATE FUNCTION tributary._unlock_dependents(p_step_ids bigint[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -4556,9 +4558,6 @@ ALTER TABLE ONLY tributary.step_dependencies
     ADD CONSTRAINT step_dependencies_pkey PRIMARY KEY (step_id, depends_on_step_id);
 ALTER TABLE ONLY tributary.steps
     ADD CONSTRAINT steps_pkey PRIMARY KEY (id);
-ALTER TABLE tributary.steps
-    ADD CONSTRAINT steps_rules CHECK (tributary._step_rules(steps.*));
-COMMENT ON CONSTRAINT steps_rules ON tributary.steps IS 'Every rule of a step (tributary._step_rules): a broken rule is reported as a check_violation (23514) under its own name.';
 ALTER TABLE ONLY tributary.steps
     ADD CONSTRAINT steps_task_name_unique_in_workflow UNIQUE (workflow_id, task_name);
 ALTER TABLE ONLY tributary.worker_processes

@@ -40,6 +40,6 @@ ALTER TABLE tributary.steps
   ADD CONSTRAINT steps_wake_at_only_when_waiting CHECK (((wake_at IS NULL) OR (state = 'waiting'::text))),
   ADD CONSTRAINT steps_worker_id_length CHECK ((char_length(worker_id) <= 255));
 
-DROP FUNCTION tributary._step_rules(tributary.steps);
+DROP FUNCTION tributary._step_rules;
 
 COMMIT;

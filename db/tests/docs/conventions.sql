@@ -8,7 +8,7 @@ SELECT plan(5);
 SELECT set_eq(
   $$SELECT p.oid::regprocedure::text FROM pg_proc AS p WHERE p.pronamespace = 'tributary'::regnamespace
       AND NOT (coalesce(p.proconfig, '{}') @> ARRAY['search_path=""', 'jit=off'])$$,
-  $$VALUES ('tributary._step_rules(tributary.steps)')$$,
+  $$SELECT 'tributary._step_rules'::regproc::oid::regprocedure::text$$,
   'every function sets search_path = '''' and jit = off, but steps'' CHECK function _step_rules');
 SELECT is(
   (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc AS p

@@ -60,7 +60,7 @@ INSERT INTO expected_execute VALUES
   ('tributary.complete_steps_and_claim(bigint[], integer[], jsonb[], text, text[], integer[])', '{worker,admin}'),
   -- The one internal function a group role calls: steps' CHECK constraint, which runs as the
   -- writing role, and submitters write steps with plain INSERTs (tables/steps_rules).
-  ('tributary._step_rules(tributary.steps)', '{submitter,admin}');
+  ('tributary._step_rules'::regproc::oid::regprocedure, '{submitter,admin}');
 
 SELECT is(
   (SELECT array_agg(r.purpose ORDER BY r.purpose) FROM tributary.roles AS r

@@ -13,10 +13,14 @@ SELECT col_type_is('tributary', 'workflows', 'parent_step_id', 'bigint', 'workfl
 SELECT is(pg_get_indexdef('tributary.steps_wake_idx'::regclass),
   'CREATE INDEX steps_wake_idx ON tributary.steps USING btree (wake_at) WHERE (wake_at IS NOT NULL)',
   'steps_wake_idx holds only steps with a timer');
-SELECT ok(tributary._step_rules(jsonb_populate_record(NULL::tributary.steps,
+SELECT ok((SELECT tributary._step_rules(r.attempt, r.cancel_reason, r.concurrency_key, r.depends_on, r.errors, r.finalized_at, r.kind,
+    r.lease_expires_at, r.map_index, r.map_over, r.map_path, r.map_size, r.map_step_id, r.max_attempts, r.queue,
+    r.remaining_deps, r.result, r.retry_backoff, r.run_if, r.run_when, r.scheduled_at, r.state, r.task_name,
+    r.timeout, r.wait, r.wake_at, r.worker_id)
+            FROM jsonb_populate_record(NULL::tributary.steps,
   '{"workflow_id": 1, "task_name": "t", "kind": "k", "queue": "q", "priority": 0, "max_attempts": 1, "timeout": "1 hour",
     "retry_backoff": "0", "state": "waiting", "attempt": 0, "errors": [], "scheduled_at": "2026-01-01T00:00:00Z",
-    "run_when": "all_completed", "wait": {"event": "e"}}')),
+    "run_when": "all_completed", "wait": {"event": "e"}}') AS r),
   'steps_state_valid admits waiting');
 SELECT function_returns('tributary', 'send_event', ARRAY['text', 'jsonb', 'bigint', 'text', 'interval'], 'bigint',
   'send_event returns the completed step id (bigint)');

@@ -7,7 +7,7 @@ WITH step_rules (name, definition) AS (  -- a CHECK constraint, or a rule of tri
   UNION ALL
   SELECT m[2], m[1] FROM pg_catalog.pg_proc AS p,
     pg_catalog.regexp_matches(p.prosrc, 'WHEN NOT (.*?)\s+THEN ''(steps_[a-z_]+)''', 'g') AS m
-  WHERE p.oid = pg_catalog.to_regprocedure('tributary._step_rules(tributary.steps)')
+  WHERE p.oid = pg_catalog.to_regproc('tributary._step_rules')
 )
 SELECT 1 / (pg_catalog.count(*) = 6)::integer FROM step_rules
 WHERE name IN ('steps_run_when_valid', 'steps_run_if_is_object', 'steps_map_over_is_dependency',

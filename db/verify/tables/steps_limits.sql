@@ -6,7 +6,7 @@ WITH step_rules (name, definition) AS (  -- a CHECK constraint, or a rule of tri
   UNION ALL
   SELECT m[2], m[1] FROM pg_catalog.pg_proc AS p,
     pg_catalog.regexp_matches(p.prosrc, 'WHEN NOT (.*?)\s+THEN ''(steps_[a-z_]+)''', 'g') AS m
-  WHERE p.oid = pg_catalog.to_regprocedure('tributary._step_rules(tributary.steps)')
+  WHERE p.oid = pg_catalog.to_regproc('tributary._step_rules')
 )
 SELECT 1 / (pg_catalog.count(*) = 9)::integer FROM step_rules
 WHERE name IN ('steps_task_name_length', 'steps_kind_length', 'steps_queue_length', 'steps_worker_id_length',
