@@ -13,7 +13,7 @@
 -- node text for the 35) and prepares them again in every statement that writes the table; in a
 -- one-step claim that was a fifth of the backend's time, and a chain hop writes steps in three
 -- statements. A PL/pgSQL function is compiled once per session: the constraint's stored form is
--- one call (3,529 characters), and the rules are one expression evaluated per written row. The
+-- one call (about 3,550 characters), and the rules are one expression evaluated per written row. The
 -- function takes the 27 columns the rules read (in name order), not the whole row: a whole-row
 -- value is built for every row, with every toasted column read back, which cost more than it
 -- saved on wide rows (a fan-in's long depends_on); and a column added to steps (as the tenants
@@ -61,7 +61,7 @@ LANGUAGE plpgsql
 IMMUTABLE
 AS $$
 DECLARE
-  v_rule text;
+  v_rule pg_catalog.text;
 BEGIN
   -- Each rule is true, or NULL where it does not apply (a CHECK passes NULL, and so does a CASE
   -- that finds no WHEN true); the first that is false names itself.
