@@ -2,7 +2,7 @@ CREATE SCHEMA tributary;
 COMMENT ON SCHEMA tributary IS 'Tributary: DAG workflows run by PostgreSQL. Create with create_workflow(), work with claim_step()/complete_step()/fail_step()/heartbeat(), administer with cancel_workflow()/retry_workflow()/prune_finished() and the views.';
 CREATE FUNCTION tributary._backoff(p_attempt integer, p_base interval) RETURNS interval
     LANGUAGE sql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_custom_plan'
     SET jit TO 'off'
     AS $$
@@ -15,7 +15,7 @@ $$;
 COMMENT ON FUNCTION tributary._backoff(p_attempt integer, p_base interval) IS 'Internal: retry delay after attempt p_attempt failed: base * 2^(attempt-1), capped at settings.retry_backoff_cap, jittered to 50-100%.';
 CREATE FUNCTION tributary._cancel_downstream(p_step_id bigint, p_reason text) RETURNS bigint[]
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_custom_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -51,7 +51,7 @@ $$;
 COMMENT ON FUNCTION tributary._cancel_downstream(p_step_id bigint, p_reason text) IS 'Internal: cancels (with a reason) every unfinished step downstream of a discarded or cancelled step; returns their ids.';
 CREATE FUNCTION tributary._check_acyclic(p_workflow_id bigint) RETURNS void
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_custom_plan'
     SET jit TO 'off'
     AS $$
@@ -164,7 +164,7 @@ CREATE FUNCTION tributary._step_rules(p_attempt integer, p_cancel_reason text, p
     LANGUAGE plpgsql IMMUTABLE
     AS $$
 DECLARE
-  v_rule text;
+  v_rule pg_catalog.text;
 BEGIN
   -- Each rule is true, or NULL where it does not apply (a CHECK passes NULL, and so does a CASE
   -- that finds no WHEN true); the first that is false names itself.
@@ -254,7 +254,7 @@ $$;
 COMMENT ON FUNCTION tributary._step_rules(p_attempt integer, p_cancel_reason text, p_concurrency_key text, p_depends_on text[], p_errors jsonb, p_finalized_at timestamp with time zone, p_kind text, p_lease_expires_at timestamp with time zone, p_map_index integer, p_map_over text, p_map_path text, p_map_size integer, p_map_step_id bigint, p_max_attempts integer, p_queue text, p_remaining_deps integer, p_result jsonb, p_retry_backoff interval, p_run_if jsonb, p_run_when text, p_scheduled_at timestamp with time zone, p_state text, p_task_name text, p_timeout interval, p_wait jsonb, p_wake_at timestamp with time zone, p_worker_id text) IS 'Internal, the CHECK constraint steps_rules: true when a row of steps obeys every rule, else 23514 naming the first broken rule (steps_kind_not_blank, ...). No SET clause: every name in it is qualified.';
 CREATE FUNCTION tributary.now() RETURNS timestamp with time zone
     LANGUAGE plpgsql STABLE PARALLEL SAFE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_custom_plan'
     SET jit TO 'off'
     AS $$
@@ -338,7 +338,7 @@ COMMENT ON COLUMN tributary.steps.flow_limited IS 'Engine: the current or last a
 COMMENT ON CONSTRAINT steps_rules ON tributary.steps IS 'Every rule of a step (tributary._step_rules): a broken rule is reported as a check_violation (23514) under its own name.';
 CREATE FUNCTION tributary._check_attempt(p_step_id bigint, p_attempt integer) RETURNS tributary.steps
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -371,7 +371,7 @@ $$;
 COMMENT ON FUNCTION tributary._check_attempt(p_step_id bigint, p_attempt integer) IS 'Internal: locks a step and returns it when p_attempt holds it; raises TB006 unknown step, TB008 cancelled, TB007 stale attempt.';
 CREATE FUNCTION tributary._check_flow_target(p_scope text, p_name text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -393,7 +393,7 @@ $$;
 COMMENT ON FUNCTION tributary._check_flow_target(p_scope text, p_name text) IS 'Internal: TB221 unless p_scope is queue or key; TB222 for a NULL, empty or over-255-character name.';
 CREATE FUNCTION tributary._check_time_zone(p_time_zone text) RETURNS void
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -412,7 +412,7 @@ $$;
 COMMENT ON FUNCTION tributary._check_time_zone(p_time_zone text) IS 'Internal: raises TB202 unless PostgreSQL knows the time zone.';
 CREATE FUNCTION tributary._claim_under_limits(p_queue text, p_max_steps integer, p_now timestamp with time zone, p_queue_limited boolean, p_keys_limited boolean, OUT step_ids bigint[], OUT limited_ids bigint[], OUT retry_at timestamp with time zone) RETURNS record
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -604,7 +604,7 @@ $$;
 COMMENT ON FUNCTION tributary._claim_under_limits(p_queue text, p_max_steps integer, p_now timestamp with time zone, p_queue_limited boolean, p_keys_limited boolean, OUT step_ids bigint[], OUT limited_ids bigint[], OUT retry_at timestamp with time zone) IS 'Internal (claim_step): chooses and locks the steps to claim under the queue''s and the keys'' concurrency and rate limits; returns them, those claimed under a limit, and when to retry if a rate limit held a step back.';
 CREATE FUNCTION tributary._complete_waits(p_step_ids bigint[], p_results jsonb[]) RETURNS bigint[]
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -643,7 +643,7 @@ $$;
 COMMENT ON FUNCTION tributary._complete_waits(p_step_ids bigint[], p_results jsonb[]) IS 'Internal: completes locked waiting steps with the given results, unlocks their dependents and settles their workflows; returns the ids completed.';
 CREATE FUNCTION tributary._create_role(p_purpose text, p_includes text[] DEFAULT '{}'::text[]) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -680,7 +680,7 @@ $$;
 COMMENT ON FUNCTION tributary._create_role(p_purpose text, p_includes text[]) IS 'Internal, deploy only: creates (if missing) the NOLOGIN group role of a purpose, records it in tributary.roles, makes it a member of the roles of p_includes.';
 CREATE FUNCTION tributary._create_workflows(p_workflows jsonb, p_in_batch boolean) RETURNS bigint[]
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
     SET jit TO 'off'
@@ -1171,7 +1171,7 @@ $_$;
 COMMENT ON FUNCTION tributary._create_workflows(p_workflows jsonb, p_in_batch boolean) IS 'Internal: creates a batch of workflows (the one implementation behind create_workflow and create_workflows); with p_in_batch, errors name the workflow''s position in DETAIL.';
 CREATE FUNCTION tributary._cron_occurrences(p_cron text, p_time_zone text, p_after timestamp with time zone, p_until timestamp with time zone, p_max integer) RETURNS SETOF timestamp with time zone
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -1228,7 +1228,7 @@ $$;
 COMMENT ON FUNCTION tributary._cron_occurrences(p_cron text, p_time_zone text, p_after timestamp with time zone, p_until timestamp with time zone, p_max integer) IS 'Internal: the instants a cron expression fires in a time zone after p_after up to p_until, ascending, at most p_max; each instant once across daylight-saving changes.';
 CREATE FUNCTION tributary._cron_parse(p_cron text, OUT minutes integer[], OUT hours integer[], OUT days integer[], OUT months integer[], OUT weekdays integer[], OUT any_day boolean, OUT any_weekday boolean) RETURNS record
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $_$
 DECLARE
@@ -1337,7 +1337,7 @@ $_$;
 COMMENT ON FUNCTION tributary._cron_parse(p_cron text, OUT minutes integer[], OUT hours integer[], OUT days integer[], OUT months integer[], OUT weekdays integer[], OUT any_day boolean, OUT any_weekday boolean) IS 'Internal: the allowed minutes, hours, days, months and weekdays of a 5-field cron expression; TB201 when it does not parse.';
 CREATE FUNCTION tributary._diagnose_task_options(p_tasks jsonb, OUT task_ordinal integer, OUT task_name text, OUT problem text) RETURNS record
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -1405,7 +1405,7 @@ $$;
 COMMENT ON FUNCTION tributary._diagnose_task_options(p_tasks jsonb, OUT task_ordinal integer, OUT task_name text, OUT problem text) IS 'Internal: after create_workflow() failed on a value, names the first task and option whose value is unusable.';
 CREATE FUNCTION tributary._expand_maps(p_map_ids bigint[], OUT completed bigint[], OUT settle bigint[]) RETURNS record
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -1535,7 +1535,7 @@ $$;
 COMMENT ON FUNCTION tributary._expand_maps(p_map_ids bigint[], OUT completed bigint[], OUT settle bigint[]) IS 'Internal: expands map steps whose dependencies completed into one element step per array element (an empty array completes the map with []), or completes a map whose elements all completed with their results in order; returns the maps it completed. A map that cannot expand (TB322 not an array, TB323 missing path, TB324 too many elements) is discarded, contained to it.';
 CREATE FUNCTION tributary._fail_attempt(p_step tributary.steps, p_error jsonb, p_retryable boolean) RETURNS text
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -1588,7 +1588,7 @@ $$;
 COMMENT ON FUNCTION tributary._fail_attempt(p_step tributary.steps, p_error jsonb, p_retryable boolean) IS 'Internal: records a failed attempt of a locked running step; retries it after backoff or discards it and cancels its downstream steps. Returns available | discarded.';
 CREATE FUNCTION tributary._grant(p_purpose text, p_privileges text, p_revoke boolean DEFAULT false) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -1609,7 +1609,7 @@ $$;
 COMMENT ON FUNCTION tributary._grant(p_purpose text, p_privileges text, p_revoke boolean) IS 'Internal, deploy only: GRANT (or with p_revoke REVOKE) p_privileges to the group role of a purpose recorded in tributary.roles.';
 CREATE FUNCTION tributary._local_to_instant(p_local timestamp without time zone, p_time_zone text) RETURNS timestamp with time zone
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -1647,7 +1647,7 @@ $$;
 COMMENT ON FUNCTION tributary._local_to_instant(p_local timestamp without time zone, p_time_zone text) IS 'Internal: the instant of a wall-clock time in a time zone; a repeated time is its first occurrence, a skipped one the end of the gap.';
 CREATE FUNCTION tributary._lock_event(p_workflow_id bigint, p_key text, p_event text) RETURNS void
     LANGUAGE sql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
   SELECT pg_catalog.pg_advisory_xact_lock(
@@ -1659,7 +1659,7 @@ $$;
 COMMENT ON FUNCTION tributary._lock_event(p_workflow_id bigint, p_key text, p_event text) IS 'Internal: transaction advisory lock of one event address (workflow id or key, and event name; 64 locks shared by hash), taken by send_event and by a wait that begins.';
 CREATE FUNCTION tributary._map_element(p_step_id bigint) RETURNS jsonb
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -1680,7 +1680,7 @@ $$;
 COMMENT ON FUNCTION tributary._map_element(p_step_id bigint) IS 'Internal: for an element step of a map, {map, over, index, size, origin}: the map''s task name, the dependency it maps over, the element''s index, the number of elements and how that dependency''s result was made; NULL for any other step.';
 CREATE FUNCTION tributary._notify_available(p_queues text[]) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -1705,7 +1705,7 @@ $$;
 COMMENT ON FUNCTION tributary._notify_available(p_queues text[]) IS 'Internal: NOTIFY tributary_step_available once per queue (payload: queue name); collected instead while tributary.defer_available names the current transaction (complete_steps_and_claim).';
 CREATE FUNCTION tributary._reopen_steps(p_workflow_id bigint, p_step_ids bigint[]) RETURNS integer
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_custom_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -1827,7 +1827,7 @@ $$;
 COMMENT ON FUNCTION tributary._reopen_steps(p_workflow_id bigint, p_step_ids bigint[]) IS 'Internal: re-runs the given discarded/cancelled steps and the discarded/cancelled steps downstream of them (keeping completed results); the workflow runs again. Returns how many steps it reopened.';
 CREATE FUNCTION tributary._resolve_workflow(p_workflow_id bigint) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -1837,7 +1837,7 @@ $$;
 COMMENT ON FUNCTION tributary._resolve_workflow(p_workflow_id bigint) IS 'Internal: validates a new workflow''s graph (TB004 empty, TB002 unknown dependency, TB001 cycle), writes its edges and counters, makes its root steps available; the one-workflow case of _resolve_workflows.';
 CREATE FUNCTION tributary._resolve_workflows(p_workflow_ids bigint[]) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
     SET jit TO 'off'
@@ -1925,7 +1925,7 @@ $$;
 COMMENT ON FUNCTION tributary._resolve_workflows(p_workflow_ids bigint[]) IS 'Internal: validates the graphs of directly inserted workflows, all at once (TB004 empty, TB002 unknown dependency, TB001 cycle), writes their edges and counters, makes their root steps available.';
 CREATE FUNCTION tributary._result_origin(p_step_id bigint) RETURNS jsonb
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -2030,7 +2030,7 @@ COMMENT ON COLUMN tributary.schedules.last_workflow_id IS 'The workflow the last
 COMMENT ON COLUMN tributary.schedules.last_error IS 'Why the last attempt to fire failed (create_workflow raised); NULL after a success.';
 CREATE FUNCTION tributary._schedule_due_fire_times(p_schedule tributary.schedules, p_now timestamp with time zone, p_max integer) RETURNS timestamp with time zone[]
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -2069,7 +2069,7 @@ $$;
 COMMENT ON FUNCTION tributary._schedule_due_fire_times(p_schedule tributary.schedules, p_now timestamp with time zone, p_max integer) IS 'Internal: the newest p_max due fire times of a schedule (from next_fire_at up to p_now), ascending.';
 CREATE FUNCTION tributary._schedule_fire_time_after(p_schedule tributary.schedules, p_after timestamp with time zone) RETURNS timestamp with time zone
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -2133,7 +2133,7 @@ COMMENT ON COLUMN tributary.settings.hand_back_grace IS 'hand_back_step: how lon
 COMMENT ON COLUMN tributary.settings.max_map_elements IS 'Most elements a map step expands to (0 to 1,000,000; default 10,000); a map over a longer array is discarded (TB324).';
 CREATE FUNCTION tributary._settings() RETURNS tributary.settings
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_custom_plan'
     SET jit TO 'off'
     AS $$
@@ -2147,7 +2147,7 @@ $$;
 COMMENT ON FUNCTION tributary._settings() IS 'Internal: the row of tributary.settings (engine-wide defaults).';
 CREATE FUNCTION tributary._settle_workflows(p_workflow_ids bigint[]) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -2217,7 +2217,7 @@ $$;
 COMMENT ON FUNCTION tributary._settle_workflows(p_workflow_ids bigint[]) IS 'Internal: given the workflow id of each step that reached a final state, counts them against their workflows and finalizes (exactly once) each workflow left with nothing unfinished.';
 CREATE FUNCTION tributary._unlock_dependents(p_step_ids bigint[]) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -2332,7 +2332,7 @@ $$;
 COMMENT ON FUNCTION tributary._unlock_dependents(p_step_ids bigint[]) IS 'Internal: after steps completed or were skipped, counts down their dependents'' remaining_deps, skips the branches not taken, makes those at 0 available and expands or collects map steps at 0. O(out-degree).';
 CREATE FUNCTION tributary._wait_spec(p_task jsonb) RETURNS jsonb
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -2431,7 +2431,7 @@ $$;
 COMMENT ON FUNCTION tributary._wait_spec(p_task jsonb) IS 'Internal: the normalized steps.wait of a task object with wait_for, sleep or sleep_until (NULL without); TB303 for invalid options.';
 CREATE FUNCTION tributary.cancel_workflow(p_workflow_id bigint, p_reason text DEFAULT 'workflow cancelled'::text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_custom_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -2503,7 +2503,7 @@ $$;
 COMMENT ON FUNCTION tributary.cancel_workflow(p_workflow_id bigint, p_reason text) IS 'Cancels every unfinished step of a workflow (running ones learn it via heartbeat/complete_step), finalizes it as cancelled, then cancels its running child workflows. false if already finished; TB009 unknown workflow.';
 CREATE FUNCTION tributary.claim_retry_in(p_queue text) RETURNS interval
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -2519,7 +2519,7 @@ $$;
 COMMENT ON FUNCTION tributary.claim_retry_in(p_queue text) IS 'After a claim_step of the queue in this session held a step back for a rate limit: how long until a claim can take it (0: now); NULL otherwise.';
 CREATE FUNCTION tributary.claim_step(p_queue text, p_worker_id text, p_max_steps integer DEFAULT 1) RETURNS TABLE(step_id bigint, workflow_id bigint, task_name text, kind text, args jsonb, attempt integer, max_attempts integer, queue text, priority integer, timeout interval, deadline_at timestamp with time zone, lease_expires_at timestamp with time zone, dependency_results jsonb, has_dependents boolean)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -2599,7 +2599,7 @@ $$;
 COMMENT ON FUNCTION tributary.claim_step(p_queue text, p_worker_id text, p_max_steps integer) IS 'Claims up to p_max_steps ready steps of a queue (FOR NO KEY UPDATE SKIP LOCKED; priority desc, scheduled_at, id): running, attempt+1, leased. Returns args and the direct dependencies'' results keyed by task name. Nothing from a paused queue; obeys the concurrency and rate limits of tributary.flow_limits.';
 CREATE FUNCTION tributary.claim_steps(p_queue text, p_worker_id text, p_max_steps integer DEFAULT 1) RETURNS TABLE(step_id bigint, workflow_id bigint, task_name text, kind text, args jsonb, attempt integer, max_attempts integer, queue text, priority integer, timeout interval, deadline_at timestamp with time zone, lease_expires_at timestamp with time zone, dependency_results jsonb, dependency_attempts jsonb, has_dependents boolean, map_element jsonb)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -2637,7 +2637,7 @@ $$;
 COMMENT ON FUNCTION tributary.claim_steps(p_queue text, p_worker_id text, p_max_steps integer) IS 'claim_step plus, per claimed step, how each dependency''s result was made (dependency_attempts: the attempt, or {"made": "sleep"|"wait"|"child"|"map", ...}, keyed by task name) and, for an element of a map, map_element {map, over, index, size, origin}: sealed results are bound to what made them.';
 CREATE FUNCTION tributary.complete_step(p_step_id bigint, p_attempt integer, p_result jsonb DEFAULT NULL::jsonb) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -2653,7 +2653,7 @@ $$;
 COMMENT ON FUNCTION tributary.complete_step(p_step_id bigint, p_attempt integer, p_result jsonb) IS 'Completes a step''s attempt with a result, unlocks dependents, finalizes the workflow when last. Raises TB007 stale attempt, TB008 cancelled, TB006 unknown step.';
 CREATE FUNCTION tributary.complete_steps(p_step_ids bigint[], p_attempts integer[], p_results jsonb[] DEFAULT NULL::jsonb[]) RETURNS TABLE(step_id bigint, outcome text)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -2740,7 +2740,7 @@ $$;
 COMMENT ON FUNCTION tributary.complete_steps(p_step_ids bigint[], p_attempts integer[], p_results jsonb[]) IS 'Completes a batch of (step, attempt) pairs with their results; returns one outcome per step: completed | already_completed | cancelled | stale | not_found | error (that step cannot be completed; the others are). Never raises for a single step of a batch.';
 CREATE FUNCTION tributary.complete_steps_and_claim(p_step_ids bigint[], p_attempts integer[], p_results jsonb[], p_worker_id text, p_queues text[], p_max_steps integer[]) RETURNS TABLE(outcome text, step_id bigint, workflow_id bigint, task_name text, kind text, args jsonb, attempt integer, max_attempts integer, queue text, priority integer, timeout interval, deadline_at timestamp with time zone, lease_expires_at timestamp with time zone, dependency_results jsonb, dependency_attempts jsonb, has_dependents boolean, map_element jsonb)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -2803,7 +2803,7 @@ $$;
 COMMENT ON FUNCTION tributary.complete_steps_and_claim(p_step_ids bigint[], p_attempts integer[], p_results jsonb[], p_worker_id text, p_queues text[], p_max_steps integer[]) IS 'complete_steps, then claim_steps on each of p_queues (up to p_max_steps[i] each) for p_worker_id, in one call and one transaction: the outcome rows first (outcome set), then the claimed steps (outcome NULL). TB012 for mismatched or invalid claims, before anything is completed.';
 CREATE FUNCTION tributary.create_schedule(p_name text, p_workflow_name text, p_tasks jsonb, p_cron text DEFAULT NULL::text, p_every interval DEFAULT NULL::interval, p_time_zone text DEFAULT 'UTC'::text, p_metadata jsonb DEFAULT '{}'::jsonb, p_overlap text DEFAULT 'skip'::text, p_catch_up text DEFAULT 'last'::text, p_catch_up_limit integer DEFAULT 10, p_catch_up_grace interval DEFAULT '00:05:00'::interval, p_starts_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_replace boolean DEFAULT false) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -2914,7 +2914,7 @@ $$;
 COMMENT ON FUNCTION tributary.create_schedule(p_name text, p_workflow_name text, p_tasks jsonb, p_cron text, p_every interval, p_time_zone text, p_metadata jsonb, p_overlap text, p_catch_up text, p_catch_up_limit integer, p_catch_up_grace interval, p_starts_at timestamp with time zone, p_replace boolean) IS 'Creates a recurring workflow (cron in a time zone, or an interval) from a template validated like create_workflow; with p_replace, updates the schedule of that name. Errors: TB201 cron, TB202 time zone, TB203 invalid schedule, TB001-TB005 template, TB205 exists.';
 CREATE FUNCTION tributary.create_workflow(p_name text, p_tasks jsonb, p_scheduled_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_metadata jsonb DEFAULT '{}'::jsonb, p_idempotency_key text DEFAULT NULL::text) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -2928,7 +2928,7 @@ $$;
 COMMENT ON FUNCTION tributary.create_workflow(p_name text, p_tasks jsonb, p_scheduled_at timestamp with time zone, p_metadata jsonb, p_idempotency_key text) IS 'Creates a workflow and its steps atomically from a JSON array of tasks {name, kind, args, depends_on, queue, priority, max_attempts, timeout, retry_backoff, scheduled_at}; returns its id. Errors: TB005 invalid task, TB003 duplicate name, TB002 unknown dependency, TB001 cycle, TB004 empty. Same idempotency key -> same id.';
 CREATE FUNCTION tributary.create_workflows(p_workflows jsonb) RETURNS bigint[]
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -2938,7 +2938,7 @@ $$;
 COMMENT ON FUNCTION tributary.create_workflows(p_workflows jsonb) IS 'Creates a batch of workflows atomically from a JSON array of {name, tasks, scheduled_at, metadata, idempotency_key}; returns their ids in input order. Errors as create_workflow, with the workflow''s position and name in DETAIL.';
 CREATE FUNCTION tributary.cron_next(p_cron text, p_time_zone text DEFAULT 'UTC'::text, p_after timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS timestamp with time zone
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -2954,7 +2954,7 @@ $$;
 COMMENT ON FUNCTION tributary.cron_next(p_cron text, p_time_zone text, p_after timestamp with time zone) IS 'The first instant after p_after (default now()) at which a 5-field cron expression fires in p_time_zone; NULL if never within 8 years. TB201 bad expression, TB202 unknown time zone.';
 CREATE FUNCTION tributary.delete_schedule(p_name text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -2968,7 +2968,7 @@ $$;
 COMMENT ON FUNCTION tributary.delete_schedule(p_name text) IS 'Deletes a schedule; the workflows it created stay. TB204 unknown schedule.';
 CREATE FUNCTION tributary.fail_step(p_step_id bigint, p_attempt integer, p_error jsonb, p_retryable boolean DEFAULT true) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -2983,7 +2983,7 @@ $$;
 COMMENT ON FUNCTION tributary.fail_step(p_step_id bigint, p_attempt integer, p_error jsonb, p_retryable boolean) IS 'Reports a failed attempt: retry after backoff when retryable with attempts left, else discard and cancel downstream steps. Returns available | discarded. Raises TB007 stale, TB008 cancelled, TB006 unknown step.';
 CREATE FUNCTION tributary.fire_due_schedules(p_limit integer DEFAULT 100) RETURNS TABLE(schedule_name text, fire_at timestamp with time zone, workflow_id bigint, outcome text)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 #variable_conflict use_column
@@ -3076,7 +3076,7 @@ $$;
 COMMENT ON FUNCTION tributary.fire_due_schedules(p_limit integer) IS 'Fires every due fire time of every unpaused schedule exactly once (rows locked FOR UPDATE SKIP LOCKED, next_fire_at advanced in the same transaction); one row per fire time: fired, fired_after_cancel, skipped, already_fired or failed. Call it every minute (workers do; or pg_cron).';
 CREATE FUNCTION tributary.forget_worker_process(p_worker_id text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -3087,7 +3087,7 @@ $$;
 COMMENT ON FUNCTION tributary.forget_worker_process(p_worker_id text) IS 'A worker process that stops gracefully removes itself from worker_processes; true when it was there.';
 CREATE FUNCTION tributary.get_workflow(p_workflow_id bigint) RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_custom_plan'
     SET jit TO 'off'
     AS $$
@@ -3129,7 +3129,7 @@ $$;
 COMMENT ON FUNCTION tributary.get_workflow(p_workflow_id bigint) IS 'One workflow as jsonb: state, timestamps, and per task name its state, attempt, result, errors, cancel reason, depends_on (task names), args (as stored), scheduled_at, attempted_at, worker_id, wait, wake_at, run_when, run_if, map (over, path, size) of a map step, map_step_id and map_index of a map''s element; parent_step_id, parent_workflow_id and children link child workflows. TB009 unknown workflow.';
 CREATE FUNCTION tributary.hand_back_step(p_step_id bigint, p_attempt integer, p_reason text, p_error jsonb DEFAULT NULL::jsonb) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -3202,7 +3202,7 @@ $$;
 COMMENT ON FUNCTION tributary.hand_back_step(p_step_id bigint, p_attempt integer, p_reason text, p_error jsonb) IS 'A worker process gives back a step it cannot run (p_reason unknown_kind or missing_key): claimable again after settings.hand_back_delay, the attempt not counted; discarded once settings.hand_back_grace has passed since the first hand-back of the streak. Returns available | discarded. TB006, TB007, TB008 as fail_step; TB012 bad reason.';
 CREATE FUNCTION tributary.heartbeat(p_step_id bigint, p_attempt integer) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -3223,7 +3223,7 @@ $$;
 COMMENT ON FUNCTION tributary.heartbeat(p_step_id bigint, p_attempt integer) IS 'Extends a running step''s lease; false when the attempt lost the step (cancelled, rescued, finished) or passed its timeout. TB006 unknown step.';
 CREATE FUNCTION tributary.heartbeat_steps(p_step_ids bigint[], p_attempts integer[]) RETURNS SETOF bigint
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -3254,7 +3254,7 @@ $$;
 COMMENT ON FUNCTION tributary.heartbeat_steps(p_step_ids bigint[], p_attempts integer[]) IS 'Batch heartbeat: extends the leases still held (within their deadline) and returns those step ids; a missing id was lost.';
 CREATE FUNCTION tributary.list_workflows(p_state text DEFAULT NULL::text, p_name text DEFAULT NULL::text, p_since timestamp with time zone DEFAULT NULL::timestamp with time zone, p_search text DEFAULT NULL::text, p_before_id bigint DEFAULT NULL::bigint, p_limit integer DEFAULT 50) RETURNS TABLE(id bigint, name text, state text, metadata jsonb, steps_total integer, steps_unfinished integer, created_at timestamp with time zone, scheduled_at timestamp with time zone, cancelled_at timestamp with time zone, finalized_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_custom_plan'
     SET jit TO 'off'
     AS $_$
@@ -3301,7 +3301,7 @@ $_$;
 COMMENT ON FUNCTION tributary.list_workflows(p_state text, p_name text, p_since timestamp with time zone, p_search text, p_before_id bigint, p_limit integer) IS 'One page of workflows, newest first; optional filters state, name, since, search (an id, or a name prefix); next page after p_before_id. TB012 bad limit or state, TB009 unknown p_before_id.';
 CREATE FUNCTION tributary.pause_queue(p_queue text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -3317,7 +3317,7 @@ $$;
 COMMENT ON FUNCTION tributary.pause_queue(p_queue text) IS 'Pauses a queue: claim_step claims nothing from it until resume_queue; its steps keep their order and attempts. False if already paused. TB012 NULL or empty name.';
 CREATE FUNCTION tributary.pause_schedule(p_name text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -3338,7 +3338,7 @@ $$;
 COMMENT ON FUNCTION tributary.pause_schedule(p_name text) IS 'Pauses a schedule (it fires nothing until resume_schedule); false if already paused. TB204 unknown schedule.';
 CREATE FUNCTION tributary.prune_finished(p_older_than interval, p_limit integer DEFAULT 1000) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
     SET jit TO 'off'
@@ -3376,7 +3376,7 @@ $$;
 COMMENT ON FUNCTION tributary.prune_finished(p_older_than interval, p_limit integer) IS 'Deletes up to p_limit workflows (with steps and edges) finalized more than p_older_than (>= 0) ago; call until it returns 0. TB012 for a negative interval or a limit below 1.';
 CREATE FUNCTION tributary.prune_worker_processes(p_older_than interval DEFAULT NULL::interval) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -3399,7 +3399,7 @@ $$;
 COMMENT ON FUNCTION tributary.prune_worker_processes(p_older_than interval) IS 'Deletes worker_processes rows not seen for p_older_than (default ten lease durations); returns how many.';
 CREATE FUNCTION tributary.release_steps(p_step_ids bigint[], p_attempts integer[]) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -3443,7 +3443,7 @@ $$;
 COMMENT ON FUNCTION tributary.release_steps(p_step_ids bigint[], p_attempts integer[]) IS 'Gives back running steps a worker will not finish (shutdown): available again at once, the attempt not counted. Returns how many were released.';
 CREATE FUNCTION tributary.remove_concurrency_limit(p_scope text, p_name text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -3463,7 +3463,7 @@ $$;
 COMMENT ON FUNCTION tributary.remove_concurrency_limit(p_scope text, p_name text) IS 'Removes the concurrency limit of a queue or concurrency key (a rate limit stays); false if it had none. TB221 scope; TB222 name.';
 CREATE FUNCTION tributary.remove_rate_limit(p_scope text, p_name text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -3484,7 +3484,7 @@ $$;
 COMMENT ON FUNCTION tributary.remove_rate_limit(p_scope text, p_name text) IS 'Removes the rate limit of a queue or concurrency key (a concurrency limit stays); false if it had none. TB221 scope; TB222 name.';
 CREATE FUNCTION tributary.report_worker_process(p_worker_id text, p_host text, p_pid integer, p_queues text[], p_kinds text[], p_package_version text) RETURNS interval
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -3508,7 +3508,7 @@ $$;
 COMMENT ON FUNCTION tributary.report_worker_process(p_worker_id text, p_host text, p_pid integer, p_queues text[], p_kinds text[], p_package_version text) IS 'A worker process reports itself alive (at start and at every heartbeat): its host, pid, queues, kinds and package version. Returns the lease the engine grants (settings.lease_duration).';
 CREATE FUNCTION tributary.rescue_expired_steps(p_limit integer DEFAULT 1000) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -3558,7 +3558,7 @@ $$;
 COMMENT ON FUNCTION tributary.rescue_expired_steps(p_limit integer) IS 'Treats running steps whose lease expired (dead or hung worker, timeout) as failed retryable attempts. SKIP LOCKED: safe from every worker at once. Returns how many it rescued.';
 CREATE FUNCTION tributary.reserve_workflow_ids(p_count integer) RETURNS bigint[]
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -3573,7 +3573,7 @@ $$;
 COMMENT ON FUNCTION tributary.reserve_workflow_ids(p_count integer) IS 'Draws p_count (1..10000) workflow ids to pass as "id" to create_workflows, so a client knows a workflow''s id before it exists (encryption binds args to it). TB012 out of range.';
 CREATE FUNCTION tributary.resume_queue(p_queue text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -3592,7 +3592,7 @@ $$;
 COMMENT ON FUNCTION tributary.resume_queue(p_queue text) IS 'Resumes a paused queue: claimable again, workers woken (NOTIFY tributary_step_available). False if it was not paused. TB012 NULL or empty name.';
 CREATE FUNCTION tributary.resume_schedule(p_name text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -3618,7 +3618,7 @@ $$;
 COMMENT ON FUNCTION tributary.resume_schedule(p_name text) IS 'Resumes a paused schedule from its first fire time at or after now (fire times passed while paused never fire); false if not paused. TB204 unknown schedule.';
 CREATE FUNCTION tributary.retry_step(p_step_id bigint) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_custom_plan'
     SET jit TO 'off'
     AS $$
@@ -3658,7 +3658,7 @@ $$;
 COMMENT ON FUNCTION tributary.retry_step(p_step_id bigint) IS 'Admin: re-runs a discarded/cancelled step and the steps cancelled downstream of it, keeping completed results. TB006 unknown step, TB011 wrong state. Returns steps reopened.';
 CREATE FUNCTION tributary.retry_workflow(p_workflow_id bigint) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_custom_plan'
     SET jit TO 'off'
     AS $$
@@ -3680,7 +3680,7 @@ $$;
 COMMENT ON FUNCTION tributary.retry_workflow(p_workflow_id bigint) IS 'Admin: re-runs every discarded/cancelled step of a workflow, keeping completed results. Returns steps reopened. TB009 unknown workflow.';
 CREATE FUNCTION tributary.send_event(p_event text, p_payload jsonb DEFAULT NULL::jsonb, p_workflow_id bigint DEFAULT NULL::bigint, p_key text DEFAULT NULL::text, p_ttl interval DEFAULT NULL::interval) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -3758,7 +3758,7 @@ $$;
 COMMENT ON FUNCTION tributary.send_event(p_event text, p_payload jsonb, p_workflow_id bigint, p_key text, p_ttl interval) IS 'Sends an event to a workflow (p_workflow_id) or by correlation key (p_key): completes the oldest step waiting for it with p_payload and returns its id, else keeps it for the first wait that begins (NULL). TB300 unknown workflow, TB301 finished workflow, TB302 invalid arguments.';
 CREATE FUNCTION tributary.set_concurrency_limit(p_scope text, p_name text, p_max_running integer) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -3779,7 +3779,7 @@ $$;
 COMMENT ON FUNCTION tributary.set_concurrency_limit(p_scope text, p_name text, p_max_running integer) IS 'Sets a global concurrency limit: at most p_max_running running steps of a queue (scope queue) or concurrency key (scope key). Running steps are never stopped. TB220 limit < 1 or NULL; TB221 scope; TB222 name.';
 CREATE FUNCTION tributary.set_rate_limit(p_scope text, p_name text, p_max_starts integer, p_period interval) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -3809,7 +3809,7 @@ $$;
 COMMENT ON FUNCTION tributary.set_rate_limit(p_scope text, p_name text, p_max_starts integer, p_period interval) IS 'Sets a rate limit: at most p_max_starts claims per p_period of a queue (scope queue) or concurrency key (scope key), as a token bucket; a step over it waits. TB223 p_max_starts < 1 or NULL; TB224 period <= 0, over a year or NULL; TB221 scope; TB222 name.';
 CREATE FUNCTION tributary.spawn_child_workflow(p_step_id bigint, p_attempt integer, p_name text, p_tasks jsonb, p_metadata jsonb DEFAULT NULL::jsonb) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -3833,7 +3833,7 @@ $$;
 COMMENT ON FUNCTION tributary.spawn_child_workflow(p_step_id bigint, p_attempt integer, p_name text, p_tasks jsonb, p_metadata jsonb) IS 'A running step''s attempt creates a child workflow (validated like create_workflow) and waits for it; the child''s leaf results complete the step, its failure or cancellation fails the attempt. Returns the child id. TB006/TB007/TB008 as complete_step.';
 CREATE FUNCTION tributary.tg_refuse_direct_write() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -3846,7 +3846,7 @@ $$;
 COMMENT ON FUNCTION tributary.tg_refuse_direct_write() IS 'Trigger: refuses (TB013) a write to an engine table by any role but the schema owner, whose functions make every state transition.';
 CREATE FUNCTION tributary.tg_refuse_key_change() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -3873,7 +3873,7 @@ $$;
 COMMENT ON FUNCTION tributary.tg_refuse_key_change() IS 'Trigger: refuses (TB013) a change of the keys references use: steps.id, steps.workflow_id, workflows.id, any edge.';
 CREATE FUNCTION tributary.tg_steps__begin_wait() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -3891,7 +3891,7 @@ $$;
 COMMENT ON FUNCTION tributary.tg_steps__begin_wait() IS 'Trigger: a wait or sleep step that becomes available enters waiting instead, with wake_at set from its sleep or timeout.';
 CREATE FUNCTION tributary.tg_steps__check_direct_insert() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 DECLARE
@@ -3943,7 +3943,7 @@ $$;
 COMMENT ON FUNCTION tributary.tg_steps__check_direct_insert() IS 'Trigger: checks a directly inserted step (23503 unknown workflow, TB003 duplicate task name, TB010 workflow already resolved), fills its omitted options from settings and resets its engine columns.';
 CREATE FUNCTION tributary.tg_steps__delete_dependencies() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
     SET jit TO 'off'
@@ -3962,7 +3962,7 @@ $$;
 COMMENT ON FUNCTION tributary.tg_steps__delete_dependencies() IS 'Trigger: deletes the edges from and to the steps a statement deleted.';
 CREATE FUNCTION tributary.tg_steps__guard_writes() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -4006,7 +4006,7 @@ $$;
 COMMENT ON FUNCTION tributary.tg_steps__guard_writes() IS 'Trigger: refuses (TB013) writes to steps by any role but the owner (TG_ARGV[0]), and by anyone: changing a completed step, setting the engine columns of an unresolved step, deleting a step without its workflow.';
 CREATE FUNCTION tributary.tg_steps__notify_slot_freed() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -4017,7 +4017,7 @@ $$;
 COMMENT ON FUNCTION tributary.tg_steps__notify_slot_freed() IS 'Trigger: a step claimed under a limit stopped running; NOTIFY tributary_slot_freed with its queue (a slot is free).';
 CREATE FUNCTION tributary.tg_steps__take_sent_event() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -4054,7 +4054,7 @@ $$;
 COMMENT ON FUNCTION tributary.tg_steps__take_sent_event() IS 'Trigger (at COMMIT): a wait for an event that began takes the oldest stored event it waits for, and completes with its payload.';
 CREATE FUNCTION tributary.tg_steps__truncate_dependencies() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -4067,7 +4067,7 @@ $$;
 COMMENT ON FUNCTION tributary.tg_steps__truncate_dependencies() IS 'Trigger: a TRUNCATE of steps truncates step_dependencies.';
 CREATE FUNCTION tributary.tg_workflows__delete_steps() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
     SET jit TO 'off'
@@ -4087,7 +4087,7 @@ $$;
 COMMENT ON FUNCTION tributary.tg_workflows__delete_steps() IS 'Trigger: deletes the steps of the workflows a statement deleted (their edges go with them, see tg_steps__delete_dependencies).';
 CREATE FUNCTION tributary.tg_workflows__reset_direct_insert() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -4102,7 +4102,7 @@ $$;
 COMMENT ON FUNCTION tributary.tg_workflows__reset_direct_insert() IS 'Trigger: a directly inserted workflow starts running and unresolved, whatever engine columns the caller set.';
 CREATE FUNCTION tributary.tg_workflows__resolve_at_commit() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
     SET jit TO 'off'
@@ -4118,7 +4118,7 @@ $$;
 COMMENT ON FUNCTION tributary.tg_workflows__resolve_at_commit() IS 'Trigger: at COMMIT, resolves and validates the graphs of every workflow the transaction inserted directly, in one set-based pass.';
 CREATE FUNCTION tributary.tg_workflows__resume_parent() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
@@ -4159,7 +4159,7 @@ $$;
 COMMENT ON FUNCTION tributary.tg_workflows__resume_parent() IS 'Trigger: a child workflow that finalized completes its waiting parent step with its leaf results, or fails the parent step''s attempt.';
 CREATE FUNCTION tributary.tg_workflows__truncate_steps() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 BEGIN
@@ -4172,7 +4172,7 @@ $$;
 COMMENT ON FUNCTION tributary.tg_workflows__truncate_steps() IS 'Trigger: a TRUNCATE of workflows truncates steps (and so step_dependencies).';
 CREATE FUNCTION tributary.wake_due_steps(p_limit integer DEFAULT 1000) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'

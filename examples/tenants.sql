@@ -40,7 +40,7 @@ CREATE FUNCTION tributary.tg_steps__tenant_of_workflow()
 RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
 BEGIN

@@ -90,14 +90,14 @@ CREATE TABLE chaos_record.finalizations (
   recorded_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 CREATE FUNCTION chaos_record.tg_steps__record_completion() RETURNS trigger
-LANGUAGE plpgsql SET search_path = '' AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   INSERT INTO chaos_record.completions (step_id, attempt, result) VALUES (NEW.id, NEW.attempt, NEW.result);
   RETURN NULL;
 END;
 $$;
 CREATE FUNCTION chaos_record.tg_workflows__record_finalization() RETURNS trigger
-LANGUAGE plpgsql SET search_path = '' AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   INSERT INTO chaos_record.finalizations (workflow_id, state) VALUES (NEW.id, NEW.state);
   RETURN NULL;

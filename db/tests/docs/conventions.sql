@@ -1,5 +1,5 @@
--- sql-api.md, "Conventions of the schema": every function runs with search_path = '' and
--- jit = off but _step_rules (steps' CHECK constraint, every name in it qualified); the entry points (every public function but now, every trigger function but the three
+-- sql-api.md, "Conventions of the schema": every function runs with search_path = pg_catalog,
+-- pg_temp and jit = off but _step_rules (steps' CHECK constraint, every name in it qualified); the entry points (every public function but now, every trigger function but the three
 -- write guards and the two TRUNCATE triggers) are SECURITY DEFINER and the internal functions (_*) are not; every public object
 -- has a COMMENT (functions, tables, views).
 BEGIN;
@@ -7,9 +7,9 @@ SELECT plan(5);
 
 SELECT set_eq(
   $$SELECT p.oid::regprocedure::text FROM pg_proc AS p WHERE p.pronamespace = 'tributary'::regnamespace
-      AND NOT (coalesce(p.proconfig, '{}') @> ARRAY['search_path=""', 'jit=off'])$$,
+      AND NOT (coalesce(p.proconfig, '{}') @> ARRAY['search_path=pg_catalog, pg_temp', 'jit=off'])$$,
   $$SELECT 'tributary._step_rules'::regproc::oid::regprocedure::text$$,
-  'every function sets search_path = '''' and jit = off, but steps'' CHECK function _step_rules');
+  'every function sets search_path = pg_catalog, pg_temp and jit = off, but steps'' CHECK function _step_rules');
 SELECT is(
   (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc AS p
    WHERE p.pronamespace = 'tributary'::regnamespace AND NOT p.prosecdef AND p.proname NOT LIKE '\_%'),

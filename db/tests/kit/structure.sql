@@ -1,5 +1,5 @@
 -- Structure of the testing kit (schema tributary_test, project db/testing): its public
--- functions, the rules every kit function follows (search_path = '', no SECURITY DEFINER, a
+-- functions, the rules every kit function follows (search_path = pg_catalog, pg_temp, no SECURITY DEFINER, a
 -- COMMENT), and the engine clock it installs, which keeps the production clock's attributes so
 -- the engine's plans do not change. Our own fixtures (db/tests/fixtures.sql) are left out.
 BEGIN;
@@ -34,8 +34,8 @@ WHERE p.pronamespace = 'tributary_test'::regnamespace
   AND p.proname NOT IN ('diamond', 'chain', 'drain', 'error_of', 'insert_workflow');
 
 SELECT is((SELECT count(*)::int FROM kit_functions), 24, 'the kit has 24 functions (18 public, 6 internal)');
-SELECT is_empty($$SELECT proname FROM kit_functions WHERE NOT coalesce('search_path=""' = ANY (proconfig), false)$$,
-  'every kit function pins search_path = ''''');
+SELECT is_empty($$SELECT proname FROM kit_functions WHERE NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (proconfig), false)$$,
+  'every kit function pins search_path = pg_catalog, pg_temp');
 SELECT is_empty($$SELECT proname FROM kit_functions WHERE prosecdef$$, 'no kit function is SECURITY DEFINER');
 SELECT is_empty($$SELECT proname FROM kit_functions WHERE obj_description(oid, 'pg_proc') IS NULL$$,
   'every kit function has a COMMENT');
@@ -46,10 +46,10 @@ SELECT volatility_is('tributary', 'now', ARRAY[]::text[], 'stable', 'the kit''s 
 SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'tributary.now()'::regprocedure), 's',
   'the kit''s tributary.now() is PARALLEL SAFE');
 SELECT is((SELECT proconfig FROM pg_proc WHERE oid = 'tributary.now()'::regprocedure),
-  ARRAY['search_path=""', 'plan_cache_mode=force_custom_plan', 'jit=off'],
+  ARRAY['search_path=pg_catalog, pg_temp', 'plan_cache_mode=force_custom_plan', 'jit=off'],
   'the kit''s tributary.now() has the production clock''s settings');
 SELECT alike((SELECT definition FROM tributary_test.production_now),
-  '%STABLE PARALLEL SAFE%SET search_path TO ''''%SET plan_cache_mode TO ''force_custom_plan''%SET jit TO ''off''%',
+  '%STABLE PARALLEL SAFE%SET search_path TO ''pg_catalog'', ''pg_temp''%SET plan_cache_mode TO ''force_custom_plan''%SET jit TO ''off''%',
   'the production clock it saved has the same settings');
 
 -- The assertions find pgTAP themselves: they work whatever the caller's search_path.

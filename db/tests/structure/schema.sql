@@ -1,6 +1,6 @@
 -- Structure of schema tributary: tables and their column types, the few indexes (partial ones
 -- for claim and rescue), named CHECK constraints, the two triggers of the direct-insert path and
--- the rules every function follows (search_path = '', SECURITY DEFINER for entry points only, a COMMENT).
+-- the rules every function follows (search_path = pg_catalog, pg_temp, SECURITY DEFINER for entry points only, a COMMENT).
 BEGIN;
 SELECT plan(119);
 
@@ -152,10 +152,10 @@ SELECT volatility_is('tributary', 'create_workflow', ARRAY['text', 'jsonb', 'tim
 SELECT is(
   (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc AS p
    WHERE p.pronamespace = 'tributary'::regnamespace
-     AND NOT coalesce(p.proconfig @> ARRAY['search_path=""'], false)
+     AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)
      AND p.oid <> 'tributary._step_rules'::regproc),
   NULL,
-  'every function in tributary but _step_rules (a CHECK''s, called per row; every name in it qualified) has SET search_path = ''''');
+  'every function in tributary but _step_rules (a CHECK''s, called per row; every name in it qualified) has SET search_path = pg_catalog, pg_temp');
 SELECT is(
   (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc AS p
    WHERE p.pronamespace = 'tributary'::regnamespace

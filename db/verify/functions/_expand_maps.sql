@@ -1,5 +1,5 @@
 -- Verify tributary:functions/_expand_maps
 BEGIN;
 SELECT 1 / pg_catalog.count(*)::integer FROM pg_catalog.pg_proc
-WHERE oid = 'tributary._expand_maps(bigint[])'::regprocedure AND proconfig @> ARRAY['search_path=""'];
+WHERE oid = 'tributary._expand_maps(bigint[])'::regprocedure AND proconfig OPERATOR(pg_catalog.&&) ARRAY['search_path=""', 'search_path=pg_catalog, pg_temp'];
 ROLLBACK;

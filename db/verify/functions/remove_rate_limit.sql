@@ -1,5 +1,5 @@
 -- Verify tributary:functions/remove_rate_limit
 BEGIN;
 SELECT 1 / pg_catalog.count(*)::int FROM pg_catalog.pg_proc AS p
-WHERE p.oid = 'tributary.remove_rate_limit(text, text)'::regprocedure AND 'search_path=""' = ANY (p.proconfig);
+WHERE p.oid = 'tributary.remove_rate_limit(text, text)'::regprocedure AND p.proconfig OPERATOR(pg_catalog.&&) ARRAY['search_path=""', 'search_path=pg_catalog, pg_temp'];
 ROLLBACK;

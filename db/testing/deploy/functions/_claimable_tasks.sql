@@ -12,7 +12,7 @@ CREATE OR REPLACE FUNCTION tributary_test._claimable_tasks(p_workflow_id bigint)
 RETURNS text[]
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_tasks text[] := '{}';

@@ -10,7 +10,7 @@ CREATE OR REPLACE FUNCTION tributary_test._explain_step(p_step tributary.steps)
 RETURNS text
 LANGUAGE plpgsql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_now timestamptz := tributary.now();

@@ -12,7 +12,7 @@ CREATE OR REPLACE FUNCTION tributary_test._running_step(p_workflow_id bigint, p_
 RETURNS tributary.steps
 LANGUAGE plpgsql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_step tributary.steps := tributary_test._step(p_workflow_id, p_task_name);

@@ -10,7 +10,7 @@ CREATE OR REPLACE FUNCTION tributary_test._step(p_workflow_id bigint, p_task_nam
 RETURNS tributary.steps
 LANGUAGE plpgsql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_step tributary.steps;

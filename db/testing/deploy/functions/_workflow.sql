@@ -8,7 +8,7 @@ CREATE OR REPLACE FUNCTION tributary_test._workflow(p_workflow_id bigint)
 RETURNS tributary.workflows
 LANGUAGE plpgsql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_workflow tributary.workflows;

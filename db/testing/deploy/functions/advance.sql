@@ -11,7 +11,7 @@ CREATE OR REPLACE FUNCTION tributary_test.advance(p_by interval)
 RETURNS timestamptz
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   IF p_by IS NULL OR p_by < interval '0' THEN

@@ -17,7 +17,7 @@ CREATE OR REPLACE FUNCTION tributary_test.fail(
 RETURNS text
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_step tributary.steps := tributary_test._running_step(p_workflow_id, p_task_name, 'fail');

@@ -28,7 +28,7 @@ RETURNS timestamptz
 LANGUAGE plpgsql
 STABLE
 PARALLEL SAFE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 SET plan_cache_mode = force_custom_plan
 SET jit = off
 AS $$

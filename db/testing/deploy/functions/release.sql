@@ -12,7 +12,7 @@ CREATE OR REPLACE FUNCTION tributary_test.release(p_workflow_id bigint, p_task_n
 RETURNS text
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_step tributary.steps := tributary_test._running_step(p_workflow_id, p_task_name, 'release');

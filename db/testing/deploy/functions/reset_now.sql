@@ -9,7 +9,7 @@ CREATE OR REPLACE FUNCTION tributary_test.reset_now()
 RETURNS void
 LANGUAGE sql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $$ SELECT pg_catalog.set_config('tributary_test.fake_now', '', false) $$;
 
 COMMENT ON FUNCTION tributary_test.reset_now() IS

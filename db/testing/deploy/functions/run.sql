@@ -11,7 +11,7 @@ CREATE OR REPLACE FUNCTION tributary_test.run(p_workflow_id bigint, p_task_name 
 RETURNS integer
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_attempt integer := tributary_test.claim(p_workflow_id, p_task_name);

@@ -13,7 +13,7 @@ CREATE OR REPLACE FUNCTION tributary_test.set_now(p_at timestamptz)
 RETURNS timestamptz
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 SET datestyle = 'ISO, YMD'
 AS $$
 BEGIN

@@ -9,7 +9,7 @@ CREATE OR REPLACE FUNCTION tributary_test.step_id(p_workflow_id bigint, p_task_n
 RETURNS bigint
 LANGUAGE sql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $$ SELECT (tributary_test._step(p_workflow_id, p_task_name)).id $$;
 
 COMMENT ON FUNCTION tributary_test.step_id(bigint, text) IS

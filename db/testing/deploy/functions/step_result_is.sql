@@ -18,7 +18,7 @@ CREATE OR REPLACE FUNCTION tributary_test.step_result_is(
 RETURNS text
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_description text := coalesce(p_description,

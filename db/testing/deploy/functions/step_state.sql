@@ -9,7 +9,7 @@ CREATE OR REPLACE FUNCTION tributary_test.step_state(p_workflow_id bigint, p_tas
 RETURNS text
 LANGUAGE sql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $$ SELECT (tributary_test._step(p_workflow_id, p_task_name)).state $$;
 
 COMMENT ON FUNCTION tributary_test.step_state(bigint, text) IS

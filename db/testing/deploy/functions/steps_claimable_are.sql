@@ -18,7 +18,7 @@ CREATE OR REPLACE FUNCTION tributary_test.steps_claimable_are(
 RETURNS text
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_want text[] := ARRAY(SELECT DISTINCT t FROM unnest(p_task_names) AS t ORDER BY t);

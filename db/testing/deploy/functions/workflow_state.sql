@@ -8,7 +8,7 @@ CREATE OR REPLACE FUNCTION tributary_test.workflow_state(p_workflow_id bigint)
 RETURNS text
 LANGUAGE sql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $$ SELECT (tributary_test._workflow(p_workflow_id)).state $$;
 
 COMMENT ON FUNCTION tributary_test.workflow_state(bigint) IS

@@ -16,7 +16,7 @@ CREATE OR REPLACE FUNCTION tributary_test.workflow_state_is(
 RETURNS text
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_description text := coalesce(p_description, pg_catalog.format('workflow %s should be %s', p_workflow_id, p_state));
