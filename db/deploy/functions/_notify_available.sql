@@ -9,7 +9,10 @@
 -- transaction-local setting tributary.deferred_available (a text[] literal) instead: the caller
 -- claims on them in the same transaction and notifies only for what its claims left, so that no
 -- other worker process is woken for a step the caller already took. The transaction id, not a
--- plain 'on': a value a session sets itself (SET, ALTER ROLE) never silences its notifications.
+-- plain 'on': a value set by SET or ALTER ROLE never silences a later transaction. A session that
+-- reads its own transaction id and sets the value to it does silence that transaction's
+-- notifications (nothing else: its steps wait for the workers' poll); it is documented, not
+-- prevented, since only a table the caller cannot write could tell the engine's value from it.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION tributary._notify_available(p_queues text[])
