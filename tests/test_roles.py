@@ -115,3 +115,24 @@ def test_waits_run_under_the_group_roles(dsn: str, make_login: MakeLogin) -> Non
     refused(reader, "SELECT tributary.send_event('go', NULL, p_key => 'k')")
     refused(submitter, "SELECT tributary.wake_due_steps()")
     refused(submitter, "SELECT tributary.spawn_child_workflow(1, 1, 'c', '[]')")
+
+
+def test_a_submitters_insert_that_breaks_a_rule_is_reported_under_the_rules_name(
+    dsn: str, make_login: MakeLogin
+) -> None:
+    """sql-api.md, "The rules of a step": a broken rule reaches a psycopg client as a broken CHECK
+    constraint of its name (23514, the rule, table and schema in the diagnostics, PostgreSQL's
+    message), with a CONTEXT line naming _step_rules; the submitter runs the rules as itself."""
+    submitter = make_login(dsn, "rules", ["tributary_submitter"])
+    with psycopg.connect(submitter) as conn:
+        row = conn.execute("INSERT INTO tributary.workflows (name) VALUES ('rules') RETURNING id").fetchone()
+        assert row is not None
+        with pytest.raises(pgerrors.CheckViolation) as refused_insert:
+            conn.execute("INSERT INTO tributary.steps (workflow_id, task_name, kind) VALUES (%s, 'a', '')", (row[0],))
+    diag = refused_insert.value.diag
+    assert diag.constraint_name == "steps_kind_not_blank"
+    assert (diag.schema_name, diag.table_name) == ("tributary", "steps")
+    assert diag.message_primary == 'new row for relation "steps" violates check constraint "steps_kind_not_blank"'
+    assert diag.message_detail is None
+    assert diag.context is not None
+    assert "tributary._step_rules" in diag.context
