@@ -3,6 +3,7 @@ dependency results as typed values and bytes, and cancel/retry."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -25,6 +26,7 @@ from tests.client_helpers import (
 )
 from tests.fix_database import Connect
 from tributary import (
+    AsyncClient,
     Client,
     Config,
     ConfigError,
@@ -188,10 +190,10 @@ def test_wait_times_out_on_a_workflow_nobody_works(dsn: str) -> None:
 
 
 def waiter_is_listening(observer: Conn) -> bool:
-    """True once another session has LISTENed and read the workflow (so it now waits)."""
+    """True once another session has LISTENed and read the workflow's state (so it now waits)."""
     row = observer.execute(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        " AND state = 'idle' AND query LIKE '%%tributary.get_workflow%%'"
+        " AND state = 'idle' AND query LIKE '%%tributary.workflow_progress%%'"
     ).fetchone()
     return row is not None and int(row[0]) > 0
 
@@ -232,6 +234,67 @@ def test_wait_wakes_on_the_finalize_notification(dsn: str, conn: Conn) -> None:
     assert outcome["result"].state == "completed"
     assert outcome["result"].steps["b"].result == 3
     assert outcome["returned_at"] - completed_at < 1.0
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_wait_reads_the_whole_workflow_once(dsn: str, conn: Conn, flavour: str) -> None:
+    """While the workflow runs, each wake-up of wait() reads its state alone; get_workflow (the
+    document of every step) runs once, when the workflow has finished. Client and AsyncClient."""
+    if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = current_user AND rolsuper").fetchone() is None:
+        pytest.skip("counting function calls (track_functions) is a superuser setting")
+    conn.execute(f"ALTER DATABASE {conn.info.dbname} SET track_functions = 'pl'")  # the waiter's new session
+    outcome: dict[str, Any] = {}
+
+    async def wait_async(workflow_id: int) -> WorkflowResult:
+        async with AsyncClient(dsn, Config()) as client:
+            return await client.wait(workflow_id, timeout=WAIT_SECONDS)
+
+    def wait_in_thread(client: Client, workflow_id: int) -> None:
+        try:
+            if flavour == "sync":
+                outcome["result"] = client.wait(workflow_id, timeout=WAIT_SECONDS)
+            else:
+                outcome["result"] = asyncio.run(wait_async(workflow_id))
+        except BaseException as error:
+            outcome["error"] = error
+
+    with Client(dsn, Config()) as client:
+        workflow_id = client.new_workflow("by hand").add_task("a", Add(value=1)).execute()
+        waiter = threading.Thread(target=wait_in_thread, args=(client, workflow_id), daemon=True)
+        waiter.start()
+        try:
+            wait_until(lambda: waiter_is_listening(conn), "the waiter to LISTEN")
+            for _ in range(3):  # wake-ups for the workflow while it still runs
+                note = json.dumps({"workflow_id": workflow_id})
+                conn.execute("SELECT pg_notify('tributary_workflow_finalized', %s)", (note,))
+                time.sleep(0.1)
+            claimed = conn.execute(
+                "SELECT step_id, attempt FROM tributary.claim_step('default', 'by-hand', 1)"
+            ).fetchone()
+            assert claimed is not None
+            conn.execute("SELECT tributary.complete_step(%s, %s, '1')", claimed)
+        finally:
+            waiter.join(WAIT_SECONDS)
+    assert not waiter.is_alive()
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["result"].state == "completed"
+
+    def calls(function: str) -> int:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        row = conn.execute(
+            "SELECT calls FROM pg_stat_user_functions WHERE schemaname = 'tributary' AND funcname = %s", (function,)
+        ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    # The waiter's session reports its counts when it ends, just after wait() returned.
+    wait_until(lambda: calls("get_workflow") > 0, "the waiter's function counts")
+    time.sleep(0.2)
+    assert calls("get_workflow") == 1
+
+
+def test_wait_for_an_unknown_workflow_raises_workflow_not_found(dsn: str) -> None:
+    with Client(dsn, Config()) as client, pytest.raises(WorkflowNotFound, match="workflow 424242 does not exist"):
+        client.wait(424242, timeout=1)
 
 
 class Lookup(StepArgs):

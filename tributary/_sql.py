@@ -85,6 +85,9 @@ TEST_CLAIM = "SELECT tributary_test.claim(%s, %s, %s)"
 TEST_EXPIRE_LEASE = "SELECT tributary_test.expire_lease(%s, %s)"
 UNSERVED_QUEUES = "SELECT queue, ready, oldest_ready_age FROM tributary.unserved_queues ORDER BY queue"
 GET_WORKFLOW = "SELECT tributary.get_workflow(%s)::text"
+# A workflow's state alone, for wait(): one row by primary key (the view's step counts are not
+# read when not selected), where get_workflow builds the document of every step.
+WORKFLOW_STATE = "SELECT state FROM tributary.workflow_progress WHERE id = %s"
 # The same document with each step's args and result as JSON text, decoded one by one when the
 # whole document does not decode (see read_workflow).
 GET_WORKFLOW_PAYLOADS_AS_TEXT = (
@@ -342,6 +345,18 @@ async def aread_workflow(conn: psycopg.AsyncConnection[Any], workflow_id: int) -
         return _decoded_document((await acall(conn, GET_WORKFLOW, (workflow_id,)))[0][0])
     except (RecursionError, ValueError):
         return _decoded_payloads((await acall(conn, GET_WORKFLOW_PAYLOADS_AS_TEXT, (workflow_id,)))[0][0])
+
+
+def workflow_state(conn: psycopg.Connection[Any], workflow_id: int) -> str | None:
+    """The workflow's state, or None when it does not exist (or the caller may not see it)."""
+    rows = call(conn, WORKFLOW_STATE, (workflow_id,))
+    return str(rows[0][0]) if rows else None
+
+
+async def aworkflow_state(conn: psycopg.AsyncConnection[Any], workflow_id: int) -> str | None:
+    """Async :func:`workflow_state`."""
+    rows = await acall(conn, WORKFLOW_STATE, (workflow_id,))
+    return str(rows[0][0]) if rows else None
 
 
 def _decoded_document(text: str) -> dict[str, Any]:

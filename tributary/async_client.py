@@ -185,13 +185,16 @@ class AsyncClient:
         async with await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True, connect_timeout=10) as conn:
             await _sql.alisten(conn, _sql.FINALIZED_CHANNEL)
             while True:
-                current = await self.get_workflow(workflow_id, conn)
-                if current.finished:
-                    return current
+                # As Client.wait: the state alone while it runs, the whole document once finished.
+                state = await _sql.aworkflow_state(conn, workflow_id)
+                if state != "running":
+                    current = await self.get_workflow(workflow_id, conn)
+                    if current.finished:  # else retried in between: wait again
+                        return current
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     unserved = unserved_note(await _sql.aread(conn, _sql.UNSERVED_QUEUES))
-                    raise WaitTimeout(f"workflow {workflow_id} still {current.state} after {limit:g} s{unserved}")
+                    raise WaitTimeout(f"workflow {workflow_id} still running after {limit:g} s{unserved}")
                 # A periodic re-check guards against a missed notification; it is not the mechanism.
                 async for note in conn.notifies(timeout=5.0 if remaining is None else min(5.0, remaining)):
                     if json.loads(note.payload).get("workflow_id") == workflow_id:

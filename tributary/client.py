@@ -121,13 +121,17 @@ class Client:
         with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=10) as conn:
             _sql.listen(conn, _sql.FINALIZED_CHANNEL)
             while True:
-                current = self.get_workflow(workflow_id, conn)
-                if current.finished:
-                    return current
+                # The state alone while it runs; the whole document once, when it has finished (an
+                # unknown workflow: get_workflow raises WorkflowNotFound).
+                state = _sql.workflow_state(conn, workflow_id)
+                if state != "running":
+                    current = self.get_workflow(workflow_id, conn)
+                    if current.finished:  # else retried in between: wait again
+                        return current
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     unserved = unserved_note(_sql.read(conn, _sql.UNSERVED_QUEUES))
-                    raise WaitTimeout(f"workflow {workflow_id} still {current.state} after {limit:g} s{unserved}")
+                    raise WaitTimeout(f"workflow {workflow_id} still running after {limit:g} s{unserved}")
                 # A periodic re-check guards against a missed notification; it is not the mechanism.
                 slice_ = 5.0 if remaining is None else min(5.0, remaining)
                 for note in conn.notifies(timeout=slice_):
