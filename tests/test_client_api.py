@@ -190,10 +190,12 @@ def test_wait_times_out_on_a_workflow_nobody_works(dsn: str) -> None:
 
 
 def waiter_is_listening(observer: Conn) -> bool:
-    """True once another session has LISTENed and read the workflow's state (so it now waits)."""
+    """True once another session has LISTENed and read the workflow (its state, or before that
+    read existed its document), so it now waits."""
     row = observer.execute(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        " AND state = 'idle' AND query LIKE '%%tributary.workflow_progress%%'"
+        " AND state = 'idle'"
+        " AND (query LIKE '%%tributary.workflow_progress%%' OR query LIKE '%%tributary.get_workflow%%')"
     ).fetchone()
     return row is not None and int(row[0]) > 0
 
@@ -286,10 +288,21 @@ def test_wait_reads_the_whole_workflow_once(dsn: str, conn: Conn, flavour: str) 
         ).fetchone()
         return 0 if row is None else int(row[0])
 
-    # The waiter's session reports its counts when it ends, just after wait() returned.
+    # The waiter's session reports its counts when it ends, just after wait() returned (or after
+    # a second idle): once no other session is left, the counts are complete.
+    wait_until(lambda: other_sessions(conn) == 0, "the waiter's session to end")
     wait_until(lambda: calls("get_workflow") > 0, "the waiter's function counts")
     time.sleep(0.2)
     assert calls("get_workflow") == 1
+
+
+def other_sessions(observer: Conn) -> int:
+    """Sessions of the test's database other than ``observer``'s."""
+    row = observer.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def test_wait_for_an_unknown_workflow_raises_workflow_not_found(dsn: str) -> None:
