@@ -85,9 +85,14 @@ TEST_CLAIM = "SELECT tributary_test.claim(%s, %s, %s)"
 TEST_EXPIRE_LEASE = "SELECT tributary_test.expire_lease(%s, %s)"
 UNSERVED_QUEUES = "SELECT queue, ready, oldest_ready_age FROM tributary.unserved_queues ORDER BY queue"
 GET_WORKFLOW = "SELECT tributary.get_workflow(%s)::text"
-# A workflow's state alone, for wait(): one row by primary key (the view's step counts are not
-# read when not selected), where get_workflow builds the document of every step.
-WORKFLOW_STATE = "SELECT state FROM tributary.workflow_progress WHERE id = %s"
+# For wait(): get_workflow's document once the workflow has finished, no row while it runs. While
+# it runs, the statement reads one row by primary key (the view's step counts are not read when
+# not selected) and get_workflow, which builds the document of every step, is not called; for an
+# unknown workflow it is, and raises TB009.
+FINISHED_WORKFLOW = (
+    "SELECT tributary.get_workflow(%s)::text WHERE NOT EXISTS"
+    " (SELECT FROM tributary.workflow_progress AS p WHERE p.id = %s AND p.finalized_at IS NULL)"
+)
 # The same document with each step's args and result as JSON text, decoded one by one when the
 # whole document does not decode (see read_workflow).
 GET_WORKFLOW_PAYLOADS_AS_TEXT = (
@@ -333,30 +338,41 @@ def read_workflow(conn: psycopg.Connection[Any], workflow_id: int) -> dict[str, 
     """``get_workflow``'s document. A step whose args or result Python cannot decode (nested
     deeper than the recursion limit, an integer of more than 4,300 digits) gets
     ``{"$undecodable": "<why>"}`` in their place; the rest of the document is intact."""
-    try:
-        return _decoded_document(call(conn, GET_WORKFLOW, (workflow_id,))[0][0])
-    except (RecursionError, ValueError):
-        return _decoded_payloads(call(conn, GET_WORKFLOW_PAYLOADS_AS_TEXT, (workflow_id,))[0][0])
+    return _workflow_document(conn, call(conn, GET_WORKFLOW, (workflow_id,))[0][0], workflow_id)
 
 
 async def aread_workflow(conn: psycopg.AsyncConnection[Any], workflow_id: int) -> dict[str, Any]:
     """Async :func:`read_workflow`."""
+    return await _aworkflow_document(conn, (await acall(conn, GET_WORKFLOW, (workflow_id,)))[0][0], workflow_id)
+
+
+def read_finished_workflow(conn: psycopg.Connection[Any], workflow_id: int) -> dict[str, Any] | None:
+    """:func:`read_workflow` once the workflow has finished; None while it runs (one statement)."""
+    rows = call(conn, FINISHED_WORKFLOW, (workflow_id, workflow_id))
+    return _workflow_document(conn, rows[0][0], workflow_id) if rows else None
+
+
+async def aread_finished_workflow(conn: psycopg.AsyncConnection[Any], workflow_id: int) -> dict[str, Any] | None:
+    """Async :func:`read_finished_workflow`."""
+    rows = await acall(conn, FINISHED_WORKFLOW, (workflow_id, workflow_id))
+    return await _aworkflow_document(conn, rows[0][0], workflow_id) if rows else None
+
+
+def _workflow_document(conn: psycopg.Connection[Any], text: str, workflow_id: int) -> dict[str, Any]:
+    """``text`` decoded, or, when it does not decode, the document read again with each step's
+    args and result as text and decoded one by one (see :func:`read_workflow`)."""
     try:
-        return _decoded_document((await acall(conn, GET_WORKFLOW, (workflow_id,)))[0][0])
+        return _decoded_document(text)
+    except (RecursionError, ValueError):
+        return _decoded_payloads(call(conn, GET_WORKFLOW_PAYLOADS_AS_TEXT, (workflow_id,))[0][0])
+
+
+async def _aworkflow_document(conn: psycopg.AsyncConnection[Any], text: str, workflow_id: int) -> dict[str, Any]:
+    """Async :func:`_workflow_document`."""
+    try:
+        return _decoded_document(text)
     except (RecursionError, ValueError):
         return _decoded_payloads((await acall(conn, GET_WORKFLOW_PAYLOADS_AS_TEXT, (workflow_id,)))[0][0])
-
-
-def workflow_state(conn: psycopg.Connection[Any], workflow_id: int) -> str | None:
-    """The workflow's state, or None when it does not exist (or the caller may not see it)."""
-    rows = call(conn, WORKFLOW_STATE, (workflow_id,))
-    return str(rows[0][0]) if rows else None
-
-
-async def aworkflow_state(conn: psycopg.AsyncConnection[Any], workflow_id: int) -> str | None:
-    """Async :func:`workflow_state`."""
-    rows = await acall(conn, WORKFLOW_STATE, (workflow_id,))
-    return str(rows[0][0]) if rows else None
 
 
 def _decoded_document(text: str) -> dict[str, Any]:

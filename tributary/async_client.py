@@ -185,12 +185,10 @@ class AsyncClient:
         async with await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True, connect_timeout=10) as conn:
             await _sql.alisten(conn, _sql.FINALIZED_CHANNEL)
             while True:
-                # As Client.wait: the state alone while it runs, the whole document once finished.
-                state = await _sql.aworkflow_state(conn, workflow_id)
-                if state != "running":
-                    current = await self.get_workflow(workflow_id, conn)
-                    if current.finished:  # else retried in between: wait again
-                        return current
+                # As Client.wait: one row while it runs, the whole document when it has finished.
+                finished = await _sql.aread_finished_workflow(conn, workflow_id)
+                if finished is not None:
+                    return to_workflow_result(finished, self.config.hooks)
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     unserved = unserved_note(await _sql.aread(conn, _sql.UNSERVED_QUEUES))

@@ -121,13 +121,11 @@ class Client:
         with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=10) as conn:
             _sql.listen(conn, _sql.FINALIZED_CHANNEL)
             while True:
-                # The state alone while it runs; the whole document once, when it has finished (an
-                # unknown workflow: get_workflow raises WorkflowNotFound).
-                state = _sql.workflow_state(conn, workflow_id)
-                if state != "running":
-                    current = self.get_workflow(workflow_id, conn)
-                    if current.finished:  # else retried in between: wait again
-                        return current
+                # One row while it runs; the whole document when it has finished (an unknown
+                # workflow raises WorkflowNotFound).
+                finished = _sql.read_finished_workflow(conn, workflow_id)
+                if finished is not None:
+                    return to_workflow_result(finished, self.config.hooks)
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     unserved = unserved_note(_sql.read(conn, _sql.UNSERVED_QUEUES))
