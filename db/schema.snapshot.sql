@@ -2774,11 +2774,18 @@ BEGIN
     RAISE EXCEPTION 'max_steps must be at least 1, got %', v_bad
       USING ERRCODE = 'TB012';
   END IF;
-  RETURN QUERY
-  SELECT c.outcome, c.step_id, NULL::bigint, NULL::text, NULL::text, NULL::jsonb, NULL::integer, NULL::integer,
-         NULL::text, NULL::integer, NULL::interval, NULL::timestamptz, NULL::timestamptz, NULL::jsonb, NULL::jsonb,
-         NULL::boolean, NULL::jsonb
-  FROM tributary.complete_steps(p_step_ids, p_attempts, p_results) AS c;
+  -- complete_steps_and_start calls this with an empty completion, after its own, while collecting
+  -- the queues of this transaction: what it collected stays.
+  IF pg_catalog.current_setting('tributary.defer_available', true) IS DISTINCT FROM pg_catalog.pg_current_xact_id()::text THEN
+  END IF;
+  IF coalesce(pg_catalog.cardinality(p_step_ids), 0) + coalesce(pg_catalog.cardinality(p_attempts), 0)
+     + coalesce(pg_catalog.cardinality(p_results), 0) > 0 THEN  -- nothing to complete: not even a call
+    RETURN QUERY
+    SELECT c.outcome, c.step_id, NULL::bigint, NULL::text, NULL::text, NULL::jsonb, NULL::integer, NULL::integer,
+           NULL::text, NULL::integer, NULL::interval, NULL::timestamptz, NULL::timestamptz, NULL::jsonb, NULL::jsonb,
+           NULL::boolean, NULL::jsonb
+    FROM tributary.complete_steps(p_step_ids, p_attempts, p_results) AS c;
+  END IF;
   FOR v_i IN 1 .. coalesce(pg_catalog.cardinality(p_queues), 0) LOOP
     RETURN QUERY
     SELECT NULL::text, c.step_id, c.workflow_id, c.task_name, c.kind, c.args, c.attempt, c.max_attempts, c.queue,
@@ -2801,6 +2808,104 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION tributary.complete_steps_and_claim(p_step_ids bigint[], p_attempts integer[], p_results jsonb[], p_worker_id text, p_queues text[], p_max_steps integer[]) IS 'complete_steps, then claim_steps on each of p_queues (up to p_max_steps[i] each) for p_worker_id, in one call and one transaction: the outcome rows first (outcome set), then the claimed steps (outcome NULL). TB012 for mismatched or invalid claims, before anything is completed.';
+CREATE FUNCTION tributary.complete_steps_and_start(p_step_ids bigint[], p_attempts integer[], p_results jsonb[], p_workflows_to_start jsonb[], p_worker_id text, p_queues text[], p_max_steps integer[]) RETURNS TABLE(outcome text, step_id bigint, workflow_id bigint, task_name text, kind text, args jsonb, attempt integer, max_attempts integer, queue text, priority integer, timeout interval, deadline_at timestamp with time zone, lease_expires_at timestamp with time zone, dependency_results jsonb, dependency_attempts jsonb, has_dependents boolean, map_element jsonb)
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET jit TO 'off'
+    AS $$
+#variable_conflict use_column
+DECLARE
+  v_count integer := coalesce(pg_catalog.cardinality(p_step_ids), 0);
+  v_outcomes text[];
+  v_workflows jsonb;
+  v_bad integer;
+  v_starting bigint;  -- steps with at least one workflow to start
+  v_may_create boolean;  -- the caller may call create_workflows
+  v_i integer;
+  v_creating boolean;
+  v_message text;
+  v_detail text;
+  v_sqlstate text;
+BEGIN
+  IF v_count <> coalesce(pg_catalog.cardinality(p_attempts), 0)
+     OR v_count <> coalesce(pg_catalog.cardinality(p_workflows_to_start), 0)
+     OR (p_results IS NOT NULL AND v_count <> pg_catalog.cardinality(p_results)) THEN
+    RAISE EXCEPTION 'step ids, attempts, results and workflows to start must have the same length'
+      USING ERRCODE = 'TB012';
+  END IF;
+  SELECT min(w.i) FILTER (WHERE pg_catalog.jsonb_typeof(w.workflows) <> 'array'),
+         count(*) FILTER (WHERE CASE WHEN pg_catalog.jsonb_typeof(w.workflows) = 'array'
+                                     THEN pg_catalog.jsonb_array_length(w.workflows) > 0 END)
+  INTO v_bad, v_starting
+  FROM pg_catalog.unnest(p_workflows_to_start) WITH ORDINALITY AS w(workflows, i)
+  WHERE w.workflows IS NOT NULL;
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION 'workflows to start must be a JSON array of workflows or NULL, got % at position %',
+      pg_catalog.jsonb_typeof(p_workflows_to_start[v_bad]), v_bad
+      USING ERRCODE = 'TB012';
+  END IF;
+  v_may_create := v_starting = 0 OR pg_catalog.has_function_privilege('tributary.create_workflows(jsonb)', 'EXECUTE');
+  -- Collect the queues this transaction makes claimable; complete_steps_and_claim, called below
+  -- for the claims, keeps them and notifies what its claims left.
+  BEGIN
+    SELECT pg_catalog.array_agg(c.outcome ORDER BY c.ord) INTO v_outcomes
+    FROM tributary.complete_steps(p_step_ids, p_attempts, p_results) WITH ORDINALITY AS c(step_id, outcome, ord);
+    SELECT pg_catalog.jsonb_agg(w.workflow ORDER BY s.ord, w.ord) INTO v_workflows
+    FROM unnest(v_outcomes, p_workflows_to_start) WITH ORDINALITY AS s(outcome, workflows, ord)
+    CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(s.workflows) WITH ORDINALITY AS w(workflow, ord)
+    WHERE s.outcome = 'completed';
+    IF v_workflows IS NOT NULL AND NOT v_may_create THEN
+      RAISE EXCEPTION 'starting workflows needs the right to create them (the submitter role)' USING ERRCODE = '42501';
+    ELSIF v_workflows IS NOT NULL THEN
+      PERFORM tributary.create_workflows(v_workflows);
+    END IF;
+  EXCEPTION WHEN OTHERS THEN
+    -- One step's workflows cannot be created (or one step cannot be completed): step by step, so
+    -- that step alone fails and its neighbours complete and start theirs.
+    FOR v_i IN 1 .. v_count LOOP
+      v_creating := false;
+      BEGIN
+        v_outcomes[v_i] := (SELECT c.outcome FROM tributary.complete_steps(
+                              ARRAY[p_step_ids[v_i]], ARRAY[p_attempts[v_i]], ARRAY[p_results[v_i]]) AS c);
+        IF v_outcomes[v_i] = 'completed' AND pg_catalog.jsonb_array_length(p_workflows_to_start[v_i]) > 0 THEN
+          v_creating := true;
+          IF NOT v_may_create THEN  -- internal functions are not the caller's to call: checked here, twice
+            RAISE EXCEPTION 'starting workflows needs the right to create them (the submitter role)' USING ERRCODE = '42501';
+          END IF;
+          PERFORM tributary.create_workflows(p_workflows_to_start[v_i]);
+        END IF;
+      EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL, v_sqlstate = RETURNED_SQLSTATE;
+        v_outcomes[v_i] := 'error';
+        IF v_creating THEN
+          BEGIN
+            PERFORM tributary.fail_step(p_step_ids[v_i], p_attempts[v_i], pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+              'message', 'a workflow this step starts cannot be created: ' || v_message,
+              'detail', NULLIF(v_detail, ''),
+              'sqlstate', v_sqlstate,
+              'reason', 'start_workflows')));
+            v_outcomes[v_i] := 'failed';
+          EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT, v_sqlstate = RETURNED_SQLSTATE;
+          END;
+        END IF;
+        IF v_outcomes[v_i] = 'error' THEN
+          RAISE WARNING 'step % cannot be completed: % (SQLSTATE %)', p_step_ids[v_i], v_message, v_sqlstate
+            USING HINT = 'The row breaks an engine invariant; inspect it and cancel or fix its workflow.';
+        END IF;
+      END;
+    END LOOP;
+  END;
+  RETURN QUERY
+  SELECT s.outcome, s.id, NULL::bigint, NULL::text, NULL::text, NULL::jsonb, NULL::integer, NULL::integer,
+         NULL::text, NULL::integer, NULL::interval, NULL::timestamptz, NULL::timestamptz, NULL::jsonb, NULL::jsonb,
+         NULL::boolean, NULL::jsonb
+  FROM unnest(p_step_ids, v_outcomes) AS s(id, outcome);
+  RETURN QUERY
+  SELECT * FROM tributary.complete_steps_and_claim('{}', '{}', '{}', p_worker_id, p_queues, p_max_steps);
+END;
+$$;
+COMMENT ON FUNCTION tributary.complete_steps_and_start(p_step_ids bigint[], p_attempts integer[], p_results jsonb[], p_workflows_to_start jsonb[], p_worker_id text, p_queues text[], p_max_steps integer[]) IS 'complete_steps_and_claim for steps that start workflows: p_workflows_to_start[i] (a JSON array of workflows as create_workflows takes them, or NULL) is created if and only if step i completes in this call, in its transaction; a step whose workflows cannot be created fails its attempt (outcome failed). Runs as its caller: starting workflows needs the submitter role (42501). TB012 for mismatched lengths or a non-array element.';
 CREATE FUNCTION tributary.create_schedule(p_name text, p_workflow_name text, p_tasks jsonb, p_cron text DEFAULT NULL::text, p_every interval DEFAULT NULL::interval, p_time_zone text DEFAULT 'UTC'::text, p_metadata jsonb DEFAULT '{}'::jsonb, p_overlap text DEFAULT 'skip'::text, p_catch_up text DEFAULT 'last'::text, p_catch_up_limit integer DEFAULT 10, p_catch_up_grace interval DEFAULT '00:05:00'::interval, p_starts_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_replace boolean DEFAULT false) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'

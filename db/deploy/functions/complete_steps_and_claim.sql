@@ -22,6 +22,8 @@
 -- notification stays: a resume_queue, a freed slot or a rate limit's next token between this
 -- claim and its COMMIT would wake claimers that cannot see the steps yet, and this call's own
 -- notification is what wakes them again.
+-- complete_steps_and_start calls it, with nothing to complete, for its claims and that notification:
+-- the queues its own completion and creations collected in the same transaction are kept.
 -- Cost: the sum of its halves, minus a statement's round trip and parsing per half.
 BEGIN;
 
@@ -90,13 +92,20 @@ BEGIN
       USING ERRCODE = 'TB012';
   END IF;
 
-  v_setting := pg_catalog.set_config('tributary.deferred_available', '', true);  -- whatever a session put there
-  v_setting := pg_catalog.set_config('tributary.defer_available', pg_catalog.pg_current_xact_id()::text, true);
-  RETURN QUERY
-  SELECT c.outcome, c.step_id, NULL::bigint, NULL::text, NULL::text, NULL::jsonb, NULL::integer, NULL::integer,
-         NULL::text, NULL::integer, NULL::interval, NULL::timestamptz, NULL::timestamptz, NULL::jsonb, NULL::jsonb,
-         NULL::boolean, NULL::jsonb
-  FROM tributary.complete_steps(p_step_ids, p_attempts, p_results) AS c;
+  -- complete_steps_and_start calls this with an empty completion, after its own, while collecting
+  -- the queues of this transaction: what it collected stays.
+  IF pg_catalog.current_setting('tributary.defer_available', true) IS DISTINCT FROM pg_catalog.pg_current_xact_id()::text THEN
+    v_setting := pg_catalog.set_config('tributary.deferred_available', '', true);  -- whatever a session put there
+    v_setting := pg_catalog.set_config('tributary.defer_available', pg_catalog.pg_current_xact_id()::text, true);
+  END IF;
+  IF coalesce(pg_catalog.cardinality(p_step_ids), 0) + coalesce(pg_catalog.cardinality(p_attempts), 0)
+     + coalesce(pg_catalog.cardinality(p_results), 0) > 0 THEN  -- nothing to complete: not even a call
+    RETURN QUERY
+    SELECT c.outcome, c.step_id, NULL::bigint, NULL::text, NULL::text, NULL::jsonb, NULL::integer, NULL::integer,
+           NULL::text, NULL::integer, NULL::interval, NULL::timestamptz, NULL::timestamptz, NULL::jsonb, NULL::jsonb,
+           NULL::boolean, NULL::jsonb
+    FROM tributary.complete_steps(p_step_ids, p_attempts, p_results) AS c;
+  END IF;
 
   FOR v_i IN 1 .. coalesce(pg_catalog.cardinality(p_queues), 0) LOOP
     RETURN QUERY

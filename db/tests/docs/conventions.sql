@@ -1,5 +1,6 @@
 -- sql-api.md, "Conventions of the schema": every function runs with search_path = pg_catalog,
--- pg_temp and jit = off but _step_rules (steps' CHECK constraint, every name in it qualified); the entry points (every public function but now, every trigger function but the three
+-- pg_temp and jit = off but _step_rules (steps' CHECK constraint, every name in it qualified); the entry points (every public function but now and
+-- complete_steps_and_start, every trigger function but the three
 -- write guards and the two TRUNCATE triggers) are SECURITY DEFINER and the internal functions (_*) are not; every public object
 -- has a COMMENT (functions, tables, views).
 BEGIN;
@@ -13,9 +14,9 @@ SELECT set_eq(
 SELECT is(
   (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc AS p
    WHERE p.pronamespace = 'tributary'::regnamespace AND NOT p.prosecdef AND p.proname NOT LIKE '\_%'),
-  ARRAY['now', 'tg_refuse_direct_write', 'tg_refuse_key_change', 'tg_steps__guard_writes',
+  ARRAY['complete_steps_and_start', 'now', 'tg_refuse_direct_write', 'tg_refuse_key_change', 'tg_steps__guard_writes',
         'tg_steps__truncate_dependencies', 'tg_workflows__truncate_steps'],
-  'every entry point but now, the three write guards and the two TRUNCATE triggers is SECURITY DEFINER');
+  'every entry point but now, complete_steps_and_start, the three write guards and the two TRUNCATE triggers is SECURITY DEFINER');
 SELECT is_empty(
   $$SELECT p.proname::text FROM pg_proc AS p WHERE p.pronamespace = 'tributary'::regnamespace AND p.prosecdef AND p.proname LIKE '\_%'$$,
   'no internal function is SECURITY DEFINER (they run inside the entry points)');

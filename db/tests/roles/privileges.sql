@@ -2,7 +2,7 @@
 -- membership included), no function executable by PUBLIC, no internal function callable by any
 -- group role, table privileges only where the direct-INSERT path and the settings need them.
 BEGIN;
-SELECT plan(69);
+SELECT plan(70);
 
 SELECT role_name AS worker FROM tributary.roles WHERE purpose = 'worker' \gset
 SELECT role_name AS submitter FROM tributary.roles WHERE purpose = 'submitter' \gset
@@ -58,6 +58,7 @@ INSERT INTO expected_execute VALUES
   ('tributary.remove_rate_limit(text, text)', '{admin}'),
   ('tributary.claim_retry_in(text)', '{worker,admin}'),
   ('tributary.complete_steps_and_claim(bigint[], integer[], jsonb[], text, text[], integer[])', '{worker,admin}'),
+  ('tributary.complete_steps_and_start(bigint[], integer[], jsonb[], jsonb[], text, text[], integer[])', '{worker,admin}'),
   -- The one internal function a group role calls: steps' CHECK constraint, which runs as the
   -- writing role, and submitters write steps with plain INSERTs (tables/steps_rules).
   ('tributary._step_rules'::regproc::oid::regprocedure, '{submitter,admin}');

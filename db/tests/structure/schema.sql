@@ -193,9 +193,10 @@ SELECT is(
   (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc AS p
    WHERE p.pronamespace = 'tributary'::regnamespace AND NOT p.prosecdef
      AND p.proname NOT LIKE '\_%' AND p.proname NOT IN ('now', 'tg_refuse_direct_write', 'tg_steps__guard_writes', 'tg_refuse_key_change',
-                                           'tg_workflows__truncate_steps', 'tg_steps__truncate_dependencies')),
+                                           'tg_workflows__truncate_steps', 'tg_steps__truncate_dependencies',
+                                           'complete_steps_and_start')),
   NULL,
-  'every entry point (public functions, direct-INSERT triggers) runs as its owner (SECURITY DEFINER)');
+  'every entry point (public functions, direct-INSERT triggers) runs as its owner (SECURITY DEFINER), but complete_steps_and_start, which runs as its caller so that starting workflows needs the caller''s right to create them');
 SELECT is(
   (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc AS p
    WHERE p.pronamespace = 'tributary'::regnamespace AND obj_description(p.oid, 'pg_proc') IS NULL),
