@@ -44,6 +44,12 @@ COMPLETE_AND_CLAIM = (
     f"SELECT outcome, {CLAIMED_STEP_COLUMNS}"
     " FROM tributary.complete_steps_and_claim(%s::bigint[], %s::integer[], %s::jsonb[], %s, %s::text[], %s::integer[])"
 )
+# The same rows, for a batch of which some steps start workflows when they complete.
+COMPLETE_AND_START = (
+    f"SELECT outcome, {CLAIMED_STEP_COLUMNS}"
+    " FROM tributary.complete_steps_and_start(%s::bigint[], %s::integer[], %s::jsonb[], %s::jsonb[],"
+    " %s, %s::text[], %s::integer[])"
+)
 FAIL = "SELECT tributary.fail_step(%s, %s, %s, %s)"
 HAND_BACK = "SELECT tributary.hand_back_step(%s, %s, %s, %s)"
 RELEASE = "SELECT tributary.release_steps(%s::bigint[], %s::integer[])"
@@ -57,6 +63,7 @@ REPORT_WORKER_PROCESS = "SELECT tributary.report_worker_process(%s, %s, %s, %s, 
 WORKER_FUNCTIONS = (
     "tributary.claim_steps(text, text, integer)",
     "tributary.complete_steps_and_claim(bigint[], integer[], jsonb[], text, text[], integer[])",
+    "tributary.complete_steps_and_start(bigint[], integer[], jsonb[], jsonb[], text, text[], integer[])",
     "tributary.claim_retry_in(text)",
     "tributary.hand_back_step(bigint, integer, text, jsonb)",
     "tributary.wake_due_steps(integer)",
@@ -182,6 +189,11 @@ def complete_params(works: Sequence[WorkPayload]) -> tuple[Any, ...]:
         [w.attempt for w in works],
         [None if w.result is None else Jsonb(w.result) for w in works],
     )
+
+
+def start_params(works: Sequence[WorkPayload]) -> list[Any]:
+    """``complete_steps_and_start``'s workflows to start, one array (or NULL) per step of ``works``."""
+    return [Jsonb(w.workflows_to_start) if w.workflows_to_start else None for w in works]
 
 
 def send_event_params(
@@ -434,18 +446,28 @@ def _retry_seconds(row: Sequence[Any] | None) -> float | None:
 
 
 async def acomplete_and_claim(
-    conn: psycopg.AsyncConnection[Any], complete: Sequence[Any], worker_id: str, claims: Sequence[tuple[str, int]]
+    conn: psycopg.AsyncConnection[Any],
+    complete: Sequence[Any],
+    worker_id: str,
+    claims: Sequence[tuple[str, int]],
+    start: Sequence[Any] | None = None,
 ) -> tuple[list[tuple[Any, ...]], list[list[WorkPayload]]]:
     """:data:`COMPLETE_AND_CLAIM`: the completion ``complete`` (:func:`complete_params`), then a
     claim of up to ``limit`` steps on each ``(queue, limit)`` of ``claims``, in one statement (so
-    one transaction and one round trip). Returns the completion outcomes and the steps each claim
+    one transaction and one round trip). With ``start`` (:func:`start_params`),
+    :data:`COMPLETE_AND_START`: each completed step's workflows are created in the same
+    transaction, before the claims. Returns the completion outcomes and the steps each claim
     took. If either half fails, neither took effect. The queues of ``claims`` are distinct."""
     queues = [queue for queue, _ in claims]
     if len(set(queues)) != len(queues):
         raise ValueError(f"claims name a queue twice: {queues}")
+    limits = [limit for _, limit in claims]
     with _engine_errors():
         cursor = conn.cursor(row_factory=_tagged_or_claimed_step_row)
-        await cursor.execute(COMPLETE_AND_CLAIM, (*complete, worker_id, queues, [limit for _, limit in claims]))
+        if start is None:
+            await cursor.execute(COMPLETE_AND_CLAIM, (*complete, worker_id, queues, limits))
+        else:
+            await cursor.execute(COMPLETE_AND_START, (*complete, start, worker_id, queues, limits))
         rows = await cursor.fetchall()
     outcomes = [(row[1], row[0]) for row in rows if isinstance(row, tuple)]  # (step_id, outcome)
     claimed: dict[str, list[WorkPayload]] = {queue: [] for queue, _ in claims}

@@ -68,6 +68,8 @@ class WorkPayload:
     started_at: float = field(default_factory=time.monotonic)
     decode_error: str | None = None  # set when args or dependency results could not be decoded
     child: ChildWorkflow | None = None  # set when the handler spawned a child: the step waits for it
+    # set by step.start_workflow: create_workflows documents, created when (and if) the step completes
+    workflows_to_start: list[dict[str, Any]] = field(default_factory=list)
     map_element: dict[str, Any] | None = None  # an element of a map: {map, over, index, size, origin}
     seal_elements: bool = False  # a map maps over this step's result: a list is sealed element by element
 
@@ -95,6 +97,7 @@ RuntimeEventName = Literal[
     "completion_failed",
     "completion_given_up",
     "completion_refused",
+    "start_failed",
     "attempt_failed",
     "handed_back",
     "failure_not_recorded",

@@ -24,8 +24,8 @@ class Step(Generic[ArgsT]):
 
     ``dependency_results`` holds the raw JSON result of every direct dependency, keyed by task
     name (empty for a root step). Set ``result`` (or return a value from ``work``) to store the
-    step's result for its dependents, or call :meth:`spawn` to hand the step over to a child
-    workflow.
+    step's result for its dependents, call :meth:`start_workflow` to start workflows when it
+    completes, or call :meth:`spawn` to hand the step over to a child workflow.
     """
 
     id: int
@@ -40,6 +40,25 @@ class Step(Generic[ArgsT]):
     dependency_results: dict[str, Any] = field(default_factory=dict)
     result: Any = None
     child: ChildWorkflow | None = None
+    workflows_to_start: list[dict[str, Any]] = field(default_factory=list)
+
+    def start_workflow(self, workflow: WorkflowSpec) -> None:
+        """Starts ``workflow`` when this step completes, in the transaction that completes it
+        (``complete_steps_and_start``): if the step does not complete (the handler raises, the
+        attempt is stale or the step was cancelled) the workflow is never created, and a handler
+        that runs twice starts it once, from the attempt that completes. Its first steps are
+        claimable at once, and this worker claims them in the same call when it serves their
+        queue. Call it once per workflow to start; build ``workflow`` with
+        ``client.new_workflow(...)`` or :class:`~tributary.workflow.WorkflowSpec` (its
+        ``scheduled_at``, ``metadata`` and ``idempotency_key`` are used). It does no I/O, so it
+        suits sync and async handlers alike; validation happens in the engine, and a workflow the
+        engine refuses fails this attempt with the engine's error. Starting workflows needs the
+        submitter role as well as the worker role. Not with :meth:`spawn` (a spawning step does
+        not complete now): raises ``ValueError``.
+        """
+        if self.child is not None:
+            raise ValueError("a step that spawns a child workflow does not complete now: it cannot start workflows")
+        self.workflows_to_start.append(workflow.bulk_item())
 
     def spawn(self, workflow: WorkflowSpec) -> None:
         """Starts ``workflow`` as this step's child when the handler returns, instead of completing
@@ -50,8 +69,11 @@ class Step(Generic[ArgsT]):
         remain: the handler runs again and may spawn a new child). Build ``workflow`` with
         ``client.new_workflow(...)`` or :class:`~tributary.workflow.WorkflowSpec`; its
         ``scheduled_at`` and ``idempotency_key`` are not used. The handler's return value is
-        ignored; an invalid child fails the attempt with the validation error.
+        ignored; an invalid child fails the attempt with the validation error. Not with
+        :meth:`start_workflow`: raises ``ValueError``.
         """
+        if self.workflows_to_start:
+            raise ValueError("a step that starts workflows when it completes cannot spawn a child workflow")
         self.child = ChildWorkflow(workflow.name, workflow.task_specs(), workflow.metadata)
 
     @overload

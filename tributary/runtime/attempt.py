@@ -128,3 +128,4 @@ async def _handle(work: WorkPayload, workers: Workers, hooks: Sequence[Hook], ru
         work.child = step.child
         return
     work.result = to_json(returned if returned is not None else step.result)
+    work.workflows_to_start = step.workflows_to_start

@@ -1,8 +1,10 @@
 """Reports completed attempts in batches (``complete_steps``).
 
 A completion others wait for is sent at once, with a claim on its queue in the same transaction
-and round trip (its dependents are often claimable the moment it commits); others wait up to
-``complete_flush_interval`` so batches grow.
+and round trip (its dependents are often claimable the moment it commits); so is a completion
+that starts workflows (``step.start_workflow``), which are created in that transaction and
+claimed on their first steps' queues. Others wait up to ``complete_flush_interval`` so batches
+grow.
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ from tributary._reconnect import ReconnectBackoff
 from tributary.hooks import WorkPayload
 from tributary.runtime.shared import Shared
 from tributary.runtime.slots import QueueSlots
+
+DEFAULT_QUEUE = "default"
+"""The queue of a task that names none, unless an operator changed ``settings.default_queue``: only
+a hint for which queues to claim on (a wrong guess means the step is claimed after the
+notification of its queue instead of in the same call)."""
 
 FLUSH_TRIES = 8
 """Tries of one batch before giving up on it (its steps then run again once their leases expire)."""
@@ -43,7 +50,7 @@ class Completer:
 
     def put(self, work: WorkPayload) -> None:
         """Queues the completion of ``work`` (its ``result`` is set)."""
-        if work.has_dependents:
+        if _unlocks(work):
             self._urgent.set()
         self.unreported[work.step_id] = work
         self._queue.put_nowait(work)
@@ -72,7 +79,7 @@ class Completer:
                 batch.append(nxt)
             if not self._queue.empty():
                 self._urgent.set()  # a backlog: send the next batch without waiting
-            unlocks = any(work.has_dependents for work in batch)
+            unlocks = any(_unlocks(work) for work in batch)
             drained = await self._flush(batch)
             for work in batch:
                 if self.unreported.get(work.step_id) is work:
@@ -88,7 +95,9 @@ class Completer:
         for attempt in range(1, FLUSH_TRIES + 1):
             claims = self._reserve_claims(batch) if attempt == 1 else []
             try:
-                if claims:
+                # A batch that starts workflows always goes through complete_and_claim: its
+                # workflows are created with the completions, on a retry (no claims) too.
+                if claims or any(work.workflows_to_start for work in batch):
                     outcomes, claimed = await self.shared.engine.complete_and_claim(
                         batch, [(slots.name, want) for slots, want in claims]
                     )
@@ -104,7 +113,15 @@ class Completer:
                 continue
             by_id = {work.step_id: work for work in batch}
             for step_id, outcome in outcomes:
-                if outcome != "completed":
+                if outcome == "failed":  # a workflow it starts was refused: the engine failed the attempt
+                    self.shared.events.emit(
+                        "start_failed",
+                        "a workflow this step starts was refused by the engine; the attempt failed (see its errors)",
+                        work=by_id.get(step_id),
+                        level=logging.WARNING,
+                    )
+                    self.shared.wake_all()  # a retry may be claimable
+                elif outcome != "completed":
                     self.shared.events.emit(
                         "completion_refused",
                         f"completion refused by the engine: {outcome}",
@@ -135,12 +152,29 @@ class Completer:
 
     def _reserve_claims(self, batch: list[WorkPayload]) -> list[tuple[QueueSlots, int]]:
         """Free slots to claim with the completion of ``batch``: on the queue of each step others
-        wait for (its dependents are often claimable once it commits, and usually on its queue)."""
+        wait for (its dependents are often claimable once it commits, and usually on its queue),
+        and on the queues of the first steps of the workflows the batch starts."""
         if not self.shared.lifecycle.accepting_work:
             return []
         claims = []
-        for name in dict.fromkeys(work.queue for work in batch if work.has_dependents):
+        for name in dict.fromkeys(queue for work in batch for queue in _queues_unlocked(work)):
             slots = self.shared.slots.get(name)
             if slots is not None and (want := slots.reserve(self.claim_batch_size)) > 0:
                 claims.append((slots, want))
         return claims
+
+
+def _unlocks(work: WorkPayload) -> bool:
+    """Whether completing ``work`` may make steps claimable: it has dependents, or starts workflows."""
+    return work.has_dependents or bool(work.workflows_to_start)
+
+
+def _queues_unlocked(work: WorkPayload) -> list[str]:
+    """The queues on which completing ``work`` may make steps claimable: its own when it has
+    dependents, and those of the first steps (no dependencies) of the workflows it starts."""
+    queues = [work.queue] if work.has_dependents else []
+    for workflow in work.workflows_to_start:
+        queues.extend(
+            task.get("queue") or DEFAULT_QUEUE for task in workflow.get("tasks", []) if not task.get("depends_on")
+        )
+    return queues

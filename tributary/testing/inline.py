@@ -167,6 +167,11 @@ class InlineRunner:
                 _sql.call(self._conn, _sql.SPAWN_CHILD, _sql.spawn_params(work))
             except EngineError as invalid:  # an invalid child fails the attempt, as in the runtime
                 _sql.call(self._conn, _sql.FAIL, _sql.fail_params(work, *failure_report(invalid)))
+        elif error is None and work.workflows_to_start:  # created with the completion, as in the runtime
+            complete = _sql.complete_params([work])
+            _sql.call(
+                self._conn, _sql.COMPLETE_AND_START, (*complete, _sql.start_params([work]), self.worker_id, [], [])
+            )
         elif error is None:
             _sql.call(self._conn, _sql.COMPLETE, _sql.complete_params([work]))
         else:
