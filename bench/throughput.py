@@ -11,7 +11,9 @@ summary gives the median of the rounds, value and ratio, with their ranges. The 
   warm one, against one claim + complete by pgbench with 1 client (target: <= 2x); and the same
   chain's SQL alone (complete_steps_and_claim per hop from a sync connection, no runtime);
 - ms per hop of a chain where each handler creates the next one-step workflow through the
-  asyncio client (target: <= 1.5x the dependency chain);
+  asyncio client (target: <= 1.5x the dependency chain), and of the same chain when each handler
+  starts the next with ``step.start_workflow`` (built by the asyncio client, created in the
+  transaction that completes the step, whose call also claims the new step);
 - seconds for a 1 -> 1,000 -> 1 fan-out/fan-in (target: <= 0.3 s).
 Usage: ``DATABASE_URL=... python -m bench.throughput [--rounds N]`` (fresh databases are created and
 dropped; about 40 s a round).
@@ -54,10 +56,13 @@ class Hop(StepArgs):
 
 
 class HopWorker(Worker[Hop]):
-    """Creates the next one-step workflow of the chain through the asyncio client."""
+    """Creates the next one-step workflow of the chain through the asyncio client: with
+    ``insert`` (its own transaction, before the step completes), or, with ``with_completion``, with
+    ``step.start_workflow`` (in the transaction that completes the step)."""
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, *, with_completion: bool = False) -> None:
         self.dsn = dsn
+        self.with_completion = with_completion
         self.client: AsyncClient | None = None
         self.done = threading.Event()
 
@@ -67,7 +72,11 @@ class HopWorker(Worker[Hop]):
             return
         if self.client is None:  # one pool for the whole chain, opened on the worker's loop
             self.client = AsyncClient(self.dsn)
-            await self.client.open()
+            if not self.with_completion:
+                await self.client.open()
+        if self.with_completion:  # created once, with the completion: no idempotency key needed
+            step.start_workflow(self.client.new_workflow("hop").add_task("hop", Hop(left=step.args.left - 1)))
+            return
         following = self.client.new_workflow("hop", idempotency_key=f"hop-{step.workflow_id}")
         await self.client.insert(following.add_task("hop", Hop(left=step.args.left - 1)))
 
@@ -200,6 +209,7 @@ FIGURES = {
     "many": Figure("10,000 one-step workflows", "steps/s", "the 8-client ceiling", ">= 1.8x"),
     "fan": Figure("1 -> 1,000 -> 1 fan-out/fan-in", "s", "", "<= 0.3 s"),
     "handler": Figure("handler-created chain (asyncio client)", "ms/hop", "the warm chain", "<= 1.5x"),
+    "started": Figure("handler-started chain (start_workflow)", "ms/hop", "the warm chain", "<= 1.5x"),
 }
 
 
@@ -222,11 +232,11 @@ def one_round(server: str) -> None:
         print(FIGURES["wide"].add(drain_one_workflow(client, 10_000), eight_rate))
         print(FIGURES["many"].add(drain_many_workflows(client, dsn, 10_000), eight_rate))
         print(FIGURES["fan"].add(fan_seconds(client, 1_000), None))
-    hop = HopWorker("")
-    with bench_database() as dsn, make_client(dsn, hop) as client:
-        hop.dsn = dsn
-        client.start()
-        print(FIGURES["handler"].add(handler_chain_hop_ms(client, hop, 200), warm))
+    for name, hop in (("handler", HopWorker("")), ("started", HopWorker("", with_completion=True))):
+        with bench_database() as dsn, make_client(dsn, hop) as client:
+            hop.dsn = dsn
+            client.start()
+            print(FIGURES[name].add(handler_chain_hop_ms(client, hop, 200), warm))
 
 
 def main() -> None:
