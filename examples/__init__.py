@@ -32,6 +32,7 @@ and expects the schema deployed (``tributary migrate up``, or one run of the mod
 ``approval_flow``           a durable wait for a person's decision (``add_wait``, ``send_event``)
 ``sleep_steps``             a workflow pauses between two steps (``add_sleep``)
 ``child_workflows``         a step starts a child workflow decided at run time (``step.spawn``)
+``started_workflows``       a step starts workflows with its completion (``step.start_workflow``)
 ``flow_control``            global concurrency and rate limits shared by every worker process
 ==========================  =================================================================
 """

@@ -236,6 +236,15 @@ class _Stubs:
         class Pack(StepArgs):
             kind = "doc_pack"
 
+        class Receive(StepArgs):
+            kind = "doc_receive"
+            upload: str
+            files: list[str]
+
+        class Convert(StepArgs):
+            kind = "doc_convert"
+            file: str
+
         class Page(BaseModel):
             url: str
 
@@ -260,6 +269,8 @@ class _Stubs:
             "Fulfil": Fulfil,
             "Pick": Pick,
             "Pack": Pack,
+            "Receive": Receive,
+            "Convert": Convert,
             "Page": Page,
             "fetch": lambda site, element: Page(url=f"{site}{element}"),
             "order_id": 7,
@@ -282,9 +293,15 @@ def test_the_snippets_that_create_workflows_run(dsn: str) -> None:
             namespace = _Stubs.namespace(client, dsn)
             exec(compile(block, "python-api.md", "exec"), namespace)
             ran += 1
+            if "class ReceiveWorker" in block:  # the handler builds one workflow per file to start
+                step = Step(
+                    1, 1, "receive", "doc_receive", namespace["Receive"](upload="u", files=["a", "b"]), 1, 1, "default"
+                )
+                assert namespace["ReceiveWorker"]().work(step) == 2
+                assert [w["tasks"][0]["args"] for w in step.workflows_to_start] == [{"file": "a"}, {"file": "b"}]
         assert len(client.schedules()) == 2
         assert {limit.name for limit in client.flow_limits()} == {"emails", "customer:42", "api:billing"}
-    assert ran == 7
+    assert ran == 8
 
 
 def test_every_runtime_event_is_documented() -> None:

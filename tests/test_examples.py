@@ -35,6 +35,7 @@ from examples import (
     retries,
     scheduled_report,
     sleep_steps,
+    started_workflows,
 )
 from tributary import Client
 from tributary.cli.app import load_app
@@ -58,6 +59,7 @@ EXAMPLES = [
     "approval_flow",
     "sleep_steps",
     "child_workflows",
+    "started_workflows",
     "flow_control",
 ]
 
@@ -388,6 +390,18 @@ def test_child_workflows_complete_the_spawning_step_with_the_leaf_results(dsn: s
     assert run.child.state == "completed"
     assert (run.child.parent_workflow_id, run.child.parent_step_id) == (run.parent.id, run.parent.steps["fulfil"].id)
     assert sorted(run.child.steps) == ["pack", "pick_book", "pick_lamp"]
+
+
+def test_started_workflows_exist_once_the_starting_step_has_completed(dsn: str) -> None:
+    run = started_workflows.main(dsn)
+
+    assert (run.received.state, run.received.result("receive")) == ("completed", 3)
+    assert [(w.state, w.result("convert")) for w in run.converted] == [
+        ("completed", "a.pdf"),
+        ("completed", "b.pdf"),
+        ("completed", "c.pdf"),
+    ]
+    assert all(w.parent_workflow_id is None for w in run.converted)  # workflows of their own, not children
 
 
 def test_every_example_module_is_listed_and_run() -> None:

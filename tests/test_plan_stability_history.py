@@ -134,7 +134,28 @@ def exercise_every_function(conn: Conn) -> None:
     conn.execute("SELECT tributary.prune_finished('1 day')")
     # And a prune that deletes (two history workflows a call): the delete triggers' statements.
     conn.execute("SELECT tributary.prune_finished('0 seconds', 2)")
+    exercise_start(conn)
     exercise_waits(conn)
+
+
+def exercise_start(conn: Conn) -> None:
+    """complete_steps_and_start: a completion that starts a workflow and claims its step in the
+    same call (complete_steps_and_claim within), then that step's completion."""
+    conn.execute(
+        "SELECT tributary.create_workflow('starter', %s)",
+        (Jsonb([{"name": "s", "kind": "noop", "queue": "starting"}]),),
+    )
+    (starter,) = claim(conn, "starting", "w", 1)
+    started = Jsonb([{"name": "started", "tasks": [{"name": "t", "kind": "noop", "queue": "starting"}]}])
+    rows = conn.execute(
+        "SELECT outcome, step_id, attempt FROM tributary.complete_steps_and_start("
+        "%s::bigint[], %s::integer[], '{null}', %s::jsonb[], 'w', '{starting}', '{2}')",
+        ([starter.step_id], [starter.attempt], [started]),
+    ).fetchall()
+    claimed = [(step_id, attempt) for outcome, step_id, attempt in rows if outcome is None]
+    assert [outcome for outcome, _, _ in rows if outcome is not None] == ["completed"], rows
+    assert len(claimed) == 1, rows
+    conn.execute("SELECT tributary.complete_steps(%s::bigint[], %s::integer[])", ([claimed[0][0]], [claimed[0][1]]))
 
 
 def exercise_waits(conn: Conn) -> None:

@@ -14,7 +14,18 @@ import pytest
 from psycopg.rows import TupleRow
 
 from tests.client_helpers import WAIT_SECONDS, fast_config, started
-from tributary import Client, Config, InsertOpts, Step, StepArgs, Worker, WorkflowSpec
+from tributary import (
+    Client,
+    Config,
+    EncryptHook,
+    InsertOpts,
+    SecretBoxEncryptor,
+    Step,
+    StepArgs,
+    Worker,
+    WorkflowSpec,
+)
+from tributary.encryption import is_sealed
 from tributary.hooks import Hook, RuntimeEvent
 from tributary.testing.inline import InlineRunner
 
@@ -68,6 +79,25 @@ class BothWorker(Worker[Both]):
     def work(self, step: Step[Both]) -> None:
         step.start_workflow(WorkflowSpec(Config(), "started").add_task("next", Hop(left=0)))
         step.spawn(WorkflowSpec(Config(), "child").add_task("next", Hop(left=0)))
+
+
+class Card(StepArgs):
+    kind = "card"
+    number: str
+    forward: bool
+
+
+class CardWorker(Worker[Card]):
+    """Forwards the card to a started workflow built with the client's (encrypting) config."""
+
+    def __init__(self, config: list[Config]) -> None:
+        self.config = config
+
+    def work(self, step: Step[Card]) -> str:
+        if step.args.forward:
+            following = WorkflowSpec(self.config[0], "forwarded")
+            step.start_workflow(following.add_task("card", Card(number=step.args.number, forward=False)))
+        return step.args.number[-4:]
 
 
 class EventLog(Hook):
@@ -170,3 +200,27 @@ def test_step_refuses_start_workflow_with_spawn_in_either_order(spawn_first: boo
     first(workflow)
     with pytest.raises(ValueError, match="cannot"):
         second(workflow)
+
+
+def test_started_workflows_args_are_sealed_with_an_encrypt_hook(dsn: str, conn: Conn) -> None:
+    holder: list[Config] = []
+    config = fast_config(CardWorker(holder), hooks=[EncryptHook(SecretBoxEncryptor(b"k" * 32))])
+    holder.append(config)
+    with Client(dsn, config) as client, started(client):
+        client.new_workflow("card").add_task("card", Card(number="4111-1111-1111-1234", forward=True)).execute()
+        wait_for(
+            conn,
+            "SELECT name, state FROM tributary.workflows WHERE name = 'forwarded'",
+            [("forwarded", "completed")],
+            "the started workflow ran",
+        )
+        forwarded = conn.execute("SELECT id FROM tributary.workflows WHERE name = 'forwarded'").fetchone()
+        assert forwarded is not None
+        assert client.get_workflow(forwarded[0]).result("card") == "1234"
+    args = conn.execute(
+        "SELECT s.args FROM tributary.steps AS s JOIN tributary.workflows AS w ON w.id = s.workflow_id"
+        " WHERE w.name = 'forwarded'"
+    ).fetchone()
+    assert args is not None
+    assert is_sealed(args[0])
+    assert "4111" not in str(args[0])

@@ -3,7 +3,7 @@
 -- repeat checks, the first failing check of a batch, the errors of the limits, waits and
 -- reserve_workflow_ids).
 BEGIN;
-SELECT plan(51);
+SELECT plan(52);
 
 SELECT tributary_test.set_now('2026-03-28 12:00:00+00');
 
@@ -175,6 +175,16 @@ SELECT results_eq(format($$SELECT outcome, step_id, task_name FROM tributary.com
     ARRAY[%s]::bigint[], '{1}', ARRAY['{"rows": 10}']::jsonb[], 'worker-1', '{cac}', '{4}')$$, :cac41),
   format($$VALUES ('completed'::text, %s::bigint, NULL::text), (NULL, %s, 'load')$$, :cac41, tributary_test.step_id(:cacwf, 'load')),
   'complete_steps_and_claim: the outcome row, then the claimed dependent, as in the example');
+
+-- complete_steps_and_start: the example's shape, with the id of a real step; the started workflow's step is claimed.
+SELECT tributary.create_workflow('cas', '[{"name": "receive", "kind": "k", "queue": "cas"}]') AS caswf \gset
+SELECT step_id AS cas51 FROM tributary.claim_step('cas', 'worker-1') \gset
+SELECT results_eq(format($$SELECT outcome, step_id = %s, task_name FROM tributary.complete_steps_and_start(
+    ARRAY[%s]::bigint[], '{1}', ARRAY['{"files": 1}']::jsonb[],
+    ARRAY['[{"name": "convert", "tasks": [{"name": "convert", "kind": "convert", "queue": "cas", "args": {"file": "a.docx"}}]}]']::jsonb[],
+    'worker-1', '{cas}', '{4}')$$, :cas51, :cas51),
+  $$VALUES ('completed'::text, true, NULL::text), (NULL, false, 'convert')$$,
+  'complete_steps_and_start: the outcome row, then the started workflow''s claimed step, as in the example');
 
 -- Views ------------------------------------------------------------------------------------------
 SELECT is((SELECT count FROM tributary.workflow_counts WHERE state = 'completed'),
