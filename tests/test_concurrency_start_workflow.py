@@ -25,6 +25,8 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
+import psycopg
+import pytest
 from psycopg.types.json import Jsonb
 
 from tests.engine_helpers import (
@@ -232,3 +234,22 @@ def test_batches_racing_a_cancel_start_exactly_the_completed_steps_workflows(con
     for workflow_id in parents:
         expected = "cancelled" if workflow_id in cancelled_parents else "completed"
         assert workflow_state(setup, workflow_id) == (expected, 0, True)
+
+
+def test_a_passing_lock_timeout_fails_the_call_not_the_step(connect: Connect) -> None:
+    """A workflow whose idempotency key another transaction is creating makes the creation wait;
+    a lock timeout is no fault of the step: the call raises (the worker's report is retried) and
+    the step is neither completed nor failed, and completes once the key is free."""
+    setup, holder, reporter = read_committed(connect), read_committed(connect), read_committed(connect)
+    create_workflow(setup, "keyed", [task("only", queue="keyed")])
+    [step] = claim(reporter, "keyed", "worker")
+    keyed = {**started_doc("started-keyed"), "idempotency_key": "held"}
+    with holder.transaction():
+        holder.execute("SELECT tributary.create_workflows(%s)", (Jsonb([keyed]),))  # not committed yet
+        reporter.execute("SET lock_timeout = '200ms'")
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            complete_and_start(reporter, [step], [None], [[keyed]])
+        assert step_row(setup, step.step_id) == ("running", 1, "worker", None, 0)
+    reporter.execute("RESET lock_timeout")
+    assert complete_and_start(reporter, [step], [None], [[keyed]]) == {step.step_id: "completed"}
+    assert [w[0] for w in workflows_named(setup, "started-keyed")] == ["started-keyed"]  # the holder's, once

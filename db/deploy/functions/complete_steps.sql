@@ -39,6 +39,14 @@ DECLARE
   v_outcomes text[];
   v_i integer;
 BEGIN
+  -- A result is found by its step's position in the input (from 1): any other shape would pair
+  -- a step with another's result.
+  IF pg_catalog.array_ndims(p_step_ids) > 1 OR pg_catalog.array_ndims(p_attempts) > 1 OR pg_catalog.array_ndims(p_results) > 1
+     OR pg_catalog.array_lower(p_step_ids, 1) <> 1 OR pg_catalog.array_lower(p_attempts, 1) <> 1
+     OR pg_catalog.array_lower(p_results, 1) <> 1 THEN
+    RAISE EXCEPTION 'step ids, attempts and results must be one-dimensional arrays starting at 1'
+      USING ERRCODE = 'TB012';
+  END IF;
   IF pg_catalog.cardinality(p_step_ids) IS DISTINCT FROM pg_catalog.cardinality(p_attempts)
      OR (p_results IS NOT NULL AND pg_catalog.cardinality(p_results) <> pg_catalog.cardinality(p_step_ids)) THEN
     RAISE EXCEPTION 'step ids, attempts and results must have the same length'

@@ -98,8 +98,8 @@ BEGIN
     v_setting := pg_catalog.set_config('tributary.deferred_available', '', true);  -- whatever a session put there
     v_setting := pg_catalog.set_config('tributary.defer_available', pg_catalog.pg_current_xact_id()::text, true);
   END IF;
-  IF coalesce(pg_catalog.cardinality(p_step_ids), 0) + coalesce(pg_catalog.cardinality(p_attempts), 0)
-     + coalesce(pg_catalog.cardinality(p_results), 0) > 0 THEN  -- nothing to complete: not even a call
+  IF NOT coalesce(pg_catalog.cardinality(p_step_ids) = 0 AND pg_catalog.cardinality(p_attempts) = 0
+                  AND coalesce(pg_catalog.cardinality(p_results), 0) = 0, false) THEN  -- nothing to complete: not even a call
     RETURN QUERY
     SELECT c.outcome, c.step_id, NULL::bigint, NULL::text, NULL::text, NULL::jsonb, NULL::integer, NULL::integer,
            NULL::text, NULL::integer, NULL::interval, NULL::timestamptz, NULL::timestamptz, NULL::jsonb, NULL::jsonb,

@@ -10,10 +10,15 @@
 -- stale, cancelled or already completed (a repeated call) starts nothing, so a retried handler
 -- or a repeated report never starts a workflow twice. Then the claims, as complete_steps_and_claim
 -- makes them: a started workflow's first steps are claimable by them at once.
+-- Refused up front (TB012), before anything is completed: arrays of other lengths or shapes
+-- (not one-dimensional from 1), a NULL step id or attempt, a (step, attempt) listed twice, an
+-- element that is neither NULL nor a JSON array. A NULL p_workflows_to_start starts nothing.
 -- Contained per step: when one step's workflows cannot be created (an invalid workflow), the
 -- batch is done again step by step, each in its own subtransaction; that step's attempt fails
 -- (fail_step, retryable: the error names the workflow and the reason, sqlstate set) and nothing
--- it would start exists; its outcome is 'failed'. The other steps complete and start theirs.
+-- it would start exists; its outcome is 'failed'. The other steps complete and start theirs. A
+-- passing condition (SQLSTATE classes 40, 53, 55, 57, 58: a deadlock, a lock timeout, ...) is
+-- nobody's fault: the call raises it, nothing is done, and the caller tries again.
 -- Privileges: it runs as its caller (SECURITY INVOKER), and creates through create_workflows, so
 -- starting workflows needs the caller's right to create them (the submitter role) on top of the
 -- worker role's right to complete. Without it, each step that would start workflows fails its
@@ -58,6 +63,8 @@ AS $$
 #variable_conflict use_column
 DECLARE
   v_count integer := coalesce(pg_catalog.cardinality(p_step_ids), 0);
+  -- NULL: nothing to start
+  v_workflows_to_start jsonb[] := coalesce(p_workflows_to_start, pg_catalog.array_fill(NULL::jsonb, ARRAY[v_count]));
   v_outcomes text[];
   v_workflows jsonb;
   v_bad integer;
@@ -68,23 +75,40 @@ DECLARE
   v_message text;
   v_detail text;
   v_sqlstate text;
+  v_cause text;
   v_setting text;  -- what set_config returns
 BEGIN
+  -- The per-step path below indexes the arrays from 1: refuse any other shape up front.
+  IF pg_catalog.array_ndims(p_step_ids) > 1 OR pg_catalog.array_ndims(p_attempts) > 1
+     OR pg_catalog.array_ndims(p_results) > 1 OR pg_catalog.array_ndims(p_workflows_to_start) > 1
+     OR pg_catalog.array_lower(p_step_ids, 1) <> 1 OR pg_catalog.array_lower(p_attempts, 1) <> 1
+     OR pg_catalog.array_lower(p_results, 1) <> 1 OR pg_catalog.array_lower(p_workflows_to_start, 1) <> 1 THEN
+    RAISE EXCEPTION 'step ids, attempts, results and workflows to start must be one-dimensional arrays starting at 1'
+      USING ERRCODE = 'TB012';
+  END IF;
   IF v_count <> coalesce(pg_catalog.cardinality(p_attempts), 0)
-     OR v_count <> coalesce(pg_catalog.cardinality(p_workflows_to_start), 0)
+     OR v_count <> pg_catalog.cardinality(v_workflows_to_start)
      OR (p_results IS NOT NULL AND v_count <> pg_catalog.cardinality(p_results)) THEN
     RAISE EXCEPTION 'step ids, attempts, results and workflows to start must have the same length'
+      USING ERRCODE = 'TB012';
+  END IF;
+  IF pg_catalog.array_position(p_step_ids, NULL) IS NOT NULL OR pg_catalog.array_position(p_attempts, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'step ids and attempts must not contain NULL'
+      USING ERRCODE = 'TB012';
+  END IF;
+  IF v_count > 1 AND (SELECT count(DISTINCT (i.id, i.attempt)) FROM unnest(p_step_ids, p_attempts) AS i(id, attempt)) < v_count THEN
+    RAISE EXCEPTION 'a step''s attempt must not be listed twice'  -- both would report completed, and start twice
       USING ERRCODE = 'TB012';
   END IF;
   SELECT min(w.i) FILTER (WHERE pg_catalog.jsonb_typeof(w.workflows) <> 'array'),
          count(*) FILTER (WHERE CASE WHEN pg_catalog.jsonb_typeof(w.workflows) = 'array'
                                      THEN pg_catalog.jsonb_array_length(w.workflows) > 0 END)
   INTO v_bad, v_starting
-  FROM pg_catalog.unnest(p_workflows_to_start) WITH ORDINALITY AS w(workflows, i)
+  FROM pg_catalog.unnest(v_workflows_to_start) WITH ORDINALITY AS w(workflows, i)
   WHERE w.workflows IS NOT NULL;
   IF v_bad IS NOT NULL THEN
     RAISE EXCEPTION 'workflows to start must be a JSON array of workflows or NULL, got % at position %',
-      pg_catalog.jsonb_typeof(p_workflows_to_start[v_bad]), v_bad
+      pg_catalog.jsonb_typeof(v_workflows_to_start[v_bad]), v_bad
       USING ERRCODE = 'TB012';
   END IF;
   v_may_create := v_starting = 0 OR pg_catalog.has_function_privilege('tributary.create_workflows(jsonb)', 'EXECUTE');
@@ -98,7 +122,7 @@ BEGIN
     SELECT pg_catalog.array_agg(c.outcome ORDER BY c.ord) INTO v_outcomes
     FROM tributary.complete_steps(p_step_ids, p_attempts, p_results) WITH ORDINALITY AS c(step_id, outcome, ord);
     SELECT pg_catalog.jsonb_agg(w.workflow ORDER BY s.ord, w.ord) INTO v_workflows
-    FROM unnest(v_outcomes, p_workflows_to_start) WITH ORDINALITY AS s(outcome, workflows, ord)
+    FROM unnest(v_outcomes, v_workflows_to_start) WITH ORDINALITY AS s(outcome, workflows, ord)
     CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(s.workflows) WITH ORDINALITY AS w(workflow, ord)
     WHERE s.outcome = 'completed';
     IF v_workflows IS NOT NULL AND NOT v_may_create THEN
@@ -107,6 +131,12 @@ BEGIN
       PERFORM tributary.create_workflows(v_workflows);
     END IF;
   EXCEPTION WHEN OTHERS THEN
+    -- A passing condition (a deadlock, a lock or statement timeout, no resources, a shutdown) is
+    -- no fault of a step: the call fails, nothing is completed, and the caller tries again.
+    GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE;
+    IF pg_catalog.left(v_sqlstate, 2) IN ('40', '53', '55', '57', '58') THEN
+      RAISE;
+    END IF;
     -- One step's workflows cannot be created (or one step cannot be completed): step by step, so
     -- that step alone fails and its neighbours complete and start theirs.
     FOR v_i IN 1 .. v_count LOOP
@@ -114,16 +144,20 @@ BEGIN
       BEGIN
         v_outcomes[v_i] := (SELECT c.outcome FROM tributary.complete_steps(
                               ARRAY[p_step_ids[v_i]], ARRAY[p_attempts[v_i]], ARRAY[p_results[v_i]]) AS c);
-        IF v_outcomes[v_i] = 'completed' AND pg_catalog.jsonb_array_length(p_workflows_to_start[v_i]) > 0 THEN
+        IF v_outcomes[v_i] = 'completed' AND pg_catalog.jsonb_array_length(v_workflows_to_start[v_i]) > 0 THEN
           v_creating := true;
           IF NOT v_may_create THEN  -- internal functions are not the caller's to call: checked here, twice
             RAISE EXCEPTION 'starting workflows needs the right to create them (the submitter role)' USING ERRCODE = '42501';
           END IF;
-          PERFORM tributary.create_workflows(p_workflows_to_start[v_i]);
+          PERFORM tributary.create_workflows(v_workflows_to_start[v_i]);
         END IF;
       EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL, v_sqlstate = RETURNED_SQLSTATE;
+        IF pg_catalog.left(v_sqlstate, 2) IN ('40', '53', '55', '57', '58') THEN
+          RAISE;
+        END IF;
         v_outcomes[v_i] := 'error';
+        v_cause := v_message || ' (SQLSTATE ' || v_sqlstate || ')';
         IF v_creating THEN
           BEGIN
             PERFORM tributary.fail_step(p_step_ids[v_i], p_attempts[v_i], pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
@@ -134,10 +168,11 @@ BEGIN
             v_outcomes[v_i] := 'failed';
           EXCEPTION WHEN OTHERS THEN
             GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT, v_sqlstate = RETURNED_SQLSTATE;
+            v_cause := v_cause || '; failing its attempt failed too: ' || v_message || ' (SQLSTATE ' || v_sqlstate || ')';
           END;
         END IF;
         IF v_outcomes[v_i] = 'error' THEN
-          RAISE WARNING 'step % cannot be completed: % (SQLSTATE %)', p_step_ids[v_i], v_message, v_sqlstate
+          RAISE WARNING 'step % cannot be completed: %', p_step_ids[v_i], v_cause
             USING HINT = 'The row breaks an engine invariant; inspect it and cancel or fix its workflow.';
         END IF;
       END;

@@ -1,7 +1,7 @@
 -- complete_steps completes a batch and reports one outcome per input step, in input order:
 -- completed, stale, not_found, cancelled, already_completed. Never raises for a single step.
 BEGIN;
-SELECT plan(11);
+SELECT plan(14);
 
 SELECT tributary_test.set_now('2030-01-01 00:00:00+00') AS t0 \gset
 
@@ -75,6 +75,15 @@ SELECT throws_ok(
   format($$SELECT * FROM tributary.complete_steps(ARRAY[%s]::bigint[], ARRAY[1], ARRAY['1', '2']::jsonb[])$$, :s),
   'TB012', 'step ids, attempts and results must have the same length',
   'results of a different length raise TB012');
+SELECT throws_ok(
+  format($$SELECT * FROM tributary.complete_steps('[0:0]={%s}'::bigint[], '[0:0]={1}', '[0:0]={"\"x\""}'::jsonb[])$$, :s),
+  'TB012', 'step ids, attempts and results must be one-dimensional arrays starting at 1',
+  'arrays that do not start at 1 raise TB012 (a result would go to another step)');
+SELECT throws_ok(
+  format($$SELECT * FROM tributary.complete_steps(ARRAY[[%s]]::bigint[], ARRAY[[1]])$$, :s),
+  'TB012', 'step ids, attempts and results must be one-dimensional arrays starting at 1',
+  'two-dimensional arrays raise TB012');
+SELECT is((SELECT state FROM tributary.steps WHERE id = :s), 'running', 'and complete nothing');
 
 SELECT * FROM finish();
 ROLLBACK;

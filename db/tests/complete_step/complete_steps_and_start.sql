@@ -3,7 +3,7 @@
 -- its own step's attempt and no other; bad arguments (TB012) complete nothing; starting needs the
 -- submitter role as well as the worker role.
 BEGIN;
-SELECT plan(25);
+SELECT plan(30);
 
 SELECT role_name AS worker FROM tributary.roles WHERE purpose = 'worker' \gset
 SELECT role_name AS submitter FROM tributary.roles WHERE purpose = 'submitter' \gset
@@ -120,7 +120,27 @@ SELECT throws_ok(
   format($$SELECT * FROM tributary.complete_steps_and_start(ARRAY[%s]::bigint[], '{1}', '{null}', '{null}', 'w1', '{cs7}', '{0}')$$, :g),
   'TB012', 'max_steps must be at least 1, got 0',
   'bad claims: TB012 as complete_steps_and_claim');
+SELECT throws_ok(
+  format($$SELECT * FROM tributary.complete_steps_and_start('[0:0]={%s}'::bigint[], '[0:0]={1}', '[0:0]={null}', '[0:0]={null}', 'w1', '{}', '{}')$$, :g),
+  'TB012', 'step ids, attempts, results and workflows to start must be one-dimensional arrays starting at 1',
+  'arrays that do not start at 1: TB012 (each step would start another''s workflows)');
+SELECT throws_ok(
+  format($$SELECT * FROM tributary.complete_steps_and_start(ARRAY[%s]::bigint[], '{1}', '{null}', ARRAY[['[]']]::jsonb[], 'w1', '{}', '{}')$$, :g),
+  'TB012', 'step ids, attempts, results and workflows to start must be one-dimensional arrays starting at 1',
+  'a two-dimensional array: TB012');
+SELECT throws_ok(
+  format($$SELECT * FROM tributary.complete_steps_and_start(ARRAY[%s, %s]::bigint[], '{1, 1}', '{null, null}', '{null, null}', 'w1', '{}', '{}')$$, :g, :g),
+  'TB012', 'a step''s attempt must not be listed twice',
+  'a step''s attempt listed twice: TB012 (both would report completed and start twice)');
+SELECT throws_ok(
+  format($$SELECT * FROM tributary.complete_steps_and_start(ARRAY[%s]::bigint[], '{null}', '{null}', '{null}', 'w1', '{}', '{}')$$, :g),
+  'TB012', 'step ids and attempts must not contain NULL',
+  'a NULL attempt: TB012');
 SELECT is((SELECT state FROM tributary.steps WHERE id = :g), 'running', 'none of them completed the step');
+SELECT results_eq(
+  format($$SELECT outcome FROM tributary.complete_steps_and_start(ARRAY[%s]::bigint[], '{1}', '{null}', NULL, 'w1', '{}', '{}')$$, :g),
+  $$VALUES ('completed')$$,
+  'a NULL p_workflows_to_start starts nothing: the step completes');
 
 -- Privileges: a worker that may not create workflows cannot start them; with the submitter role it can.
 CREATE ROLE cs_worker_only NOLOGIN;
