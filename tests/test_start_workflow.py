@@ -6,7 +6,7 @@ rules (stale attempts, batches, privileges) are tested in pgTAP."""
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -69,6 +69,17 @@ class Invalid(StepArgs):
 class InvalidWorker(Worker[Invalid]):
     def work(self, step: Step[Invalid]) -> None:
         step.start_workflow(WorkflowSpec(Config(), "broken").add_task("x", Hop(left=0), depends_on=["nope"]))
+
+
+class NotJson(StepArgs):
+    kind = "not_json"
+
+
+class NotJsonWorker(Worker[NotJson]):
+    def work(self, step: Step[NotJson]) -> None:
+        step.start_workflow(
+            WorkflowSpec(Config(), "dated", metadata={"at": datetime.now(UTC)}).add_task("n", Hop(left=0))
+        )
 
 
 class Both(StepArgs):
@@ -165,6 +176,20 @@ def test_a_workflow_the_engine_refuses_fails_the_attempt(dsn: str, conn: Conn) -
     assert (step.errors[-1]["sqlstate"], step.errors[-1]["reason"]) == ("TB002", "start_workflows")
     assert conn.execute("SELECT count(*) FROM tributary.workflows WHERE name = 'broken'").fetchone() == (0,)
     assert [e.step_id for e in log.events if e.name == "start_failed"] == [step.id]
+
+
+def test_a_workflow_that_is_not_json_fails_its_own_attempt_only(dsn: str, conn: Conn) -> None:
+    with Client(dsn, fast_config(NotJsonWorker(), HopWorker())) as client, started(client):
+        workflow_id = (
+            client.new_workflow("mixed")
+            .add_task("bad", NotJson(), insert_opts=InsertOpts(max_attempts=1))
+            .add_task("good", Hop(left=1))
+            .execute()
+        )
+        result = client.wait(workflow_id, timeout=WAIT_SECONDS)
+    assert (result.steps["bad"].state, result.steps["good"].state) == ("discarded", "completed")
+    assert result.steps["bad"].errors[-1]["message"].startswith('workflow "dated" cannot be sent as JSON:')
+    assert conn.execute("SELECT name FROM tributary.workflows ORDER BY id").fetchall() == [("mixed",), ("hop-0",)]
 
 
 def test_start_workflow_and_spawn_refuse_each_other(dsn: str, conn: Conn) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
@@ -52,13 +53,19 @@ class Step(Generic[ArgsT]):
         ``client.new_workflow(...)`` or :class:`~tributary.workflow.WorkflowSpec` (its
         ``scheduled_at``, ``metadata`` and ``idempotency_key`` are used). It does no I/O, so it
         suits sync and async handlers alike; validation happens in the engine, and a workflow the
-        engine refuses fails this attempt with the engine's error. Starting workflows needs the
+        engine refuses fails this attempt with the engine's error; one that is not JSON (a
+        ``datetime`` in its metadata, say) raises ``ValueError`` here. Starting workflows needs the
         submitter role as well as the worker role. Not with :meth:`spawn` (a spawning step does
         not complete now): raises ``ValueError``.
         """
         if self.child is not None:
             raise ValueError("a step that spawns a child workflow does not complete now: it cannot start workflows")
-        self.workflows_to_start.append(workflow.bulk_item())
+        document = workflow.bulk_item()
+        try:  # here, in the handler, rather than in the report it shares with other steps
+            json.dumps(document, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f'workflow "{workflow.name}" cannot be sent as JSON: {error}') from error
+        self.workflows_to_start.append(document)
 
     def spawn(self, workflow: WorkflowSpec) -> None:
         """Starts ``workflow`` as this step's child when the handler returns, instead of completing

@@ -169,12 +169,21 @@ def _unlocks(work: WorkPayload) -> bool:
     return work.has_dependents or bool(work.workflows_to_start)
 
 
+WAIT_OPTIONS = ("wait_for", "sleep", "sleep_until")
+"""Task options that make a step wait instead of being claimable."""
+
+
 def _queues_unlocked(work: WorkPayload) -> list[str]:
     """The queues on which completing ``work`` may make steps claimable: its own when it has
-    dependents, and those of the first steps (no dependencies) of the workflows it starts."""
+    dependents, and those of the first steps (no dependencies, no wait) of the workflows it
+    starts now (not at a later ``scheduled_at``)."""
     queues = [work.queue] if work.has_dependents else []
     for workflow in work.workflows_to_start:
+        if workflow.get("scheduled_at") is not None:
+            continue
         queues.extend(
-            task.get("queue") or DEFAULT_QUEUE for task in workflow.get("tasks", []) if not task.get("depends_on")
+            task.get("queue") or DEFAULT_QUEUE
+            for task in workflow.get("tasks", [])
+            if not task.get("depends_on") and not any(option in task for option in WAIT_OPTIONS)
         )
     return queues
