@@ -258,6 +258,16 @@ def one_round(conn: Conn, costs: dict[str, list[float]], blocks: dict[str, list[
         "complete_steps (unlocks one)",
         lambda: conn.execute("SELECT count(*) FROM tributary.complete_steps(%s, %s)", (ids, attempts)),
     )
+    one(conn, "SELECT tributary.create_workflow('starter', %s)", (ONE_STEP,))
+    ids, attempts = claim(conn, FLAT_QUEUE, 1)
+    started = Jsonb([{"name": "started", "tasks": [{"name": "t", "kind": "noop", "queue": "started-flat"}]}])
+    measure(
+        "complete_steps_and_start (starts one)",
+        lambda: conn.execute(
+            "SELECT count(*) FROM tributary.complete_steps_and_start(%s, %s, '{null}', %s::jsonb[], 'w', '{}', '{}')",
+            (ids, attempts, [started]),
+        ),
+    )
     measure("rescue_expired_steps", lambda: one(conn, "SELECT tributary.rescue_expired_steps()"))
     measure("cancel_workflow", lambda: one(conn, "SELECT tributary.cancel_workflow(%s)", (pair,)))
     measure("retry_workflow", lambda: one(conn, "SELECT tributary.retry_workflow(%s)", (pair,)))
