@@ -2856,12 +2856,12 @@ BEGIN
     RAISE EXCEPTION 'step ids and attempts must not contain NULL'
       USING ERRCODE = 'TB012';
   END IF;
-  IF v_count > 1 AND (SELECT count(DISTINCT (i.id, i.attempt)) FROM unnest(p_step_ids, p_attempts) AS i(id, attempt)) < v_count THEN
+  IF v_count > 1 AND (SELECT pg_catalog.count(DISTINCT (i.id, i.attempt)) FROM unnest(p_step_ids, p_attempts) AS i(id, attempt)) < v_count THEN
     RAISE EXCEPTION 'a step''s attempt must not be listed twice'  -- both would report completed, and start twice
       USING ERRCODE = 'TB012';
   END IF;
-  SELECT min(w.i) FILTER (WHERE pg_catalog.jsonb_typeof(w.workflows) <> 'array'),
-         count(*) FILTER (WHERE CASE WHEN pg_catalog.jsonb_typeof(w.workflows) = 'array'
+  SELECT pg_catalog.min(w.i) FILTER (WHERE pg_catalog.jsonb_typeof(w.workflows) <> 'array'),
+         pg_catalog.count(*) FILTER (WHERE CASE WHEN pg_catalog.jsonb_typeof(w.workflows) = 'array'
                                      THEN pg_catalog.jsonb_array_length(w.workflows) > 0 END)
   INTO v_bad, v_starting
   FROM pg_catalog.unnest(v_workflows_to_start) WITH ORDINALITY AS w(workflows, i)
@@ -2902,7 +2902,7 @@ BEGIN
                               ARRAY[p_step_ids[v_i]], ARRAY[p_attempts[v_i]], ARRAY[p_results[v_i]]) AS c);
         IF v_outcomes[v_i] = 'completed' AND pg_catalog.jsonb_array_length(v_workflows_to_start[v_i]) > 0 THEN
           v_creating := true;
-          IF NOT v_may_create THEN  -- internal functions are not the caller's to call: checked here, twice
+          IF NOT v_may_create THEN  -- as above (no shared helper: an internal function is not the caller's to call)
             RAISE EXCEPTION 'starting workflows needs the right to create them (the submitter role)' USING ERRCODE = '42501';
           END IF;
           PERFORM tributary.create_workflows(v_workflows_to_start[v_i]);
