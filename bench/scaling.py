@@ -262,7 +262,7 @@ def one_round(conn: Conn, costs: dict[str, list[float]], blocks: dict[str, list[
     ids, attempts = claim(conn, FLAT_QUEUE, 1)
     started = Jsonb([{"name": "started", "tasks": [{"name": "t", "kind": "noop", "queue": "started-flat"}]}])
     measure(
-        "complete_steps_and_start (starts one)",
+        "complete_steps_and_start",
         lambda: conn.execute(
             "SELECT count(*) FROM tributary.complete_steps_and_start(%s, %s, '{null}', %s::jsonb[], 'w', '{}', '{}')",
             (ids, attempts, [started]),
