@@ -111,6 +111,19 @@ class CardWorker(Worker[Card]):
         return step.args.number[-4:]
 
 
+class Past(StepArgs):
+    kind = "past"
+    scheduled: bool
+
+
+class PastWorker(Worker[Past]):
+    """Starts one workflow, scheduled in the past or not at all."""
+
+    def work(self, step: Step[Past]) -> None:
+        when = datetime(2000, 1, 1, tzinfo=UTC) if step.args.scheduled else None
+        step.start_workflow(WorkflowSpec(Config(), "next", scheduled_at=when).add_task("next", Hop(left=0)))
+
+
 class EventLog(Hook):
     def __init__(self) -> None:
         self.events: list[RuntimeEvent] = []
@@ -141,6 +154,22 @@ def test_a_chain_started_by_handlers_starts_each_hop_once(dsn: str, conn: Conn) 
     assert names == [(f"hop-{left}",) for left in range(5, -1, -1)]
     # No hop ran twice.
     assert conn.execute("SELECT DISTINCT attempt FROM tributary.steps").fetchall() == [(1,)]
+
+
+@pytest.mark.parametrize("scheduled", [False, True])
+def test_the_started_first_step_is_claimed_by_the_completing_call(dsn: str, conn: Conn, scheduled: bool) -> None:
+    # A slow poll: only the completion's own claim takes the step at once.
+    config = fast_config(PastWorker(), HopWorker(), fetch_poll_interval=timedelta(seconds=30))
+    with Client(dsn, config) as client, started(client):
+        workflow_id = client.new_workflow("past").add_task("p", Past(scheduled=scheduled)).execute()
+        client.wait(workflow_id, timeout=WAIT_SECONDS)
+        wait_for(conn, "SELECT state FROM tributary.workflows WHERE name = 'next'", [("completed",)], "started ran")
+    # Claimed in the transaction that completed the starting step: the same transaction time.
+    same = conn.execute(
+        "SELECT n.attempted_at = p.finalized_at FROM tributary.steps AS p, tributary.steps AS n"
+        " WHERE p.task_name = 'p' AND n.task_name = 'next'"
+    ).fetchone()
+    assert same == (True,)
 
 
 def test_a_failed_attempt_starts_nothing_and_the_completing_attempt_starts_once(dsn: str, conn: Conn) -> None:

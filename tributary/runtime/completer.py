@@ -14,6 +14,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from tributary._reconnect import ReconnectBackoff
 from tributary.hooks import WorkPayload
@@ -178,8 +179,9 @@ def _queues_unlocked(work: WorkPayload) -> list[str]:
     dependents, and those of the first steps (no dependencies, no wait) of the workflows it
     starts now (not at a later ``scheduled_at``)."""
     queues = [work.queue] if work.has_dependents else []
+    now = datetime.now(UTC)
     for workflow in work.workflows_to_start:
-        if workflow.get("scheduled_at") is not None:
+        if _later(workflow.get("scheduled_at"), now):
             continue
         queues.extend(
             task.get("queue") or DEFAULT_QUEUE
@@ -187,3 +189,12 @@ def _queues_unlocked(work: WorkPayload) -> list[str]:
             if not task.get("depends_on") and not any(option in task for option in WAIT_OPTIONS)
         )
     return queues
+
+
+def _later(scheduled_at: str | None, now: datetime) -> bool:
+    """Whether a started workflow's ``scheduled_at`` (ISO text, or None) is after ``now``; a time
+    without a zone, which the engine reads in its session's zone, counts as not later."""
+    if scheduled_at is None:
+        return False
+    moment = datetime.fromisoformat(scheduled_at)
+    return moment.tzinfo is not None and moment > now
