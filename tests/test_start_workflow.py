@@ -11,6 +11,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from prometheus_client import CollectorRegistry
 from psycopg.rows import TupleRow
 
 from tests.client_helpers import WAIT_SECONDS, fast_config, started
@@ -27,6 +28,7 @@ from tributary import (
 )
 from tributary.encryption import is_sealed
 from tributary.hooks import Hook, RuntimeEvent
+from tributary.metrics import PrometheusHook
 from tributary.testing.inline import InlineRunner
 
 Conn = psycopg.Connection[TupleRow]
@@ -191,7 +193,9 @@ def test_a_failed_attempt_starts_nothing_and_the_completing_attempt_starts_once(
 
 def test_a_workflow_the_engine_refuses_fails_the_attempt(dsn: str, conn: Conn) -> None:
     log = EventLog()
-    with Client(dsn, fast_config(InvalidWorker(), hooks=[log])) as client, started(client):
+    registry = CollectorRegistry()
+    hooks: list[Hook] = [log, PrometheusHook(registry)]
+    with Client(dsn, fast_config(InvalidWorker(), hooks=hooks)) as client, started(client):
         workflow_id = (
             client.new_workflow("refused").add_task("i", Invalid(), insert_opts=InsertOpts(max_attempts=1)).execute()
         )
@@ -205,6 +209,8 @@ def test_a_workflow_the_engine_refuses_fails_the_attempt(dsn: str, conn: Conn) -
     assert (step.errors[-1]["sqlstate"], step.errors[-1]["reason"]) == ("TB002", "start_workflows")
     assert conn.execute("SELECT count(*) FROM tributary.workflows WHERE name = 'broken'").fetchone() == (0,)
     assert [e.step_id for e in log.events if e.name == "start_failed"] == [step.id]
+    labels = {"queue": "default", "kind": "invalid"}
+    assert registry.get_sample_value("tributary_workflow_starts_refused_total", labels) == 1
 
 
 def test_a_workflow_that_is_not_json_fails_its_own_attempt_only(dsn: str, conn: Conn) -> None:

@@ -30,8 +30,9 @@ DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 
 class PrometheusHook(Hook):
     """Counts steps started, completed, failed and discarded by queue and kind, with a histogram
-    of handler durations by queue, kind and outcome (``completed`` or ``failed``), and the steps
-    this process's rescues took back (expired leases).
+    of handler durations by queue, kind and outcome (``completed`` or ``failed``), the
+    completions whose started workflows the engine refused, and the steps this process's rescues
+    took back (expired leases).
 
     ``registry`` defaults to prometheus-client's global one, where a metric name can be
     registered once: make one hook per process and share it between Configs (a second hook on the
@@ -60,6 +61,12 @@ class PrometheusHook(Hook):
             labels,
             registry=target,
         )
+        self.starts_refused = Counter(
+            "tributary_workflow_starts_refused",
+            "Completions whose started workflows (step.start_workflow) the engine refused: the attempt failed instead.",
+            labels,
+            registry=target,
+        )
         self.rescued = Counter(
             "tributary_lease_expiries_rescued",
             "Steps whose lease expired that this process's rescue took back.",
@@ -84,6 +91,8 @@ class PrometheusHook(Hook):
     def on_event(self, event: RuntimeEvent) -> None:
         if event.name == "attempt_failed" and event.state == "discarded":
             self.discarded.labels(event.queue or "", event.kind or "").inc()
+        elif event.name == "start_failed":
+            self.starts_refused.labels(event.queue or "", event.kind or "").inc()
         elif event.name == "rescued" and event.count is not None:
             self.rescued.inc(event.count)
 
