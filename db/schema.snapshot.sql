@@ -2837,6 +2837,9 @@ DECLARE
   v_detail text;
   v_sqlstate text;
   v_cause text;
+  v_claimable text[];  -- the queues this call made steps claimable on
+  v_queues text[];
+  v_max_steps integer[];
 BEGIN
   -- The per-step path below indexes the arrays from 1: refuse any other shape up front.
   IF pg_catalog.array_ndims(p_step_ids) > 1 OR pg_catalog.array_ndims(p_attempts) > 1
@@ -2939,11 +2942,27 @@ BEGIN
          NULL::text, NULL::integer, NULL::interval, NULL::timestamptz, NULL::timestamptz, NULL::jsonb, NULL::jsonb,
          NULL::boolean, NULL::jsonb
   FROM unnest(p_step_ids, v_outcomes) AS s(id, outcome);
+  -- Claims only where this call made steps claimable: on the queues of p_queues that its
+  -- completions and creations collected. The engine, not the caller, knows the queue of a started
+  -- step (settings.default_queue), whether it waits and whether it is due now. Entries the claims
+  -- refuse (TB012) are kept, so that they are refused.
+  v_claimable := coalesce(NULLIF(pg_catalog.current_setting('tributary.deferred_available', true), '')::text[], '{}');
+  IF pg_catalog.array_ndims(p_queues) > 1 OR pg_catalog.array_ndims(p_max_steps) > 1
+     OR pg_catalog.cardinality(p_queues) IS DISTINCT FROM pg_catalog.cardinality(p_max_steps) THEN
+    v_queues := p_queues;
+    v_max_steps := p_max_steps;
+  ELSE
+    SELECT coalesce(pg_catalog.array_agg(c.queue ORDER BY c.ord), '{}'),
+           coalesce(pg_catalog.array_agg(c.max_steps ORDER BY c.ord), '{}')
+    INTO v_queues, v_max_steps
+    FROM unnest(p_queues, p_max_steps) WITH ORDINALITY AS c(queue, max_steps, ord)
+    WHERE c.queue = ANY (v_claimable) OR c.queue IS NULL OR c.max_steps IS NULL OR c.max_steps < 1;
+  END IF;
   RETURN QUERY
-  SELECT * FROM tributary.complete_steps_and_claim('{}', '{}', '{}', p_worker_id, p_queues, p_max_steps);
+  SELECT * FROM tributary.complete_steps_and_claim('{}', '{}', '{}', p_worker_id, v_queues, v_max_steps);
 END;
 $$;
-COMMENT ON FUNCTION tributary.complete_steps_and_start(p_step_ids bigint[], p_attempts integer[], p_results jsonb[], p_workflows_to_start jsonb[], p_worker_id text, p_queues text[], p_max_steps integer[]) IS 'complete_steps_and_claim for steps that start workflows: p_workflows_to_start[i] (a JSON array of workflows as create_workflows takes them, or NULL) is created if and only if step i completes in this call, in its transaction; a step whose workflows cannot be created fails its attempt (outcome failed). Runs as its caller: starting workflows needs the submitter role (42501). TB012 for mismatched lengths or a non-array element.';
+COMMENT ON FUNCTION tributary.complete_steps_and_start(p_step_ids bigint[], p_attempts integer[], p_results jsonb[], p_workflows_to_start jsonb[], p_worker_id text, p_queues text[], p_max_steps integer[]) IS 'complete_steps_and_claim for steps that start workflows: p_workflows_to_start[i] (a JSON array of workflows as create_workflows takes them, or NULL) is created if and only if step i completes in this call, in its transaction; a step whose workflows cannot be created fails its attempt (outcome failed). Claims on the queues of p_queues where the call made steps claimable. Runs as its caller: starting workflows needs the submitter role (42501). TB012 for mismatched lengths or a non-array element.';
 CREATE FUNCTION tributary.create_schedule(p_name text, p_workflow_name text, p_tasks jsonb, p_cron text DEFAULT NULL::text, p_every interval DEFAULT NULL::interval, p_time_zone text DEFAULT 'UTC'::text, p_metadata jsonb DEFAULT '{}'::jsonb, p_overlap text DEFAULT 'skip'::text, p_catch_up text DEFAULT 'last'::text, p_catch_up_limit integer DEFAULT 10, p_catch_up_grace interval DEFAULT '00:05:00'::interval, p_starts_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_replace boolean DEFAULT false) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'

@@ -191,8 +191,11 @@ def complete_params(works: Sequence[WorkPayload]) -> tuple[Any, ...]:
     )
 
 
-def start_params(works: Sequence[WorkPayload]) -> list[Any]:
-    """``complete_steps_and_start``'s workflows to start, one array (or NULL) per step of ``works``."""
+def start_params(works: Sequence[WorkPayload]) -> list[Any] | None:
+    """``complete_steps_and_start``'s workflows to start, one array (or NULL) per step of ``works``;
+    None when no step of ``works`` starts any."""
+    if not any(w.workflows_to_start for w in works):
+        return None
     return [Jsonb(w.workflows_to_start) if w.workflows_to_start else None for w in works]
 
 

@@ -3,7 +3,7 @@
 A completion others wait for is sent at once, with a claim on its queue in the same transaction
 and round trip (its dependents are often claimable the moment it commits); so is a completion
 that starts workflows (``step.start_workflow``), which are created in that transaction and
-claimed on their first steps' queues. Others wait up to ``complete_flush_interval`` so batches
+claimed on the queues where they made steps claimable. Others wait up to ``complete_flush_interval`` so batches
 grow.
 """
 
@@ -14,17 +14,11 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from tributary._reconnect import ReconnectBackoff
 from tributary.hooks import WorkPayload
 from tributary.runtime.shared import Shared
 from tributary.runtime.slots import QueueSlots
-
-DEFAULT_QUEUE = "default"
-"""The queue of a task that names none, unless an operator changed ``settings.default_queue``: only
-a hint for which queues to claim on (a wrong guess means the step is claimed after the
-notification of its queue instead of in the same call)."""
 
 FLUSH_TRIES = 8
 """Tries of one batch before giving up on it (its steps then run again once their leases expire)."""
@@ -154,11 +148,16 @@ class Completer:
     def _reserve_claims(self, batch: list[WorkPayload]) -> list[tuple[QueueSlots, int]]:
         """Free slots to claim with the completion of ``batch``: on the queue of each step others
         wait for (its dependents are often claimable once it commits, and usually on its queue),
-        and on the queues of the first steps of the workflows the batch starts."""
+        and, when the batch starts workflows, on every queue this process serves: the engine
+        claims only on those where the call made steps claimable (it knows which queue a started
+        step is on, and whether it can run now)."""
         if not self.shared.lifecycle.accepting_work:
             return []
+        names = [work.queue for work in batch if work.has_dependents]
+        if any(work.workflows_to_start for work in batch):
+            names.extend(self.shared.slots)
         claims = []
-        for name in dict.fromkeys(queue for work in batch for queue in _queues_unlocked(work)):
+        for name in dict.fromkeys(names):
             slots = self.shared.slots.get(name)
             if slots is not None and (want := slots.reserve(self.claim_batch_size)) > 0:
                 claims.append((slots, want))
@@ -168,33 +167,3 @@ class Completer:
 def _unlocks(work: WorkPayload) -> bool:
     """Whether completing ``work`` may make steps claimable: it has dependents, or starts workflows."""
     return work.has_dependents or bool(work.workflows_to_start)
-
-
-WAIT_OPTIONS = ("wait_for", "sleep", "sleep_until")
-"""Task options that make a step wait instead of being claimable."""
-
-
-def _queues_unlocked(work: WorkPayload) -> list[str]:
-    """The queues on which completing ``work`` may make steps claimable: its own when it has
-    dependents, and those of the first steps (no dependencies, no wait) of the workflows it
-    starts now (not at a later ``scheduled_at``)."""
-    queues = [work.queue] if work.has_dependents else []
-    now = datetime.now(UTC)
-    for workflow in work.workflows_to_start:
-        if _later(workflow.get("scheduled_at"), now):
-            continue
-        queues.extend(
-            task.get("queue") or DEFAULT_QUEUE
-            for task in workflow.get("tasks", [])
-            if not task.get("depends_on") and not any(option in task for option in WAIT_OPTIONS)
-        )
-    return queues
-
-
-def _later(scheduled_at: str | None, now: datetime) -> bool:
-    """Whether a started workflow's ``scheduled_at`` (ISO text, or None) is after ``now``; a time
-    without a zone, which the engine reads in its session's zone, counts as not later."""
-    if scheduled_at is None:
-        return False
-    moment = datetime.fromisoformat(scheduled_at)
-    return moment.tzinfo is not None and moment > now

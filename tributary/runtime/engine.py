@@ -170,10 +170,9 @@ class Engine:
     ) -> tuple[Outcomes, list[list[WorkPayload]]]:
         """Completes ``works`` and claims ``claims`` in one statement; the workflows the steps
         start (``workflows_to_start``) are created with their completions."""
-        start = _sql.start_params(works) if any(work.workflows_to_start for work in works) else None
         async with self._completer_connection.connection() as conn:
             outcomes, claimed = await _sql.acomplete_and_claim(
-                conn, _sql.complete_params(works), self.worker_id, claims, start
+                conn, _sql.complete_params(works), self.worker_id, claims, _sql.start_params(works)
             )
         return [(int(step_id), str(outcome)) for step_id, outcome in outcomes], claimed
 

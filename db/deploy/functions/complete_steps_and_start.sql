@@ -9,7 +9,9 @@
 -- created if and only if step i completes in this call, in the same transaction. A step that is
 -- stale, cancelled or already completed (a repeated call) starts nothing, so a retried handler
 -- or a repeated report never starts a workflow twice. Then the claims, as complete_steps_and_claim
--- makes them: a started workflow's first steps are claimable by them at once.
+-- makes them, on those queues of p_queues where this call made steps claimable (its completions'
+-- dependents, its started workflows' first steps): a caller may list every queue it serves, and
+-- no queue where nothing became claimable costs a claim.
 -- Refused up front (TB012), before anything is completed: arrays of other lengths or shapes
 -- (not one-dimensional from 1), a NULL step id or attempt, a (step, attempt) listed twice, an
 -- element that is neither NULL nor a JSON array. A NULL p_workflows_to_start starts nothing.
@@ -77,6 +79,9 @@ DECLARE
   v_sqlstate text;
   v_cause text;
   v_setting text;  -- what set_config returns
+  v_claimable text[];  -- the queues this call made steps claimable on
+  v_queues text[];
+  v_max_steps integer[];
 BEGIN
   -- The per-step path below indexes the arrays from 1: refuse any other shape up front.
   IF pg_catalog.array_ndims(p_step_ids) > 1 OR pg_catalog.array_ndims(p_attempts) > 1
@@ -184,12 +189,28 @@ BEGIN
          NULL::text, NULL::integer, NULL::interval, NULL::timestamptz, NULL::timestamptz, NULL::jsonb, NULL::jsonb,
          NULL::boolean, NULL::jsonb
   FROM unnest(p_step_ids, v_outcomes) AS s(id, outcome);
+  -- Claims only where this call made steps claimable: on the queues of p_queues that its
+  -- completions and creations collected. The engine, not the caller, knows the queue of a started
+  -- step (settings.default_queue), whether it waits and whether it is due now. Entries the claims
+  -- refuse (TB012) are kept, so that they are refused.
+  v_claimable := coalesce(NULLIF(pg_catalog.current_setting('tributary.deferred_available', true), '')::text[], '{}');
+  IF pg_catalog.array_ndims(p_queues) > 1 OR pg_catalog.array_ndims(p_max_steps) > 1
+     OR pg_catalog.cardinality(p_queues) IS DISTINCT FROM pg_catalog.cardinality(p_max_steps) THEN
+    v_queues := p_queues;
+    v_max_steps := p_max_steps;
+  ELSE
+    SELECT coalesce(pg_catalog.array_agg(c.queue ORDER BY c.ord), '{}'),
+           coalesce(pg_catalog.array_agg(c.max_steps ORDER BY c.ord), '{}')
+    INTO v_queues, v_max_steps
+    FROM unnest(p_queues, p_max_steps) WITH ORDINALITY AS c(queue, max_steps, ord)
+    WHERE c.queue = ANY (v_claimable) OR c.queue IS NULL OR c.max_steps IS NULL OR c.max_steps < 1;
+  END IF;
   RETURN QUERY
-  SELECT * FROM tributary.complete_steps_and_claim('{}', '{}', '{}', p_worker_id, p_queues, p_max_steps);
+  SELECT * FROM tributary.complete_steps_and_claim('{}', '{}', '{}', p_worker_id, v_queues, v_max_steps);
 END;
 $$;
 
 COMMENT ON FUNCTION tributary.complete_steps_and_start(bigint[], integer[], jsonb[], jsonb[], text, text[], integer[]) IS
-  'complete_steps_and_claim for steps that start workflows: p_workflows_to_start[i] (a JSON array of workflows as create_workflows takes them, or NULL) is created if and only if step i completes in this call, in its transaction; a step whose workflows cannot be created fails its attempt (outcome failed). Runs as its caller: starting workflows needs the submitter role (42501). TB012 for mismatched lengths or a non-array element.';
+  'complete_steps_and_claim for steps that start workflows: p_workflows_to_start[i] (a JSON array of workflows as create_workflows takes them, or NULL) is created if and only if step i completes in this call, in its transaction; a step whose workflows cannot be created fails its attempt (outcome failed). Claims on the queues of p_queues where the call made steps claimable. Runs as its caller: starting workflows needs the submitter role (42501). TB012 for mismatched lengths or a non-array element.';
 
 COMMIT;

@@ -3,7 +3,7 @@
 -- its own step's attempt and no other; bad arguments (TB012) complete nothing; starting needs the
 -- submitter role as well as the worker role.
 BEGIN;
-SELECT plan(30);
+SELECT plan(32);
 
 SELECT role_name AS worker FROM tributary.roles WHERE purpose = 'worker' \gset
 SELECT role_name AS submitter FROM tributary.roles WHERE purpose = 'submitter' \gset
@@ -47,6 +47,20 @@ SELECT results_eq(
   'the started workflows'' steps are in the states create_workflow gives them');
 SELECT is((SELECT max(n) FILTER (WHERE outcome IS NOT NULL) < min(n) FILTER (WHERE outcome IS NULL) FROM cs_rows), true,
   'the outcome rows come before the claimed steps');
+
+-- Claims only where the call made steps claimable: a listed queue with an older available step
+-- and nothing new is not claimed; a started task without a queue is claimed on the engine's
+-- default queue, a started task that waits is not.
+SELECT tributary.create_workflow('older', '[{"name": "o", "kind": "k", "queue": "cs-idle"}]') AS wfo \gset
+SELECT tributary.create_workflow('starter', '[{"name": "s", "kind": "k", "queue": "cs-s"}]') AS wfs \gset
+SELECT step_id AS s FROM tributary.claim_step('cs-s', 'w1') \gset
+SELECT results_eq(
+  format($$SELECT task_name, queue FROM tributary.complete_steps_and_start(ARRAY[%s]::bigint[], '{1}', '{null}',
+    ARRAY['[{"name": "plain", "tasks": [{"name": "p", "kind": "k"}, {"name": "w", "wait_for": {"event": "go"}}]}]']::jsonb[],
+    'w1', ARRAY['cs-idle', (SELECT default_queue FROM tributary.settings)], '{5, 5}') WHERE outcome IS NULL$$, :s),
+  $$SELECT 'p'::text, default_queue FROM tributary.settings$$,
+  'the started step on the default queue is claimed; the idle queue and the waiting step are not');
+SELECT is((SELECT state FROM tributary.steps WHERE workflow_id = :wfo), 'available', 'the older step stays available');
 
 -- A repeated call (a report retried after a lost reply) starts nothing again.
 SELECT results_eq(
