@@ -296,22 +296,22 @@ def test_heartbeats_keep_unreported_completions_and_a_lost_lease_cancels_an_asyn
         engine, hook = FakeEngine(), Recorder()
         engine.held = {2}
 
-        class Running:
-            running: dict[int, Attempt]
+        class Holding:
+            held: dict[int, Attempt]
 
-        executor = Running()
+        executor = Holding()
         slots = QueueSlots("q", 2)
         sleeper = asyncio.create_task(asyncio.sleep(60))
         kept = asyncio.create_task(asyncio.sleep(60))
-        executor.running = {
-            1: Attempt(work(1), slots, cancellable=True, task=sleeper),
-            2: Attempt(work(2), slots, cancellable=True, task=kept),
+        executor.held = {
+            1: Attempt(work(1), slots, cancellable=True, claimed_at=0.0, task=sleeper),
+            2: Attempt(work(2), slots, cancellable=True, claimed_at=0.0, task=kept),
         }
         completer, _ = make_completer(engine, {"q": slots}, running_lifecycle(), hook)
         completer.unreported[3] = work(3)  # completed, its report not sent yet: its lease is kept too
         maintenance = Maintenance(
             shared_by(engine, hook, running_lifecycle(), {"q": slots}),
-            executor,  # type: ignore[arg-type]  # only .running is read
+            executor,  # type: ignore[arg-type]  # only .held is read
             completer,
             ProcessReport("host", 1, ["q"], ["k"], "0"),
             configured_heartbeat=None,
@@ -321,7 +321,7 @@ def test_heartbeats_keep_unreported_completions_and_a_lost_lease_cancels_an_asyn
         await asyncio.sleep(0)
         assert engine.calls == [("heartbeat", [1, 2, 3])]
         assert (sleeper.cancelled(), kept.cancelled()) == (True, False)
-        assert (executor.running[1].lease_lost, executor.running[2].lease_lost) == (True, False)
+        assert (executor.held[1].lease_lost, executor.held[2].lease_lost) == (True, False)
         (event,) = hook.events
         assert (event.name, event.step_id, event.workflow_id) == ("lease_lost", 1, 1)
         kept.cancel()

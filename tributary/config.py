@@ -15,13 +15,23 @@ from tributary.worker import Workers
 
 @dataclass(frozen=True)
 class QueueConfig:
-    """A queue this client works: at most ``max_workers`` of its steps run at once."""
+    """A queue this client works: at most ``max_workers`` of its steps run at once.
+
+    ``prefetch`` claims up to that many more steps ahead, which wait in the process for a running
+    one to end and then start with no round trip, so the next claim is in flight while handlers
+    run. A step claimed ahead holds its lease (renewed) and counts as running for the engine
+    (concurrency limits, other processes), and its timeout counts from its claim. 0, the
+    default, claims only into free slots. For queues of many short steps; see docs/python-api.md.
+    """
 
     max_workers: int = 10
+    prefetch: int = 0
 
     def __post_init__(self) -> None:
         if self.max_workers < 1:
             raise ValueError("max_workers must be at least 1")
+        if self.prefetch < 0:
+            raise ValueError("prefetch must be at least 0")
 
 
 def _default_worker_id() -> str:

@@ -49,13 +49,14 @@ RunSync = Callable[[Callable[[], Any], float | None], Awaitable[Any]]
 
 
 async def run_attempt(
-    work: WorkPayload, workers: Workers, hooks: Sequence[Hook], run_sync: RunSync
+    work: WorkPayload, workers: Workers, hooks: Sequence[Hook], run_sync: RunSync, waited: float = 0.0
 ) -> Exception | None:
     """Runs the hooks and the handler of ``work``; sets ``work.result``; returns what they
-    raised, if anything (the attempt then failed)."""
+    raised, if anything (the attempt then failed). ``waited`` is how many seconds the step waited
+    for a slot after its claim (a queue's prefetch): its timeout counts from the claim."""
     error: Exception | None = None
     try:
-        await _handle(work, workers, hooks, run_sync)
+        await _handle(work, workers, hooks, run_sync, waited)
     except Exception as raised:
         error = raised
     for hook in reversed(hooks):
@@ -78,9 +79,10 @@ def failure_report(error: Exception) -> tuple[dict[str, Any], bool]:
     return detail, not isinstance(error, NON_RETRYABLE)
 
 
-async def within(timeout: float | None, outcome: Awaitable[Any]) -> Any:
-    """Awaits ``outcome`` for at most ``timeout`` seconds. Running out raises StepTimedOut; a
-    TimeoutError the handler raised itself goes through as it is."""
+async def within(timeout: float | None, outcome: Awaitable[Any], stated: float | None = None) -> Any:
+    """Awaits ``outcome`` for at most ``timeout`` seconds. Running out raises StepTimedOut, whose
+    message gives ``stated`` (the step's timeout, when ``timeout`` is what is left of it after a
+    wait for a slot); a TimeoutError the handler raised itself goes through as it is."""
     if timeout is None:  # no timeout: no scope (it costs a few percent of a no-op step's run)
         return await outcome
     scope = asyncio.timeout(timeout)
@@ -89,11 +91,11 @@ async def within(timeout: float | None, outcome: Awaitable[Any]) -> Any:
             return await outcome
     except TimeoutError as error:
         if scope.expired():
-            raise StepTimedOut(f"attempt timed out after {timeout:g} s") from error
+            raise StepTimedOut(f"attempt timed out after {timeout if stated is None else stated:g} s") from error
         raise
 
 
-async def _handle(work: WorkPayload, workers: Workers, hooks: Sequence[Hook], run_sync: RunSync) -> None:
+async def _handle(work: WorkPayload, workers: Workers, hooks: Sequence[Hook], run_sync: RunSync, waited: float) -> None:
     if work.decode_error is not None:  # a poison payload fails its own step, at once
         raise ArgsDecodeError(work.decode_error)
     for hook in hooks:
@@ -119,9 +121,15 @@ async def _handle(work: WorkPayload, workers: Workers, hooks: Sequence[Hook], ru
         deadline_at=work.deadline_at,
         dependency_results=work.dependency_results,
     )
-    timeout = work.timeout.total_seconds() if work.timeout is not None else None
+    stated = work.timeout.total_seconds() if work.timeout is not None else None
+    timeout = None if stated is None else stated - waited  # it counts from the claim
+    if stated is not None and timeout is not None and timeout <= 0:  # it passed while it waited for a slot
+        raise StepTimedOut(
+            f"attempt timed out after {stated:g} s while it waited for a slot (its queue's prefetch);"
+            " the handler did not run"
+        )
     if worker.is_async:
-        returned = await within(timeout, worker.work(step))
+        returned = await within(timeout, worker.work(step), stated)
     else:
         returned = await run_sync(lambda: worker.work(step), timeout)
     if step.child is not None:

@@ -1,13 +1,21 @@
 """Runs claimed steps (each through :func:`~tributary.runtime.attempt.run_attempt`: async
 handlers on the event loop, sync ones in a thread) and hands each outcome on: a result to the
 completer, an error to ``fail_step``, or to ``hand_back_step`` when this process cannot run the
-step at all (an unknown kind, a missing key: :func:`~tributary.runtime.attempt.hand_back_report`)."""
+step at all (an unknown kind, a missing key: :func:`~tributary.runtime.attempt.hand_back_report`).
+
+A queue with a ``prefetch`` may hold more claimed steps than it runs: those wait, in claim order,
+for one of its running steps to end, and start at once then, with no round trip. Their leases
+are renewed like the running ones'; their timeout counts from the claim (the engine's
+``deadline_at``), so a step whose deadline passed while it waited fails with a timeout without
+running, and one whose lease the engine took back (cancelled, rescued) is dropped."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -30,12 +38,14 @@ class CompletionSink(Protocol):
 
 @dataclass(eq=False)
 class Attempt:
-    """The runtime's record of one attempt it runs: the claimed step, the queue slot it holds,
-    the task running it, the thread of a sync handler, and what became of its lease."""
+    """The runtime's record of one attempt it holds: the claimed step, the queue slot it holds,
+    when it was claimed, the task running it (None while it waits for a slot), the thread of a
+    sync handler, and what became of its lease."""
 
     work: WorkPayload
     slots: QueueSlots
     cancellable: bool  # an async handler can be cancelled; a thread cannot
+    claimed_at: float  # time.monotonic() when the claim came back
     task: asyncio.Task[None] | None = None
     thread: Future[Any] | None = None
     lease_lost: bool = False
@@ -43,12 +53,14 @@ class Attempt:
 
 
 class Executor:
-    """Runs attempts and owns them while they run (``running``, by step id)."""
+    """Runs attempts and owns them from their claim to their outcome (``held``, by step id:
+    running, or waiting for a slot of their queue)."""
 
     def __init__(
         self, shared: Shared, workers: Workers, hooks: Sequence[Hook], completer: CompletionSink, thread_count: int
     ) -> None:
-        self.running: dict[int, Attempt] = {}
+        self.held: dict[int, Attempt] = {}
+        self._waiting: dict[QueueSlots, deque[Attempt]] = {}
         self._shared = shared
         self._workers = workers
         self._hooks = list(hooks)
@@ -57,23 +69,38 @@ class Executor:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def start(self, slots: QueueSlots, works: Sequence[WorkPayload], reserved: int) -> None:
-        """Starts ``works`` in ``reserved`` slots of ``slots``; gives back the slots left over."""
+        """Holds ``works`` in ``reserved`` slots of ``slots``: starts each while fewer than
+        ``max_workers`` run, lines up the others; gives back the slots left over."""
+        claimed_at = time.monotonic()
+        waiting = self._waiting.setdefault(slots, deque())
         for work in works:
             worker = self._workers.get(work.kind)
-            attempt = Attempt(work, slots, cancellable=worker is None or worker.is_async)
-            self.running[work.step_id] = attempt
-            attempt.task = asyncio.create_task(self._run(attempt), name=f"step-{work.step_id}")
-            self._tasks.add(attempt.task)
-            attempt.task.add_done_callback(self._tasks.discard)
+            attempt = Attempt(work, slots, cancellable=worker is None or worker.is_async, claimed_at=claimed_at)
+            self.held[work.step_id] = attempt
+            if slots.can_run and not waiting:
+                self._launch(attempt)
+            else:
+                waiting.append(attempt)
         slots.give_back(reserved - len(works))
+
+    def take_waiting(self) -> list[Attempt]:
+        """At shutdown: the attempts still waiting for a slot, no longer held (to be given back)."""
+        taken = [attempt for waiting in self._waiting.values() for attempt in waiting]
+        for waiting in self._waiting.values():
+            waiting.clear()
+        for attempt in taken:
+            self._forget(attempt)
+            attempt.released = True
+            attempt.slots.give_back()
+        return taken
 
     async def drain(self, grace: float) -> list[Attempt]:
         """At shutdown: lets running attempts finish within ``grace`` seconds, cancels the others
-        and returns them, to be given back to the engine."""
-        in_flight = [a.task for a in self.running.values() if a.task is not None]
+        and returns them (with any still waiting for a slot), to be given back to the engine."""
+        in_flight = [a.task for a in self.held.values() if a.task is not None]
         if in_flight:
             await asyncio.wait(in_flight, timeout=grace)
-        leftover = list(self.running.values())
+        leftover = list(self.held.values())
         for attempt in leftover:
             attempt.released = True
         for task in list(self._tasks):  # leftovers, and timed-out sync handlers still in their thread
@@ -85,6 +112,27 @@ class Executor:
         self._threads.shutdown()
 
     # -- one attempt ---------------------------------------------------------------------------
+    def _launch(self, attempt: Attempt) -> None:
+        attempt.slots.running += 1
+        attempt.task = asyncio.create_task(self._run(attempt), name=f"step-{attempt.work.step_id}")
+        self._tasks.add(attempt.task)
+        attempt.task.add_done_callback(self._tasks.discard)
+
+    def _launch_waiting(self, slots: QueueSlots) -> None:
+        """Starts the waiting attempts of ``slots`` that fit (none once the runtime stops taking
+        work: shutdown gives them back). One whose lease the engine took back is dropped."""
+        waiting = self._waiting.get(slots)
+        while waiting and slots.can_run and self._shared.lifecycle.accepting_work:
+            attempt = waiting.popleft()
+            if attempt.lease_lost or self.held.get(attempt.work.step_id) is not attempt:
+                self._forget(attempt)
+                slots.give_back()
+                self._shared.events.emit(
+                    "lease_lost", "lost its lease while it waited for a slot; not run", work=attempt.work
+                )
+                continue
+            self._launch(attempt)
+
     async def _run(self, attempt: Attempt) -> None:
         try:
             error = await self._work(attempt)
@@ -103,14 +151,18 @@ class Executor:
                     await asyncio.wrap_future(attempt.thread)
         finally:
             self._forget(attempt)
+            attempt.slots.running -= 1
             attempt.slots.give_back()
+            self._launch_waiting(attempt.slots)
 
     def _forget(self, attempt: Attempt) -> None:
-        if self.running.get(attempt.work.step_id) is attempt:  # not a newer attempt claimed meanwhile
-            del self.running[attempt.work.step_id]
+        if self.held.get(attempt.work.step_id) is attempt:  # not a newer attempt claimed meanwhile
+            del self.held[attempt.work.step_id]
 
     async def _work(self, attempt: Attempt) -> Exception | None:
-        """Runs the attempt (hooks and handler); returns what it raised, if anything."""
+        """Runs the attempt (hooks and handler) within what is left of its timeout after its wait
+        for a slot; returns what it raised, if anything."""
+        waited = time.monotonic() - attempt.claimed_at
 
         async def in_thread(call: Callable[[], Any], timeout: float | None) -> Any:
             """A sync handler runs in a thread; its timeout counts from the moment the thread starts it."""
@@ -124,9 +176,10 @@ class Executor:
             attempt.thread = self._threads.submit(started_call)
             outcome = asyncio.wrap_future(attempt.thread)
             await began.wait()
-            return await within(timeout, outcome)
+            stated = attempt.work.timeout.total_seconds() if attempt.work.timeout is not None else None
+            return await within(timeout, outcome, stated)
 
-        return await run_attempt(attempt.work, self._workers, self._hooks, in_thread)
+        return await run_attempt(attempt.work, self._workers, self._hooks, in_thread, waited=waited)
 
     async def _spawn(self, work: WorkPayload) -> None:
         """The handler spawned a child: the engine creates it and the step waits for it. A child

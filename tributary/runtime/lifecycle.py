@@ -47,7 +47,7 @@ class Runtime:
             self.engine,
             self.lifecycle,
             Events(config.hooks, config.worker_id),
-            {name: QueueSlots(name, q.max_workers) for name, q in config.queues.items()},
+            {name: QueueSlots(name, q.max_workers, q.prefetch) for name, q in config.queues.items()},
         )
         self.completer = Completer(
             self.shared,
@@ -146,7 +146,7 @@ class Runtime:
     ) -> None:
         worker_id = self.config.worker_id
         self.lifecycle.move_to(RuntimeState.STOPPING)
-        in_flight = len(self.executor.running)
+        in_flight = len(self.executor.held)
         self.shared.events.emit(
             "stopping", f"worker {worker_id} stopping: {in_flight} steps in flight", level=logging.INFO
         )
@@ -160,6 +160,8 @@ class Runtime:
         for task in stuck:
             task.cancel()
         await asyncio.gather(*fetch_tasks, return_exceptions=True)
+        # Steps claimed ahead that never started go back first, for other processes to take.
+        await self._release([attempt.work for attempt in self.executor.take_waiting()])
         leftover = await self.executor.drain(grace)
         await self._release([attempt.work for attempt in leftover])
         await self.completer.close()

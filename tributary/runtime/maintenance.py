@@ -87,10 +87,11 @@ class Maintenance:
             )
 
     async def heartbeat_once(self) -> None:
-        """Renews the lease of every running attempt and of every completed one not reported yet;
-        stops the running ones whose lease the engine took back."""
-        attempts = [a for a in self.executor.running.values() if not a.lease_lost and not a.released]
-        unreported = [w for w in self.completer.unreported.values() if w.step_id not in self.executor.running]
+        """Renews the lease of every attempt held (running, or waiting for a slot) and of every
+        completed one not reported yet; stops the running ones whose lease the engine took back
+        (a waiting one is dropped when its turn comes)."""
+        attempts = [a for a in self.executor.held.values() if not a.lease_lost and not a.released]
+        unreported = [w for w in self.completer.unreported.values() if w.step_id not in self.executor.held]
         if not attempts and not unreported:
             return
         try:
@@ -103,7 +104,7 @@ class Maintenance:
             work = attempt.work
             if work.deadline_at is not None and work.deadline_at <= now:
                 continue  # past its timeout: the handler's own timeout reports it
-            if work.step_id not in held and self.executor.running.get(work.step_id) is attempt:
+            if work.step_id not in held and self.executor.held.get(work.step_id) is attempt:
                 attempt.lease_lost = True
                 self.shared.events.emit(
                     "lease_lost", "lost its lease (cancelled, timed out or rescued); stopping it", work=work

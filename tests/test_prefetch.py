@@ -1,0 +1,187 @@
+"""A queue's ``prefetch``: claimed steps wait in the process for a slot, at most ``max_workers``
+run, a waiting step's timeout counts from its claim, a stop gives the waiting steps back, one
+whose lease the engine took back (its workflow cancelled) does not run, and two processes that
+claim ahead still run every step once."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+
+from tests.client_helpers import WAIT_SECONDS, Conn, fast_config, started, step_rows
+from tributary import Client, InsertOpts, QueueConfig, Step, StepArgs, Worker
+from tributary.hooks import Hook, RuntimeEvent
+
+
+class Nap(StepArgs):
+    kind = "nap"
+    seconds: float
+
+
+class NapWorker(Worker[Nap]):
+    """Sleeps ``seconds``; records which steps ran and how many ran at once."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running = 0
+        self.peak = 0
+        self.ran: list[int] = []
+
+    async def work(self, step: Step[Nap]) -> None:
+        with self.lock:
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+            self.ran.append(step.id)
+        try:
+            await asyncio.sleep(step.args.seconds)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+class EventLog(Hook):
+    def __init__(self) -> None:
+        self.events: list[RuntimeEvent] = []
+
+    def on_event(self, event: RuntimeEvent) -> None:
+        self.events.append(event)
+
+
+def running_count(conn: Conn) -> int:
+    row = conn.execute("SELECT count(*) FROM tributary.steps WHERE state = 'running'").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def wait_until(condition: str, check: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still not {condition} after {WAIT_SECONDS} s")
+        time.sleep(0.01)
+
+
+def test_prefetch_claims_ahead_but_runs_at_most_max_workers(dsn: str, conn: Conn) -> None:
+    worker = NapWorker()
+    config = fast_config(worker, queues={"default": QueueConfig(max_workers=2, prefetch=3)})
+    with Client(dsn, config) as client:
+        builder = client.new_workflow("naps")
+        for i in range(10):
+            builder.add_task(f"n{i}", Nap(seconds=0.5))
+        workflow_id = builder.execute()  # every step is ready before the worker starts
+        peak_claimed = 0
+        with started(client):
+            # Until a third handler starts, none has ended: every running step is held by a claim.
+            while len(worker.ran) <= 2 and client.get_workflow(workflow_id).state == "running":
+                peak_claimed = max(peak_claimed, running_count(conn))
+                time.sleep(0.01)
+            result = client.wait(workflow_id, timeout=WAIT_SECONDS)
+
+    assert result.state == "completed"
+    assert peak_claimed == 5, "the first claim takes max_workers + prefetch steps"
+    assert worker.peak == 2, "no more than max_workers handlers at once"
+    assert len(set(worker.ran)) == len(worker.ran) == 10
+    assert all(step["attempt"] == 1 and step["errors"] == [] for step in step_rows(conn, workflow_id).values())
+
+
+def test_a_step_whose_timeout_passes_while_it_waits_for_a_slot_fails_without_running(dsn: str, conn: Conn) -> None:
+    worker = NapWorker()
+    config = fast_config(worker, queues={"default": QueueConfig(max_workers=1, prefetch=1)})
+    with Client(dsn, config) as client:
+        workflow_id = (
+            client.new_workflow("timeouts")
+            .add_task("long", Nap(seconds=0.6), insert_opts=InsertOpts(priority=10))
+            .add_task("short", Nap(seconds=0.0), insert_opts=InsertOpts(timeout=timedelta(seconds=0.2), max_attempts=1))
+            .execute()
+        )
+        with started(client):
+            result = client.wait(workflow_id, timeout=WAIT_SECONDS)
+
+    steps = step_rows(conn, workflow_id)
+    assert result.state == "failed"
+    assert steps["long"]["state"] == "completed"
+    assert steps["short"]["state"] == "discarded"
+    assert worker.ran == [steps["long"]["id"]], "the late step's handler never ran"
+    (error,) = steps["short"]["errors"]
+    assert error["reason"] == "timeout"
+    assert "while it waited for a slot" in error["message"]
+
+
+def test_stopping_gives_back_the_steps_waiting_for_a_slot(dsn: str, conn: Conn) -> None:
+    worker = NapWorker()
+    config = fast_config(worker, queues={"default": QueueConfig(max_workers=1, prefetch=3)})
+    with Client(dsn, config) as client:
+        builder = client.new_workflow("naps")
+        for i in range(4):
+            builder.add_task(f"n{i}", Nap(seconds=0.3), insert_opts=InsertOpts(max_attempts=3))
+        workflow_id = builder.execute()
+        with started(client):
+            wait_until("4 claimed", lambda: running_count(conn) == 4)
+        # stopped: the running step finished within the grace, the three waiting ones went back
+
+    steps = step_rows(conn, workflow_id).values()
+    assert len(worker.ran) == 1
+    completed = [s for s in steps if s["state"] == "completed"]
+    released = [s for s in steps if s["state"] == "available"]
+    assert [s["id"] for s in completed] == worker.ran
+    assert len(released) == 3
+    for step in released:
+        assert step["errors"][-1]["reason"] == "released"
+        assert step["max_attempts"] == 4, "a released attempt does not count (max_attempts grows by one)"
+
+
+def test_a_waiting_step_whose_workflow_is_cancelled_does_not_run(dsn: str, conn: Conn) -> None:
+    worker, log = NapWorker(), EventLog()
+    config = fast_config(
+        worker,
+        hooks=[log],
+        queues={"default": QueueConfig(max_workers=1, prefetch=1)},
+        heartbeat_interval=timedelta(milliseconds=100),
+    )
+    with Client(dsn, config) as client:
+        busy = client.new_workflow("busy").add_task("long", Nap(seconds=0.8), insert_opts=InsertOpts(priority=10))
+        busy_id = busy.execute()
+        doomed_id = client.new_workflow("doomed").add_task("late", Nap(seconds=0.0)).execute()
+        with started(client):
+            wait_until("both claimed", lambda: running_count(conn) == 2)
+            assert client.cancel_workflow(doomed_id)
+            assert client.wait(busy_id, timeout=WAIT_SECONDS).state == "completed"
+            late = step_rows(conn, doomed_id)["late"]
+            wait_until(
+                "the late step dropped",
+                lambda: any(e.name == "lease_lost" and e.step_id == late["id"] for e in log.events),
+            )
+
+    assert worker.ran == [step_rows(conn, busy_id)["long"]["id"]]
+    assert late["state"] == "cancelled"
+
+
+@pytest.mark.timeout(60)
+def test_two_processes_claiming_ahead_run_every_step_once(dsn: str, conn: Conn) -> None:
+    first, second = NapWorker(), NapWorker()
+    queues = {"default": QueueConfig(max_workers=2, prefetch=6)}
+    with (
+        Client(dsn, fast_config(first, queues=queues, worker_id="prefetch-a")) as a,
+        Client(dsn, fast_config(second, queues=queues, worker_id="prefetch-b")) as b,
+    ):
+        ids = a.insert_many([a.new_workflow("one").add_task("only", Nap(seconds=0.001)) for _ in range(300)])
+        with started(a), started(b):
+            for workflow_id in ids:
+                assert a.wait(workflow_id, timeout=WAIT_SECONDS).state == "completed"
+
+    ran = first.ran + second.ran
+    assert len(set(ran)) == len(ran) == 300, "every step ran once"
+    assert first.ran, "both processes took steps"
+    assert second.ran, "both processes took steps"
+    row = conn.execute("SELECT max(attempt), count(*) FILTER (WHERE errors <> '[]') FROM tributary.steps").fetchone()
+    assert row == (1, 0)
+
+
+def test_prefetch_must_not_be_negative() -> None:
+    with pytest.raises(ValueError, match="prefetch must be at least 0"):
+        QueueConfig(prefetch=-1)
