@@ -15,7 +15,10 @@ summary gives the median of the rounds, value and ratio, with their ranges. The 
   starts the next with ``step.start_workflow`` (built by the asyncio client, created in the
   transaction that completes the step, whose call also claims the new step); each the median of
   5 handler chains, each against a 200-step dependency chain the same worker ran just before it;
-- seconds for a 1 -> 1,000 -> 1 fan-out/fan-in (target: <= 0.3 s).
+- seconds for a 1 -> 1,000 -> 1 fan-out/fan-in (target: <= 0.3 s);
+- the 10,000 one-step workflows and the fan-out again with ``QueueConfig(max_workers=8,
+  prefetch=32)`` (up to 32 steps claimed ahead of the free slots, as docs/python-api.md describes),
+  on a new worker and database: the same targets.
 Usage: ``DATABASE_URL=... python -m bench.throughput [--rounds N]`` (fresh databases are created and
 dropped; about 40 s a round).
 """
@@ -38,6 +41,7 @@ from bench.ceiling import claim_complete_ceiling, pgbench_available
 from tributary import AsyncClient, Client, Config, QueueConfig, Step, StepArgs, Worker, Workers
 
 WORKERS = 8
+PREFETCH = 4 * WORKERS  # steps claimed ahead of the free slots, in the prefetch figures
 CHAIN_RUNS = 5  # a chain is short and serial: one run is noisy
 CEILING_SECONDS = 4
 
@@ -82,9 +86,10 @@ class HopWorker(Worker[Hop]):
         await self.client.insert(following.add_task("hop", Hop(left=step.args.left - 1)))
 
 
-def make_client(dsn: str, hop: HopWorker | None = None) -> Client:
+def make_client(dsn: str, hop: HopWorker | None = None, prefetch: int = 0) -> Client:
     workers = Workers(NoopWorker(), *([hop] if hop is not None else []))
-    return Client(dsn, Config(queues={"default": QueueConfig(max_workers=WORKERS)}, workers=workers))
+    queues = {"default": QueueConfig(max_workers=WORKERS, prefetch=prefetch)}
+    return Client(dsn, Config(queues=queues, workers=workers))
 
 
 def drain_one_workflow(client: Client, n: int) -> float:
@@ -223,6 +228,8 @@ FIGURES = {
     "wide": Figure("10,000 steps in one workflow", "steps/s", "the 8-client ceiling"),
     "many": Figure("10,000 one-step workflows", "steps/s", "the 8-client ceiling", ">= 1.8x"),
     "fan": Figure("1 -> 1,000 -> 1 fan-out/fan-in", "s", "", "<= 0.3 s"),
+    "many_prefetch": Figure(f"the same, prefetch {PREFETCH}", "steps/s", "the 8-client ceiling", ">= 1.8x"),
+    "fan_prefetch": Figure(f"1 -> 1,000 -> 1, prefetch {PREFETCH}", "s", "", "<= 0.3 s"),
     "handler": Figure("handler-created chain (asyncio client)", "ms/hop", "the chain before it", "<= 1.5x"),
     "started": Figure("handler-started chain (start_workflow)", "ms/hop", "the chain before it", "<= 1.5x"),
 }
@@ -247,6 +254,11 @@ def one_round(server: str) -> None:
         print(FIGURES["wide"].add(drain_one_workflow(client, 10_000), eight_rate))
         print(FIGURES["many"].add(drain_many_workflows(client, dsn, 10_000), eight_rate))
         print(FIGURES["fan"].add(fan_seconds(client, 1_000), None))
+    with bench_database() as dsn, make_client(dsn, prefetch=PREFETCH) as client:
+        client.start()
+        chain_hop_ms(client, 200)  # warm, as the worker above was before its drain
+        print(FIGURES["many_prefetch"].add(drain_many_workflows(client, dsn, 10_000), eight_rate))
+        print(FIGURES["fan_prefetch"].add(fan_seconds(client, 1_000), None))
     for name, hop in (("handler", HopWorker("")), ("started", HopWorker("", with_completion=True))):
         with bench_database() as dsn, make_client(dsn, hop) as client:
             hop.dsn = dsn
@@ -262,7 +274,7 @@ def main() -> None:
     server = os.environ.get("DATABASE_URL") or DEFAULT_SERVER
     if not pgbench_available():
         print("pgbench is not installed: figures without their ceiling")
-    print(f"one worker process, {WORKERS} slots, no-op async handlers")
+    print(f"one worker process, {WORKERS} slots (max_workers), no-op async handlers")
     print("ceiling: pgbench claim + complete of a bare table, two commits per job")
     for number in range(1, rounds + 1):
         print(f"round {number} of {rounds}")
