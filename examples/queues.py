@@ -7,6 +7,12 @@ CPU- or GPU-bound work, many for work that mostly waits on I/O. I/O-bound handle
 written ``async def`` (they run on the client's event loop, no thread each); plain ``def``
 handlers run in threads.
 
+A queue of many short steps can claim ahead: ``QueueConfig(max_workers=4, prefetch=12)`` holds
+up to 12 more claimed steps, which wait in the process and start the moment a running one ends,
+with no round trip to the database, while the next claim is already on its way. Still at most
+``max_workers`` run at once. A step claimed ahead holds its lease and its timeout counts from its
+claim, so keep prefetch for short steps (docs/python-api.md, "Config and QueueConfig").
+
 The workers below measure how many handlers of each queue run at the same time.
 
 Run::
@@ -43,6 +49,7 @@ QUEUES = {
     "cpu_heavy": QueueConfig(max_workers=4),
     "io_heavy": QueueConfig(max_workers=20),
     "gpu": QueueConfig(max_workers=2),
+    "thumbnails": QueueConfig(max_workers=4, prefetch=12),  # many short steps: claim ahead
 }
 
 
@@ -60,6 +67,14 @@ class DownloadArgs(StepArgs):
 
     def insert_opts(self) -> InsertOpts:
         return InsertOpts(queue="io_heavy")
+
+
+class ThumbnailArgs(StepArgs):
+    kind = "queues_thumbnail"
+    image: int
+
+    def insert_opts(self) -> InsertOpts:
+        return InsertOpts(queue="thumbnails")
 
 
 class RenderArgs(StepArgs):
@@ -119,6 +134,15 @@ class RenderWorker(Worker[RenderArgs]):
             time.sleep(0.15)  # stands in for a GPU job
 
 
+class ThumbnailWorker(Worker[ThumbnailArgs]):
+    def __init__(self, gauge: Gauge) -> None:
+        self.gauge = gauge
+
+    async def work(self, step: Step[ThumbnailArgs]) -> None:
+        with self.gauge.track(step.queue):
+            await asyncio.sleep(0.005)  # a short step: the next ones are already claimed
+
+
 @dataclass
 class QueuesRun:
     workflow: WorkflowResult
@@ -131,7 +155,7 @@ def make_config(gauge: Gauge) -> Config:
     """The example's Config, its workers counting into ``gauge``."""
     return Config(
         queues=QUEUES,
-        workers=Workers(CompressWorker(gauge), DownloadWorker(gauge), RenderWorker(gauge)),
+        workers=Workers(CompressWorker(gauge), DownloadWorker(gauge), RenderWorker(gauge), ThumbnailWorker(gauge)),
     )
 
 
@@ -151,6 +175,8 @@ def main(dsn: str) -> QueuesRun:
             workflow.add_task(f"download_{i}", DownloadArgs(url=f"https://cdn.example.com/asset/{i}"))
         for i in range(12):
             workflow.add_task(f"render_{i}", RenderArgs(frame=i))
+        for i in range(60):
+            workflow.add_task(f"thumbnail_{i}", ThumbnailArgs(image=i))
         result = client.wait(workflow.execute(), timeout=30)
     return QueuesRun(
         workflow=result,

@@ -241,13 +241,14 @@ def test_queues_never_exceed_and_reach_their_max_workers(dsn: str) -> None:
     run = queues.main(dsn)
 
     assert run.workflow.state == "completed"
-    assert run.max_workers == {"cpu_heavy": 4, "io_heavy": 20, "gpu": 2}
-    assert run.total == {"cpu_heavy": 16, "io_heavy": 40, "gpu": 12}  # routed by insert_opts()
+    assert run.max_workers == {"cpu_heavy": 4, "io_heavy": 20, "gpu": 2, "thumbnails": 4}
+    assert run.total == {"cpu_heavy": 16, "io_heavy": 40, "gpu": 12, "thumbnails": 60}  # routed by insert_opts()
     for queue, limit in run.max_workers.items():
         assert run.peak[queue] <= limit, f"{queue} ran {run.peak[queue]} handlers at once (max {limit})"
     assert run.peak["cpu_heavy"] == 4
     assert run.peak["gpu"] == 2
     assert run.peak["io_heavy"] > 4  # not throttled by the smaller queues
+    assert run.peak["thumbnails"] == 4  # its prefetch claims ahead; still max_workers run at once
 
 
 def test_flow_control_caps_each_customer_and_the_partner_rate_across_two_processes(dsn: str) -> None:
