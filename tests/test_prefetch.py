@@ -1,7 +1,8 @@
 """A queue's ``prefetch``: claimed steps wait in the process for a slot, at most ``max_workers``
-run, a waiting step's timeout counts from its claim, a stop gives the waiting steps back, one
-whose lease the engine took back (its workflow cancelled) does not run, and two processes that
-claim ahead still run every step once."""
+run, a waiting step's timeout counts from its claim, a stop gives the waiting steps back first,
+one that waits behind a long step is given back for another process, one whose lease the engine
+took back (its workflow cancelled) does not run, and two processes that claim ahead still run
+every step once."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -78,7 +79,9 @@ def test_prefetch_claims_ahead_but_runs_at_most_max_workers(dsn: str, conn: Conn
         with started(client):
             # Until a third handler starts, none has ended: every running step is held by a claim.
             while len(worker.ran) <= 2 and client.get_workflow(workflow_id).state == "running":
-                peak_claimed = max(peak_claimed, running_count(conn))
+                claimed = running_count(conn)
+                if len(worker.ran) <= 2:  # still true once the count was read
+                    peak_claimed = max(peak_claimed, claimed)
                 time.sleep(0.01)
             result = client.wait(workflow_id, timeout=WAIT_SECONDS)
 
@@ -112,27 +115,59 @@ def test_a_step_whose_timeout_passes_while_it_waits_for_a_slot_fails_without_run
     assert "while it waited for a slot" in error["message"]
 
 
-def test_stopping_gives_back_the_steps_waiting_for_a_slot(dsn: str, conn: Conn) -> None:
+def test_stopping_gives_back_the_steps_waiting_for_a_slot_first(dsn: str, conn: Conn) -> None:
     worker = NapWorker()
     config = fast_config(worker, queues={"default": QueueConfig(max_workers=1, prefetch=3)})
     with Client(dsn, config) as client:
         builder = client.new_workflow("naps")
         for i in range(4):
-            builder.add_task(f"n{i}", Nap(seconds=0.3), insert_opts=InsertOpts(max_attempts=3))
+            builder.add_task(f"n{i}", Nap(seconds=0.6), insert_opts=InsertOpts(max_attempts=3))
         workflow_id = builder.execute()
         with started(client):
             wait_until("4 claimed", lambda: running_count(conn) == 4)
-        # stopped: the running step finished within the grace, the three waiting ones went back
+        # stopped: the three waiting steps went back at once, the running one finished in the grace
 
     steps = step_rows(conn, workflow_id).values()
     assert len(worker.ran) == 1
-    completed = [s for s in steps if s["state"] == "completed"]
+    (completed,) = [s for s in steps if s["state"] == "completed"]
     released = [s for s in steps if s["state"] == "available"]
-    assert [s["id"] for s in completed] == worker.ran
+    assert [completed["id"]] == worker.ran
     assert len(released) == 3
     for step in released:
-        assert step["errors"][-1]["reason"] == "released"
+        entry = step["errors"][-1]
+        assert entry["reason"] == "released"
+        assert datetime.fromisoformat(entry["at"]) < completed["finalized_at"], "given back before the grace"
         assert step["max_attempts"] == 4, "a released attempt does not count (max_attempts grows by one)"
+
+
+def test_a_step_waiting_behind_a_long_one_is_given_back_for_another_process(dsn: str, conn: Conn) -> None:
+    ahead, other = NapWorker(), NapWorker()
+    claims_ahead = fast_config(
+        ahead,
+        queues={"default": QueueConfig(max_workers=1, prefetch=1)},
+        heartbeat_interval=timedelta(milliseconds=100),
+        worker_id="ahead",
+    )
+    with Client(dsn, claims_ahead) as a, Client(dsn, fast_config(other, worker_id="other")) as b:
+        workflow_id = (
+            a.new_workflow("long_and_short")
+            .add_task("long", Nap(seconds=2.0), insert_opts=InsertOpts(priority=10))
+            .add_task("short", Nap(seconds=0.0))
+            .execute()
+        )
+        with started(a):
+            wait_until("both claimed by the first process", lambda: running_count(conn) == 2)
+            with started(b):
+                result = a.wait(workflow_id, timeout=WAIT_SECONDS)
+
+    steps = step_rows(conn, workflow_id)
+    assert result.state == "completed"
+    assert ahead.ran == [steps["long"]["id"]], "the process that claimed ahead did not run the short step"
+    assert other.ran == [steps["short"]["id"]]
+    assert steps["short"]["worker_id"] == "other"
+    assert steps["short"]["finalized_at"] < steps["long"]["finalized_at"], "it did not wait for the long one"
+    (entry,) = steps["short"]["errors"]
+    assert (entry["reason"], entry["worker_id"]) == ("released", "ahead")
 
 
 def test_a_waiting_step_whose_workflow_is_cancelled_does_not_run(dsn: str, conn: Conn) -> None:
@@ -141,7 +176,7 @@ def test_a_waiting_step_whose_workflow_is_cancelled_does_not_run(dsn: str, conn:
         worker,
         hooks=[log],
         queues={"default": QueueConfig(max_workers=1, prefetch=1)},
-        heartbeat_interval=timedelta(milliseconds=100),
+        heartbeat_interval=timedelta(milliseconds=200),  # given back as waiting too long after 0.4 s
     )
     with Client(dsn, config) as client:
         busy = client.new_workflow("busy").add_task("long", Nap(seconds=0.8), insert_opts=InsertOpts(priority=10))

@@ -14,12 +14,13 @@ from typing import Any
 import psycopg
 import pytest
 
+from tributary import Step, StepArgs, Worker, Workers
 from tributary.errors import ConfigError
 from tributary.hooks import Hook, RuntimeEvent, WorkPayload
 from tributary.runtime.completer import FLUSH_TRIES, Completer
 from tributary.runtime.engine import Outcomes, ProcessReport
 from tributary.runtime.events import Events
-from tributary.runtime.executor import Attempt
+from tributary.runtime.executor import Attempt, Executor
 from tributary.runtime.fetcher import Fetcher
 from tributary.runtime.maintenance import Maintenance, heartbeat_interval
 from tributary.runtime.shared import Shared
@@ -299,6 +300,9 @@ def test_heartbeats_keep_unreported_completions_and_a_lost_lease_cancels_an_asyn
         class Holding:
             held: dict[int, Attempt]
 
+            def take_stale_waiting(self, waited_longer_than: float) -> list[Attempt]:
+                return []
+
         executor = Holding()
         slots = QueueSlots("q", 2)
         sleeper = asyncio.create_task(asyncio.sleep(60))
@@ -339,3 +343,130 @@ def test_a_hook_that_raises_on_an_event_is_logged_not_fatal(caplog: pytest.LogCa
         Events([Broken(), recorder], "w").emit("listen_lost", "LISTEN connection lost")
     assert [e.name for e in recorder.events] == ["listen_lost"]
     assert any("Broken failed on runtime event listen_lost" in r.getMessage() for r in caplog.records)
+
+
+class Gate(StepArgs):
+    kind = "k"
+
+
+class GatedWorker(Worker[Gate]):
+    """Each step waits until the test opens its gate (step id -> event)."""
+
+    def __init__(self) -> None:
+        self.gates: dict[int, asyncio.Event] = {}
+        self.ran: list[int] = []
+
+    async def work(self, step: Step[Gate]) -> None:
+        self.ran.append(step.id)
+        await self.gates.setdefault(step.id, asyncio.Event()).wait()
+
+
+class NoCompletions:
+    def put(self, work: WorkPayload) -> None:
+        return None
+
+
+def executor_for(
+    slots: QueueSlots, lifecycle: Lifecycle | None = None
+) -> tuple[Executor, GatedWorker, Recorder, FakeEngine]:
+    engine, hook, worker = FakeEngine(), Recorder(), GatedWorker()
+    shared = shared_by(engine, hook, lifecycle or running_lifecycle(), {slots.name: slots})
+    return Executor(shared, Workers(worker), [], NoCompletions(), 2), worker, hook, engine
+
+
+def test_prefetched_steps_wait_in_claim_order_and_start_as_running_ones_end() -> None:
+    async def scenario() -> None:
+        slots = QueueSlots("q", max_workers=2, prefetch=2)
+        executor, worker, _, _ = executor_for(slots)
+        assert slots.reserve(10) == 4
+        executor.start(slots, [work(i) for i in (1, 2, 3, 4)], 4)
+        await asyncio.sleep(0)
+        assert (worker.ran, slots.running, slots.free, sorted(executor.held)) == ([1, 2], 2, 0, [1, 2, 3, 4])
+        worker.gates.setdefault(2, asyncio.Event()).set()
+        await asyncio.sleep(0.01)
+        assert (worker.ran, slots.running, slots.free) == ([1, 2, 3], 2, 1)  # its slot freed for a claim
+        for gate in (1, 3, 4):
+            worker.gates.setdefault(gate, asyncio.Event()).set()
+        await asyncio.sleep(0.01)
+        assert (worker.ran, slots.running, slots.free, executor.held) == ([1, 2, 3, 4], 0, 4, {})
+
+    asyncio.run(scenario())
+
+
+def test_a_started_step_cancelled_before_its_first_step_gives_its_slot_back() -> None:
+    async def scenario() -> None:
+        slots = QueueSlots("q", max_workers=1)
+        executor, worker, _, _ = executor_for(slots)
+        slots.reserve(1)
+        executor.start(slots, [work(1)], 1)
+        task = executor.held[1].task
+        assert task is not None
+        task.cancel()  # as a heartbeat that found its lease taken back may, before the task ran
+        await asyncio.sleep(0.01)
+        assert worker.ran == []
+        assert (slots.running, slots.free, executor.held) == (0, 1, {})
+
+    asyncio.run(scenario())
+
+
+def test_a_step_waiting_too_long_is_given_back_and_its_slot_parked_until_a_running_one_ends() -> None:
+    async def scenario() -> None:
+        slots = QueueSlots("q", max_workers=1, prefetch=2)
+        executor, worker, _, _ = executor_for(slots)
+        slots.reserve(3)
+        executor.start(slots, [work(1), work(2), work(3)], 3)
+        await asyncio.sleep(0)
+        assert executor.take_stale_waiting(60) == []
+        stale = executor.take_stale_waiting(0)
+        assert [attempt.work.step_id for attempt in stale] == [2, 3]
+        assert all(attempt.released for attempt in stale)
+        assert (slots.free, slots.parked, sorted(executor.held)) == (0, 2, [1])  # no claim ahead meanwhile
+        worker.gates.setdefault(1, asyncio.Event()).set()
+        await asyncio.sleep(0.01)
+        assert (worker.ran, slots.free, slots.parked, executor.held) == ([1], 3, 0, {})
+
+    asyncio.run(scenario())
+
+
+def test_steps_claimed_once_the_runtime_stops_wait_to_be_given_back() -> None:
+    async def scenario() -> None:
+        lifecycle = running_lifecycle()
+        slots = QueueSlots("q", max_workers=2)
+        executor, worker, _, _ = executor_for(slots, lifecycle)
+        lifecycle.move_to(RuntimeState.STOPPING)
+        slots.reserve(2)
+        executor.start(slots, [work(1), work(2)], 2)  # a claim that came back during shutdown
+        await asyncio.sleep(0.01)
+        assert worker.ran == []
+        assert [attempt.work.step_id for attempt in executor.take_waiting()] == [1, 2]
+        assert (slots.free, executor.held) == (2, {})
+
+    asyncio.run(scenario())
+
+
+def test_a_waiting_step_whose_lease_was_taken_back_is_dropped_when_its_turn_comes() -> None:
+    async def scenario() -> None:
+        slots = QueueSlots("q", max_workers=1, prefetch=1)
+        executor, worker, hook, engine = executor_for(slots)
+        engine.held = {1}  # the engine took step 2 back while it waited
+        completer, _ = make_completer(engine, {"q": slots}, running_lifecycle(), hook)
+        maintenance = Maintenance(
+            shared_by(engine, hook, running_lifecycle(), {"q": slots}),
+            executor,
+            completer,
+            ProcessReport("host", 1, ["q"], ["k"], "0"),
+            configured_heartbeat=None,
+            rescue_interval=30,
+        )
+        slots.reserve(2)
+        executor.start(slots, [work(1), work(2)], 2)
+        await asyncio.sleep(0)
+        await maintenance.heartbeat_once()
+        worker.gates.setdefault(1, asyncio.Event()).set()
+        await asyncio.sleep(0.01)
+        assert worker.ran == [1]
+        assert (slots.running, slots.free, executor.held) == (0, 2, {})
+        assert [e.name for e in hook.events] == ["lease_lost", "lease_lost"]
+        assert "it will not run" in hook.events[0].message
+
+    asyncio.run(scenario())

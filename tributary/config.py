@@ -20,8 +20,9 @@ class QueueConfig:
     ``prefetch`` claims up to that many more steps ahead, which wait in the process for a running
     one to end and then start with no round trip, so the next claim is in flight while handlers
     run. A step claimed ahead holds its lease (renewed) and counts as running for the engine
-    (concurrency limits, other processes), and its timeout counts from its claim. 0, the
-    default, claims only into free slots. For queues of many short steps; see docs/python-api.md.
+    (concurrency limits, other processes), its timeout counts from its claim, and one that waits
+    two heartbeat intervals is given back. 0, the default, claims only into free slots. For
+    queues of many short steps; see docs/python-api.md.
     """
 
     max_workers: int = 10

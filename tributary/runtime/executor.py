@@ -7,7 +7,8 @@ A queue with a ``prefetch`` may hold more claimed steps than it runs: those wait
 for one of its running steps to end, and start at once then, with no round trip. Their leases
 are renewed like the running ones'; their timeout counts from the claim (the engine's
 ``deadline_at``), so a step whose deadline passed while it waited fails with a timeout without
-running, and one whose lease the engine took back (cancelled, rescued) is dropped."""
+running, one whose lease the engine took back (cancelled, rescued) is dropped, and one that
+waited too long behind a long step is given back (:meth:`Executor.take_stale_waiting`)."""
 
 from __future__ import annotations
 
@@ -70,14 +71,17 @@ class Executor:
 
     def start(self, slots: QueueSlots, works: Sequence[WorkPayload], reserved: int) -> None:
         """Holds ``works`` in ``reserved`` slots of ``slots``: starts each while fewer than
-        ``max_workers`` run, lines up the others; gives back the slots left over."""
+        ``max_workers`` run, lines up the others; gives back the slots left over. Once the
+        runtime stops taking work (a claim that came back during shutdown) every step lines up,
+        to be given back by :meth:`take_waiting`."""
         claimed_at = time.monotonic()
         waiting = self._waiting.setdefault(slots, deque())
+        accepting = self._shared.lifecycle.accepting_work
         for work in works:
             worker = self._workers.get(work.kind)
             attempt = Attempt(work, slots, cancellable=worker is None or worker.is_async, claimed_at=claimed_at)
             self.held[work.step_id] = attempt
-            if slots.can_run and not waiting:
+            if accepting and slots.can_run and not waiting:
                 self._launch(attempt)
             else:
                 waiting.append(attempt)
@@ -94,9 +98,27 @@ class Executor:
             attempt.slots.give_back()
         return taken
 
+    def take_stale_waiting(self, waited_longer_than: float) -> list[Attempt]:
+        """The attempts that have waited for a slot longer than ``waited_longer_than`` seconds (a
+        running step of their queue is long), no longer held (to be given back, so another
+        process may run them). Their slots stay parked until a running step of the queue ends:
+        until then the queue claims no further ahead, and the steps given back are not claimed
+        again here only to wait once more."""
+        now = time.monotonic()
+        taken: list[Attempt] = []
+        for slots, waiting in self._waiting.items():
+            stale = [attempt for attempt in waiting if now - attempt.claimed_at > waited_longer_than]
+            for attempt in stale:
+                waiting.remove(attempt)
+                self._forget(attempt)
+                attempt.released = True
+                slots.parked += 1
+            taken.extend(stale)
+        return taken
+
     async def drain(self, grace: float) -> list[Attempt]:
-        """At shutdown: lets running attempts finish within ``grace`` seconds, cancels the others
-        and returns them (with any still waiting for a slot), to be given back to the engine."""
+        """At shutdown (after :meth:`take_waiting`): lets running attempts finish within ``grace``
+        seconds, cancels the others and returns them, to be given back to the engine."""
         in_flight = [a.task for a in self.held.values() if a.task is not None]
         if in_flight:
             await asyncio.wait(in_flight, timeout=grace)
@@ -117,6 +139,18 @@ class Executor:
         attempt.task = asyncio.create_task(self._run(attempt), name=f"step-{attempt.work.step_id}")
         self._tasks.add(attempt.task)
         attempt.task.add_done_callback(self._tasks.discard)
+        # Called however the task ends, even cancelled before its first step (a lost lease).
+        attempt.task.add_done_callback(lambda _: self._ended(attempt))
+
+    def _ended(self, attempt: Attempt) -> None:
+        """A running attempt ended: its slot, and any the queue parked, are free again; the next
+        waiting attempts start."""
+        self._forget(attempt)
+        slots = attempt.slots
+        slots.running -= 1
+        slots.give_back(1 + slots.parked)
+        slots.parked = 0
+        self._launch_waiting(slots)
 
     def _launch_waiting(self, slots: QueueSlots) -> None:
         """Starts the waiting attempts of ``slots`` that fit (none once the runtime stops taking
@@ -151,9 +185,6 @@ class Executor:
                     await asyncio.wrap_future(attempt.thread)
         finally:
             self._forget(attempt)
-            attempt.slots.running -= 1
-            attempt.slots.give_back()
-            self._launch_waiting(attempt.slots)
 
     def _forget(self, attempt: Attempt) -> None:
         if self.held.get(attempt.work.step_id) is attempt:  # not a newer attempt claimed meanwhile

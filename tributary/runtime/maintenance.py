@@ -24,6 +24,10 @@ from tributary.runtime.shared import Shared
 LEASE_FRACTION = 3
 """With no ``heartbeat_interval`` configured, leases are renewed this many times per lease."""
 
+STALE_WAIT_INTERVALS = 2
+"""A step claimed ahead (a queue's ``prefetch``) that has waited this many heartbeat intervals for
+a slot is given back at the next heartbeat."""
+
 
 def heartbeat_interval(configured: timedelta | None, lease: timedelta) -> timedelta:
     """How often to renew leases, given the engine's ``lease_duration``.
@@ -90,6 +94,10 @@ class Maintenance:
         """Renews the lease of every attempt held (running, or waiting for a slot) and of every
         completed one not reported yet; stops the running ones whose lease the engine took back
         (a waiting one is dropped when its turn comes)."""
+        # A step claimed ahead that has waited two heartbeat intervals waits behind a long step:
+        # another process may run it sooner.
+        stale = self.executor.take_stale_waiting(STALE_WAIT_INTERVALS * self.heartbeat_every.total_seconds())
+        await self.release([a.work for a in stale], "claimed ahead, waited too long for a slot")
         attempts = [a for a in self.executor.held.values() if not a.lease_lost and not a.released]
         unreported = [w for w in self.completer.unreported.values() if w.step_id not in self.executor.held]
         if not attempts and not unreported:
@@ -106,8 +114,9 @@ class Maintenance:
                 continue  # past its timeout: the handler's own timeout reports it
             if work.step_id not in held and self.executor.held.get(work.step_id) is attempt:
                 attempt.lease_lost = True
+                then = "stopping it" if attempt.task is not None else "it will not run (it waits for a slot)"
                 self.shared.events.emit(
-                    "lease_lost", "lost its lease (cancelled, timed out or rescued); stopping it", work=work
+                    "lease_lost", f"lost its lease (cancelled, timed out or rescued); {then}", work=work
                 )
                 if attempt.cancellable and attempt.task is not None:
                     attempt.task.cancel()
@@ -158,7 +167,7 @@ class Maintenance:
                 "schedules_fired", f"created {fired} workflows from due schedules", level=logging.INFO
             )
 
-    async def release(self, works: Sequence[WorkPayload]) -> None:
+    async def release(self, works: Sequence[WorkPayload], why: str = "at shutdown") -> None:
         """Gives ``works`` back to the engine without counting their attempt."""
         if not works:
             return
@@ -172,4 +181,4 @@ class Maintenance:
                 level=logging.ERROR,
             )
             return
-        self.shared.events.emit("released", f"gave back {released} unfinished steps at shutdown", count=released)
+        self.shared.events.emit("released", f"gave back {released} unfinished steps {why}", count=released)

@@ -15,8 +15,10 @@ class QueueSlots:
     A claim reserves the slots it asks for first and gives back those it did not fill, so the
     fetcher and the completer (which claims with completions) together never hold more than
     ``max_workers + prefetch`` steps of the queue, of which at most ``max_workers`` run
-    (``running``); the executor keeps the others waiting, in claim order. ``wake`` is set when
-    steps of the queue may have become claimable; ``slot_freed`` when a slot was given back.
+    (``running``); the executor keeps the others waiting, in claim order. ``parked`` slots are
+    neither free nor held: those of steps that waited too long and were given back, free again
+    when a running step of the queue ends. ``wake`` is set when steps of the queue may have
+    become claimable; ``slot_freed`` when a slot was given back.
     """
 
     name: str
@@ -24,6 +26,7 @@ class QueueSlots:
     prefetch: int = 0
     free: int = 0
     running: int = 0
+    parked: int = 0
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     slot_freed: asyncio.Event = field(default_factory=asyncio.Event)
 
