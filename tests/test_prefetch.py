@@ -144,7 +144,7 @@ def test_a_step_waiting_behind_a_long_one_is_given_back_for_another_process(dsn:
     ahead, other = NapWorker(), NapWorker()
     claims_ahead = fast_config(
         ahead,
-        queues={"default": QueueConfig(max_workers=1, prefetch=1)},
+        queues={"default": QueueConfig(max_workers=1, prefetch=3)},  # room to claim the short step again
         heartbeat_interval=timedelta(milliseconds=100),
         worker_id="ahead",
     )
@@ -157,6 +157,13 @@ def test_a_step_waiting_behind_a_long_one_is_given_back_for_another_process(dsn:
         )
         with started(a):
             wait_until("both claimed by the first process", lambda: running_count(conn) == 2)
+            short = step_rows(conn, workflow_id)["short"]["id"]
+            given_back = "SELECT state, jsonb_array_length(errors) FROM tributary.steps WHERE id = %s"
+            wait_until(
+                "the short step given back", lambda: conn.execute(given_back, (short,)).fetchone() == ("available", 1)
+            )
+            time.sleep(0.3)  # several polls of the first process's fetcher: it claims nothing more meanwhile
+            assert conn.execute(given_back, (short,)).fetchone() == ("available", 1)
             with started(b):
                 result = a.wait(workflow_id, timeout=WAIT_SECONDS)
 
@@ -166,7 +173,7 @@ def test_a_step_waiting_behind_a_long_one_is_given_back_for_another_process(dsn:
     assert other.ran == [steps["short"]["id"]]
     assert steps["short"]["worker_id"] == "other"
     assert steps["short"]["finalized_at"] < steps["long"]["finalized_at"], "it did not wait for the long one"
-    (entry,) = steps["short"]["errors"]
+    (entry,) = steps["short"]["errors"]  # given back once: not claimed again here to wait once more
     assert (entry["reason"], entry["worker_id"]) == ("released", "ahead")
 
 

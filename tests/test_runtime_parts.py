@@ -411,19 +411,19 @@ def test_a_started_step_cancelled_before_its_first_step_gives_its_slot_back() ->
 
 def test_a_step_waiting_too_long_is_given_back_and_its_slot_parked_until_a_running_one_ends() -> None:
     async def scenario() -> None:
-        slots = QueueSlots("q", max_workers=1, prefetch=2)
+        slots = QueueSlots("q", max_workers=1, prefetch=4)
         executor, worker, _, _ = executor_for(slots)
         slots.reserve(3)
-        executor.start(slots, [work(1), work(2), work(3)], 3)
+        executor.start(slots, [work(1), work(2), work(3)], 3)  # two slots to claim ahead stay free
         await asyncio.sleep(0)
         assert executor.take_stale_waiting(60) == []
         stale = executor.take_stale_waiting(0)
         assert [attempt.work.step_id for attempt in stale] == [2, 3]
         assert all(attempt.released for attempt in stale)
-        assert (slots.free, slots.parked, sorted(executor.held)) == (0, 2, [1])  # no claim ahead meanwhile
+        assert (slots.free, slots.parked, sorted(executor.held)) == (0, 4, [1])  # no claim ahead meanwhile
         worker.gates.setdefault(1, asyncio.Event()).set()
         await asyncio.sleep(0.01)
-        assert (worker.ran, slots.free, slots.parked, executor.held) == ([1], 3, 0, {})
+        assert (worker.ran, slots.free, slots.parked, executor.held) == ([1], 5, 0, {})
 
     asyncio.run(scenario())
 

@@ -24,7 +24,10 @@ def worker_command(args: argparse.Namespace) -> int:
         logger.info(
             "tributary worker: app %s, queues %s, kinds %s",
             args.app,
-            ", ".join(f"{name} (max {q.max_workers})" for name, q in sorted(config.queues.items())),
+            ", ".join(
+                f"{name} (max {q.max_workers}{f', prefetch {q.prefetch}' if q.prefetch else ''})"
+                for name, q in sorted(config.queues.items())
+            ),
             ", ".join(sorted(w.kind for w in config.workers)) or "none",
         )
         client.run_forever()

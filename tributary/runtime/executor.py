@@ -101,9 +101,10 @@ class Executor:
     def take_stale_waiting(self, waited_longer_than: float) -> list[Attempt]:
         """The attempts that have waited for a slot longer than ``waited_longer_than`` seconds (a
         running step of their queue is long), no longer held (to be given back, so another
-        process may run them). Their slots stay parked until a running step of the queue ends:
-        until then the queue claims no further ahead, and the steps given back are not claimed
-        again here only to wait once more."""
+        process may run them). Their slots, and the queue's free ones (a step waits only while
+        every slot to run in is taken, so those are slots to claim ahead), stay parked until a
+        running step of the queue ends: until then the queue claims no further ahead, and the
+        steps given back are not claimed again here only to wait once more."""
         now = time.monotonic()
         taken: list[Attempt] = []
         for slots, waiting in self._waiting.items():
@@ -112,7 +113,9 @@ class Executor:
                 waiting.remove(attempt)
                 self._forget(attempt)
                 attempt.released = True
-                slots.parked += 1
+            if stale:
+                slots.parked += len(stale) + slots.free
+                slots.free = 0
             taken.extend(stale)
         return taken
 

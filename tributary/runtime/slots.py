@@ -16,9 +16,10 @@ class QueueSlots:
     fetcher and the completer (which claims with completions) together never hold more than
     ``max_workers + prefetch`` steps of the queue, of which at most ``max_workers`` run
     (``running``); the executor keeps the others waiting, in claim order. ``parked`` slots are
-    neither free nor held: those of steps that waited too long and were given back, free again
-    when a running step of the queue ends. ``wake`` is set when steps of the queue may have
-    become claimable; ``slot_freed`` when a slot was given back.
+    neither free nor held: once steps that waited too long were given back, their slots and the
+    other slots to claim ahead, free again when a running step of the queue ends. ``wake`` is
+    set when steps of the queue may have become claimable; ``slot_freed`` when a slot was given
+    back.
     """
 
     name: str
