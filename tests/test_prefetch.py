@@ -67,14 +67,19 @@ def wait_until(condition: str, check: Callable[[], bool]) -> None:
         time.sleep(0.01)
 
 
+def naps(client: Client, count: int, seconds: float, opts: InsertOpts | None = None) -> int:
+    """A workflow of ``count`` independent naps, every step ready before the worker starts."""
+    builder = client.new_workflow("naps")
+    for i in range(count):
+        builder.add_task(f"n{i}", Nap(seconds=seconds), insert_opts=opts)
+    return builder.execute()
+
+
 def test_prefetch_claims_ahead_but_runs_at_most_max_workers(dsn: str, conn: Conn) -> None:
     worker = NapWorker()
     config = fast_config(worker, queues={"default": QueueConfig(max_workers=2, prefetch=3)})
     with Client(dsn, config) as client:
-        builder = client.new_workflow("naps")
-        for i in range(10):
-            builder.add_task(f"n{i}", Nap(seconds=0.5))
-        workflow_id = builder.execute()  # every step is ready before the worker starts
+        workflow_id = naps(client, 10, 0.5)
         peak_claimed = 0
         with started(client):
             # Until a third handler starts, none has ended: every running step is held by a claim.
@@ -119,10 +124,7 @@ def test_stopping_gives_back_the_steps_waiting_for_a_slot_first(dsn: str, conn: 
     worker = NapWorker()
     config = fast_config(worker, queues={"default": QueueConfig(max_workers=1, prefetch=3)})
     with Client(dsn, config) as client:
-        builder = client.new_workflow("naps")
-        for i in range(4):
-            builder.add_task(f"n{i}", Nap(seconds=0.6), insert_opts=InsertOpts(max_attempts=3))
-        workflow_id = builder.execute()
+        workflow_id = naps(client, 4, 0.6, InsertOpts(max_attempts=3))
         with started(client):
             wait_until("4 claimed", lambda: running_count(conn) == 4)
         # stopped: the three waiting steps went back at once, the running one finished in the grace
