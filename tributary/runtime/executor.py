@@ -48,6 +48,7 @@ class Attempt:
     cancellable: bool  # an async handler can be cancelled; a thread cannot
     claimed_at: float  # time.monotonic() when the claim came back
     task: asyncio.Task[None] | None = None
+    ended: bool = False  # its slot given back
     thread: Future[Any] | None = None
     lease_lost: bool = False
     released: bool = False
@@ -142,12 +143,16 @@ class Executor:
         attempt.task = asyncio.create_task(self._run(attempt), name=f"step-{attempt.work.step_id}")
         self._tasks.add(attempt.task)
         attempt.task.add_done_callback(self._tasks.discard)
-        # Called however the task ends, even cancelled before its first step (a lost lease).
+        # Also called when the task ends without running (cancelled before its first step after
+        # a lost lease), where _run's own call never comes.
         attempt.task.add_done_callback(lambda _: self._ended(attempt))
 
     def _ended(self, attempt: Attempt) -> None:
-        """A running attempt ended: its slot, and any the queue parked, are free again; the next
-        waiting attempts start."""
+        """A running attempt ended (once, whichever call comes first): its slot, and any the queue
+        parked, are free again; the next waiting attempts start."""
+        if attempt.ended:
+            return
+        attempt.ended = True
         self._forget(attempt)
         slots = attempt.slots
         slots.running -= 1
@@ -187,7 +192,9 @@ class Executor:
                 with contextlib.suppress(Exception):
                     await asyncio.wrap_future(attempt.thread)
         finally:
-            self._forget(attempt)
+            # At once, not from the task's done callback a loop turn later: the completer, woken
+            # by this completion, claims with it into the slot this attempt frees.
+            self._ended(attempt)
 
     def _forget(self, attempt: Attempt) -> None:
         if self.held.get(attempt.work.step_id) is attempt:  # not a newer attempt claimed meanwhile
