@@ -2831,6 +2831,7 @@ DECLARE
   v_bad integer;
   v_starting bigint;  -- steps with at least one workflow to start
   v_may_create boolean;  -- the caller may call create_workflows
+  v_step_by_step boolean;  -- each step in a subtransaction of its own
   v_i integer;
   v_creating boolean;
   v_message text;
@@ -2877,27 +2878,33 @@ BEGIN
   v_may_create := v_starting = 0 OR pg_catalog.has_function_privilege('tributary.create_workflows(jsonb)', 'EXECUTE');
   -- Collect the queues this transaction makes claimable; complete_steps_and_claim, called below
   -- for the claims, keeps them and notifies what its claims left.
-  BEGIN
-    SELECT pg_catalog.array_agg(c.outcome ORDER BY c.ord) INTO v_outcomes
-    FROM tributary.complete_steps(p_step_ids, p_attempts, p_results) WITH ORDINALITY AS c(step_id, outcome, ord);
-    SELECT pg_catalog.jsonb_agg(w.workflow ORDER BY s.ord, w.ord) INTO v_workflows
-    FROM unnest(v_outcomes, v_workflows_to_start) WITH ORDINALITY AS s(outcome, workflows, ord)
-    CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(s.workflows) WITH ORDINALITY AS w(workflow, ord)
-    WHERE s.outcome = 'completed';
-    IF v_workflows IS NOT NULL AND NOT v_may_create THEN
-      RAISE EXCEPTION 'starting workflows needs the right to create them (the submitter role)' USING ERRCODE = '42501';
-    ELSIF v_workflows IS NOT NULL THEN
-      PERFORM tributary.create_workflows(v_workflows);
-    END IF;
-  EXCEPTION WHEN OTHERS THEN
-    -- A passing condition (a deadlock, a lock or statement timeout, no resources, a shutdown) is
-    -- no fault of a step: the call fails, nothing is completed, and the caller tries again.
-    GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE;
-    IF pg_catalog.left(v_sqlstate, 2) IN ('40', '53', '55', '57', '58') THEN
-      RAISE;
-    END IF;
-    -- One step's workflows cannot be created (or one step cannot be completed): step by step, so
-    -- that step alone fails and its neighbours complete and start theirs.
+  -- The whole batch at once; step by step when a step cannot be completed or one of its
+  -- workflows cannot be created (an invalid workflow, or no right to create: then at once), so
+  -- that step alone fails and its neighbours complete and start theirs.
+  v_step_by_step := v_starting > 0 AND NOT v_may_create;
+  IF NOT v_step_by_step THEN
+    BEGIN
+      SELECT pg_catalog.array_agg(c.outcome ORDER BY c.ord) INTO v_outcomes
+      FROM tributary.complete_steps(p_step_ids, p_attempts, p_results) WITH ORDINALITY AS c(step_id, outcome, ord);
+      SELECT pg_catalog.jsonb_agg(w.workflow ORDER BY s.ord, w.ord) INTO v_workflows
+      FROM unnest(v_outcomes, v_workflows_to_start) WITH ORDINALITY AS s(outcome, workflows, ord)
+      CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(s.workflows) WITH ORDINALITY AS w(workflow, ord)
+      WHERE s.outcome = 'completed';
+      IF v_workflows IS NOT NULL THEN
+        PERFORM tributary.create_workflows(v_workflows);
+      END IF;
+    EXCEPTION WHEN OTHERS THEN
+      -- A passing condition (a deadlock, a lock or statement timeout, no resources, a shutdown) is
+      -- no fault of a step: the call fails, nothing is completed, and the caller tries again.
+      GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE;
+      IF pg_catalog.left(v_sqlstate, 2) IN ('40', '53', '55', '57', '58') THEN
+        RAISE;
+      END IF;
+      v_step_by_step := true;
+    END;
+  END IF;
+  IF v_step_by_step THEN
+    v_outcomes := '{}';
     FOR v_i IN 1 .. v_count LOOP
       v_creating := false;
       BEGIN
@@ -2905,7 +2912,7 @@ BEGIN
                               ARRAY[p_step_ids[v_i]], ARRAY[p_attempts[v_i]], ARRAY[p_results[v_i]]) AS c);
         IF v_outcomes[v_i] = 'completed' AND pg_catalog.jsonb_array_length(v_workflows_to_start[v_i]) > 0 THEN
           v_creating := true;
-          IF NOT v_may_create THEN  -- as above (no shared helper: an internal function is not the caller's to call)
+          IF NOT v_may_create THEN
             RAISE EXCEPTION 'starting workflows needs the right to create them (the submitter role)' USING ERRCODE = '42501';
           END IF;
           PERFORM tributary.create_workflows(v_workflows_to_start[v_i]);
@@ -2936,7 +2943,7 @@ BEGIN
         END IF;
       END;
     END LOOP;
-  END;
+  END IF;
   RETURN QUERY
   SELECT s.outcome, s.id, NULL::bigint, NULL::text, NULL::text, NULL::jsonb, NULL::integer, NULL::integer,
          NULL::text, NULL::integer, NULL::interval, NULL::timestamptz, NULL::timestamptz, NULL::jsonb, NULL::jsonb,
