@@ -231,7 +231,7 @@ def test_steps_claimed_with_a_completion_while_stopping_are_given_back() -> None
         slots = {"q": QueueSlots("q", max_workers=2)}
         completer, started = make_completer(engine, slots, lifecycle, hook)
         completer.put(work(1, has_dependents=True))
-        claims = completer._reserve_claims([work(1, has_dependents=True)])
+        claims = completer._reserve_claims([work(1, has_dependents=True)], starts=False)
         lifecycle.move_to(RuntimeState.STOPPING)  # shutdown begins while the call is out
         await completer._start_claimed(claims, [[work(10)]])
         assert ("release", [10]) in engine.calls

@@ -44,8 +44,9 @@ def hand_back_report(error: Exception) -> tuple[str, dict[str, Any]] | None:
     return reason, {"message": str(error) or type(error).__name__, "type": type(error).__qualname__}
 
 
-RunSync = Callable[[Callable[[], Any], float | None], Awaitable[Any]]
-"""Runs a sync handler's call within a timeout in seconds (the runtime: in a thread)."""
+RunSync = Callable[[Callable[[], Any], float | None, float | None], Awaitable[Any]]
+"""Runs a sync handler's call within a timeout in seconds (the runtime: in a thread); the third
+argument is the step's own timeout, for the message (see :func:`within`)."""
 
 
 async def run_attempt(
@@ -123,7 +124,7 @@ async def _handle(work: WorkPayload, workers: Workers, hooks: Sequence[Hook], ru
     )
     stated = work.timeout.total_seconds() if work.timeout is not None else None
     timeout = None if stated is None else stated - waited  # it counts from the claim
-    if stated is not None and timeout is not None and timeout <= 0:  # it passed while it waited for a slot
+    if timeout is not None and timeout <= 0:  # it passed while it waited for a slot
         raise StepTimedOut(
             f"attempt timed out after {stated:g} s while it waited for a slot (its queue's prefetch);"
             " the handler did not run"
@@ -131,7 +132,7 @@ async def _handle(work: WorkPayload, workers: Workers, hooks: Sequence[Hook], ru
     if worker.is_async:
         returned = await within(timeout, worker.work(step), stated)
     else:
-        returned = await run_sync(lambda: worker.work(step), timeout)
+        returned = await run_sync(lambda: worker.work(step), timeout, stated)
     if step.child is not None:
         work.child = step.child
         return

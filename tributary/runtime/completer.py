@@ -87,12 +87,13 @@ class Completer:
     async def _flush(self, batch: list[WorkPayload]) -> set[QueueSlots]:
         """Completes ``batch``; returns the queues it also claimed on and found nothing more."""
         backoff = ReconnectBackoff()
+        starts = any(work.workflows_to_start for work in batch)
         for attempt in range(1, FLUSH_TRIES + 1):
-            claims = self._reserve_claims(batch) if attempt == 1 else []
+            claims = self._reserve_claims(batch, starts) if attempt == 1 else []
             try:
                 # A batch that starts workflows always goes through complete_and_claim: its
                 # workflows are created with the completions, on a retry (no claims) too.
-                if claims or any(work.workflows_to_start for work in batch):
+                if claims or starts:
                     outcomes, claimed = await self.shared.engine.complete_and_claim(
                         batch, [(slots.name, want) for slots, want in claims]
                     )
@@ -145,7 +146,7 @@ class Completer:
                 drained.add(slots)
         return drained
 
-    def _reserve_claims(self, batch: list[WorkPayload]) -> list[tuple[QueueSlots, int]]:
+    def _reserve_claims(self, batch: list[WorkPayload], starts: bool) -> list[tuple[QueueSlots, int]]:
         """Free slots to claim with the completion of ``batch``: on the queue of each step others
         wait for (its dependents are often claimable once it commits, and usually on its queue),
         and, when the batch starts workflows, on every queue this process serves: the engine
@@ -154,7 +155,7 @@ class Completer:
         if not self.shared.lifecycle.accepting_work:
             return []
         names = [work.queue for work in batch if work.has_dependents]
-        if any(work.workflows_to_start for work in batch):
+        if starts:
             names.extend(self.shared.slots)
         claims = []
         for name in dict.fromkeys(names):

@@ -94,8 +94,7 @@ class Executor:
         for waiting in self._waiting.values():
             waiting.clear()
         for attempt in taken:
-            self._forget(attempt)
-            attempt.released = True
+            self._let_go(attempt)
             attempt.slots.give_back()
         return taken
 
@@ -112,8 +111,7 @@ class Executor:
             stale = [attempt for attempt in waiting if now - attempt.claimed_at > waited_longer_than]
             for attempt in stale:
                 waiting.remove(attempt)
-                self._forget(attempt)
-                attempt.released = True
+                self._let_go(attempt)
             if stale:
                 slots.parked += len(stale) + slots.free
                 slots.free = 0
@@ -196,6 +194,11 @@ class Executor:
             # by this completion, claims with it into the slot this attempt frees.
             self._ended(attempt)
 
+    def _let_go(self, attempt: Attempt) -> None:
+        """A waiting attempt is no longer held: it is to be given back to the engine."""
+        self._forget(attempt)
+        attempt.released = True
+
     def _forget(self, attempt: Attempt) -> None:
         if self.held.get(attempt.work.step_id) is attempt:  # not a newer attempt claimed meanwhile
             del self.held[attempt.work.step_id]
@@ -205,7 +208,7 @@ class Executor:
         for a slot; returns what it raised, if anything."""
         waited = time.monotonic() - attempt.claimed_at
 
-        async def in_thread(call: Callable[[], Any], timeout: float | None) -> Any:
+        async def in_thread(call: Callable[[], Any], timeout: float | None, stated: float | None) -> Any:
             """A sync handler runs in a thread; its timeout counts from the moment the thread starts it."""
             loop = asyncio.get_running_loop()
             began = asyncio.Event()
@@ -217,7 +220,6 @@ class Executor:
             attempt.thread = self._threads.submit(started_call)
             outcome = asyncio.wrap_future(attempt.thread)
             await began.wait()
-            stated = attempt.work.timeout.total_seconds() if attempt.work.timeout is not None else None
             return await within(timeout, outcome, stated)
 
         return await run_attempt(attempt.work, self._workers, self._hooks, in_thread, waited=waited)

@@ -178,7 +178,7 @@ class InlineRunner:
             _sql.call(self._conn, _sql.FAIL, _sql.fail_params(work, *failure_report(error)))
 
 
-async def _call_here(call: Callable[[], Any], timeout: float | None) -> Any:
+async def _call_here(call: Callable[[], Any], timeout: float | None, stated: float | None) -> Any:
     """Runs a sync handler in the test's thread (its timeout is the engine's to enforce: see
     :meth:`InlineRunner.time_out`)."""
     return call()
