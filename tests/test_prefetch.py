@@ -229,3 +229,82 @@ def test_two_processes_claiming_ahead_run_every_step_once(dsn: str, conn: Conn) 
 def test_prefetch_must_not_be_negative() -> None:
     with pytest.raises(ValueError, match="prefetch must be at least 0"):
         QueueConfig(prefetch=-1)
+
+
+def test_a_step_waiting_for_a_slot_has_its_lease_renewed(dsn: str, conn: Conn) -> None:
+    worker = NapWorker()
+    config = fast_config(
+        worker,
+        queues={"default": QueueConfig(max_workers=1, prefetch=1)},
+        heartbeat_interval=timedelta(milliseconds=150),  # given back after 0.3 s of waiting
+    )
+    with Client(dsn, config) as client:
+        workflow_id = (
+            client.new_workflow("lease")
+            .add_task("long", Nap(seconds=1.0), insert_opts=InsertOpts(priority=10))
+            .add_task("late", Nap(seconds=0.0))
+            .execute()
+        )
+        lease = (
+            "SELECT lease_expires_at FROM tributary.steps"
+            " WHERE workflow_id = %s AND task_name = 'late' AND state = 'running' AND worker_id = %s"
+        )
+        with started(client):
+            wait_until("both claimed", lambda: running_count(conn) == 2)
+            first = conn.execute(lease, (workflow_id, config.worker_id)).fetchone()
+            assert first is not None
+
+            def renewed() -> bool:
+                now = conn.execute(lease, (workflow_id, config.worker_id)).fetchone()
+                return now is not None and now[0] > first[0]
+
+            wait_until("the waiting step's lease renewed", renewed)
+            assert len(worker.ran) == 1, "renewed while it waited, before its handler ran"
+            client.wait(workflow_id, timeout=WAIT_SECONDS)
+
+
+def test_a_step_waiting_for_a_slot_counts_against_its_concurrency_limit(dsn: str, conn: Conn) -> None:
+    ahead, other = NapWorker(), NapWorker()
+    keyed = InsertOpts(concurrency_key="tenant-1")
+    claims_ahead = fast_config(ahead, queues={"default": QueueConfig(max_workers=1, prefetch=1)}, worker_id="ahead")
+    with Client(dsn, claims_ahead) as a, Client(dsn, fast_config(other, worker_id="other")) as b:
+        a.set_concurrency_limit("key", "tenant-1", 2)
+        held_id = (
+            a.new_workflow("held")
+            .add_task("long", Nap(seconds=1.0), insert_opts=InsertOpts(priority=10, concurrency_key="tenant-1"))
+            .add_task("waiting", Nap(seconds=0.0), insert_opts=keyed)
+            .execute()
+        )
+        with started(a):
+            wait_until("both claimed by the first process", lambda: running_count(conn) == 2)
+            third_id = a.new_workflow("third").add_task("third", Nap(seconds=0.0), insert_opts=keyed).execute()
+            with started(b):
+                time.sleep(0.3)  # the second process polls and is woken: the limit holds it back
+                (limit,) = a.flow_limits()
+                assert limit.running == 2
+                assert step_rows(conn, third_id)["third"]["state"] == "available"
+                assert a.wait(held_id, timeout=WAIT_SECONDS).state == "completed"
+                assert a.wait(third_id, timeout=WAIT_SECONDS).state == "completed"
+
+
+def test_a_step_of_higher_priority_ready_later_runs_after_the_steps_already_claimed(dsn: str, conn: Conn) -> None:
+    worker = NapWorker()
+    config = fast_config(worker, queues={"default": QueueConfig(max_workers=1, prefetch=1)})
+    with Client(dsn, config) as client:
+        first_id = (
+            client.new_workflow("first")
+            .add_task("long", Nap(seconds=0.5), insert_opts=InsertOpts(priority=5))
+            .add_task("low", Nap(seconds=0.0), insert_opts=InsertOpts(priority=0))
+            .execute()
+        )
+        with started(client):
+            wait_until("both claimed", lambda: running_count(conn) == 2)
+            urgent = client.new_workflow("urgent").add_task(
+                "urgent", Nap(seconds=0.0), insert_opts=InsertOpts(priority=10)
+            )
+            urgent_id = urgent.execute()
+            client.wait(first_id, timeout=WAIT_SECONDS)
+            client.wait(urgent_id, timeout=WAIT_SECONDS)
+
+    steps = {**step_rows(conn, first_id), **step_rows(conn, urgent_id)}
+    assert worker.ran == [steps["long"]["id"], steps["low"]["id"], steps["urgent"]["id"]]
